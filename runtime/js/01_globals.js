@@ -1,0 +1,180 @@
+// The global scope a handler sees: Web APIs from Deno's extension crates, and nothing of the
+// host. Everything is evaluated while the startup snapshot is built, so a fresh isolate does
+// no initialisation work.
+
+import { core, primordials } from "ext:core/mod.js";
+import { op_isogate_console } from "ext:core/ops";
+
+const {
+  ArrayPrototypeIncludes,
+  ObjectDefineProperties,
+  ObjectSetPrototypeOf,
+} = primordials;
+
+const webidl = core.loadExtScript("ext:deno_webidl/00_webidl.js");
+const url = core.loadExtScript("ext:deno_web/00_url.js");
+const urlPattern = core.loadExtScript("ext:deno_web/01_urlpattern.js");
+const consoleMod = core.loadExtScript("ext:deno_web/01_console.js");
+const { DOMException } = core.loadExtScript("ext:deno_web/01_dom_exception.js");
+const event = core.loadExtScript("ext:deno_web/02_event.js");
+const timers = core.loadExtScript("ext:deno_web/02_timers.js");
+const abortSignal = core.loadExtScript("ext:deno_web/03_abort_signal.js");
+const base64 = core.loadExtScript("ext:deno_web/05_base64.js");
+const streams = core.loadExtScript("ext:deno_web/06_streams.js");
+const encoding = core.loadExtScript("ext:deno_web/08_text_encoding.js");
+const file = core.loadExtScript("ext:deno_web/09_file.js");
+const fileReader = core.loadExtScript("ext:deno_web/10_filereader.js");
+const messagePort = core.loadExtScript("ext:deno_web/13_message_port.js");
+const compression = core.loadExtScript("ext:deno_web/14_compression.js");
+const performance = core.loadExtScript("ext:deno_web/15_performance.js");
+const crypto = core.loadExtScript("ext:deno_crypto/00_crypto.js");
+const headers = core.loadExtScript("ext:deno_fetch/20_headers.js");
+const formData = core.loadExtScript("ext:deno_fetch/21_formdata.js");
+const request = core.loadExtScript("ext:deno_fetch/23_request.js");
+const response = core.loadExtScript("ext:deno_fetch/23_response.js");
+const fetchMod = core.loadExtScript("ext:deno_fetch/26_fetch.js");
+
+// Async context slot holding the id of the request whose code is running, so console lines
+// from concurrent requests on one isolate are told apart.
+const requestIdVar = new core.AsyncVariable();
+
+/** The request id of the code running now, or "" outside any request. */
+function currentRequestId() {
+  return requestIdVar.get() ?? "";
+}
+
+const console = new consoleMod.Console((message, level) => {
+  // Console levels: 0 debug, 1 log/info, 2 warn, 3 error.
+  op_isogate_console(level, currentRequestId(), message);
+});
+
+class Navigator {
+  get userAgent() {
+    return "isogate";
+  }
+  get language() {
+    return "en-US";
+  }
+  get languages() {
+    return ["en-US"];
+  }
+  get hardwareConcurrency() {
+    return 1;
+  }
+}
+const navigator = new Navigator();
+
+// Refuse non-network schemes before deno_fetch sees them, and turn permission denials of
+// private addresses into a message that names isogate's own switch.
+const NETWORK_SCHEMES = ["http:", "https:", "data:", "blob:"];
+async function fetch(input, init = undefined) {
+  const req = new request.Request(input, init);
+  const target = new url.URL(req.url);
+  if (!ArrayPrototypeIncludes(NETWORK_SCHEMES, target.protocol)) {
+    throw new TypeError(
+      `fetch of "${req.url}" refused: scheme "${target.protocol}" is not allowed; handlers may fetch http:, https:, data: and blob: URLs`,
+    );
+  }
+  try {
+    return await fetchMod.fetch(req);
+  } catch (err) {
+    if (err?.name === "NotCapable") {
+      throw new TypeError(
+        `fetch of "${req.url}" refused: loopback, private and link-local addresses are not reachable from handlers unless the gateway allows private networks`,
+      );
+    }
+    throw err;
+  }
+}
+
+const globals = {
+  AbortController: core.propNonEnumerable(abortSignal.AbortController),
+  AbortSignal: core.propNonEnumerable(abortSignal.AbortSignal),
+  Blob: core.propNonEnumerable(file.Blob),
+  ByteLengthQueuingStrategy: core.propNonEnumerable(streams.ByteLengthQueuingStrategy),
+  CloseEvent: core.propNonEnumerable(event.CloseEvent),
+  CompressionStream: core.propNonEnumerable(compression.CompressionStream),
+  CountQueuingStrategy: core.propNonEnumerable(streams.CountQueuingStrategy),
+  Crypto: core.propNonEnumerable(crypto.Crypto),
+  CryptoKey: core.propNonEnumerable(crypto.CryptoKey),
+  CustomEvent: core.propNonEnumerable(event.CustomEvent),
+  DecompressionStream: core.propNonEnumerable(compression.DecompressionStream),
+  DOMException: core.propNonEnumerable(DOMException),
+  ErrorEvent: core.propNonEnumerable(event.ErrorEvent),
+  Event: core.propNonEnumerable(event.Event),
+  EventTarget: core.propNonEnumerable(event.EventTarget),
+  File: core.propNonEnumerable(file.File),
+  FileReader: core.propNonEnumerable(fileReader.FileReader),
+  FormData: core.propNonEnumerable(formData.FormData),
+  Headers: core.propNonEnumerable(headers.Headers),
+  MessageChannel: core.propNonEnumerable(messagePort.MessageChannel),
+  MessageEvent: core.propNonEnumerable(event.MessageEvent),
+  MessagePort: core.propNonEnumerable(messagePort.MessagePort),
+  Navigator: core.propNonEnumerable(Navigator),
+  Performance: core.propNonEnumerable(performance.Performance),
+  PerformanceEntry: core.propNonEnumerable(performance.PerformanceEntry),
+  PerformanceMark: core.propNonEnumerable(performance.PerformanceMark),
+  PerformanceMeasure: core.propNonEnumerable(performance.PerformanceMeasure),
+  ProgressEvent: core.propNonEnumerable(event.ProgressEvent),
+  PromiseRejectionEvent: core.propNonEnumerable(event.PromiseRejectionEvent),
+  ReadableByteStreamController: core.propNonEnumerable(streams.ReadableByteStreamController),
+  ReadableStream: core.propNonEnumerable(streams.ReadableStream),
+  ReadableStreamBYOBReader: core.propNonEnumerable(streams.ReadableStreamBYOBReader),
+  ReadableStreamBYOBRequest: core.propNonEnumerable(streams.ReadableStreamBYOBRequest),
+  ReadableStreamDefaultController: core.propNonEnumerable(streams.ReadableStreamDefaultController),
+  ReadableStreamDefaultReader: core.propNonEnumerable(streams.ReadableStreamDefaultReader),
+  Request: core.propNonEnumerable(request.Request),
+  Response: core.propNonEnumerable(response.Response),
+  SubtleCrypto: core.propNonEnumerable(crypto.SubtleCrypto),
+  TextDecoder: core.propNonEnumerable(encoding.TextDecoder),
+  TextDecoderStream: core.propNonEnumerable(encoding.TextDecoderStream),
+  TextEncoder: core.propNonEnumerable(encoding.TextEncoder),
+  TextEncoderStream: core.propNonEnumerable(encoding.TextEncoderStream),
+  TransformStream: core.propNonEnumerable(streams.TransformStream),
+  TransformStreamDefaultController: core.propNonEnumerable(streams.TransformStreamDefaultController),
+  URL: core.propNonEnumerable(url.URL),
+  URLPattern: core.propNonEnumerable(urlPattern.URLPattern),
+  URLSearchParams: core.propNonEnumerable(url.URLSearchParams),
+  WritableStream: core.propNonEnumerable(streams.WritableStream),
+  WritableStreamDefaultController: core.propNonEnumerable(streams.WritableStreamDefaultController),
+  WritableStreamDefaultWriter: core.propNonEnumerable(streams.WritableStreamDefaultWriter),
+
+  atob: core.propWritable(base64.atob),
+  btoa: core.propWritable(base64.btoa),
+  clearInterval: core.propWritable(timers.clearInterval),
+  clearTimeout: core.propWritable(timers.clearTimeout),
+  console: core.propNonEnumerable(console),
+  crypto: core.propGetterOnly(() => crypto.crypto),
+  fetch: core.propWritable(fetch),
+  navigator: core.propGetterOnly(() => navigator),
+  performance: core.propWritable(performance.performance),
+  reportError: core.propWritable(event.reportError),
+  self: core.propGetterOnly(() => globalThis),
+  setInterval: core.propWritable(timers.setInterval),
+  setTimeout: core.propWritable(timers.setTimeout),
+  structuredClone: core.propWritable(messagePort.structuredClone),
+  [webidl.brand]: core.propNonEnumerable(webidl.brand),
+};
+
+/** Installs the handler-facing global scope; called once, while the snapshot is built. */
+function installGlobals() {
+  // Non-standard and host-revealing.
+  delete Intl.v8BreakIterator;
+  ObjectDefineProperties(globalThis, globals);
+  // The global object is an EventTarget, so `addEventListener("fetch", ...)` works.
+  event.setEventTargetData(globalThis);
+  event.saveGlobalThisReference(globalThis);
+  ObjectSetPrototypeOf(globalThis, event.EventTarget.prototype);
+}
+
+export {
+  console,
+  currentRequestId,
+  event,
+  installGlobals,
+  performance,
+  request,
+  requestIdVar,
+  response,
+  streams,
+};

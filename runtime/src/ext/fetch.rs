@@ -1,0 +1,53 @@
+//! Outbound fetch policy: which hosts a handler may reach, enforced by deno_fetch's own
+//! permission checks (before the connection, and again on every resolved address).
+
+use std::sync::Arc;
+
+use deno_permissions::Permissions;
+use deno_permissions::PermissionsContainer;
+use deno_permissions::PermissionsOptions;
+use deno_permissions::RuntimePermissionDescriptorParser;
+
+/// Address ranges a handler may not reach unless private networks are allowed: loopback,
+/// RFC 1918, carrier-grade NAT, link-local (cloud metadata), unique-local and unspecified.
+const PRIVATE_RANGES: &[&str] = &[
+    "localhost",
+    "0.0.0.0/8",
+    "10.0.0.0/8",
+    "100.64.0.0/10",
+    "127.0.0.0/8",
+    "169.254.0.0/16",
+    "172.16.0.0/12",
+    "192.168.0.0/16",
+    "::/128",
+    "::1/128",
+    "fc00::/7",
+    "fe80::/10",
+];
+
+/// What outbound requests a handler may make.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FetchPolicy {
+    /// Allow loopback and private addresses (development, tests, trusted internal upstreams).
+    pub allow_private_net: bool,
+}
+
+/// Builds the permission set deno_fetch consults: network only, minus private ranges unless
+/// allowed; no file, env, run, ffi or sys access of any kind.
+pub(crate) fn permissions(
+    policy: FetchPolicy,
+) -> Result<PermissionsContainer, deno_permissions::PermissionsFromOptionsError> {
+    let parser = Arc::new(RuntimePermissionDescriptorParser::new(
+        sys_traits::impls::RealSys,
+    ));
+    let deny_net = (!policy.allow_private_net)
+        .then(|| PRIVATE_RANGES.iter().map(|range| (*range).to_owned()).collect());
+    let options = PermissionsOptions {
+        allow_net: Some(Vec::new()),
+        deny_net,
+        prompt: false,
+        ..Default::default()
+    };
+    let permissions = Permissions::from_options(parser.as_ref(), &options)?;
+    Ok(PermissionsContainer::new(parser, permissions))
+}

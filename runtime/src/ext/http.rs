@@ -1,0 +1,251 @@
+//! Ops that carry requests into the isolate and responses out of it.
+//!
+//! The isolate pulls work: its serve loop awaits `op_isogate_req_next`, which yields the next
+//! request from the worker's inbox. Bodies are resources: the request body is read by a
+//! `ReadableStream` over [`RequestBodyResource`], and a streamed response body is a
+//! `ReadableStream` resource that a local task pumps into the gateway's channel.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use bytes::Bytes;
+use deno_core::convert::ByteString;
+use deno_core::error::ResourceError;
+use deno_core::op2;
+use deno_core::AsyncRefCell;
+use deno_core::AsyncResult;
+use deno_core::BufView;
+use deno_core::CancelFuture;
+use deno_core::CancelHandle;
+use deno_core::JsBuffer;
+use deno_core::OpState;
+use deno_core::RcRef;
+use deno_core::Resource;
+use deno_core::ToV8;
+use deno_error::JsErrorBox;
+use futures::StreamExt;
+use tokio::sync::mpsc;
+use tokio::sync::oneshot;
+use tokio::sync::Notify;
+
+use crate::error::RuntimeError;
+use crate::message::BodyStream;
+use crate::message::HandlerRequest;
+use crate::message::HandlerResponse;
+use crate::message::ResponseBody;
+
+/// Size of the reads that pump a streamed response body out of JS.
+const RESPONSE_CHUNK: usize = 64 * 1024;
+
+/// Where the answer to one request goes.
+pub(crate) type Reply = oneshot::Sender<Result<HandlerResponse, RuntimeError>>;
+
+/// A request on its way into the isolate, with the channel for its answer.
+pub(crate) struct Envelope {
+    pub(crate) request: HandlerRequest,
+    pub(crate) reply: Reply,
+}
+
+/// The worker's inbox, read by the JS serve loop through `op_isogate_req_next`.
+pub(crate) struct Inbox {
+    pub(crate) receiver: Rc<AsyncRefCell<mpsc::Receiver<Envelope>>>,
+    /// Notified once the inbox is closed and drained: no request will ever come again.
+    pub(crate) closed: Rc<Notify>,
+}
+
+/// Requests handed to JS that have not answered yet, by their in-isolate slot number.
+#[derive(Default)]
+pub(crate) struct Replies {
+    next: u32,
+    waiting: HashMap<u32, Reply>,
+}
+
+impl Replies {
+    fn insert(&mut self, reply: Reply) -> u32 {
+        self.next = self.next.wrapping_add(1);
+        self.waiting.insert(self.next, reply);
+        self.next
+    }
+
+    fn take(&mut self, slot: u32) -> Result<Reply, JsErrorBox> {
+        self.waiting
+            .remove(&slot)
+            .ok_or_else(|| JsErrorBox::type_error("this request has already been answered"))
+    }
+}
+
+/// One request as the JS serve loop receives it.
+#[derive(ToV8)]
+pub(crate) struct NextRequest {
+    slot: u32,
+    request_id: String,
+    method: String,
+    url: String,
+    headers: Vec<(ByteString, ByteString)>,
+    body_rid: Option<u32>,
+}
+
+/// Waits for the next request; `null` once the worker is shutting down.
+#[op2]
+pub(crate) async fn op_isogate_req_next(state: Rc<RefCell<OpState>>) -> Option<NextRequest> {
+    let (receiver, closed) = {
+        let state = state.borrow();
+        let inbox = state.borrow::<Inbox>();
+        (inbox.receiver.clone(), inbox.closed.clone())
+    };
+    let envelope = RcRef::map(&receiver, |r| r).borrow_mut().await.recv().await;
+    let Some(Envelope { request, reply }) = envelope else {
+        closed.notify_one();
+        return None;
+    };
+    let mut state = state.borrow_mut();
+    let body_rid = request
+        .body
+        .map(|body| state.resource_table.add(RequestBodyResource::new(body)));
+    let slot = state.borrow_mut::<Replies>().insert(reply);
+    Some(NextRequest {
+        slot,
+        request_id: request.id.0,
+        method: request.method,
+        url: request.url,
+        headers: request
+            .headers
+            .into_iter()
+            .map(|(name, value)| (ByteString::from(&name[..]), ByteString::from(&value[..])))
+            .collect(),
+        body_rid,
+    })
+}
+
+/// Answers a request with a status, headers and either a complete body or a stream resource
+/// (`stream_rid` >= 0) produced by `resourceForReadableStream`.
+#[op2]
+pub(crate) fn op_isogate_resp_send(
+    state: &mut OpState,
+    #[smi] slot: u32,
+    #[smi] status: u16,
+    #[scoped] headers: Vec<(ByteString, ByteString)>,
+    #[buffer] body: JsBuffer,
+    #[smi] stream_rid: i32,
+) -> Result<(), JsErrorBox> {
+    let reply = state.borrow_mut::<Replies>().take(slot)?;
+    let body = match u32::try_from(stream_rid) {
+        Ok(rid) => {
+            let resource = state
+                .resource_table
+                .take_any(rid)
+                .map_err(|e: ResourceError| JsErrorBox::type_error(e.to_string()))?;
+            ResponseBody::Stream(pump_stream(resource))
+        }
+        Err(_) if body.is_empty() => ResponseBody::Empty,
+        Err(_) => ResponseBody::Full(Bytes::copy_from_slice(&body)),
+    };
+    let response = HandlerResponse {
+        status,
+        headers: headers
+            .into_iter()
+            .map(|(name, value)| (Bytes::from(name.to_vec()), Bytes::from(value.to_vec())))
+            .collect(),
+        body,
+    };
+    // The gateway may have gone away (client disconnected); nothing to answer then.
+    let _ = reply.send(Ok(response));
+    Ok(())
+}
+
+/// Fails a request because the handler threw or returned something other than a `Response`.
+#[op2(fast)]
+pub(crate) fn op_isogate_resp_error(
+    state: &mut OpState,
+    #[smi] slot: u32,
+    #[string] message: String,
+    #[string] stack: String,
+) -> Result<(), JsErrorBox> {
+    let reply = state.borrow_mut::<Replies>().take(slot)?;
+    let _ = reply.send(Err(RuntimeError::HandlerFailed { message, stack }));
+    Ok(())
+}
+
+/// Reads a JS `ReadableStream` resource on the isolate's thread and forwards its chunks to a
+/// bounded channel, so a slow client slows the producer instead of growing a buffer.
+fn pump_stream(resource: Rc<dyn Resource>) -> mpsc::Receiver<Result<Bytes, crate::message::BodyError>> {
+    let (sender, receiver) = mpsc::channel(2);
+    deno_core::unsync::spawn(async move {
+        loop {
+            let read = resource.clone().read(RESPONSE_CHUNK);
+            let chunk = tokio::select! {
+                chunk = read => chunk,
+                () = sender.closed() => break,
+            };
+            let item = match chunk {
+                Ok(buf) if buf.is_empty() => break,
+                Ok(buf) => Ok(Bytes::from(buf.to_vec())),
+                Err(error) => Err(error.to_string().into()),
+            };
+            let failed = item.is_err();
+            if sender.send(item).await.is_err() || failed {
+                break;
+            }
+        }
+        resource.close();
+    });
+    receiver
+}
+
+struct BodyState {
+    stream: BodyStream,
+    leftover: Option<Bytes>,
+}
+
+/// A request body the handler reads as a `ReadableStream` (`readableStreamForRid`).
+pub(crate) struct RequestBodyResource {
+    state: AsyncRefCell<BodyState>,
+    cancel: CancelHandle,
+}
+
+impl RequestBodyResource {
+    fn new(stream: BodyStream) -> Self {
+        Self {
+            state: AsyncRefCell::new(BodyState {
+                stream,
+                leftover: None,
+            }),
+            cancel: CancelHandle::default(),
+        }
+    }
+}
+
+impl Resource for RequestBodyResource {
+    fn name(&self) -> std::borrow::Cow<'_, str> {
+        "isogateRequestBody".into()
+    }
+
+    fn read(self: Rc<Self>, limit: usize) -> AsyncResult<BufView> {
+        Box::pin(async move {
+            let cancel = RcRef::map(&self, |r| &r.cancel);
+            let mut state = RcRef::map(&self, |r| &r.state).borrow_mut().await;
+            let mut chunk = match state.leftover.take() {
+                Some(chunk) => chunk,
+                None => match state.stream.next().or_cancel(cancel).await {
+                    Ok(Some(Ok(chunk))) => chunk,
+                    Ok(Some(Err(error))) => {
+                        return Err(JsErrorBox::type_error(format!(
+                            "reading the request body failed: {error}"
+                        )))
+                    }
+                    Ok(None) => Bytes::new(),
+                    Err(_canceled) => Bytes::new(),
+                },
+            };
+            if chunk.len() > limit {
+                state.leftover = Some(chunk.split_off(limit));
+            }
+            Ok(BufView::from(chunk))
+        })
+    }
+
+    fn close(self: Rc<Self>) {
+        self.cancel.cancel();
+    }
+}

@@ -1,0 +1,63 @@
+//! The ordered extension list, declared in one place: Deno's Web API crates, then isogate's
+//! own ops and bootstrap JS. `build.rs` builds the startup snapshot from the same list.
+
+pub(crate) mod console;
+pub(crate) mod fetch;
+pub(crate) mod http;
+
+use std::sync::Arc;
+
+use deno_core::Extension;
+
+deno_core::extension!(
+    isogate,
+    deps = [deno_webidl, deno_web, deno_crypto, deno_fetch],
+    ops = [
+        console::op_isogate_console,
+        http::op_isogate_req_next,
+        http::op_isogate_resp_send,
+        http::op_isogate_resp_error,
+    ],
+    esm_entry_point = "ext:isogate/99_main.js",
+    esm = [dir "js", "01_globals.js", "10_serve.js", "99_main.js"],
+    // deno_fetch's JS imports these from crates isogate does not use (Deno's TLS client
+    // certificates and OpenTelemetry); small stand-ins keep fetch working without them.
+    lazy_loaded_js = [
+        dir "js",
+        "ext:deno_net/02_tls.js" = "90_shim_tls.js",
+        "ext:deno_telemetry/telemetry.ts" = "90_shim_telemetry.js",
+        "ext:deno_telemetry/util.ts" = "90_shim_telemetry_util.js",
+    ],
+);
+
+/// Extensions for building the snapshot: ops registered, no per-isolate state.
+#[allow(dead_code, reason = "used by build.rs, which compiles this module too")]
+pub(crate) fn for_snapshot() -> Vec<Extension> {
+    vec![
+        deno_webidl::deno_webidl::lazy_init(),
+        deno_web::deno_web::lazy_init(),
+        deno_crypto::deno_crypto::lazy_init(),
+        deno_fetch::deno_fetch::lazy_init(),
+        isogate::lazy_init(),
+    ]
+}
+
+/// Extensions for an isolate restored from the snapshot, with their per-isolate state.
+#[allow(dead_code, reason = "build.rs compiles this module too and only needs for_snapshot")]
+pub(crate) fn for_isolate() -> Vec<Extension> {
+    vec![
+        deno_webidl::deno_webidl::init(),
+        deno_web::deno_web::init(
+            Arc::new(deno_web::BlobStore::default()),
+            None,
+            false,
+            deno_web::InMemoryBroadcastChannel::default(),
+        ),
+        deno_crypto::deno_crypto::init(None),
+        deno_fetch::deno_fetch::init(deno_fetch::Options {
+            user_agent: "isogate".to_owned(),
+            ..Default::default()
+        }),
+        isogate::init(),
+    ]
+}

@@ -1,0 +1,51 @@
+//! `isogate-runtime`: runs Workers-style JavaScript/TypeScript handlers in V8 isolates.
+//!
+//! An isolate is restored from a startup snapshot that already holds Deno's Web API
+//! extensions (deno_webidl, deno_web, deno_crypto, deno_fetch) and isogate's bootstrap, so
+//! a fresh isolate only has to evaluate the tenant's module. This crate serves no inbound
+//! HTTP and terminates no TLS: the gateway hands it plain [`HandlerRequest`]s.
+//!
+//! # Layout
+//! - `message`: [`HandlerRequest`], [`HandlerResponse`], [`ResponseBody`]: plain values
+//!   that cross threads.
+//! - `pool`: [`WorkerHandle`] (the `Send` proxy) and the worker thread that owns an isolate.
+//! - `isolate`: [`Isolate`]: restore from the snapshot, load the module, run the event loop.
+//! - `loader`: the module loader: disk only, confined to the handler's folder, TypeScript
+//!   transpiled with source maps.
+//! - `ext`: the ordered extension list (`ext/mod.rs`), isogate's ops (`http`, `console`)
+//!   and the outbound fetch policy (`fetch`).
+//! - `error`: [`RuntimeError`], [`LoaderError`].
+//! - `js/`: the bootstrap evaluated into the snapshot (`01_globals.js` builds the global
+//!   scope, `10_serve.js` is the serve loop, `99_main.js` the entry).
+//!
+//! # Flow of one request
+//! 1. The gateway calls [`WorkerHandle::dispatch`] with a [`HandlerRequest`].
+//! 2. The worker's inbox hands it to the JS serve loop (`op_isogate_req_next`), which builds
+//!    a real `Request` (its body a `ReadableStream` over the gateway's body stream).
+//! 3. The handler's `fetch(request, env, ctx)` runs; its `Response` goes back through
+//!    `op_isogate_resp_send`, complete or as a stream pumped chunk by chunk.
+//! 4. A throw becomes [`RuntimeError::HandlerFailed`] with the source-mapped stack.
+
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+#![warn(missing_docs)]
+
+mod error;
+mod ext;
+mod isolate;
+mod loader;
+mod message;
+mod pool;
+
+pub use error::ErrorSource;
+pub use error::LoaderError;
+pub use error::RuntimeError;
+pub use ext::fetch::FetchPolicy;
+pub use isolate::Isolate;
+pub use message::BodyError;
+pub use message::BodyStream;
+pub use message::HandlerRequest;
+pub use message::HandlerResponse;
+pub use message::RequestId;
+pub use message::ResponseBody;
+pub use pool::HandlerSpec;
+pub use pool::WorkerHandle;

@@ -1,0 +1,233 @@
+//! Loads a handler's module graph from disk: relative imports inside the handler's folder,
+//! `.js/.mjs` as is, `.ts/.mts/.tsx/.jsx` transpiled by deno_ast with source maps (so stacks
+//! point at TypeScript lines), `.json` as JSON modules. Everything else is refused with an
+//! error that says why.
+
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::path::Path;
+use std::path::PathBuf;
+
+use deno_ast::MediaType;
+use deno_ast::ParseParams;
+use deno_ast::SourceMapOption;
+use deno_core::error::ModuleLoaderError;
+use deno_core::ModuleLoadOptions;
+use deno_core::ModuleLoadReferrer;
+use deno_core::ModuleLoadResponse;
+use deno_core::ModuleLoader;
+use deno_core::ModuleSource;
+use deno_core::ModuleSourceCode;
+use deno_core::ModuleSpecifier;
+use deno_core::ModuleType;
+use deno_core::ResolutionKind;
+use deno_error::JsErrorBox;
+
+use crate::error::LoaderError;
+
+/// The module loader of one handler: confined to the handler's folder.
+pub(crate) struct HandlerLoader {
+    /// The handler's folder; empty until a handler is loaded, which then admits nothing.
+    root: RefCell<PathBuf>,
+    source_maps: RefCell<HashMap<String, Vec<u8>>>,
+}
+
+impl HandlerLoader {
+    /// A loader that admits nothing until [`HandlerLoader::set_root`] names the folder.
+    pub(crate) fn new() -> Self {
+        Self {
+            root: RefCell::new(PathBuf::new()),
+            source_maps: RefCell::new(HashMap::new()),
+        }
+    }
+
+    /// Admits only files under `root` (an absolute, canonical folder) from now on.
+    pub(crate) fn set_root(&self, root: PathBuf) {
+        *self.root.borrow_mut() = root;
+    }
+
+    fn check_scheme(specifier: &str, referrer: &str) -> Result<(), LoaderError> {
+        let scheme = specifier.split_once(':').map(|(scheme, _)| scheme);
+        match scheme {
+            Some("http" | "https") => Err(LoaderError::RemoteImport(specifier.to_owned())),
+            Some("npm" | "jsr") => Err(LoaderError::PackageImport(specifier.to_owned())),
+            Some("node") => Err(LoaderError::NodeBuiltin(specifier.to_owned())),
+            Some("file") => Ok(()),
+            _ if specifier.starts_with("./")
+                || specifier.starts_with("../")
+                || specifier.starts_with('/') =>
+            {
+                Ok(())
+            }
+            _ => Err(LoaderError::Unsupported {
+                specifier: specifier.to_owned(),
+                referrer: referrer.to_owned(),
+            }),
+        }
+    }
+
+    fn confine(&self, specifier: &str, path: &Path) -> Result<(), LoaderError> {
+        let root = self.root.borrow();
+        if !root.as_os_str().is_empty() && path.starts_with(&*root) {
+            Ok(())
+        } else {
+            Err(LoaderError::OutsideRoot {
+                specifier: specifier.to_owned(),
+                root: root.display().to_string(),
+            })
+        }
+    }
+
+    fn load_file(&self, specifier: &ModuleSpecifier) -> Result<ModuleSource, LoaderError> {
+        let path = specifier
+            .to_file_path()
+            .map_err(|()| LoaderError::UnsupportedType(specifier.to_string()))?;
+        // Resolve symlinks before the confinement check so a link cannot lead outside.
+        let real = std::fs::canonicalize(&path).map_err(|source| LoaderError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        self.confine(specifier.as_str(), &real)?;
+        let media_type = MediaType::from_path(&path);
+        let (module_type, transpile) = match media_type {
+            MediaType::JavaScript | MediaType::Mjs => (ModuleType::JavaScript, false),
+            MediaType::TypeScript | MediaType::Mts | MediaType::Tsx | MediaType::Jsx => {
+                (ModuleType::JavaScript, true)
+            }
+            MediaType::Json => (ModuleType::Json, false),
+            _ => return Err(LoaderError::UnsupportedType(specifier.to_string())),
+        };
+        let code = std::fs::read_to_string(&real).map_err(|source| LoaderError::Read {
+            path: real.display().to_string(),
+            source,
+        })?;
+        let code = if transpile {
+            self.transpile(specifier, media_type, code)?
+        } else {
+            code
+        };
+        Ok(ModuleSource::new(
+            module_type,
+            ModuleSourceCode::String(code.into()),
+            specifier,
+            None,
+        ))
+    }
+
+    fn transpile(
+        &self,
+        specifier: &ModuleSpecifier,
+        media_type: MediaType,
+        code: String,
+    ) -> Result<String, LoaderError> {
+        let parsed = deno_ast::parse_module(ParseParams {
+            specifier: specifier.clone(),
+            text: code.into(),
+            media_type,
+            capture_tokens: false,
+            scope_analysis: false,
+            maybe_syntax: None,
+        })
+        .map_err(|diagnostic| LoaderError::Transpile(diagnostic.to_string()))?;
+        let emitted = parsed
+            .transpile(
+                &deno_ast::TranspileOptions {
+                    imports_not_used_as_values: deno_ast::ImportsNotUsedAsValues::Remove,
+                    decorators: deno_ast::DecoratorsTranspileOption::Ecma,
+                    ..Default::default()
+                },
+                &deno_ast::TranspileModuleOptions { module_kind: None },
+                &deno_ast::EmitOptions {
+                    source_map: SourceMapOption::Separate,
+                    inline_sources: true,
+                    ..Default::default()
+                },
+            )
+            .map_err(|error| LoaderError::Transpile(error.to_string()))?
+            .into_source();
+        if let Some(map) = emitted.source_map {
+            self.source_maps
+                .borrow_mut()
+                .insert(specifier.to_string(), map.into_bytes());
+        }
+        Ok(emitted.text)
+    }
+}
+
+impl ModuleLoader for HandlerLoader {
+    fn resolve(
+        &self,
+        specifier: &str,
+        referrer: &str,
+        _kind: ResolutionKind,
+    ) -> Result<ModuleSpecifier, ModuleLoaderError> {
+        Self::check_scheme(specifier, referrer).map_err(JsErrorBox::from_err)?;
+        let resolved =
+            deno_core::resolve_import(specifier, referrer).map_err(JsErrorBox::from_err)?;
+        let path = resolved.to_file_path().map_err(|()| {
+            JsErrorBox::from_err(LoaderError::Unsupported {
+                specifier: specifier.to_owned(),
+                referrer: referrer.to_owned(),
+            })
+        })?;
+        self.confine(specifier, &path)
+            .map_err(JsErrorBox::from_err)?;
+        Ok(resolved)
+    }
+
+    fn load(
+        &self,
+        specifier: &ModuleSpecifier,
+        _referrer: Option<&ModuleLoadReferrer>,
+        _options: ModuleLoadOptions,
+    ) -> ModuleLoadResponse {
+        ModuleLoadResponse::Sync(self.load_file(specifier).map_err(JsErrorBox::from_err))
+    }
+
+    fn get_source_map(&self, file_name: &str) -> Option<Cow<'_, [u8]>> {
+        self.source_maps
+            .borrow()
+            .get(file_name)
+            .map(|map| Cow::Owned(map.clone()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loader_refuses_remote_package_and_node_specifiers() {
+        let referrer = "file:///srv/h/handler.ts";
+        assert!(matches!(
+            HandlerLoader::check_scheme("https://deno.land/x/mod.ts", referrer),
+            Err(LoaderError::RemoteImport(_))
+        ));
+        assert!(matches!(
+            HandlerLoader::check_scheme("npm:hono", referrer),
+            Err(LoaderError::PackageImport(_))
+        ));
+        assert!(matches!(
+            HandlerLoader::check_scheme("node:fs", referrer),
+            Err(LoaderError::NodeBuiltin(_))
+        ));
+        assert!(matches!(
+            HandlerLoader::check_scheme("hono", referrer),
+            Err(LoaderError::Unsupported { .. })
+        ));
+        assert!(HandlerLoader::check_scheme("./util.ts", referrer).is_ok());
+    }
+
+    #[test]
+    fn loader_confines_paths_to_root() {
+        let loader = HandlerLoader::new();
+        assert!(loader.confine("./a.ts", Path::new("/srv/h/a.ts")).is_err());
+        loader.set_root(PathBuf::from("/srv/h"));
+        assert!(loader.confine("./a.ts", Path::new("/srv/h/a.ts")).is_ok());
+        assert!(matches!(
+            loader.confine("../secret.ts", Path::new("/srv/secret.ts")),
+            Err(LoaderError::OutsideRoot { .. })
+        ));
+    }
+}

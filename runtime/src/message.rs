@@ -1,0 +1,69 @@
+//! The plain request and response values that cross from the gateway into an isolate's
+//! thread and back. No HTTP library types: the gateway converts at its edge.
+
+use std::fmt;
+use std::pin::Pin;
+
+use bytes::Bytes;
+use futures::Stream;
+use tokio::sync::mpsc;
+
+/// An error raised while reading a request body or producing a response body.
+pub type BodyError = Box<dyn std::error::Error + Send + Sync>;
+
+/// A request or response body delivered chunk by chunk.
+pub type BodyStream = Pin<Box<dyn Stream<Item = Result<Bytes, BodyError>> + Send>>;
+
+/// Identifies one request in logs, across the gateway and the handler's console lines.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct RequestId(pub String);
+
+impl fmt::Display for RequestId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// One inbound request as the handler will see it.
+pub struct HandlerRequest {
+    /// Id stamped by the gateway; handler console lines carry it.
+    pub id: RequestId,
+    /// HTTP method, upper case as received.
+    pub method: String,
+    /// Absolute URL including the real scheme and host.
+    pub url: String,
+    /// Header pairs as received (names lower case).
+    pub headers: Vec<(Bytes, Bytes)>,
+    /// Streamed request body; `None` when the request has none.
+    pub body: Option<BodyStream>,
+}
+
+/// What a handler answered.
+pub struct HandlerResponse {
+    /// HTTP status code.
+    pub status: u16,
+    /// Header pairs in the order the handler set them.
+    pub headers: Vec<(Bytes, Bytes)>,
+    /// The response body.
+    pub body: ResponseBody,
+}
+
+/// A handler's response body: known up front, or streamed while JS produces it.
+pub enum ResponseBody {
+    /// No body at all.
+    Empty,
+    /// A body the handler produced in one piece.
+    Full(Bytes),
+    /// Chunks as the handler's `ReadableStream` yields them.
+    Stream(mpsc::Receiver<Result<Bytes, BodyError>>),
+}
+
+impl fmt::Debug for ResponseBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Empty => f.write_str("Empty"),
+            Self::Full(bytes) => write!(f, "Full({} bytes)", bytes.len()),
+            Self::Stream(_) => f.write_str("Stream"),
+        }
+    }
+}

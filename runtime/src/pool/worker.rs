@@ -1,0 +1,85 @@
+//! A worker: one OS thread, a current-thread tokio runtime and the isolate it owns.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::rc::Rc;
+use std::time::Duration;
+
+use deno_core::AsyncRefCell;
+use deno_core::RcRef;
+use tokio::sync::mpsc;
+use tokio::sync::Notify;
+
+use crate::error::RuntimeError;
+use crate::ext::fetch::FetchPolicy;
+use crate::ext::http::Envelope;
+use crate::isolate::Isolate;
+use crate::isolate::SharedInbox;
+
+/// How many requests may wait in a worker's inbox before senders wait.
+const INBOX_CAPACITY: usize = 1024;
+
+/// Everything needed to run one handler.
+#[derive(Clone, Debug)]
+pub struct HandlerSpec {
+    /// Short name for logs (the tenant, or the file in dev mode).
+    pub label: String,
+    /// The module exporting the handler.
+    pub entry: PathBuf,
+    /// Variables passed as the handler's `env`.
+    pub env: BTreeMap<String, String>,
+    /// Outbound fetch policy.
+    pub fetch: FetchPolicy,
+    /// How long `waitUntil` work may run after the worker stops taking requests.
+    pub drain: Duration,
+}
+
+/// Starts a worker thread for `spec`; returns the inbox sender.
+pub(super) fn spawn(spec: HandlerSpec) -> Result<mpsc::Sender<Envelope>, RuntimeError> {
+    let (sender, receiver) = mpsc::channel(INBOX_CAPACITY);
+    std::thread::Builder::new()
+        .name(format!("isogate-worker-{}", spec.label))
+        .spawn(move || run_thread(&spec, receiver))
+        .map_err(RuntimeError::Spawn)?;
+    Ok(sender)
+}
+
+fn run_thread(spec: &HandlerSpec, receiver: mpsc::Receiver<Envelope>) {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            tracing::error!(handler = %spec.label, %error, "cannot start worker runtime");
+            return;
+        }
+    };
+    let inbox: SharedInbox = Rc::new(AsyncRefCell::new(receiver));
+    runtime.block_on(async {
+        if let Err(error) = serve(spec, inbox.clone()).await {
+            tracing::error!(handler = %spec.label, error = %error, "handler unavailable");
+            answer_with_error(&inbox, &error).await;
+        }
+    });
+}
+
+async fn serve(spec: &HandlerSpec, inbox: SharedInbox) -> Result<(), RuntimeError> {
+    let env_json = serde_json::to_string(&spec.env)
+        .map_err(|error| RuntimeError::Bootstrap(error.to_string()))?;
+    let closed = Rc::new(Notify::new());
+    let mut isolate = Isolate::new(&spec.label, spec.fetch)?;
+    isolate
+        .start_handler(&spec.entry, &env_json, inbox, closed.clone())
+        .await?;
+    tracing::info!(handler = %spec.label, entry = %spec.entry.display(), "handler loaded");
+    isolate.run(closed, spec.drain).await
+}
+
+/// Serves every queued and future request with the load error, until the inbox closes.
+async fn answer_with_error(inbox: &SharedInbox, error: &RuntimeError) {
+    let mut receiver = RcRef::map(inbox, |r| r).borrow_mut().await;
+    while let Some(envelope) = receiver.recv().await {
+        let _ = envelope.reply.send(Err(error.replicate()));
+    }
+}

@@ -1,0 +1,69 @@
+//! Helpers shared by the runtime tests: spawn a worker on a fixture and call it.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use bytes::Bytes;
+use isogate_runtime::FetchPolicy;
+use isogate_runtime::HandlerRequest;
+use isogate_runtime::HandlerResponse;
+use isogate_runtime::HandlerSpec;
+use isogate_runtime::RequestId;
+use isogate_runtime::ResponseBody;
+use isogate_runtime::RuntimeError;
+use isogate_runtime::WorkerHandle;
+
+pub(crate) fn fixture(name: &str, file: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+        .join(file)
+}
+
+pub(crate) fn spawn(entry: PathBuf, env: &[(&str, &str)]) -> WorkerHandle {
+    WorkerHandle::spawn(HandlerSpec {
+        label: "test".into(),
+        entry,
+        env: env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect::<BTreeMap<_, _>>(),
+        fetch: FetchPolicy {
+            allow_private_net: true,
+        },
+        drain: Duration::from_secs(1),
+    })
+    .unwrap()
+}
+
+pub(crate) fn get(url: &str) -> HandlerRequest {
+    HandlerRequest {
+        id: RequestId("req-1".into()),
+        method: "GET".into(),
+        url: url.into(),
+        headers: vec![(Bytes::from_static(b"accept"), Bytes::from_static(b"*/*"))],
+        body: None,
+    }
+}
+
+pub(crate) async fn body_of(response: HandlerResponse) -> Bytes {
+    match response.body {
+        ResponseBody::Empty => Bytes::new(),
+        ResponseBody::Full(bytes) => bytes,
+        ResponseBody::Stream(mut receiver) => {
+            let mut all = Vec::new();
+            while let Some(chunk) = receiver.recv().await {
+                all.extend_from_slice(&chunk.unwrap());
+            }
+            Bytes::from(all)
+        }
+    }
+}
+
+pub(crate) async fn call(worker: &WorkerHandle, request: HandlerRequest) -> Result<(u16, String), RuntimeError> {
+    let response = worker.dispatch(request).await?;
+    let status = response.status;
+    let body = body_of(response).await;
+    Ok((status, String::from_utf8_lossy(&body).into_owned()))
+}
