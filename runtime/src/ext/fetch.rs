@@ -8,8 +8,10 @@ use deno_permissions::PermissionsContainer;
 use deno_permissions::PermissionsOptions;
 use deno_permissions::RuntimePermissionDescriptorParser;
 
-/// Address ranges a handler may not reach unless private networks are allowed: loopback,
-/// RFC 1918, carrier-grade NAT, link-local (cloud metadata), unique-local and unspecified.
+/// Addresses a handler may not reach unless private networks are allowed: loopback, RFC 1918,
+/// carrier-grade NAT, link-local (cloud metadata) and unspecified. deno_permissions takes IPv6
+/// only as single bracketed addresses, so the IPv6 entries are the loopback and unspecified
+/// addresses.
 const PRIVATE_RANGES: &[&str] = &[
     "localhost",
     "0.0.0.0/8",
@@ -19,10 +21,8 @@ const PRIVATE_RANGES: &[&str] = &[
     "169.254.0.0/16",
     "172.16.0.0/12",
     "192.168.0.0/16",
-    "::/128",
-    "::1/128",
-    "fc00::/7",
-    "fe80::/10",
+    "[::]",
+    "[::1]",
 ];
 
 /// What outbound requests a handler may make.
@@ -50,4 +50,18 @@ pub(crate) fn permissions(
     };
     let permissions = Permissions::from_options(parser.as_ref(), &options)?;
     Ok(PermissionsContainer::new(parser, permissions))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fetch_permissions_parse_with_and_without_private_net() {
+        assert!(permissions(FetchPolicy::default()).is_ok());
+        assert!(permissions(FetchPolicy {
+            allow_private_net: true
+        })
+        .is_ok());
+    }
 }

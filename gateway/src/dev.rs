@@ -1,0 +1,62 @@
+//! `isogate dev`: one handler from disk, reloaded whenever a file in its folder changes.
+
+use std::path::Path;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use isogate_runtime::HandlerSpec;
+use isogate_runtime::WorkerHandle;
+use notify::RecursiveMode;
+use notify::Watcher;
+use tokio::sync::mpsc;
+
+use crate::dispatch::HandlerSlot;
+use crate::error::GatewayError;
+
+/// How long to wait for a burst of file events (an editor's save) to settle.
+const SETTLE: Duration = Duration::from_millis(150);
+
+/// Watches the handler's folder and swaps in a freshly loaded worker after each change.
+/// Returns the watcher, which stops watching when dropped.
+pub fn watch(spec: HandlerSpec, slot: HandlerSlot) -> Result<notify::RecommendedWatcher, GatewayError> {
+    let folder = watched_folder(&spec.entry);
+    let (events, mut changes) = mpsc::unbounded_channel();
+    let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+        if let Ok(event) = event {
+            if event.kind.is_modify() || event.kind.is_create() || event.kind.is_remove() {
+                let _ = events.send(());
+            }
+        }
+    })
+    .map_err(|source| GatewayError::Watch {
+        path: folder.display().to_string(),
+        source,
+    })?;
+    watcher
+        .watch(&folder, RecursiveMode::Recursive)
+        .map_err(|source| GatewayError::Watch {
+            path: folder.display().to_string(),
+            source,
+        })?;
+    tokio::spawn(async move {
+        while changes.recv().await.is_some() {
+            tokio::time::sleep(SETTLE).await;
+            while changes.try_recv().is_ok() {}
+            match WorkerHandle::spawn(spec.clone()) {
+                Ok(worker) => {
+                    slot.replace(worker);
+                    tracing::info!(entry = %spec.entry.display(), "change detected; handler reloaded");
+                }
+                Err(error) => tracing::error!(%error, "reloading handler"),
+            }
+        }
+    });
+    Ok(watcher)
+}
+
+fn watched_folder(entry: &Path) -> PathBuf {
+    entry
+        .parent()
+        .filter(|parent| !parent.as_os_str().is_empty())
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
