@@ -1,7 +1,11 @@
 //! Builds the V8 startup snapshot: Deno's Web API extensions plus isogate's bootstrap JS,
 //! evaluated once here so that every isolate starts with its global scope ready.
 
-#![allow(dead_code, unreachable_pub, reason = "modules shared with the library; only part is used here")]
+#![allow(
+    dead_code,
+    unreachable_pub,
+    reason = "modules shared with the library; only part is used here"
+)]
 
 #[path = "src/error.rs"]
 mod error;

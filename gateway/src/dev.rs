@@ -18,7 +18,10 @@ const SETTLE: Duration = Duration::from_millis(150);
 
 /// Watches the handler's folder and swaps in a freshly loaded worker after each change.
 /// Returns the watcher, which stops watching when dropped.
-pub fn watch(spec: HandlerSpec, slot: HandlerSlot) -> Result<notify::RecommendedWatcher, GatewayError> {
+pub fn watch(
+    spec: HandlerSpec,
+    slot: HandlerSlot,
+) -> Result<notify::RecommendedWatcher, GatewayError> {
     let folder = watched_folder(&spec.entry);
     let (events, mut changes) = mpsc::unbounded_channel();
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {

@@ -90,7 +90,13 @@ impl Dispatcher {
         });
 
         response::stamp_request_id(&mut response, &request_id);
-        response::log_access(&method, &path, response.status(), started.elapsed(), &request_id);
+        response::log_access(
+            &method,
+            &path,
+            response.status(),
+            started.elapsed(),
+            &request_id,
+        );
         response
     }
 }

@@ -105,10 +105,10 @@ async fn dev(args: DevArgs) -> anyhow::Result<()> {
         env.insert(key.to_owned(), value.to_owned());
     }
     let spec = HandlerSpec {
-        label: args
-            .handler
-            .file_name()
-            .map_or_else(|| "handler".to_owned(), |name| name.to_string_lossy().into_owned()),
+        label: args.handler.file_name().map_or_else(
+            || "handler".to_owned(),
+            |name| name.to_string_lossy().into_owned(),
+        ),
         entry: args.handler.clone(),
         env,
         fetch: FetchPolicy {
@@ -139,14 +139,21 @@ async fn dev(args: DevArgs) -> anyhow::Result<()> {
 }
 
 /// Tells the user (and scripts that start isogate on port 0) where it listens.
-#[allow(clippy::print_stdout, reason = "the listening address is the command's output")]
+#[allow(
+    clippy::print_stdout,
+    reason = "the listening address is the command's output"
+)]
 fn announce(handler: &Path, addr: SocketAddr) {
-    println!("isogate dev: serving {} on http://{addr}", handler.display());
+    println!(
+        "isogate dev: serving {} on http://{addr}",
+        handler.display()
+    );
 }
 
 /// Parses a `KEY=VALUE` file; errors name the file and line.
 fn read_env_file(path: &Path) -> anyhow::Result<BTreeMap<String, String>> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     let mut env = BTreeMap::new();
     for (number, line) in text.lines().enumerate() {
         let line = line.trim();
@@ -155,11 +162,19 @@ fn read_env_file(path: &Path) -> anyhow::Result<BTreeMap<String, String>> {
         }
         let line = line.strip_prefix("export ").unwrap_or(line);
         let Some((key, value)) = line.split_once('=') else {
-            bail!("{}:{}: expected KEY=VALUE, found {line:?}", path.display(), number + 1);
+            bail!(
+                "{}:{}: expected KEY=VALUE, found {line:?}",
+                path.display(),
+                number + 1
+            );
         };
         let key = key.trim();
         if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-            bail!("{}:{}: invalid variable name {key:?}", path.display(), number + 1);
+            bail!(
+                "{}:{}: invalid variable name {key:?}",
+                path.display(),
+                number + 1
+            );
         }
         let value = value.trim();
         let value = value
@@ -176,13 +191,14 @@ async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(term) => term,
-            Err(_) => {
-                let _ = ctrl_c.await;
-                return;
-            }
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
         tokio::select! {
             _ = ctrl_c => {}
             _ = term.recv() => {}

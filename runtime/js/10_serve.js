@@ -179,7 +179,7 @@ async function serveOne(handler, env, next) {
     const response = await handler(req, env, ctx);
     sendResponse(next.slot, response);
   } catch (err) {
-    logError("handler threw", err);
+    // Logged once, by the gateway, with the request id.
     op_isogate_resp_error(next.slot, messageOf(err), stackOf(err));
   } finally {
     core.setAsyncContext(previous);

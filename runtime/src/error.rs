@@ -92,7 +92,9 @@ pub enum LoaderError {
     RemoteImport(String),
     /// `npm:` / `jsr:` specifiers need a package manager.
     #[class(type)]
-    #[error("package import \"{0}\" is not supported: npm:/jsr: specifiers are not resolved by isogate")]
+    #[error(
+        "package import \"{0}\" is not supported: npm:/jsr: specifiers are not resolved by isogate"
+    )]
     PackageImport(String),
     /// `node:` built-ins do not exist here.
     #[class(type)]
@@ -147,6 +149,9 @@ mod tests {
             stack: String::new(),
         };
         assert_eq!(threw.source_kind(), ErrorSource::Handler);
-        assert_eq!(RuntimeError::WorkerGone.source_kind(), ErrorSource::Internal);
+        assert_eq!(
+            RuntimeError::WorkerGone.source_kind(),
+            ErrorSource::Internal
+        );
     }
 }

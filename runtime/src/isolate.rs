@@ -148,7 +148,11 @@ impl Isolate {
 
     /// Runs the isolate's event loop: serves requests until the inbox closes, then lets
     /// `waitUntil` work and timers finish for at most `drain`.
-    pub(crate) async fn run(mut self, closed: Rc<Notify>, drain: Duration) -> Result<(), RuntimeError> {
+    pub(crate) async fn run(
+        mut self,
+        closed: Rc<Notify>,
+        drain: Duration,
+    ) -> Result<(), RuntimeError> {
         let drained = async {
             closed.notified().await;
             tokio::time::sleep(drain).await;
@@ -161,4 +165,3 @@ impl Isolate {
         }
     }
 }
-

@@ -24,7 +24,10 @@ pub async fn serve_connection(stream: TcpStream, dispatcher: Arc<Dispatcher>) {
         async move { Ok::<_, Infallible>(dispatcher.handle(request).await) }
     });
     let builder = auto::Builder::new(TokioExecutor::new());
-    if let Err(error) = builder.serve_connection(TokioIo::new(stream), service).await {
+    if let Err(error) = builder
+        .serve_connection(TokioIo::new(stream), service)
+        .await
+    {
         tracing::debug!(?peer, %error, "connection ended with an error");
     }
 }

@@ -63,7 +63,11 @@ pub fn absolute_url<B>(request: &Request<B>, scheme: &str) -> String {
 }
 
 /// Converts `request` for the runtime; the body stays a stream.
-pub fn to_handler_request(request: Request<Incoming>, id: RequestId, scheme: &str) -> HandlerRequest {
+pub fn to_handler_request(
+    request: Request<Incoming>,
+    id: RequestId,
+    scheme: &str,
+) -> HandlerRequest {
     let url = absolute_url(&request, scheme);
     let (parts, body) = request.into_parts();
     let headers = parts
@@ -114,6 +118,9 @@ mod tests {
             .header(HOST, "example.test:8787")
             .body(())
             .unwrap();
-        assert_eq!(absolute_url(&request, "http"), "http://example.test:8787/a/b?x=1");
+        assert_eq!(
+            absolute_url(&request, "http"),
+            "http://example.test:8787/a/b?x=1"
+        );
     }
 }

@@ -37,8 +37,8 @@ pub fn from_handler(response: HandlerResponse) -> Result<Response<GatewayBody>, 
         .map_err(|error| GatewayError::InvalidResponse(error.into()))?;
     let mut builder = Response::builder().status(status);
     for (name, value) in &response.headers {
-        let name =
-            HeaderName::from_bytes(name).map_err(|error| GatewayError::InvalidResponse(error.into()))?;
+        let name = HeaderName::from_bytes(name)
+            .map_err(|error| GatewayError::InvalidResponse(error.into()))?;
         let value = HeaderValue::from_bytes(value)
             .map_err(|error| GatewayError::InvalidResponse(error.into()))?;
         builder = builder.header(name, value);
@@ -56,13 +56,19 @@ pub fn from_handler(response: HandlerResponse) -> Result<Response<GatewayBody>, 
 
 /// Renders `error` as a short plain-text response. With `expose_details` (dev mode) the body
 /// carries the handler's stack or the module's load error; otherwise only a short reason.
-pub fn from_error(error: &GatewayError, request_id: &RequestId, expose_details: bool) -> Response<GatewayBody> {
+pub fn from_error(
+    error: &GatewayError,
+    request_id: &RequestId,
+    expose_details: bool,
+) -> Response<GatewayBody> {
     let status = error.status();
     let mut text = match error {
         GatewayError::Runtime(RuntimeError::ModuleLoad { .. } | RuntimeError::NoHandler { .. }) => {
             "handler failed to load".to_owned()
         }
-        GatewayError::Runtime(RuntimeError::HandlerFailed { .. }) => "handler threw an exception".to_owned(),
+        GatewayError::Runtime(RuntimeError::HandlerFailed { .. }) => {
+            "handler threw an exception".to_owned()
+        }
         _ => status.canonical_reason().unwrap_or("error").to_lowercase(),
     };
     text.push_str(&format!(" (request id {request_id})\n"));
@@ -80,7 +86,11 @@ pub fn from_error(error: &GatewayError, request_id: &RequestId, expose_details: 
             }
         }
     }
-    let mut response = Response::new(Full::new(Bytes::from(text)).map_err(|never| match never {}).boxed());
+    let mut response = Response::new(
+        Full::new(Bytes::from(text))
+            .map_err(|never| match never {})
+            .boxed(),
+    );
     *response.status_mut() = status;
     let headers = response.headers_mut();
     headers.insert(
@@ -102,14 +112,24 @@ pub fn stamp_request_id(response: &mut Response<GatewayBody>, request_id: &Reque
 pub fn log_error(error: &GatewayError, request_id: &RequestId) {
     match error {
         GatewayError::Runtime(RuntimeError::HandlerFailed { stack, .. }) => {
-            tracing::error!(target: "isogate::handler", request_id = %request_id, "handler threw: {stack}");
+            tracing::error!(
+                target: "isogate::handler",
+                request_id = %request_id,
+                "handler threw (request {request_id}): {stack}"
+            );
         }
         other => tracing::error!(request_id = %request_id, error = %other, "request failed"),
     }
 }
 
 /// One structured access-log line per request.
-pub fn log_access(method: &str, path: &str, status: StatusCode, elapsed: Duration, request_id: &RequestId) {
+pub fn log_access(
+    method: &str,
+    path: &str,
+    status: StatusCode,
+    elapsed: Duration,
+    request_id: &RequestId,
+) {
     tracing::info!(
         target: "isogate::access",
         method,

@@ -11,7 +11,11 @@ use crate::http::serve_connection;
 
 /// Accepts connections on `listener` and serves each on its own task until `shutdown`
 /// resolves; then stops accepting and lets open connections finish.
-pub async fn run(listener: TcpListener, dispatcher: Arc<Dispatcher>, shutdown: impl Future<Output = ()>) {
+pub async fn run(
+    listener: TcpListener,
+    dispatcher: Arc<Dispatcher>,
+    shutdown: impl Future<Output = ()>,
+) {
     let mut connections = JoinSet::new();
     tokio::pin!(shutdown);
     loop {

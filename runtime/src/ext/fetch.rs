@@ -40,8 +40,12 @@ pub(crate) fn permissions(
     let parser = Arc::new(RuntimePermissionDescriptorParser::new(
         sys_traits::impls::RealSys,
     ));
-    let deny_net = (!policy.allow_private_net)
-        .then(|| PRIVATE_RANGES.iter().map(|range| (*range).to_owned()).collect());
+    let deny_net = (!policy.allow_private_net).then(|| {
+        PRIVATE_RANGES
+            .iter()
+            .map(|range| (*range).to_owned())
+            .collect()
+    });
     let options = PermissionsOptions {
         allow_net: Some(Vec::new()),
         deny_net,

@@ -18,7 +18,6 @@ use deno_core::AsyncResult;
 use deno_core::BufView;
 use deno_core::CancelFuture;
 use deno_core::CancelHandle;
-use deno_core::JsBuffer;
 use deno_core::OpState;
 use deno_core::RcRef;
 use deno_core::Resource;
@@ -126,7 +125,7 @@ pub(crate) fn op_isogate_resp_send(
     #[smi] slot: u32,
     #[smi] status: u16,
     #[scoped] headers: Vec<(ByteString, ByteString)>,
-    #[buffer] body: JsBuffer,
+    #[buffer] body: &[u8],
     #[smi] stream_rid: i32,
 ) -> Result<(), JsErrorBox> {
     let reply = state.borrow_mut::<Replies>().take(slot)?;
@@ -139,7 +138,7 @@ pub(crate) fn op_isogate_resp_send(
             ResponseBody::Stream(pump_stream(resource))
         }
         Err(_) if body.is_empty() => ResponseBody::Empty,
-        Err(_) => ResponseBody::Full(Bytes::copy_from_slice(&body)),
+        Err(_) => ResponseBody::Full(Bytes::copy_from_slice(body)),
     };
     let response = HandlerResponse {
         status,
@@ -169,7 +168,9 @@ pub(crate) fn op_isogate_resp_error(
 
 /// Reads a JS `ReadableStream` resource on the isolate's thread and forwards its chunks to a
 /// bounded channel, so a slow client slows the producer instead of growing a buffer.
-fn pump_stream(resource: Rc<dyn Resource>) -> mpsc::Receiver<Result<Bytes, crate::message::BodyError>> {
+fn pump_stream(
+    resource: Rc<dyn Resource>,
+) -> mpsc::Receiver<Result<Bytes, crate::message::BodyError>> {
     let (sender, receiver) = mpsc::channel(2);
     deno_core::unsync::spawn(async move {
         loop {

@@ -43,7 +43,10 @@ pub(crate) fn for_snapshot() -> Vec<Extension> {
 }
 
 /// Extensions for an isolate restored from the snapshot, with their per-isolate state.
-#[allow(dead_code, reason = "build.rs compiles this module too and only needs for_snapshot")]
+#[allow(
+    dead_code,
+    reason = "build.rs compiles this module too and only needs for_snapshot"
+)]
 pub(crate) fn for_isolate() -> Vec<Extension> {
     vec![
         deno_webidl::deno_webidl::init(),

@@ -61,7 +61,10 @@ pub(crate) async fn body_of(response: HandlerResponse) -> Bytes {
     }
 }
 
-pub(crate) async fn call(worker: &WorkerHandle, request: HandlerRequest) -> Result<(u16, String), RuntimeError> {
+pub(crate) async fn call(
+    worker: &WorkerHandle,
+    request: HandlerRequest,
+) -> Result<(u16, String), RuntimeError> {
     let response = worker.dispatch(request).await?;
     let status = response.status;
     let body = body_of(response).await;

@@ -1,0 +1,35 @@
+# Thin targets; `make ci` runs exactly what .ci/run runs.
+SHELL := /bin/bash
+V8_SEED := $(wildcard ../shared/v8/seed.sh)
+HANDLER ?= examples/hello/handler.js
+PORT ?= 8787
+
+.PHONY: run test fmt lint conformance bench ci v8
+
+# Offline machines get the V8 static library from ../shared/v8; elsewhere cargo downloads it.
+v8:
+ifneq ($(V8_SEED),)
+	@$(V8_SEED)
+endif
+
+run: v8
+	cargo run --locked -p isogate-gateway --bin isogate -- dev $(HANDLER) --port $(PORT)
+
+test: v8
+	cargo test --workspace --locked
+
+fmt:
+	cargo fmt --all
+
+lint: v8
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets --locked -- -D warnings
+
+conformance: v8
+	cargo test --locked -p isogate-runtime --test conformance -- --nocapture
+
+bench: v8
+	tests/load/hello.sh
+
+ci: v8 lint test
+	@test -z "$$(git status --porcelain)" || { git status --porcelain; echo "the build left the tree dirty" >&2; exit 1; }

@@ -1,0 +1,148 @@
+//! Test harness: the real `isogate` binary on 127.0.0.1:0 and a hyper client talking to it.
+
+use std::io::BufRead;
+use std::io::BufReader;
+use std::io::Read;
+use std::path::Path;
+use std::path::PathBuf;
+use std::process::Child;
+use std::process::Command;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::HeaderMap;
+use http::StatusCode;
+use http_body_util::combinators::BoxBody;
+use http_body_util::BodyExt;
+use http_body_util::Empty;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+
+pub(crate) type TestBody = BoxBody<Bytes, std::io::Error>;
+
+/// A running `isogate dev`, killed on drop.
+pub(crate) struct DevServer {
+    child: Child,
+    pub(crate) base: String,
+    logs: Arc<Mutex<String>>,
+}
+
+pub(crate) fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+        .join("handler.ts")
+        .canonicalize()
+        .or_else(|_| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures")
+                .join(name)
+                .join("handler.js")
+                .canonicalize()
+        })
+        .expect("fixture exists")
+}
+
+impl DevServer {
+    /// Starts `isogate dev HANDLER --port 0 ARGS...` and waits for its listening line.
+    pub(crate) fn start(handler: &Path, args: &[&str]) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_isogate"))
+            .arg("dev")
+            .arg(handler)
+            .args(["--port", "0"])
+            .args(args)
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawning isogate");
+        let logs = Arc::new(Mutex::new(String::new()));
+        let mut stderr = child.stderr.take().unwrap();
+        let sink = logs.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = stderr.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock().unwrap().push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        });
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut lines = BufReader::new(stdout).lines();
+            if let Some(Ok(line)) = lines.next() {
+                let _ = tx.send(line);
+            }
+            for _ in lines {}
+        });
+        let line = rx
+            .recv_timeout(Duration::from_secs(60))
+            .unwrap_or_else(|_| panic!("isogate did not announce its address; logs:\n{}", logs.lock().unwrap()));
+        let base = line
+            .split_whitespace()
+            .last()
+            .expect("address in the announce line")
+            .to_owned();
+        Self { child, base, logs }
+    }
+
+    pub(crate) fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub(crate) fn logs(&self) -> String {
+        self.logs.lock().unwrap().clone()
+    }
+}
+
+impl Drop for DevServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub(crate) fn client() -> Client<HttpConnector, TestBody> {
+    Client::builder(TokioExecutor::new()).build_http()
+}
+
+pub(crate) fn empty() -> TestBody {
+    Empty::new().map_err(|never| match never {}).boxed()
+}
+
+/// GET `url`; status, headers and the whole body as text.
+pub(crate) async fn get(url: &str) -> (StatusCode, HeaderMap, String) {
+    let response = client()
+        .get(url.parse().unwrap())
+        .await
+        .unwrap_or_else(|error| panic!("GET {url}: {error}"));
+    let (parts, body) = response.into_parts();
+    let bytes = body.collect().await.unwrap().to_bytes();
+    (
+        parts.status,
+        parts.headers,
+        String::from_utf8_lossy(&bytes).into_owned(),
+    )
+}
+
+/// Polls `url` until `accept` holds for the response, for at most `limit`.
+pub(crate) async fn poll_until(
+    url: &str,
+    limit: Duration,
+    accept: impl Fn(StatusCode, &str) -> bool,
+) -> (StatusCode, String) {
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        let (status, _, body) = get(url).await;
+        if accept(status, &body) || tokio::time::Instant::now() >= deadline {
+            return (status, body);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
