@@ -16,13 +16,18 @@ use sha2::Digest;
 
 #[tokio::test]
 async fn dev_serves_js_example_hello() {
-    let hello = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/hello/handler.js");
+    let hello =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/hello/handler.js");
     let server = DevServer::start(&hello, &[]);
     let (status, headers, body) = get(&server.url("/abc")).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body, "Hello from isogate! You asked for /abc\n");
     assert!(headers.contains_key("x-request-id"));
-    assert!(server.logs().contains("isogate::access"), "{}", server.logs());
+    assert!(
+        server.logs().contains("isogate::access"),
+        "{}",
+        server.logs()
+    );
 }
 
 #[tokio::test]
@@ -32,7 +37,12 @@ async fn dev_ts_handler_sees_env_json_imports_and_real_url() {
     std::fs::write(&env_file, "# comment\nFROM_FILE=\"from the file\"\n").unwrap();
     let server = DevServer::start(
         &fixture("app"),
-        &["--env", "GREETING=hello", "--env-file", env_file.to_str().unwrap()],
+        &[
+            "--env",
+            "GREETING=hello",
+            "--env-file",
+            env_file.to_str().unwrap(),
+        ],
     );
     let (status, _, body) = get(&server.url("/env")).await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -77,7 +87,8 @@ async fn dev_thrown_error_gives_500_with_source_mapped_stack() {
     let request_id = headers["x-request-id"].to_str().unwrap().to_owned();
     let logs = server.logs();
     assert!(
-        logs.lines().any(|l| l.contains("handler threw") && l.contains(&request_id)),
+        logs.lines()
+            .any(|l| l.contains("handler threw") && l.contains(&request_id)),
         "{logs}"
     );
 }
@@ -118,14 +129,19 @@ async fn dev_10mb_upload_streams_into_js_and_hashes_with_subtle_crypto() {
         .map(|c| Ok(Frame::data(Bytes::copy_from_slice(c))))
         .collect();
     let body = StreamBody::new(futures::stream::iter(chunks)).boxed();
-    let request = http::Request::post(server.url("/upload")).body(body).unwrap();
+    let request = http::Request::post(server.url("/upload"))
+        .body(body)
+        .unwrap();
     let response = client().request(request).await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     let body = response.into_body().collect().await.unwrap().to_bytes();
     let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(json["size"], TOTAL);
     assert_eq!(json["sha256"], expected);
-    assert!(json["chunks"].as_u64().unwrap() > 1, "body arrived in one piece: {json}");
+    assert!(
+        json["chunks"].as_u64().unwrap() > 1,
+        "body arrived in one piece: {json}"
+    );
 }
 
 #[tokio::test]
@@ -133,9 +149,11 @@ async fn dev_wait_until_work_finishes_after_response() {
     let server = DevServer::start(&fixture("app"), &[]);
     let (status, _, _) = get(&server.url("/wait-until")).await;
     assert_eq!(status, StatusCode::ACCEPTED);
-    let (_, body) = poll_until(&server.url("/wait-until/status"), Duration::from_secs(10), |_, b| {
-        b.contains("\"backgroundDone\":1")
-    })
+    let (_, body) = poll_until(
+        &server.url("/wait-until/status"),
+        Duration::from_secs(10),
+        |_, b| b.contains("\"backgroundDone\":1"),
+    )
     .await;
     assert!(body.contains("\"backgroundDone\":1"), "{body}");
 }
@@ -154,10 +172,14 @@ async fn start_upstream() -> (String, tokio::task::JoinHandle<()>) {
     let addr = listener.local_addr().unwrap();
     let task = tokio::spawn(async move {
         loop {
-            let Ok((stream, _)) = listener.accept().await else { return };
+            let Ok((stream, _)) = listener.accept().await else {
+                return;
+            };
             tokio::spawn(async move {
                 let service = hyper::service::service_fn(|_req| async {
-                    Ok::<_, Infallible>(hyper::Response::new(Full::new(Bytes::from_static(b"from upstream"))))
+                    Ok::<_, Infallible>(hyper::Response::new(Full::new(Bytes::from_static(
+                        b"from upstream",
+                    ))))
                 });
                 let _ = hyper::server::conn::http1::Builder::new()
                     .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
@@ -171,7 +193,14 @@ async fn start_upstream() -> (String, tokio::task::JoinHandle<()>) {
 #[tokio::test]
 async fn dev_fetch_reaches_loopback_upstream_only_when_allowed() {
     let (upstream, task) = start_upstream().await;
-    let allowed = DevServer::start(&fixture("app"), &["--allow-private-net", "--env", &format!("UPSTREAM={upstream}")]);
+    let allowed = DevServer::start(
+        &fixture("app"),
+        &[
+            "--allow-private-net",
+            "--env",
+            &format!("UPSTREAM={upstream}"),
+        ],
+    );
     let (status, _, body) = get(&allowed.url("/fetch")).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body, "upstream 200: from upstream");
@@ -189,7 +218,10 @@ async fn dev_remote_import_is_refused_with_reason() {
     let (status, headers, body) = get(&server.url("/")).await;
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
     assert_eq!(headers["isogate-error"], "module-load");
-    assert!(body.contains("remote import \"https://deno.land/std/http/server.ts\" is not supported"), "{body}");
+    assert!(
+        body.contains("remote import \"https://deno.land/std/http/server.ts\" is not supported"),
+        "{body}"
+    );
 }
 
 #[tokio::test]
@@ -204,15 +236,26 @@ async fn dev_event_listener_handler_responds() {
 async fn dev_syntax_error_is_reported_then_fixed_by_reload() {
     let dir = tempfile::tempdir().unwrap();
     let handler = dir.path().join("handler.ts");
-    std::fs::write(&handler, "export default {\n  fetch() {\n    return new Response(\"ok\"\n  },\n};\n").unwrap();
+    std::fs::write(
+        &handler,
+        "export default {\n  fetch() {\n    return new Response(\"ok\"\n  },\n};\n",
+    )
+    .unwrap();
     let server = DevServer::start(&handler, &[]);
     let (status, headers, body) = get(&server.url("/")).await;
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
     assert_eq!(headers["isogate-error"], "module-load");
     assert!(body.contains("handler.ts:4:"), "no file:line:col in {body}");
 
-    std::fs::write(&handler, "export default {\n  fetch() {\n    return new Response(\"fixed\");\n  },\n};\n").unwrap();
-    let (status, body) = poll_until(&server.url("/"), Duration::from_secs(20), |s, _| s == StatusCode::OK).await;
+    std::fs::write(
+        &handler,
+        "export default {\n  fetch() {\n    return new Response(\"fixed\");\n  },\n};\n",
+    )
+    .unwrap();
+    let (status, body) = poll_until(&server.url("/"), Duration::from_secs(20), |s, _| {
+        s == StatusCode::OK
+    })
+    .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body, "fixed");
 }

@@ -156,8 +156,28 @@ const globals = {
   [webidl.brand]: core.propNonEnumerable(webidl.brand),
 };
 
+// Rust errors declared with `#[class("DOMException<Name>")]` (deno_web, deno_crypto) become
+// real DOMExceptions in JS.
+const DOM_EXCEPTION_NAMES = [
+  "AbortError",
+  "DataError",
+  "IndexSizeError",
+  "InvalidAccessError",
+  "InvalidCharacterError",
+  "InvalidStateError",
+  "NetworkError",
+  "NotSupportedError",
+  "OperationError",
+  "QuotaExceededError",
+  "SyntaxError",
+  "TypeMismatchError",
+];
+
 /** Installs the handler-facing global scope; called once, while the snapshot is built. */
 function installGlobals() {
+  for (const name of DOM_EXCEPTION_NAMES) {
+    core.registerErrorBuilder(`DOMException${name}`, (message) => new DOMException(message, name));
+  }
   // Non-standard and host-revealing.
   delete Intl.v8BreakIterator;
   ObjectDefineProperties(globalThis, globals);

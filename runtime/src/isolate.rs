@@ -25,15 +25,15 @@ use crate::loader::HandlerLoader;
 /// The startup snapshot built by `build.rs`: Web APIs and isogate's bootstrap, evaluated.
 static SNAPSHOT: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/ISOGATE_SNAPSHOT.bin"));
 
-/// Takes the serve entry point off the global object, and `Deno` with it, before any tenant
-/// code runs.
+/// Runs the isolate's start-up and takes the serve entry point off the global object, and
+/// `Deno` with it, before any tenant code runs.
 const TAKE_ENTRY: &str = r#"(() => {
-  const key = Symbol.for("isogate.start");
-  const start = globalThis[key];
+  const key = Symbol.for("isogate.boot");
+  const boot = globalThis[key];
   delete globalThis[key];
   delete globalThis.Deno;
   delete globalThis.__bootstrap;
-  return start;
+  return boot();
 })()"#;
 
 /// The queue of requests an isolate serves, shared by the JS serve loop and the worker (which

@@ -69,7 +69,9 @@ impl DevServer {
                 if n == 0 {
                     break;
                 }
-                sink.lock().unwrap().push_str(&String::from_utf8_lossy(&buf[..n]));
+                sink.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
             }
         });
         let stdout = child.stdout.take().unwrap();
@@ -83,7 +85,12 @@ impl DevServer {
         });
         let line = rx
             .recv_timeout(Duration::from_secs(60))
-            .unwrap_or_else(|_| panic!("isogate did not announce its address; logs:\n{}", logs.lock().unwrap()));
+            .unwrap_or_else(|_| {
+                panic!(
+                    "isogate did not announce its address; logs:\n{}",
+                    logs.lock().unwrap()
+                )
+            });
         let base = line
             .split_whitespace()
             .last()
