@@ -13,15 +13,6 @@ pub enum GatewayError {
     /// The handler answered with a status or header hyper cannot send.
     #[error("handler returned an invalid response: {0}")]
     InvalidResponse(#[source] http::Error),
-    /// The listener could not be bound or accepted from.
-    #[error("listening on {addr}")]
-    Listen {
-        /// The address that was asked for.
-        addr: String,
-        /// The OS error.
-        #[source]
-        source: std::io::Error,
-    },
     /// The file watcher behind dev-mode reloads failed.
     #[error("watching {path} for changes")]
     Watch {
@@ -41,7 +32,7 @@ impl GatewayError {
                 ErrorSource::Handler | ErrorSource::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             },
             Self::InvalidResponse(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            Self::Listen { .. } | Self::Watch { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Watch { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -53,7 +44,7 @@ impl GatewayError {
             Self::Runtime(RuntimeError::HandlerFailed { .. }) => "handler-threw",
             Self::Runtime(_) => "internal",
             Self::InvalidResponse(_) => "invalid-response",
-            Self::Listen { .. } | Self::Watch { .. } => "internal",
+            Self::Watch { .. } => "internal",
         }
     }
 }

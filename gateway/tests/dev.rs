@@ -23,11 +23,8 @@ async fn dev_serves_js_example_hello() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body, "Hello from isogate! You asked for /abc\n");
     assert!(headers.contains_key("x-request-id"));
-    assert!(
-        server.logs().contains("isogate::access"),
-        "{}",
-        server.logs()
-    );
+    let logs = server.logs_when(|logs| logs.contains("isogate::access"));
+    assert!(logs.contains("isogate::access"), "{logs}");
 }
 
 #[tokio::test]
@@ -53,6 +50,7 @@ async fn dev_ts_handler_sees_env_json_imports_and_real_url() {
 
     let request = http::Request::get(server.url("/echo?q=1"))
         .header("x-test", "yes")
+        .header("x-request-id", "echo-req-7")
         .body(empty())
         .unwrap();
     let response = client().request(request).await.unwrap();
@@ -61,6 +59,18 @@ async fn dev_ts_handler_sees_env_json_imports_and_real_url() {
     assert_eq!(json["method"], "GET");
     assert_eq!(json["url"], server.url("/echo?q=1"));
     assert_eq!(json["header"], "yes");
+    // console.* lines reach the gateway's log tagged with the request id, across awaits.
+    let logged = |logs: &str, message: &str| {
+        logs.lines()
+            .any(|l| l.contains(message) && l.contains("echo-req-7"))
+    };
+    let logs = server.logs_when(|logs| logged(logs, "echo after await"));
+    for message in ["echo handler ran", "echo after await"] {
+        assert!(
+            logged(&logs, message),
+            "{message} not logged with its request id:\n{logs}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -85,12 +95,12 @@ async fn dev_thrown_error_gives_500_with_source_mapped_stack() {
     // The throw is on line 15 of the TypeScript source, not of the transpiled JS.
     assert!(body.contains("handler.ts:15:"), "{body}");
     let request_id = headers["x-request-id"].to_str().unwrap().to_owned();
-    let logs = server.logs();
-    assert!(
+    let threw_logged = |logs: &str| {
         logs.lines()
-            .any(|l| l.contains("handler threw") && l.contains(&request_id)),
-        "{logs}"
-    );
+            .any(|l| l.contains("handler threw") && l.contains(&request_id))
+    };
+    let logs = server.logs_when(threw_logged);
+    assert!(threw_logged(&logs), "{logs}");
 }
 
 #[tokio::test]

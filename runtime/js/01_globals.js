@@ -30,6 +30,7 @@ const performance = core.loadExtScript("ext:deno_web/15_performance.js");
 const crypto = core.loadExtScript("ext:deno_crypto/00_crypto.js");
 const headers = core.loadExtScript("ext:deno_fetch/20_headers.js");
 const formData = core.loadExtScript("ext:deno_fetch/21_formdata.js");
+const body = core.loadExtScript("ext:deno_fetch/22_body.js");
 const request = core.loadExtScript("ext:deno_fetch/23_request.js");
 const response = core.loadExtScript("ext:deno_fetch/23_response.js");
 const fetchMod = core.loadExtScript("ext:deno_fetch/26_fetch.js");
@@ -188,6 +189,7 @@ function installGlobals() {
 }
 
 export {
+  body,
   console,
   currentRequestId,
   event,

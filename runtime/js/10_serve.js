@@ -9,6 +9,7 @@ import {
   op_isogate_resp_send,
 } from "ext:core/ops";
 import {
+  body as bodyMod,
   currentRequestId,
   event,
   request as requestMod,
@@ -34,7 +35,8 @@ const {
   Uint8Array,
 } = primordials;
 
-const { Request } = requestMod;
+const { fromInnerRequest, newInnerRequest } = requestMod;
+const { InnerBody } = bodyMod;
 const { ResponsePrototype, toInnerResponse } = responseMod;
 const { ReadableStreamPrototype, readableStreamForRid, resourceForReadableStream } = streams;
 
@@ -126,21 +128,22 @@ class FetchEvent extends event.Event {
   }
 }
 
+/**
+ * Builds the handler's `Request` the way deno_fetch builds its own: from an inner request, so
+ * the header list is taken as the gateway parsed it instead of re-validated pair by pair.
+ */
 function toRequest(next) {
   let body = null;
   if (next.bodyRid !== null && next.bodyRid !== undefined) {
     if (ArrayPrototypeIncludes(BODYLESS, next.method)) {
       core.tryClose(next.bodyRid);
     } else {
-      body = readableStreamForRid(next.bodyRid);
+      body = new InnerBody(readableStreamForRid(next.bodyRid));
     }
   }
-  return new Request(next.url, {
-    method: next.method,
-    headers: next.headers,
-    body,
-    duplex: body === null ? undefined : "half",
-  });
+  const headers = next.headers;
+  const inner = newInnerRequest(next.method, next.url, () => headers, body, false);
+  return fromInnerRequest(inner, "immutable");
 }
 
 function sendResponse(slot, response) {

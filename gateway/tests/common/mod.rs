@@ -103,8 +103,17 @@ impl DevServer {
         format!("{}{path}", self.base)
     }
 
-    pub(crate) fn logs(&self) -> String {
-        self.logs.lock().unwrap().clone()
+    /// The server's log so far, once `accept` holds for it (stderr is read by another thread,
+    /// so a line written just before a response may arrive just after it); at most 10 s.
+    pub(crate) fn logs_when(&self, accept: impl Fn(&str) -> bool) -> String {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let logs = self.logs.lock().unwrap().clone();
+            if accept(&logs) || std::time::Instant::now() >= deadline {
+                return logs;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 }
 

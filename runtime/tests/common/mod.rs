@@ -1,4 +1,5 @@
 //! Helpers shared by the runtime tests: spawn a worker on a fixture and call it.
+#![allow(dead_code, reason = "each test binary uses a subset of these helpers")]
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
