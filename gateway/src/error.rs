@@ -1,7 +1,6 @@
 //! `GatewayError`: every way a request can fail inside the gateway, and the one status map.
 
 use http::StatusCode;
-use isogate_runtime::ErrorSource;
 use isogate_runtime::RuntimeError;
 
 /// The one error type of `isogate-gateway`.
@@ -27,12 +26,12 @@ pub enum GatewayError {
 impl GatewayError {
     /// The single map from error to HTTP status.
     pub fn status(&self) -> StatusCode {
+        // Handler failures and isogate's own are both 500s until limits (503/504) and
+        // routing (4xx) add their variants; the distinction lives in `code()`.
         match self {
-            Self::Runtime(error) => match error.source_kind() {
-                ErrorSource::Handler | ErrorSource::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-            },
-            Self::InvalidResponse(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            Self::Watch { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Runtime(_) | Self::InvalidResponse(_) | Self::Watch { .. } => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
         }
     }
 
