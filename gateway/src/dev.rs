@@ -23,6 +23,10 @@ pub fn watch(
     slot: HandlerSlot,
 ) -> Result<notify::RecommendedWatcher, GatewayError> {
     let folder = watched_folder(&spec.entry);
+    let watch_error = |source| GatewayError::Watch {
+        path: folder.display().to_string(),
+        source,
+    };
     let (events, mut changes) = mpsc::unbounded_channel();
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
         if let Ok(event) = event {
@@ -31,16 +35,10 @@ pub fn watch(
             }
         }
     })
-    .map_err(|source| GatewayError::Watch {
-        path: folder.display().to_string(),
-        source,
-    })?;
+    .map_err(watch_error)?;
     watcher
         .watch(&folder, RecursiveMode::Recursive)
-        .map_err(|source| GatewayError::Watch {
-            path: folder.display().to_string(),
-            source,
-        })?;
+        .map_err(watch_error)?;
     tokio::spawn(async move {
         while changes.recv().await.is_some() {
             tokio::time::sleep(SETTLE).await;

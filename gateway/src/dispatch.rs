@@ -52,11 +52,13 @@ impl HandlerSlot {
     }
 }
 
+/// The scheme of the URLs handlers see; the dev listener speaks plain HTTP only.
+const SCHEME: &str = "http";
+
 /// Runs requests through the pipeline above.
 #[derive(Debug)]
 pub struct Dispatcher {
     slot: HandlerSlot,
-    scheme: &'static str,
     expose_errors: bool,
 }
 
@@ -66,7 +68,6 @@ impl Dispatcher {
     pub fn new(slot: HandlerSlot, expose_errors: bool) -> Self {
         Self {
             slot,
-            scheme: "http",
             expose_errors,
         }
     }
@@ -78,7 +79,7 @@ impl Dispatcher {
         let method = request.method().as_str().to_owned();
         let path = request.uri().path().to_owned();
 
-        let handler_request = request::to_handler_request(request, request_id.clone(), self.scheme);
+        let handler_request = request::to_handler_request(request, request_id.clone(), SCHEME);
         let worker = self.slot.current();
         let outcome = match worker.dispatch(handler_request).await {
             Ok(answer) => response::from_handler(answer),

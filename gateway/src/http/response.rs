@@ -45,13 +45,18 @@ pub fn from_handler(response: HandlerResponse) -> Result<Response<GatewayBody>, 
     }
     let body = match response.body {
         ResponseBody::Empty => Empty::new().map_err(|never| match never {}).boxed(),
-        ResponseBody::Full(bytes) => Full::new(bytes).map_err(|never| match never {}).boxed(),
+        ResponseBody::Full(bytes) => full(bytes),
         ResponseBody::Stream(receiver) => {
             let frames = ReceiverStream::new(receiver).map(|chunk| chunk.map(Frame::data));
             BodyExt::boxed(StreamBody::new(frames))
         }
     };
     builder.body(body).map_err(GatewayError::InvalidResponse)
+}
+
+/// A complete body.
+fn full(bytes: Bytes) -> GatewayBody {
+    Full::new(bytes).map_err(|never| match never {}).boxed()
 }
 
 /// Renders `error` as a short plain-text response. With `expose_details` (dev mode) the body
@@ -73,24 +78,15 @@ pub fn from_error(
     };
     text.push_str(&format!(" (request id {request_id})\n"));
     if expose_details {
-        match error {
-            GatewayError::Runtime(RuntimeError::HandlerFailed { stack, .. }) => {
-                text.push('\n');
-                text.push_str(stack);
-                text.push('\n');
-            }
-            other => {
-                text.push('\n');
-                text.push_str(&other.to_string());
-                text.push('\n');
-            }
-        }
+        let detail = match error {
+            GatewayError::Runtime(RuntimeError::HandlerFailed { stack, .. }) => stack.clone(),
+            other => other.to_string(),
+        };
+        text.push('\n');
+        text.push_str(&detail);
+        text.push('\n');
     }
-    let mut response = Response::new(
-        Full::new(Bytes::from(text))
-            .map_err(|never| match never {})
-            .boxed(),
-    );
+    let mut response = Response::new(full(Bytes::from(text)));
     *response.status_mut() = status;
     let headers = response.headers_mut();
     headers.insert(
