@@ -5,22 +5,24 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use isogate_runtime::HandlerSpec;
-use isogate_runtime::WorkerHandle;
 use notify::RecursiveMode;
 use notify::Watcher;
 use tokio::sync::mpsc;
 
-use crate::dispatch::HandlerSlot;
+use std::sync::Arc;
+
+use crate::dispatch::Dispatcher;
 use crate::error::GatewayError;
+use crate::routing::table::RoutingTable;
 
 /// How long to wait for a burst of file events (an editor's save) to settle.
 const SETTLE: Duration = Duration::from_millis(150);
 
-/// Watches the handler's folder and swaps in a freshly loaded worker after each change.
+/// Watches the handler's folder and swaps in a freshly loaded handler after each change.
 /// Returns the watcher, which stops watching when dropped.
 pub fn watch(
     spec: HandlerSpec,
-    slot: HandlerSlot,
+    dispatcher: Arc<Dispatcher>,
 ) -> Result<notify::RecommendedWatcher, GatewayError> {
     let folder = watched_folder(&spec.entry);
     let watch_error = |source| GatewayError::Watch {
@@ -43,9 +45,9 @@ pub fn watch(
         while changes.recv().await.is_some() {
             tokio::time::sleep(SETTLE).await;
             while changes.try_recv().is_ok() {}
-            match WorkerHandle::spawn(spec.clone()) {
-                Ok(worker) => {
-                    slot.replace(worker);
+            match RoutingTable::single(spec.clone()) {
+                Ok(table) => {
+                    dispatcher.replace(table);
                     tracing::info!(entry = %spec.entry.display(), "change detected; handler reloaded");
                 }
                 Err(error) => tracing::error!(%error, "reloading handler"),

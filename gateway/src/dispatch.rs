@@ -1,103 +1,193 @@
 //! The request pipeline, top to bottom. Read this first.
 //!
-//! 1. stamp a request id (the client's `X-Request-Id`, or a fresh one);
-//! 2. pick the handler (in dev mode: the one handler being developed);
-//! 3. run it in its isolate through the runtime's `WorkerHandle`;
-//! 4. turn the answer, or the error, into a hyper response (`http/response.rs`);
-//! 5. write one access-log line.
+//! 1. stamp a request id (a sane client `X-Request-Id`, or a fresh one);
+//! 2. route: host → tenant (421 when the host does not belong on this TLS connection),
+//!    then path and method → route (404, 405 with `Allow`);
+//! 3. refuse a body larger than the tenant allows (413), before or while it streams;
+//! 4. set the forwarding headers the handler sees;
+//! 5. run the route's handler in its isolate through the runtime's `WorkerHandle`;
+//! 6. turn the answer, or the error, into a hyper response (`http/response.rs`);
+//! 7. write one access-log line when the response body is done.
 
+use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::sync::RwLock;
 use std::time::Instant;
 
+use arc_swap::ArcSwap;
 use http::Request;
 use http::Response;
 use hyper::body::Incoming;
-use isogate_runtime::WorkerHandle;
 
 use crate::error::GatewayError;
 use crate::http::request;
+use crate::http::request::Routed;
 use crate::http::response;
+use crate::http::response::AccessRecord;
 use crate::http::response::GatewayBody;
+use crate::routing::table::RoutingTable;
+use crate::routing::table::TenantId;
+use crate::routing::Lookup;
 
-/// The live handler: swapped whole when dev mode reloads it, so in-flight requests finish
-/// on the version they started with.
+/// What the gateway knows about the connection a request came on.
 #[derive(Clone, Debug)]
-pub struct HandlerSlot {
-    current: Arc<RwLock<WorkerHandle>>,
+pub struct Connection {
+    /// The client (or the proxy in front of it).
+    pub peer: SocketAddr,
+    /// Whether the connection is TLS.
+    pub tls: bool,
+    /// The server name the TLS client asked for.
+    pub sni: Option<String>,
 }
 
-impl HandlerSlot {
-    /// A slot serving `worker`.
-    pub fn new(worker: WorkerHandle) -> Self {
-        Self {
-            current: Arc::new(RwLock::new(worker)),
-        }
-    }
-
-    /// The worker new requests go to.
-    pub fn current(&self) -> WorkerHandle {
-        match self.current.read() {
-            Ok(worker) => worker.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
-        }
-    }
-
-    /// Routes new requests to `worker`; the previous one drains and stops.
-    pub fn replace(&self, worker: WorkerHandle) {
-        match self.current.write() {
-            Ok(mut slot) => *slot = worker,
-            Err(poisoned) => *poisoned.into_inner() = worker,
+impl Connection {
+    fn scheme(&self) -> &'static str {
+        if self.tls {
+            "https"
+        } else {
+            "http"
         }
     }
 }
 
-/// The scheme of the URLs handlers see; the dev listener speaks plain HTTP only.
-const SCHEME: &str = "http";
-
-/// Runs requests through the pipeline above.
+/// Runs requests through the pipeline above against the current routing table.
 #[derive(Debug)]
 pub struct Dispatcher {
-    slot: HandlerSlot,
-    expose_errors: bool,
+    table: ArcSwap<RoutingTable>,
 }
 
 impl Dispatcher {
-    /// A dispatcher sending every request to `slot`'s handler. `expose_errors` puts stacks
-    /// and load errors in response bodies (dev mode only).
-    pub fn new(slot: HandlerSlot, expose_errors: bool) -> Self {
+    /// A dispatcher serving `table`.
+    pub fn new(table: RoutingTable) -> Self {
         Self {
-            slot,
-            expose_errors,
+            table: ArcSwap::from_pointee(table),
         }
     }
 
-    /// Handles one request end to end; never fails (errors become responses).
-    pub async fn handle(&self, request: Request<Incoming>) -> Response<GatewayBody> {
-        let started = Instant::now();
-        let request_id = request::request_id(&request);
-        let method = request.method().as_str().to_owned();
-        let path = request.uri().path().to_owned();
-
-        let handler_request = request::to_handler_request(request, request_id.clone(), SCHEME);
-        let worker = self.slot.current();
-        let outcome = match worker.dispatch(handler_request).await {
-            Ok(answer) => response::from_handler(answer),
-            Err(error) => Err(GatewayError::from(error)),
-        };
-        let mut response = outcome.unwrap_or_else(|error| {
-            response::log_error(&error, &request_id);
-            response::from_error(&error, &request_id, self.expose_errors)
-        });
-
-        response::stamp_request_id(&mut response, &request_id);
-        response::log_access(
-            &method,
-            &path,
-            response.status(),
-            started.elapsed(),
-            &request_id,
-        );
-        response
+    /// The table new requests are routed by.
+    pub fn table(&self) -> Arc<RoutingTable> {
+        self.table.load_full()
     }
+
+    /// Routes new requests by `table`; requests in flight finish on the one they started
+    /// with, and workers no table uses any more drain and stop.
+    pub fn replace(&self, table: RoutingTable) {
+        self.table.store(Arc::new(table));
+    }
+
+    /// Handles one request end to end; never fails (errors become responses).
+    pub async fn handle(
+        &self,
+        request: Request<Incoming>,
+        connection: &Connection,
+    ) -> Response<GatewayBody> {
+        let table = self.table();
+        let request_id = request::request_id(&request);
+        let mut record = AccessRecord {
+            started: Instant::now(),
+            request_id: request_id.clone(),
+            method: request.method().as_str().to_owned(),
+            path: request.uri().path().to_owned(),
+            tenant: None,
+            route: String::new(),
+        };
+        let mut response = match run(&table, request, connection, &mut record).await {
+            Ok(response) => response,
+            Err(error) => {
+                response::log_error(&error, &request_id, record.tenant.as_ref());
+                response::from_error(&error, &request_id, table.policy.expose_errors)
+            }
+        };
+        response::stamp_request_id(&mut response, &request_id);
+        response::with_access_log(response, record)
+    }
+}
+
+async fn run(
+    table: &RoutingTable,
+    mut request: Request<Incoming>,
+    connection: &Connection,
+    record: &mut AccessRecord,
+) -> Result<Response<GatewayBody>, GatewayError> {
+    // 2. Route.
+    let host = request::host(&request).ok_or(GatewayError::MissingHost)?;
+    let lookup = table
+        .router
+        .lookup(&host, request.method(), request.uri().path());
+    let (tenant, route, worker, params) = match lookup {
+        Lookup::UnknownHost if connection.tls => return Err(GatewayError::Misdirected { host }),
+        Lookup::UnknownHost => return Err(GatewayError::UnknownHost { host }),
+        Lookup::NoRoute { tenant } => {
+            record.tenant = tenant_id(table, tenant);
+            return Err(GatewayError::NoRoute);
+        }
+        Lookup::MethodNotAllowed { tenant, allow } => {
+            record.tenant = tenant_id(table, tenant);
+            return Err(GatewayError::MethodNotAllowed {
+                allow: allow.to_owned(),
+            });
+        }
+        Lookup::Found {
+            tenant,
+            route,
+            target,
+            params,
+        } => (tenant, route, target.clone(), params),
+    };
+    record.tenant = tenant_id(table, tenant);
+    record.route = route.to_owned();
+    // A TLS client that named one tenant in its handshake may not reach another.
+    if let Some(sni) = connection.sni.as_deref() {
+        if table.router.tenant_for_host(sni) != Some(tenant) {
+            return Err(GatewayError::Misdirected { host });
+        }
+    }
+
+    // 3. Body size, when declared.
+    let max_body = table
+        .tenants
+        .get(tenant)
+        .map_or(u64::MAX, |tenant| tenant.max_body);
+    if request::content_length(&request).is_some_and(|length| length > max_body) {
+        return Err(GatewayError::BodyTooLarge { limit: max_body });
+    }
+
+    // 4. Forwarding headers.
+    let trusted = table
+        .policy
+        .trusted_proxies
+        .iter()
+        .any(|net| net.contains(&connection.peer.ip()));
+    let host_name = crate::routing::normalize_host(&host);
+    request::set_forwarded(
+        request.headers_mut(),
+        connection.peer.ip(),
+        connection.scheme(),
+        &host_name,
+        trusted,
+    );
+
+    // 5. Run the handler.
+    let routed = Routed {
+        route: route.to_owned(),
+        params,
+    };
+    let (handler_request, body_cut) = request::to_handler_request(
+        request,
+        record.request_id.clone(),
+        connection.scheme(),
+        routed,
+        max_body,
+    );
+    let answer = worker.dispatch(handler_request).await;
+    if body_cut.load(Ordering::Relaxed) {
+        return Err(GatewayError::BodyTooLarge { limit: max_body });
+    }
+
+    // 6. Response.
+    response::from_handler(answer?)
+}
+
+fn tenant_id(table: &RoutingTable, tenant: usize) -> Option<TenantId> {
+    table.tenants.get(tenant).map(|tenant| tenant.id.clone())
 }

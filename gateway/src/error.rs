@@ -3,16 +3,85 @@
 use http::StatusCode;
 use isogate_runtime::RuntimeError;
 
+use crate::routing::RouteConflict;
+
 /// The one error type of `isogate-gateway`.
 #[derive(Debug, thiserror::Error)]
 pub enum GatewayError {
+    /// The request has no host to route by.
+    #[error("the request names no host")]
+    MissingHost,
+    /// No tenant serves the requested host (plain HTTP).
+    #[error("no tenant serves host {host}")]
+    UnknownHost {
+        /// The host asked for.
+        host: String,
+    },
+    /// The host is not served on this connection: unknown over TLS, or another tenant's
+    /// than the one the TLS handshake named.
+    #[error("host {host} is not served on this connection")]
+    Misdirected {
+        /// The host asked for.
+        host: String,
+    },
+    /// The tenant has no route for the path.
+    #[error("no route for this path")]
+    NoRoute,
+    /// A route matches the path but not the method.
+    #[error("method not allowed (allowed: {allow})")]
+    MethodNotAllowed {
+        /// The methods the route serves, for the `Allow` header.
+        allow: String,
+    },
+    /// The request body is larger than the tenant allows.
+    #[error("request body larger than {limit} bytes")]
+    BodyTooLarge {
+        /// The limit in bytes.
+        limit: u64,
+    },
     /// The tenant's handler (or its module) failed; see the runtime error.
     #[error(transparent)]
     Runtime(#[from] RuntimeError),
     /// The handler answered with a status or header hyper cannot send.
     #[error("handler returned an invalid response: {0}")]
     InvalidResponse(#[source] http::Error),
-    /// The file watcher behind dev-mode reloads failed.
+    /// The configuration file is invalid.
+    #[error("invalid configuration:\n{0}")]
+    Config(#[from] crate::config::ConfigErrors),
+    /// Two routes of a tenant overlap.
+    #[error("tenant {tenant}: {conflict}")]
+    Route {
+        /// The tenant.
+        tenant: String,
+        /// The overlap.
+        #[source]
+        conflict: RouteConflict,
+    },
+    /// A tenant's secret could not be read.
+    #[error("tenant {tenant}: {message}")]
+    Secret {
+        /// The tenant.
+        tenant: String,
+        /// Which secret and why (never its value).
+        message: String,
+    },
+    /// A certificate or key file could not be used.
+    #[error("{0}")]
+    Certificate(String),
+    /// A reload was rejected because a handler module it changed does not load.
+    #[error("tenant {tenant}: handler {} does not load: {error}", entry.display())]
+    Reload {
+        /// The tenant.
+        tenant: String,
+        /// The module.
+        entry: std::path::PathBuf,
+        /// The load error.
+        error: String,
+    },
+    /// rustls refused the TLS settings.
+    #[error("TLS setup")]
+    Tls(#[source] rustls::Error),
+    /// The file watcher behind reloads failed.
     #[error("watching {path} for changes")]
     Watch {
         /// The folder being watched.
@@ -26,25 +95,51 @@ pub enum GatewayError {
 impl GatewayError {
     /// The single map from error to HTTP status.
     pub fn status(&self) -> StatusCode {
-        // Handler failures and isogate's own are both 500s until limits (503/504) and
-        // routing (4xx) add their variants; the distinction lives in `code()`.
         match self {
-            Self::Runtime(_) | Self::InvalidResponse(_) | Self::Watch { .. } => {
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
+            Self::MissingHost => StatusCode::BAD_REQUEST,
+            Self::UnknownHost { .. } | Self::NoRoute => StatusCode::NOT_FOUND,
+            Self::Misdirected { .. } => StatusCode::MISDIRECTED_REQUEST,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            Self::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Runtime(_)
+            | Self::InvalidResponse(_)
+            | Self::Config(_)
+            | Self::Route { .. }
+            | Self::Secret { .. }
+            | Self::Certificate(_)
+            | Self::Reload { .. }
+            | Self::Tls(_)
+            | Self::Watch { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     /// The short, stable code sent in the `isogate-error` response header.
     pub fn code(&self) -> &'static str {
         match self {
+            Self::MissingHost => "missing-host",
+            Self::UnknownHost { .. } => "unknown-host",
+            Self::Misdirected { .. } => "misdirected",
+            Self::NoRoute => "no-route",
+            Self::MethodNotAllowed { .. } => "method-not-allowed",
+            Self::BodyTooLarge { .. } => "body-too-large",
             Self::Runtime(RuntimeError::ModuleLoad { .. }) => "module-load",
             Self::Runtime(RuntimeError::NoHandler { .. }) => "no-handler",
             Self::Runtime(RuntimeError::HandlerFailed { .. }) => "handler-threw",
             Self::Runtime(_) => "internal",
             Self::InvalidResponse(_) => "invalid-response",
-            Self::Watch { .. } => "internal",
+            Self::Config(_)
+            | Self::Route { .. }
+            | Self::Secret { .. }
+            | Self::Certificate(_)
+            | Self::Reload { .. }
+            | Self::Tls(_)
+            | Self::Watch { .. } => "internal",
         }
+    }
+
+    /// Whether the client caused it (logged at debug, not error).
+    pub fn is_client_error(&self) -> bool {
+        self.status().is_client_error()
     }
 }
 

@@ -20,8 +20,13 @@
 
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod admin;
+pub mod config;
 pub mod dev;
 pub mod dispatch;
 pub mod error;
 pub mod http;
+pub mod reload;
+pub mod routing;
 pub mod server;
+pub mod tls;

@@ -12,11 +12,22 @@ use anyhow::Context;
 use clap::Parser;
 use clap::Subcommand;
 use clap::ValueEnum;
+use isogate_gateway::admin;
+use isogate_gateway::config;
+use isogate_gateway::config::ServerConfig;
 use isogate_gateway::dispatch::Dispatcher;
-use isogate_gateway::dispatch::HandlerSlot;
+use isogate_gateway::http::ConnectionLimits;
+use isogate_gateway::reload::Reloader;
+use isogate_gateway::routing::table::cert_store;
+use isogate_gateway::routing::table::RoutingTable;
+use isogate_gateway::server;
+use isogate_gateway::server::shutdown;
+use isogate_gateway::server::Listener;
+use isogate_gateway::server::ServerSettings;
+use isogate_gateway::tls;
+use isogate_gateway::tls::sni::SniResolver;
 use isogate_runtime::FetchPolicy;
 use isogate_runtime::HandlerSpec;
-use isogate_runtime::WorkerHandle;
 use tokio::net::TcpListener;
 
 /// isogate: a serverless edge gateway running JavaScript/TypeScript handlers in V8 isolates.
@@ -40,6 +51,27 @@ enum LogFormat {
 enum Command {
     /// Serve one handler module over HTTP, reloading it when its folder changes.
     Dev(DevArgs),
+    /// Serve the tenants of a config file: HTTP, HTTPS with SNI, admin; reload on change.
+    Serve(ServeArgs),
+    /// Validate a config file, print every problem found, and exit.
+    Check(CheckArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct ServeArgs {
+    /// The configuration file (TOML).
+    #[arg(long, default_value = "isogate.toml")]
+    config: PathBuf,
+    /// Do not reload when the config, a handler or a certificate changes (SIGHUP still does).
+    #[arg(long)]
+    no_watch: bool,
+}
+
+#[derive(Debug, clap::Args)]
+struct CheckArgs {
+    /// The configuration file (TOML).
+    #[arg(long, default_value = "isogate.toml")]
+    config: PathBuf,
 }
 
 #[derive(Debug, clap::Args)]
@@ -75,6 +107,8 @@ fn main() -> anyhow::Result<()> {
         .context("starting the tokio runtime")?;
     match cli.command {
         Command::Dev(args) => runtime.block_on(dev(args)),
+        Command::Serve(args) => runtime.block_on(serve(args)),
+        Command::Check(args) => check(&args.config),
     }
 }
 
@@ -116,11 +150,11 @@ async fn dev(args: DevArgs) -> anyhow::Result<()> {
         },
         drain: Duration::from_secs(30),
     };
-    let slot = HandlerSlot::new(WorkerHandle::spawn(spec.clone())?);
+    let dispatcher = Arc::new(Dispatcher::new(RoutingTable::single(spec.clone())?));
     let _watcher = if args.no_watch {
         None
     } else {
-        Some(isogate_gateway::dev::watch(spec, slot.clone())?)
+        Some(isogate_gateway::dev::watch(spec, dispatcher.clone())?)
     };
 
     let addr: SocketAddr = format!("{}:{}", args.host, args.port)
@@ -130,12 +164,128 @@ async fn dev(args: DevArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("listening on {addr}"))?;
     let local = listener.local_addr().context("reading the bound address")?;
-    announce(&args.handler, local);
+    announce(&format!(
+        "isogate dev: serving {} on http://{local}",
+        args.handler.display()
+    ));
 
-    let dispatcher = Arc::new(Dispatcher::new(slot, true));
-    isogate_gateway::server::run(listener, dispatcher, shutdown_signal()).await;
+    let listeners = vec![Listener {
+        tcp: listener,
+        tls: None,
+    }];
+    let settings = server_settings(&ServerConfig::default());
+    server::run(listeners, dispatcher, settings, shutdown::signal()).await;
     tracing::info!("stopped");
     Ok(())
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let file = args.config.canonicalize().unwrap_or(args.config.clone());
+    let config = config::load(&file).map_err(|errors| anyhow::anyhow!("{errors}"))?;
+    let resolver = Arc::new(SniResolver::new(cert_store(&config)?));
+    let dispatcher = Arc::new(Dispatcher::new(RoutingTable::build(&config, None, None)?));
+
+    let mut listeners = Vec::new();
+    if let Some(addr) = config.server.http {
+        let tcp = bind(addr).await?;
+        announce(&format!(
+            "isogate serve: http on http://{}",
+            tcp.local_addr()?
+        ));
+        listeners.push(Listener { tcp, tls: None });
+    }
+    if let Some(addr) = config.server.https {
+        let tcp = bind(addr).await?;
+        announce(&format!(
+            "isogate serve: https on https://{}",
+            tcp.local_addr()?
+        ));
+        let tls = Some(tls::acceptor(resolver.clone())?);
+        listeners.push(Listener { tcp, tls });
+    }
+    let admin = match config.server.admin {
+        Some(addr) => {
+            let tcp = bind(addr).await?;
+            announce(&format!(
+                "isogate serve: admin on http://{}",
+                tcp.local_addr()?
+            ));
+            Some(tokio::spawn(admin::run(tcp, dispatcher.clone())))
+        }
+        None => None,
+    };
+
+    let reloader = Arc::new(Reloader::new(file, dispatcher.clone(), resolver));
+    #[cfg(unix)]
+    tokio::spawn(reloader.clone().on_sighup());
+    let _watcher = if args.no_watch {
+        None
+    } else {
+        Some(reloader.watch(&config)?)
+    };
+    tracing::info!(tenants = config.tenants.len(), "serving");
+    server::run(
+        listeners,
+        dispatcher,
+        server_settings(&config.server),
+        shutdown::signal(),
+    )
+    .await;
+    if let Some(admin) = admin {
+        admin.abort();
+    }
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Validates a config file; prints every problem, one per line.
+#[allow(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "the verdict is the command's output"
+)]
+fn check(file: &Path) -> anyhow::Result<()> {
+    match config::load(file) {
+        Ok(config) => {
+            let routes: usize = config
+                .tenants
+                .iter()
+                .map(|tenant| tenant.routes.len())
+                .sum();
+            println!(
+                "{}: ok ({} tenants, {routes} routes)",
+                file.display(),
+                config.tenants.len()
+            );
+            Ok(())
+        }
+        Err(errors) => {
+            for error in &errors.0 {
+                eprintln!("{error}");
+            }
+            bail!("{}: {} problem(s)", file.display(), errors.0.len())
+        }
+    }
+}
+
+async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("listening on {addr}"))
+}
+
+fn server_settings(config: &ServerConfig) -> ServerSettings {
+    ServerSettings {
+        limits: ConnectionLimits {
+            header_timeout: config.header_timeout(),
+            idle_timeout: config.idle_timeout(),
+            max_header_bytes: config.max_header_bytes,
+            max_requests: config.max_requests_per_connection,
+        },
+        max_connections: config.max_connections,
+        handshake_timeout: config.handshake_timeout(),
+        shutdown_timeout: config.shutdown_timeout(),
+    }
 }
 
 /// Tells the user (and scripts that start isogate on port 0) where it listens.
@@ -143,11 +293,8 @@ async fn dev(args: DevArgs) -> anyhow::Result<()> {
     clippy::print_stdout,
     reason = "the listening address is the command's output"
 )]
-fn announce(handler: &Path, addr: SocketAddr) {
-    println!(
-        "isogate dev: serving {} on http://{addr}",
-        handler.display()
-    );
+fn announce(line: &str) {
+    println!("{line}");
 }
 
 /// Parses a `KEY=VALUE` file; errors name the file and line.
@@ -185,28 +332,4 @@ fn read_env_file(path: &Path) -> anyhow::Result<BTreeMap<String, String>> {
         env.insert(key.to_owned(), value.to_owned());
     }
     Ok(env)
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(term) => term,
-                Err(_) => {
-                    let _ = ctrl_c.await;
-                    return;
-                }
-            };
-        tokio::select! {
-            _ = ctrl_c => {}
-            _ = term.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = ctrl_c.await;
-    }
-    tracing::info!("shutting down");
 }

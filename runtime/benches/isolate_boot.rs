@@ -47,6 +47,8 @@ fn request() -> HandlerRequest {
             Bytes::from_static(b"bench.test"),
         )],
         body: None,
+        route: String::new(),
+        params: Vec::new(),
     }
 }
 

@@ -174,11 +174,20 @@ function sendResponse(slot, response) {
   op_isogate_resp_send(slot, inner.status, inner.headerList, body, rid);
 }
 
+/** The route parameters as a frozen plain object. */
+function paramsOf(pairs) {
+  const params = { __proto__: null };
+  for (let i = 0; i < pairs.length; i++) {
+    params[pairs[i][0]] = pairs[i][1];
+  }
+  return ObjectFreeze(params);
+}
+
 async function serveOne(handler, env, next) {
   const previous = requestIdVar.enter(next.requestId);
   try {
     const req = toRequest(next);
-    const ctx = new ExecutionContext(ObjectFreeze({ __proto__: null }), "");
+    const ctx = new ExecutionContext(paramsOf(next.params), next.route);
     const response = await handler(req, env, ctx);
     sendResponse(next.slot, response);
   } catch (err) {

@@ -8,7 +8,8 @@
 //! # Layout
 //! - `message`: [`HandlerRequest`], [`HandlerResponse`], [`ResponseBody`]: plain values
 //!   that cross threads.
-//! - `pool`: [`WorkerHandle`] (the `Send` proxy) and the worker thread that owns an isolate.
+//! - `pool`: [`WorkerHandle`] (the `Send` proxy, with its [`LoadState`]) and the worker
+//!   thread that owns an isolate.
 //! - `isolate`: [`Isolate`]: restore from the snapshot, load the module, run the event loop.
 //! - `loader`: the module loader: disk only, confined to the handler's folder, TypeScript
 //!   transpiled with source maps.
@@ -48,4 +49,5 @@ pub use message::HandlerResponse;
 pub use message::RequestId;
 pub use message::ResponseBody;
 pub use pool::HandlerSpec;
+pub use pool::LoadState;
 pub use pool::WorkerHandle;

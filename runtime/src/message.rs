@@ -36,6 +36,10 @@ pub struct HandlerRequest {
     pub headers: Vec<(Bytes, Bytes)>,
     /// Streamed request body; `None` when the request has none.
     pub body: Option<BodyStream>,
+    /// The route pattern the gateway matched (`ctx.route`); empty when there is no routing.
+    pub route: String,
+    /// Parameters captured by the route pattern (`ctx.params`), in pattern order.
+    pub params: Vec<(String, String)>,
 }
 
 /// What a handler answered.

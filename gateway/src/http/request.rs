@@ -4,19 +4,33 @@
 use std::sync::atomic::AtomicU64;
 use std::sync::atomic::Ordering;
 
+use std::net::IpAddr;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
 use bytes::Bytes;
 use futures::TryStreamExt;
+use http::header::CONTENT_LENGTH;
+use http::header::FORWARDED;
 use http::header::HOST;
+use http::HeaderMap;
+use http::HeaderName;
+use http::HeaderValue;
 use http::Request;
 use http_body_util::BodyDataStream;
+use http_body_util::LengthLimitError;
+use http_body_util::Limited;
 use hyper::body::Body;
 use hyper::body::Incoming;
-use isogate_runtime::BodyError;
 use isogate_runtime::HandlerRequest;
 use isogate_runtime::RequestId;
 
 /// Header carrying the request id in and out.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+const X_FORWARDED_FOR: &str = "x-forwarded-for";
+const X_FORWARDED_PROTO: &str = "x-forwarded-proto";
+const X_FORWARDED_HOST: &str = "x-forwarded-host";
 
 /// Longest client-supplied request id that is kept as is.
 const MAX_CLIENT_REQUEST_ID: usize = 128;
@@ -41,9 +55,9 @@ pub fn request_id<B>(request: &Request<B>) -> RequestId {
     }
 }
 
-/// The absolute URL the handler sees: scheme, the host the client asked for, path and query.
-pub fn absolute_url<B>(request: &Request<B>, scheme: &str) -> String {
-    let host = request
+/// The host the client asked for: the URI's authority (HTTP/2, absolute-form) or `Host`.
+pub fn host<B>(request: &Request<B>) -> Option<String> {
+    request
         .uri()
         .authority()
         .map(|authority| authority.as_str().to_owned())
@@ -52,9 +66,14 @@ pub fn absolute_url<B>(request: &Request<B>, scheme: &str) -> String {
                 .headers()
                 .get(HOST)
                 .and_then(|value| value.to_str().ok())
+                .filter(|host| !host.is_empty())
                 .map(str::to_owned)
         })
-        .unwrap_or_else(|| "localhost".to_owned());
+}
+
+/// The absolute URL the handler sees: scheme, the host the client asked for, path and query.
+pub fn absolute_url<B>(request: &Request<B>, scheme: &str) -> String {
+    let host = host(request).unwrap_or_else(|| "localhost".to_owned());
     let path = request
         .uri()
         .path_and_query()
@@ -62,12 +81,73 @@ pub fn absolute_url<B>(request: &Request<B>, scheme: &str) -> String {
     format!("{scheme}://{host}{path}")
 }
 
-/// Converts `request` for the runtime; the body stays a stream.
+/// Sets `X-Forwarded-For`, `X-Forwarded-Proto`, `X-Forwarded-Host` and `Forwarded` for the
+/// handler. A trusted proxy's values are extended with the peer; anyone else's are replaced,
+/// so a client cannot pass itself off as another address.
+pub fn set_forwarded(
+    headers: &mut HeaderMap,
+    peer: IpAddr,
+    scheme: &str,
+    host: &str,
+    trusted: bool,
+) {
+    let node = match peer {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => format!("\"[{v6}]\""),
+    };
+    let element = format!("for={node};host=\"{host}\";proto={scheme}");
+    let (xff, forwarded) = if trusted {
+        let joined = |name| {
+            let earlier: Vec<&str> = headers
+                .get_all(name)
+                .iter()
+                .filter_map(|value| value.to_str().ok())
+                .collect();
+            (!earlier.is_empty()).then(|| earlier.join(", "))
+        };
+        (
+            joined(X_FORWARDED_FOR).map_or_else(|| peer.to_string(), |e| format!("{e}, {peer}")),
+            joined(FORWARDED.as_str())
+                .map_or_else(|| element.clone(), |e| format!("{e}, {element}")),
+        )
+    } else {
+        (peer.to_string(), element)
+    };
+    let keep_proto = trusted && headers.contains_key(X_FORWARDED_PROTO);
+    let keep_host = trusted && headers.contains_key(X_FORWARDED_HOST);
+    let mut set = |name: HeaderName, value: &str| {
+        if let Ok(value) = HeaderValue::from_str(value) {
+            headers.insert(name, value);
+        }
+    };
+    set(HeaderName::from_static(X_FORWARDED_FOR), &xff);
+    set(FORWARDED, &forwarded);
+    if !keep_proto {
+        set(HeaderName::from_static(X_FORWARDED_PROTO), scheme);
+    }
+    if !keep_host {
+        set(HeaderName::from_static(X_FORWARDED_HOST), host);
+    }
+}
+
+/// Where the route match put the request, for `ctx.route` and `ctx.params`.
+#[derive(Debug, Default)]
+pub struct Routed {
+    /// The matched pattern.
+    pub route: String,
+    /// Captured parameters.
+    pub params: Vec<(String, String)>,
+}
+
+/// Converts `request` for the runtime; the body stays a stream, cut off with an error past
+/// `max_body` bytes (the returned flag tells that this happened).
 pub fn to_handler_request(
     request: Request<Incoming>,
     id: RequestId,
     scheme: &str,
-) -> HandlerRequest {
+    routed: Routed,
+    max_body: u64,
+) -> (HandlerRequest, Arc<AtomicBool>) {
     let url = absolute_url(&request, scheme);
     let (parts, body) = request.into_parts();
     let headers = parts
@@ -80,17 +160,37 @@ pub fn to_handler_request(
             )
         })
         .collect();
+    let tripped = Arc::new(AtomicBool::new(false));
     let body = (!body.is_end_stream()).then(|| {
-        let stream = BodyDataStream::new(body).map_err(|error| -> BodyError { Box::new(error) });
+        let limit = usize::try_from(max_body).unwrap_or(usize::MAX);
+        let flag = tripped.clone();
+        let stream = BodyDataStream::new(Limited::new(body, limit)).map_err(move |error| {
+            if error.is::<LengthLimitError>() {
+                flag.store(true, Ordering::Relaxed);
+            }
+            error
+        });
         Box::pin(stream) as isogate_runtime::BodyStream
     });
-    HandlerRequest {
+    let request = HandlerRequest {
         id,
         method: parts.method.as_str().to_owned(),
         url,
         headers,
         body,
-    }
+        route: routed.route,
+        params: routed.params,
+    };
+    (request, tripped)
+}
+
+/// The declared body length, when the client sent one.
+pub fn content_length<B>(request: &Request<B>) -> Option<u64> {
+    request
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse().ok())
 }
 
 #[cfg(test)]
@@ -121,6 +221,37 @@ mod tests {
         assert_eq!(
             absolute_url(&request, "http"),
             "http://example.test:8787/a/b?x=1"
+        );
+    }
+}
+
+#[cfg(test)]
+mod forwarded_tests {
+    use super::*;
+
+    #[test]
+    fn forwarded_headers_replace_untrusted_and_extend_trusted() {
+        let mut headers = HeaderMap::new();
+        headers.insert(X_FORWARDED_FOR, HeaderValue::from_static("6.6.6.6"));
+        let peer: IpAddr = "10.1.2.3".parse().unwrap();
+        set_forwarded(&mut headers, peer, "https", "acme.test", false);
+        assert_eq!(headers[X_FORWARDED_FOR], "10.1.2.3");
+        assert_eq!(
+            headers[FORWARDED],
+            "for=10.1.2.3;host=\"acme.test\";proto=https"
+        );
+        assert_eq!(headers[X_FORWARDED_PROTO], "https");
+
+        let mut headers = HeaderMap::new();
+        headers.insert(X_FORWARDED_FOR, HeaderValue::from_static("203.0.113.9"));
+        headers.insert(X_FORWARDED_PROTO, HeaderValue::from_static("https"));
+        let peer: IpAddr = "::1".parse().unwrap();
+        set_forwarded(&mut headers, peer, "http", "acme.test", true);
+        assert_eq!(headers[X_FORWARDED_FOR], "203.0.113.9, ::1");
+        assert_eq!(headers[X_FORWARDED_PROTO], "https");
+        assert_eq!(
+            headers[FORWARDED],
+            "for=\"[::1]\";host=\"acme.test\";proto=http"
         );
     }
 }

@@ -1,7 +1,10 @@
 //! The one place that turns a `HandlerResponse` or a `GatewayError` into a hyper response,
 //! and that writes the access-log line.
 
-use std::time::Duration;
+use std::pin::Pin;
+use std::task::Context;
+use std::task::Poll;
+use std::time::Instant;
 
 use bytes::Bytes;
 use futures::StreamExt;
@@ -14,7 +17,9 @@ use http_body_util::BodyExt;
 use http_body_util::Empty;
 use http_body_util::Full;
 use http_body_util::StreamBody;
+use hyper::body::Body;
 use hyper::body::Frame;
+use hyper::body::SizeHint;
 use isogate_runtime::BodyError;
 use isogate_runtime::HandlerResponse;
 use isogate_runtime::RequestId;
@@ -24,6 +29,7 @@ use tokio_stream::wrappers::ReceiverStream;
 
 use super::request::REQUEST_ID_HEADER;
 use crate::error::GatewayError;
+use crate::routing::table::TenantId;
 
 /// The body type of every response isogate sends.
 pub type GatewayBody = BoxBody<Bytes, BodyError>;
@@ -68,6 +74,7 @@ pub fn from_error(
 ) -> Response<GatewayBody> {
     let status = error.status();
     let mut text = match error {
+        client if client.is_client_error() => client.to_string(),
         GatewayError::Runtime(RuntimeError::ModuleLoad { .. } | RuntimeError::NoHandler { .. }) => {
             "handler failed to load".to_owned()
         }
@@ -94,6 +101,11 @@ pub fn from_error(
         HeaderValue::from_static("text/plain; charset=utf-8"),
     );
     headers.insert(ERROR_HEADER, HeaderValue::from_static(error.code()));
+    if let GatewayError::MethodNotAllowed { allow } = error {
+        if let Ok(allow) = HeaderValue::from_str(allow) {
+            headers.insert(http::header::ALLOW, allow);
+        }
+    }
     response
 }
 
@@ -104,34 +116,111 @@ pub fn stamp_request_id(response: &mut Response<GatewayBody>, request_id: &Reque
     }
 }
 
-/// Logs a failed request once, with the handler's source-mapped stack where there is one.
-pub fn log_error(error: &GatewayError, request_id: &RequestId) {
+/// Logs a failed request once: handler failures with the source-mapped stack at error
+/// level, client mistakes (unknown host, no route) at debug.
+pub fn log_error(error: &GatewayError, request_id: &RequestId, tenant: Option<&TenantId>) {
+    let tenant = tenant.map_or("", |tenant| &tenant.0);
     match error {
         GatewayError::Runtime(RuntimeError::HandlerFailed { stack, .. }) => {
             tracing::error!(
                 target: "isogate::handler",
+                tenant,
                 request_id = %request_id,
                 "handler threw (request {request_id}): {stack}"
             );
         }
-        other => tracing::error!(request_id = %request_id, error = %other, "request failed"),
+        client if client.is_client_error() => {
+            tracing::debug!(tenant, request_id = %request_id, error = %client, "request refused");
+        }
+        other => {
+            tracing::error!(tenant, request_id = %request_id, error = %other, "request failed");
+        }
     }
 }
 
-/// One structured access-log line per request.
-pub fn log_access(
-    method: &str,
-    path: &str,
-    status: StatusCode,
-    elapsed: Duration,
-    request_id: &RequestId,
-) {
-    tracing::info!(
-        target: "isogate::access",
-        method,
-        path,
-        status = status.as_u16(),
-        duration_ms = elapsed.as_secs_f64() * 1000.0,
-        request_id = %request_id,
-    );
+/// What the access-log line of one request says, gathered as the request goes.
+#[derive(Debug)]
+pub struct AccessRecord {
+    /// When the request arrived.
+    pub started: Instant,
+    /// The request id.
+    pub request_id: RequestId,
+    /// The method.
+    pub method: String,
+    /// The path (without the query).
+    pub path: String,
+    /// The tenant, once routed.
+    pub tenant: Option<TenantId>,
+    /// The matched route pattern, once routed.
+    pub route: String,
+}
+
+/// Wraps `response`'s body so that one access-log line is written when the body is done
+/// (or dropped): the duration and bytes then cover a streamed body to its end.
+pub fn with_access_log(
+    response: Response<GatewayBody>,
+    record: AccessRecord,
+) -> Response<GatewayBody> {
+    let status = response.status().as_u16();
+    response.map(|inner| {
+        LoggedBody {
+            inner,
+            bytes: 0,
+            status,
+            record,
+        }
+        .boxed()
+    })
+}
+
+/// A response body that counts what it sends and logs the request when it is dropped.
+struct LoggedBody {
+    inner: GatewayBody,
+    bytes: u64,
+    status: u16,
+    record: AccessRecord,
+}
+
+impl Body for LoggedBody {
+    type Data = Bytes;
+    type Error = BodyError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BodyError>>> {
+        let this = self.get_mut();
+        let polled = Pin::new(&mut this.inner).poll_frame(cx);
+        if let Poll::Ready(Some(Ok(frame))) = &polled {
+            if let Some(data) = frame.data_ref() {
+                this.bytes += data.len() as u64;
+            }
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+impl Drop for LoggedBody {
+    fn drop(&mut self) {
+        let record = &self.record;
+        tracing::info!(
+            target: "isogate::access",
+            tenant = record.tenant.as_ref().map_or("", |tenant| &tenant.0),
+            route = record.route,
+            method = record.method,
+            path = record.path,
+            status = self.status,
+            bytes = self.bytes,
+            duration_ms = record.started.elapsed().as_secs_f64() * 1000.0,
+            request_id = %record.request_id,
+        );
+    }
 }

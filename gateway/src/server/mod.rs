@@ -1,36 +1,160 @@
-//! The accept loop: `run(listener, dispatcher, shutdown)` is the seam tests and `main` drive.
+//! The accept loops: `run(listeners, dispatcher, settings, shutdown)` is the seam tests and
+//! `main` drive. Every connection takes a permit from one semaphore shared by all
+//! listeners; over the cap a connection is refused at once (a plain-HTTP client gets a 503).
+
+pub mod shutdown;
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
+use tokio::net::TcpStream;
+use tokio::sync::watch;
+use tokio::sync::OwnedSemaphorePermit;
+use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
+use tokio_rustls::TlsAcceptor;
 
+use crate::dispatch::Connection;
 use crate::dispatch::Dispatcher;
 use crate::http::serve_connection;
+use crate::http::ConnectionLimits;
+use crate::tls;
 
-/// Accepts connections on `listener` and serves each on its own task until `shutdown`
-/// resolves; then stops accepting and lets open connections finish.
+/// Sent to a plain-HTTP client when the connection cap is reached.
+const OVER_CAPACITY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nretry-after: 1\r\n\
+isogate-error: connection-limit\r\ncontent-length: 0\r\nconnection: close\r\n\r\n";
+
+/// One bound socket, and the TLS acceptor when it is the HTTPS listener.
+pub struct Listener {
+    /// The socket.
+    pub tcp: TcpListener,
+    /// TLS termination, for the HTTPS listener.
+    pub tls: Option<TlsAcceptor>,
+}
+
+/// Connection-level settings from `[server]`.
+#[derive(Clone, Debug)]
+pub struct ServerSettings {
+    /// Per-connection limits.
+    pub limits: ConnectionLimits,
+    /// Open connections at most, across listeners.
+    pub max_connections: usize,
+    /// Time a client has to finish the TLS handshake.
+    pub handshake_timeout: Duration,
+    /// Time connections get to finish after shutdown begins.
+    pub shutdown_timeout: Duration,
+}
+
+/// Accepts on every listener until `shutdown` resolves; then stops accepting, lets requests
+/// in flight finish for up to `settings.shutdown_timeout`, and closes what remains.
 pub async fn run(
-    listener: TcpListener,
+    listeners: Vec<Listener>,
     dispatcher: Arc<Dispatcher>,
+    settings: ServerSettings,
     shutdown: impl Future<Output = ()>,
 ) {
+    let (stop, stopped) = watch::channel(false);
+    let settings = Arc::new(settings);
+    let permits = Arc::new(Semaphore::new(settings.max_connections));
+    let mut loops = JoinSet::new();
+    for listener in listeners {
+        loops.spawn(accept_loop(
+            listener,
+            dispatcher.clone(),
+            settings.clone(),
+            permits.clone(),
+            stopped.clone(),
+        ));
+    }
+    shutdown.await;
+    let _ = stop.send(true);
+    while loops.join_next().await.is_some() {}
+}
+
+async fn accept_loop(
+    listener: Listener,
+    dispatcher: Arc<Dispatcher>,
+    settings: Arc<ServerSettings>,
+    permits: Arc<Semaphore>,
+    mut stopped: watch::Receiver<bool>,
+) {
     let mut connections = JoinSet::new();
-    tokio::pin!(shutdown);
     loop {
         tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _peer)) => {
-                    let _ = stream.set_nodelay(true);
-                    connections.spawn(serve_connection(stream, dispatcher.clone()));
+            accepted = listener.tcp.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    let Ok(permit) = permits.clone().try_acquire_owned() else {
+                        refuse(stream, listener.tls.is_none(), &mut connections);
+                        continue;
+                    };
+                    connections.spawn(serve(
+                        stream,
+                        peer,
+                        listener.tls.clone(),
+                        dispatcher.clone(),
+                        settings.clone(),
+                        stopped.clone(),
+                        permit,
+                    ));
                 }
-                Err(error) => tracing::warn!(%error, "accept failed"),
+                Err(error) => {
+                    // Out of file descriptors and the like: back off instead of spinning.
+                    tracing::warn!(%error, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
             },
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
-            () = &mut shutdown => break,
+            _ = stopped.changed() => break,
         }
     }
     drop(listener);
-    while connections.join_next().await.is_some() {}
+    shutdown::drain(connections, settings.shutdown_timeout).await;
+}
+
+async fn serve(
+    stream: TcpStream,
+    peer: SocketAddr,
+    acceptor: Option<TlsAcceptor>,
+    dispatcher: Arc<Dispatcher>,
+    settings: Arc<ServerSettings>,
+    stopped: watch::Receiver<bool>,
+    _permit: OwnedSemaphorePermit,
+) {
+    let _ = stream.set_nodelay(true);
+    let Some(acceptor) = acceptor else {
+        let connection = Connection {
+            peer,
+            tls: false,
+            sni: None,
+        };
+        let io = hyper_util::rt::TokioIo::new(stream);
+        serve_connection(io, connection, dispatcher, &settings.limits, stopped).await;
+        return;
+    };
+    let Some(stream) = tls::handshake(&acceptor, stream, settings.handshake_timeout).await else {
+        return;
+    };
+    let connection = Connection {
+        peer,
+        tls: true,
+        sni: stream.get_ref().1.server_name().map(str::to_owned),
+    };
+    let io = hyper_util::rt::TokioIo::new(stream);
+    serve_connection(io, connection, dispatcher, &settings.limits, stopped).await;
+}
+
+/// Closes a connection over the cap; a plain-HTTP client is told why first.
+fn refuse(mut stream: TcpStream, plain: bool, connections: &mut JoinSet<()>) {
+    tracing::warn!("connection limit reached; refusing a connection");
+    if plain {
+        connections.spawn(async move {
+            let write = stream.write_all(OVER_CAPACITY);
+            let _ = tokio::time::timeout(Duration::from_secs(1), write).await;
+            let _ = stream.shutdown().await;
+        });
+    }
 }

@@ -26,7 +26,7 @@ const PRIVATE_RANGES: &[&str] = &[
 ];
 
 /// What outbound requests a handler may make.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct FetchPolicy {
     /// Allow loopback and private addresses (development, tests, trusted internal upstreams).
     pub allow_private_net: bool,

@@ -83,6 +83,8 @@ pub(crate) struct NextRequest {
     url: String,
     headers: Vec<(ByteString, ByteString)>,
     body_rid: Option<u32>,
+    route: String,
+    params: Vec<(String, String)>,
 }
 
 /// Waits for the next request; `null` once the worker is shutting down.
@@ -114,6 +116,8 @@ pub(crate) async fn op_isogate_req_next(state: Rc<RefCell<OpState>>) -> Option<N
             .map(|(name, value)| (ByteString::from(&name[..]), ByteString::from(&value[..])))
             .collect(),
         body_rid,
+        route: request.route,
+        params: request.params,
     })
 }
 

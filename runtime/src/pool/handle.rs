@@ -2,6 +2,7 @@
 
 use tokio::sync::mpsc;
 use tokio::sync::oneshot;
+use tokio::sync::watch;
 
 use super::worker;
 use super::HandlerSpec;
@@ -14,15 +15,41 @@ use crate::message::HandlerResponse;
 #[derive(Clone, Debug)]
 pub struct WorkerHandle {
     inbox: mpsc::Sender<Envelope>,
+    state: watch::Receiver<LoadState>,
+}
+
+/// Where a worker is in loading its handler module.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LoadState {
+    /// The isolate is starting or the module graph is being evaluated.
+    Loading,
+    /// The handler is loaded and serving.
+    Ready,
+    /// The module failed to load; every request is answered with this error.
+    Failed(String),
 }
 
 impl WorkerHandle {
     /// Starts a worker thread running the handler described by `spec`. Module load errors do
     /// not fail this call: the worker answers every request with them instead.
     pub fn spawn(spec: HandlerSpec) -> Result<Self, RuntimeError> {
-        Ok(Self {
-            inbox: worker::spawn(spec)?,
-        })
+        let (inbox, state) = worker::spawn(spec)?;
+        Ok(Self { inbox, state })
+    }
+
+    /// Where the worker is in loading its module right now.
+    pub fn load_state(&self) -> LoadState {
+        self.state.borrow().clone()
+    }
+
+    /// Waits until the module has loaded or failed to, and returns that state.
+    pub async fn loaded(&self) -> LoadState {
+        let mut state = self.state.clone();
+        let settled = match state.wait_for(|state| *state != LoadState::Loading).await {
+            Ok(state) => state.clone(),
+            Err(_) => LoadState::Failed(RuntimeError::WorkerGone.to_string()),
+        };
+        settled
     }
 
     /// Runs `request` through the handler and waits for its response head.

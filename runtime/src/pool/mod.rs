@@ -6,5 +6,6 @@
 mod handle;
 mod worker;
 
+pub use handle::LoadState;
 pub use handle::WorkerHandle;
 pub use worker::HandlerSpec;

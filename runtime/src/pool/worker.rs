@@ -8,7 +8,10 @@ use std::time::Duration;
 use deno_core::AsyncRefCell;
 use deno_core::RcRef;
 use tokio::sync::mpsc;
+use tokio::sync::watch;
 use tokio::sync::Notify;
+
+use super::LoadState;
 
 use crate::error::RuntimeError;
 use crate::ext::fetch::FetchPolicy;
@@ -20,7 +23,7 @@ use crate::isolate::SharedInbox;
 const INBOX_CAPACITY: usize = 1024;
 
 /// Everything needed to run one handler.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HandlerSpec {
     /// Short name for logs (the tenant, or the file in dev mode).
     pub label: String,
@@ -34,17 +37,24 @@ pub struct HandlerSpec {
     pub drain: Duration,
 }
 
-/// Starts a worker thread for `spec`; returns the inbox sender.
-pub(super) fn spawn(spec: HandlerSpec) -> Result<mpsc::Sender<Envelope>, RuntimeError> {
+/// Starts a worker thread for `spec`; returns the inbox sender and the load state.
+pub(super) fn spawn(
+    spec: HandlerSpec,
+) -> Result<(mpsc::Sender<Envelope>, watch::Receiver<LoadState>), RuntimeError> {
     let (sender, receiver) = mpsc::channel(INBOX_CAPACITY);
+    let (state, state_receiver) = watch::channel(LoadState::Loading);
     std::thread::Builder::new()
         .name(format!("isogate-worker-{}", spec.label))
-        .spawn(move || run_thread(&spec, receiver))
+        .spawn(move || run_thread(&spec, receiver, &state))
         .map_err(RuntimeError::Spawn)?;
-    Ok(sender)
+    Ok((sender, state_receiver))
 }
 
-fn run_thread(spec: &HandlerSpec, receiver: mpsc::Receiver<Envelope>) {
+fn run_thread(
+    spec: &HandlerSpec,
+    receiver: mpsc::Receiver<Envelope>,
+    state: &watch::Sender<LoadState>,
+) {
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -52,19 +62,25 @@ fn run_thread(spec: &HandlerSpec, receiver: mpsc::Receiver<Envelope>) {
         Ok(runtime) => runtime,
         Err(error) => {
             tracing::error!(handler = %spec.label, %error, "cannot start worker runtime");
+            state.send_replace(LoadState::Failed(error.to_string()));
             return;
         }
     };
     let inbox: SharedInbox = Rc::new(AsyncRefCell::new(receiver));
     runtime.block_on(async {
-        if let Err(error) = serve(spec, inbox.clone()).await {
+        if let Err(error) = serve(spec, inbox.clone(), state).await {
             tracing::error!(handler = %spec.label, error = %error, "handler unavailable");
+            state.send_replace(LoadState::Failed(error.to_string()));
             answer_with_error(&inbox, &error).await;
         }
     });
 }
 
-async fn serve(spec: &HandlerSpec, inbox: SharedInbox) -> Result<(), RuntimeError> {
+async fn serve(
+    spec: &HandlerSpec,
+    inbox: SharedInbox,
+    state: &watch::Sender<LoadState>,
+) -> Result<(), RuntimeError> {
     let env_json = serde_json::to_string(&spec.env)
         .map_err(|error| RuntimeError::Bootstrap(error.to_string()))?;
     let closed = Rc::new(Notify::new());
@@ -73,6 +89,7 @@ async fn serve(spec: &HandlerSpec, inbox: SharedInbox) -> Result<(), RuntimeErro
         .start_handler(&spec.entry, &env_json, inbox, closed.clone())
         .await?;
     tracing::info!(handler = %spec.label, entry = %spec.entry.display(), "handler loaded");
+    state.send_replace(LoadState::Ready);
     isolate.run(closed, spec.drain).await
 }
 

@@ -45,6 +45,8 @@ pub(crate) fn get(url: &str) -> HandlerRequest {
         url: url.into(),
         headers: vec![(Bytes::from_static(b"accept"), Bytes::from_static(b"*/*"))],
         body: None,
+        route: String::new(),
+        params: Vec::new(),
     }
 }
 

@@ -1,0 +1,477 @@
+//! The gateway's declarative configuration: `isogate.toml` read, parsed and validated.
+//!
+//! Parsing is done part by part (`[server]`, then each `[[tenants]]` entry) so that one bad
+//! tenant does not hide the errors of the next: `isogate check` reports them all. Every
+//! error names the file, line, column and key (`tenants[1].routes[0].path`).
+//!
+//! - `mod.rs`: [`GatewayConfig`], [`ServerConfig`], loading and the error types.
+//! - `tenant.rs`: [`TenantConfig`], [`RouteConfig`], [`LimitsConfig`] and their checks.
+//! - `files.rs`: the files a config names (handlers, certificates, secrets) are really there.
+
+mod files;
+mod tenant;
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::ops::Range;
+use std::path::Path;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use ipnet::IpNet;
+use serde::de::IntoDeserializer;
+use serde::Deserialize;
+use toml::de::DeTable;
+use toml::de::DeValue;
+use toml::Spanned;
+
+pub use files::resolve_secrets;
+pub use tenant::LimitsConfig;
+pub use tenant::RouteConfig;
+pub use tenant::SecretSource;
+pub use tenant::TenantConfig;
+pub use tenant::TlsFilesConfig;
+
+/// The whole configuration file, parsed and validated.
+#[derive(Clone, Debug)]
+pub struct GatewayConfig {
+    /// The file it was read from.
+    pub file: PathBuf,
+    /// Listeners, connection protection and TLS defaults.
+    pub server: ServerConfig,
+    /// The tenants, in file order.
+    pub tenants: Vec<TenantConfig>,
+}
+
+/// What a client that sends no SNI, or a name no tenant has, gets from the TLS listener.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum UnknownSni {
+    /// The default certificate (`server.default_cert`, else the first tenant's).
+    #[default]
+    Default,
+    /// A handshake failure (`unrecognized_name`).
+    Reject,
+}
+
+/// `[server]`: listeners and the protections every connection gets.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Plain HTTP listener (HTTP/1.1 and h2c with prior knowledge).
+    #[serde(default)]
+    pub http: Option<SocketAddr>,
+    /// TLS listener (HTTP/1.1 and HTTP/2 by ALPN).
+    #[serde(default)]
+    pub https: Option<SocketAddr>,
+    /// Admin listener: health, readiness, and later metrics and the admin API.
+    #[serde(default = "default_admin")]
+    pub admin: Option<SocketAddr>,
+    /// The tenant whose certificate is served when SNI names no tenant.
+    #[serde(default)]
+    pub default_cert: Option<Spanned<String>>,
+    /// What a client without SNI, or with an unknown name, gets.
+    #[serde(default)]
+    pub unknown_sni: UnknownSni,
+    /// Open connections at most, across listeners; beyond it new ones are closed at once.
+    #[serde(default = "default_max_connections")]
+    pub max_connections: usize,
+    /// Requests served on one connection before it is closed (0: no limit).
+    #[serde(default = "default_max_requests_per_connection")]
+    pub max_requests_per_connection: u64,
+    /// Time a client has to send a complete request head.
+    #[serde(default = "default_header_timeout_ms")]
+    pub header_timeout_ms: u64,
+    /// Time a client has to finish the TLS handshake.
+    #[serde(default = "default_handshake_timeout_ms")]
+    pub handshake_timeout_ms: u64,
+    /// Time an idle keep-alive connection stays open.
+    #[serde(default = "default_idle_timeout_s")]
+    pub idle_timeout_s: u64,
+    /// Largest request head (request line and headers) accepted, in bytes.
+    #[serde(default = "default_max_header_bytes")]
+    pub max_header_bytes: usize,
+    /// Time in-flight requests get to finish on shutdown.
+    #[serde(default = "default_shutdown_timeout_s")]
+    pub shutdown_timeout_s: u64,
+    /// Peers whose `X-Forwarded-For` / `Forwarded` headers are believed (CIDRs).
+    #[serde(default)]
+    pub trusted_proxies: Vec<Spanned<String>>,
+    /// Put handler stacks and load errors in 500 bodies (development only).
+    #[serde(default)]
+    pub expose_errors: bool,
+}
+
+fn default_admin() -> Option<SocketAddr> {
+    Some(SocketAddr::from(([127, 0, 0, 1], 9901)))
+}
+fn default_max_connections() -> usize {
+    10_000
+}
+fn default_max_requests_per_connection() -> u64 {
+    10_000
+}
+fn default_header_timeout_ms() -> u64 {
+    10_000
+}
+fn default_handshake_timeout_ms() -> u64 {
+    10_000
+}
+fn default_idle_timeout_s() -> u64 {
+    60
+}
+fn default_max_header_bytes() -> usize {
+    32 * 1024
+}
+fn default_shutdown_timeout_s() -> u64 {
+    30
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            http: None,
+            https: None,
+            admin: default_admin(),
+            default_cert: None,
+            unknown_sni: UnknownSni::Default,
+            max_connections: default_max_connections(),
+            max_requests_per_connection: default_max_requests_per_connection(),
+            header_timeout_ms: default_header_timeout_ms(),
+            handshake_timeout_ms: default_handshake_timeout_ms(),
+            idle_timeout_s: default_idle_timeout_s(),
+            max_header_bytes: default_max_header_bytes(),
+            shutdown_timeout_s: default_shutdown_timeout_s(),
+            trusted_proxies: Vec::new(),
+            expose_errors: false,
+        }
+    }
+}
+
+impl ServerConfig {
+    /// `header_timeout_ms` as a duration.
+    pub fn header_timeout(&self) -> Duration {
+        Duration::from_millis(self.header_timeout_ms)
+    }
+
+    /// `handshake_timeout_ms` as a duration.
+    pub fn handshake_timeout(&self) -> Duration {
+        Duration::from_millis(self.handshake_timeout_ms)
+    }
+
+    /// `idle_timeout_s` as a duration.
+    pub fn idle_timeout(&self) -> Duration {
+        Duration::from_secs(self.idle_timeout_s)
+    }
+
+    /// `shutdown_timeout_s` as a duration.
+    pub fn shutdown_timeout(&self) -> Duration {
+        Duration::from_secs(self.shutdown_timeout_s)
+    }
+
+    /// The trusted proxy ranges (validated at load).
+    pub fn trusted_proxy_nets(&self) -> Vec<IpNet> {
+        self.trusted_proxies
+            .iter()
+            .filter_map(|net| parse_net(net.get_ref()))
+            .collect()
+    }
+}
+
+/// Parses a CIDR, or a bare address as a one-address range.
+fn parse_net(text: &str) -> Option<IpNet> {
+    text.parse::<IpNet>()
+        .ok()
+        .or_else(|| text.parse::<std::net::IpAddr>().ok().map(IpNet::from))
+}
+
+/// One problem in a configuration file, located.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigError {
+    /// The file.
+    pub file: PathBuf,
+    /// 1-based line (0 when the problem has no place in the file).
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+    /// The dotted key path, e.g. `tenants[0].routes[1].path` (empty for the whole file).
+    pub key: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if self.line > 0 {
+            write!(f, ":{}:{}", self.line, self.column)?;
+        }
+        if !self.key.is_empty() {
+            write!(f, ": {}", self.key)?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// Every problem found in a configuration file, in file order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigErrors(pub Vec<ConfigError>);
+
+impl fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (index, error) in self.0.iter().enumerate() {
+            if index > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{error}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigErrors {}
+
+/// Collects located errors against one file's text.
+pub(crate) struct Problems<'a> {
+    file: &'a Path,
+    text: &'a str,
+    root: Option<&'a DeTable<'a>>,
+    found: Vec<(usize, ConfigError)>,
+}
+
+impl<'a> Problems<'a> {
+    fn new(file: &'a Path, text: &'a str) -> Self {
+        Self {
+            file,
+            text,
+            root: None,
+            found: Vec::new(),
+        }
+    }
+
+    /// Records `message` about the value at `span`; the key path is found from the span.
+    pub(crate) fn at(&mut self, span: Range<usize>, message: impl Into<String>) {
+        let key = self
+            .root
+            .map(|root| key_path(root, &span))
+            .unwrap_or_default();
+        self.at_key(span, key, message);
+    }
+
+    /// Records `message` about `key` at `span`.
+    pub(crate) fn at_key(&mut self, span: Range<usize>, key: String, message: impl Into<String>) {
+        let (line, column) = line_column(self.text, span.start);
+        self.found.push((
+            span.start,
+            ConfigError {
+                file: self.file.to_path_buf(),
+                line,
+                column,
+                key,
+                message: message.into(),
+            },
+        ));
+    }
+
+    fn into_result<T>(mut self, value: T) -> Result<T, ConfigErrors> {
+        if self.found.is_empty() {
+            return Ok(value);
+        }
+        self.found.sort_by_key(|(start, _)| *start);
+        Err(ConfigErrors(
+            self.found.into_iter().map(|(_, error)| error).collect(),
+        ))
+    }
+}
+
+/// Reads, parses and validates the configuration at `file`, including the files it names.
+pub fn load(file: &Path) -> Result<GatewayConfig, ConfigErrors> {
+    let text = std::fs::read_to_string(file).map_err(|error| {
+        ConfigErrors(vec![ConfigError {
+            file: file.to_path_buf(),
+            line: 0,
+            column: 0,
+            key: String::new(),
+            message: format!("cannot read the file: {error}"),
+        }])
+    })?;
+    parse(file, &text)
+}
+
+/// Parses and validates configuration `text` read from `file`; relative paths in it resolve
+/// against the file's folder.
+pub fn parse(file: &Path, text: &str) -> Result<GatewayConfig, ConfigErrors> {
+    let root = match DeTable::parse(text) {
+        Ok(root) => root.into_inner(),
+        Err(error) => {
+            let mut problems = Problems::new(file, text);
+            problems.at(error.span().unwrap_or(0..0), error.message());
+            return problems.into_result(GatewayConfig {
+                file: file.to_path_buf(),
+                server: ServerConfig::default(),
+                tenants: Vec::new(),
+            });
+        }
+    };
+    let mut problems = Problems::new(file, text);
+    problems.root = Some(&root);
+
+    let mut server = ServerConfig::default();
+    let mut tenants = Vec::new();
+    for (key, value) in root.iter() {
+        match key.get_ref().as_ref() {
+            "server" => {
+                if let Some(parsed) = deserialize::<ServerConfig>(&mut problems, value) {
+                    server = parsed;
+                }
+            }
+            "tenants" => match value.get_ref() {
+                DeValue::Array(entries) => {
+                    for entry in entries.iter() {
+                        if let Some(tenant) = deserialize::<TenantConfig>(&mut problems, entry) {
+                            tenants.push(tenant.with_span(entry.span()));
+                        }
+                    }
+                }
+                _ => problems.at(value.span(), "expected an array of tables ([[tenants]])"),
+            },
+            other => problems.at_key(
+                key.span(),
+                other.to_owned(),
+                "unknown key, expected `server` or `tenants`",
+            ),
+        }
+    }
+
+    let base = file
+        .parent()
+        .filter(|parent| !parent.as_os_str().is_empty())
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    // Canonical, so that file-change events (which carry canonical paths) match handlers.
+    let base = base.canonicalize().unwrap_or(base);
+    for tenant in &mut tenants {
+        tenant.resolve_paths(&base);
+    }
+    validate_server(&mut problems, &server, &tenants);
+    tenant::validate(&mut problems, &tenants);
+    files::check(&mut problems, &server, &tenants);
+    problems.into_result(GatewayConfig {
+        file: file.to_path_buf(),
+        server,
+        tenants,
+    })
+}
+
+fn deserialize<T: for<'de> Deserialize<'de>>(
+    problems: &mut Problems<'_>,
+    value: &Spanned<DeValue<'_>>,
+) -> Option<T> {
+    let span = value.span();
+    match T::deserialize(value.clone().into_deserializer()) {
+        Ok(parsed) => Some(parsed),
+        Err(error) => {
+            problems.at(error.span().unwrap_or(span), error.message());
+            None
+        }
+    }
+}
+
+fn validate_server(problems: &mut Problems<'_>, server: &ServerConfig, tenants: &[TenantConfig]) {
+    if server.http.is_none() && server.https.is_none() {
+        problems.at_key(
+            0..0,
+            "server".to_owned(),
+            "no listener: set `http`, `https` or both",
+        );
+    }
+    for net in &server.trusted_proxies {
+        if parse_net(net.get_ref()).is_none() {
+            problems.at(
+                net.span(),
+                format!("{:?} is not an IP address or CIDR", net.get_ref()),
+            );
+        }
+    }
+    if server.https.is_some() && !tenants.iter().any(|tenant| tenant.tls.is_some()) {
+        problems.at_key(
+            0..0,
+            "server.https".to_owned(),
+            "an HTTPS listener needs at least one tenant with `tls`",
+        );
+    }
+    if let Some(name) = &server.default_cert {
+        let owner = tenants
+            .iter()
+            .find(|tenant| tenant.name.get_ref() == name.get_ref());
+        match owner {
+            None => problems.at(
+                name.span(),
+                format!("no tenant is named {:?}", name.get_ref()),
+            ),
+            Some(tenant) if tenant.tls.is_none() => problems.at(
+                name.span(),
+                format!("tenant {:?} has no `tls` certificate", name.get_ref()),
+            ),
+            Some(_) => {}
+        }
+    }
+}
+
+/// The 1-based line and column of byte `offset` in `text`.
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |index| index + 1);
+    let column = before[line_start..].chars().count() + 1;
+    (line, column)
+}
+
+/// The dotted path of the deepest key whose key or value contains `span`. Tables from
+/// `[[array]]` headers span only their header, so containers are searched regardless.
+fn key_path(root: &DeTable<'_>, span: &Range<usize>) -> String {
+    search_table(root, span).unwrap_or_default()
+}
+
+fn search_table(table: &DeTable<'_>, span: &Range<usize>) -> Option<String> {
+    for (key, value) in table.iter() {
+        let name = key.get_ref().to_string();
+        if contains(&key.span(), span) {
+            return Some(name);
+        }
+        if let Some(inner) = search_value(value, span) {
+            let separator = if inner.starts_with('[') || inner.is_empty() {
+                ""
+            } else {
+                "."
+            };
+            return Some(format!("{name}{separator}{inner}"));
+        }
+    }
+    None
+}
+
+fn search_value(value: &Spanned<DeValue<'_>>, span: &Range<usize>) -> Option<String> {
+    let nested = match value.get_ref() {
+        DeValue::Table(table) => search_table(table, span),
+        DeValue::Array(items) => items.iter().enumerate().find_map(|(index, item)| {
+            search_value(item, span).map(|inner| {
+                let separator = if inner.starts_with('[') || inner.is_empty() {
+                    ""
+                } else {
+                    "."
+                };
+                format!("[{index}]{separator}{inner}")
+            })
+        }),
+        _ => None,
+    };
+    nested.or_else(|| contains(&value.span(), span).then(String::new))
+}
+
+fn contains(outer: &Range<usize>, inner: &Range<usize>) -> bool {
+    outer.start <= inner.start && inner.end <= outer.end && outer.start < outer.end
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,283 @@
+//! `[[tenants]]`: who a tenant is (name, hosts), what runs (routes → handler modules), with
+//! what (env, secrets, certificate) and under which limits.
+
+use std::collections::BTreeMap;
+use std::collections::HashMap;
+use std::ops::Range;
+use std::path::Path;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use http::Method;
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::Problems;
+use crate::routing::TenantRoutes;
+
+/// One tenant as configured.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TenantConfig {
+    /// Unique name; appears in logs and metrics.
+    pub name: Spanned<String>,
+    /// Host names served: exact (`acme.test`) or one-label wildcards (`*.acme.test`).
+    pub hosts: Spanned<Vec<Spanned<String>>>,
+    /// Plain variables in the handler's `env`.
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    /// Secret variables in the handler's `env`, read from the host's environment or a file.
+    #[serde(default)]
+    pub secrets: BTreeMap<String, Spanned<SecretSource>>,
+    /// The tenant's certificate for the HTTPS listener.
+    #[serde(default)]
+    pub tls: Option<TlsFilesConfig>,
+    /// Resource limits.
+    #[serde(default)]
+    pub limits: LimitsConfig,
+    /// Let handlers fetch loopback and private-network addresses.
+    #[serde(default)]
+    pub allow_private_net: bool,
+    /// Routes, matched in matchit's priority order (static beats parameter beats catch-all).
+    #[serde(default)]
+    pub routes: Vec<RouteConfig>,
+    /// Where the tenant's table is in the file.
+    #[serde(skip)]
+    pub span: Range<usize>,
+}
+
+/// Where a secret's value comes from.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase", deny_unknown_fields)]
+pub enum SecretSource {
+    /// A variable of isogate's own environment.
+    Env(String),
+    /// A file's contents (trailing newline removed); relative to the config file.
+    File(PathBuf),
+}
+
+/// A certificate chain and its private key, PEM files.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsFilesConfig {
+    /// The certificate chain, leaf first.
+    pub cert: Spanned<PathBuf>,
+    /// The private key (PKCS#8, PKCS#1 or SEC1).
+    pub key: Spanned<PathBuf>,
+}
+
+/// Per-tenant limits. `body_mb` is enforced by the gateway; the isolate limits by the pool.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsConfig {
+    /// CPU time a request's JS may use.
+    pub cpu_ms: Option<u64>,
+    /// Heap size of the tenant's isolate.
+    pub memory_mb: Option<u64>,
+    /// Whole-request deadline.
+    pub wall_ms: Option<u64>,
+    /// Requests in flight at once.
+    pub max_concurrency: Option<u32>,
+    /// Outbound fetches per request.
+    pub max_subrequests: Option<u32>,
+    /// Largest request body accepted (default 100).
+    pub body_mb: Option<u64>,
+}
+
+impl LimitsConfig {
+    /// Largest request body in bytes.
+    pub fn max_body_bytes(&self) -> u64 {
+        self.body_mb.unwrap_or(100).saturating_mul(1024 * 1024)
+    }
+
+    /// The wall-clock limit, when set.
+    pub fn wall(&self) -> Option<Duration> {
+        self.wall_ms.map(Duration::from_millis)
+    }
+}
+
+/// One route: a path pattern, optionally some methods, and the module that serves them.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouteConfig {
+    /// matchit pattern: `/users/{id}`, `/static/{*rest}`.
+    pub path: Spanned<String>,
+    /// Methods served (default: all).
+    #[serde(default)]
+    pub methods: Option<Vec<Spanned<String>>>,
+    /// Handler module, relative to the config file.
+    pub handler: Spanned<PathBuf>,
+}
+
+impl RouteConfig {
+    /// The methods as `http::Method`s (invalid ones were rejected at load).
+    pub fn method_list(&self) -> Option<Vec<Method>> {
+        self.methods.as_ref().map(|methods| {
+            methods
+                .iter()
+                .filter_map(|method| Method::from_bytes(method.get_ref().as_bytes()).ok())
+                .collect()
+        })
+    }
+}
+
+impl TenantConfig {
+    pub(super) fn with_span(mut self, span: Range<usize>) -> Self {
+        self.span = span;
+        self
+    }
+
+    /// Makes the handler, certificate and secret file paths absolute against `base`.
+    pub(super) fn resolve_paths(&mut self, base: &Path) {
+        let resolve = |path: &mut PathBuf| {
+            if path.is_relative() {
+                *path = base.join(&*path);
+            }
+        };
+        for route in &mut self.routes {
+            resolve(route.handler.get_mut());
+        }
+        if let Some(tls) = &mut self.tls {
+            resolve(tls.cert.get_mut());
+            resolve(tls.key.get_mut());
+        }
+        for secret in self.secrets.values_mut() {
+            if let SecretSource::File(path) = secret.get_mut() {
+                resolve(path);
+            }
+        }
+    }
+}
+
+/// Handler module extensions the loader understands.
+const HANDLER_EXTENSIONS: &[&str] = &["js", "mjs", "ts", "mts", "jsx", "tsx"];
+
+/// Checks names, hosts and routes across all tenants.
+pub(super) fn validate(problems: &mut Problems<'_>, tenants: &[TenantConfig]) {
+    let mut names: HashMap<&str, ()> = HashMap::new();
+    let mut hosts: HashMap<String, &str> = HashMap::new();
+    for tenant in tenants {
+        let name = tenant.name.get_ref();
+        if name.is_empty()
+            || name.len() > 64
+            || !name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            problems.at(
+                tenant.name.span(),
+                "a tenant name is 1 to 64 letters, digits, '-' or '_'",
+            );
+        } else if names.insert(name, ()).is_some() {
+            problems.at(
+                tenant.name.span(),
+                format!("duplicate tenant name {name:?}"),
+            );
+        }
+
+        if tenant.hosts.get_ref().is_empty() {
+            problems.at(tenant.hosts.span(), "a tenant needs at least one host");
+        }
+        for host in tenant.hosts.get_ref() {
+            let normalized = host.get_ref().to_ascii_lowercase();
+            if let Err(reason) = check_host(&normalized) {
+                problems.at(
+                    host.span(),
+                    format!("invalid host {:?}: {reason}", host.get_ref()),
+                );
+            } else if let Some(owner) = hosts.insert(normalized, name) {
+                problems.at(
+                    host.span(),
+                    format!(
+                        "duplicate host {:?} (also served by tenant {owner:?})",
+                        host.get_ref()
+                    ),
+                );
+            }
+        }
+
+        if tenant.routes.is_empty() {
+            problems.at(
+                tenant.span.clone(),
+                "a tenant needs at least one [[tenants.routes]]",
+            );
+        }
+        validate_routes(problems, &tenant.routes);
+    }
+}
+
+fn validate_routes(problems: &mut Problems<'_>, routes: &[RouteConfig]) {
+    let mut table = TenantRoutes::default();
+    for route in routes {
+        let mut methods_ok = true;
+        for method in route.methods.iter().flatten() {
+            let text = method.get_ref();
+            let valid = !text.is_empty()
+                && text.bytes().all(|b| b.is_ascii_uppercase())
+                && Method::from_bytes(text.as_bytes()).is_ok();
+            if !valid {
+                methods_ok = false;
+                problems.at(
+                    method.span(),
+                    format!("invalid method {text:?} (use upper case, e.g. \"GET\")"),
+                );
+            }
+        }
+        if route.methods.as_ref().is_some_and(Vec::is_empty) {
+            methods_ok = false;
+            if let Some(first) = route.methods.as_ref().and_then(|m| m.first()) {
+                problems.at(first.span(), "an empty method list routes nothing");
+            } else {
+                problems.at(
+                    route.path.span(),
+                    "`methods` is empty; omit it to allow all",
+                );
+            }
+        }
+        let extension = route
+            .handler
+            .get_ref()
+            .extension()
+            .and_then(|ext| ext.to_str())
+            .unwrap_or("");
+        if !HANDLER_EXTENSIONS.contains(&extension) {
+            problems.at(
+                route.handler.span(),
+                format!(
+                    "handler {} must be a .js, .mjs, .ts, .mts, .jsx or .tsx module",
+                    route.handler.get_ref().display()
+                ),
+            );
+        }
+        if methods_ok {
+            let methods = route.method_list();
+            if let Err(conflict) = table.add(route.path.get_ref(), methods.as_deref(), ()) {
+                problems.at(route.path.span(), conflict.to_string());
+            }
+        }
+    }
+}
+
+/// A host name as configured: DNS labels, optionally one leading `*.`, no port.
+fn check_host(host: &str) -> Result<(), &'static str> {
+    let name = host.strip_prefix("*.").unwrap_or(host);
+    if name.is_empty() || name.len() > 253 {
+        return Err("empty or too long");
+    }
+    if name.contains(':') {
+        return Err("hosts carry no port");
+    }
+    for label in name.split('.') {
+        let valid = !label.is_empty()
+            && label.len() <= 63
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && !label.starts_with('-')
+            && !label.ends_with('-');
+        if !valid {
+            return Err("each label is 1 to 63 letters, digits or '-'; only a leading '*.' may be a wildcard");
+        }
+    }
+    Ok(())
+}

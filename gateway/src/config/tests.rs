@@ -1,0 +1,158 @@
+use std::path::Path;
+
+use super::*;
+
+/// Writes `config` and an `app.js` handler into a temp folder and parses it.
+fn parse_in_folder(config: &str) -> (tempfile::TempDir, Result<GatewayConfig, ConfigErrors>) {
+    let folder = tempfile::tempdir().unwrap();
+    std::fs::write(folder.path().join("app.js"), "export default {}").unwrap();
+    let file = folder.path().join("isogate.toml");
+    std::fs::write(&file, config).unwrap();
+    let parsed = load(&file);
+    (folder, parsed)
+}
+
+fn errors(config: &str) -> Vec<ConfigError> {
+    let (_folder, parsed) = parse_in_folder(config);
+    parsed.expect_err("config should be rejected").0
+}
+
+const VALID: &str = r#"
+[server]
+http = "127.0.0.1:0"
+trusted_proxies = ["10.0.0.0/8", "127.0.0.1"]
+
+[[tenants]]
+name = "acme"
+hosts = ["acme.test", "*.acme.test"]
+env = { GREETING = "hello" }
+limits = { cpu_ms = 50, body_mb = 2 }
+
+  [[tenants.routes]]
+  path = "/api/users/{id}"
+  methods = ["GET", "POST"]
+  handler = "app.js"
+
+  [[tenants.routes]]
+  path = "/{*rest}"
+  handler = "app.js"
+"#;
+
+#[test]
+fn config_parses_tenants_routes_and_resolves_paths() {
+    let (folder, parsed) = parse_in_folder(VALID);
+    let config = parsed.unwrap();
+    assert_eq!(config.tenants.len(), 1);
+    let tenant = &config.tenants[0];
+    assert_eq!(tenant.name.get_ref(), "acme");
+    assert_eq!(tenant.limits.max_body_bytes(), 2 * 1024 * 1024);
+    assert_eq!(
+        tenant.routes[0].handler.get_ref(),
+        &folder.path().join("app.js")
+    );
+    assert_eq!(
+        tenant.routes[0].method_list(),
+        Some(vec![http::Method::GET, http::Method::POST])
+    );
+    assert_eq!(config.server.trusted_proxy_nets().len(), 2);
+    assert_eq!(config.server.max_header_bytes, 32 * 1024);
+}
+
+#[test]
+fn config_error_names_line_column_and_key_of_unknown_key() {
+    let config = VALID.replace("name = \"acme\"", "name = \"acme\"\ncolour = \"red\"");
+    let errors = errors(&config);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].line, 8);
+    assert_eq!(errors[0].column, 1);
+    assert_eq!(errors[0].key, "tenants[0].colour");
+    assert!(
+        errors[0].message.contains("unknown field `colour`"),
+        "{}",
+        errors[0]
+    );
+    assert!(errors[0]
+        .to_string()
+        .contains("isogate.toml:8:1: tenants[0].colour: "));
+}
+
+#[test]
+fn config_error_names_key_of_bad_type() {
+    let config = VALID.replace("cpu_ms = 50", "cpu_ms = \"fast\"");
+    let errors = errors(&config);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].key, "tenants[0].limits.cpu_ms");
+    assert_eq!(errors[0].line, 10);
+    assert!(errors[0].message.contains("invalid type"), "{}", errors[0]);
+}
+
+#[test]
+fn config_reports_every_problem_not_just_the_first() {
+    let config = format!(
+        "{VALID}\n[[tenants]]\nname = \"acme\"\nhosts = [\"ACME.test\"]\nbogus = 1\n\n\
+         [[tenants]]\nname = \"other\"\nhosts = [\"acme.test\", \"bad host\"]\n\
+         [[tenants.routes]]\npath = \"/api/users/{{name}}\"\nhandler = \"missing.ts\"\n\
+         [[tenants.routes]]\npath = \"/api/users/{{id}}\"\nhandler = \"app.txt\"\n"
+    );
+    let errors = errors(&config);
+    let messages: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    let text = messages.join("\n");
+    assert!(text.contains("unknown field `bogus`"), "{text}");
+    assert!(text.contains("duplicate host \"acme.test\""), "{text}");
+    assert!(text.contains("invalid host \"bad host\""), "{text}");
+    assert!(text.contains("missing.ts does not exist"), "{text}");
+    assert!(text.contains("conflicts with"), "{text}");
+    assert!(text.contains("must be a .js"), "{text}");
+    assert!(errors.windows(2).all(|w| w[0].line <= w[1].line), "{text}");
+}
+
+#[test]
+fn config_rejects_duplicate_names_and_overlapping_methods() {
+    let config = format!(
+        "{VALID}\n[[tenants]]\nname = \"acme\"\nhosts = [\"b.test\"]\n\
+         [[tenants.routes]]\npath = \"/x\"\nmethods = [\"GET\"]\nhandler = \"app.js\"\n\
+         [[tenants.routes]]\npath = \"/x\"\nmethods = [\"get\", \"GET\"]\nhandler = \"app.js\"\n"
+    );
+    let text = errors(&config)
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(text.contains("duplicate tenant name \"acme\""), "{text}");
+    assert!(text.contains("invalid method \"get\""), "{text}");
+    assert!(!text.contains("already routed"), "{text}");
+}
+
+#[test]
+fn config_syntax_error_is_located() {
+    let errors = errors("[server]\nhttp = \"127.0.0.1:0\"\n[[tenants]\n");
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0].line, 3, "{}", errors[0]);
+}
+
+#[test]
+fn config_without_listener_or_with_https_but_no_cert_is_rejected() {
+    let text = errors("[server]\nhttps = \"127.0.0.1:0\"\n")
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        text.contains("needs at least one tenant with `tls`"),
+        "{text}"
+    );
+    let text = errors("[server]\nadmin = \"127.0.0.1:0\"\n")
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(text.contains("no listener"), "{text}");
+}
+
+#[test]
+fn config_missing_file_names_it() {
+    let error = load(Path::new("/nonexistent/isogate.toml")).unwrap_err();
+    assert!(error
+        .to_string()
+        .starts_with("/nonexistent/isogate.toml: cannot read"));
+}

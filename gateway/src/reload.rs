@@ -1,0 +1,182 @@
+//! Hot reload for `isogate serve`: on SIGHUP or a change to the config file, a handler
+//! module or a certificate, the config is read again and a new routing table and
+//! certificate store are built beside the live ones. They are swapped in only once every
+//! new handler has loaded; an invalid config, or a module that no longer loads, is logged
+//! and the old version keeps serving.
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use isogate_runtime::LoadState;
+use notify::RecursiveMode;
+use notify::Watcher;
+use tokio::sync::mpsc;
+use tokio::sync::Mutex;
+
+use crate::config;
+use crate::config::GatewayConfig;
+use crate::dispatch::Dispatcher;
+use crate::error::GatewayError;
+use crate::routing::table::cert_store;
+use crate::routing::table::RoutingTable;
+use crate::tls::sni::SniResolver;
+
+/// How long to wait for a burst of file events (an editor's save) to settle.
+const SETTLE: Duration = Duration::from_millis(150);
+
+/// Rebuilds and swaps the live configuration.
+#[derive(Debug)]
+pub struct Reloader {
+    file: PathBuf,
+    dispatcher: Arc<Dispatcher>,
+    resolver: Arc<SniResolver>,
+    /// One reload at a time.
+    running: Mutex<()>,
+}
+
+impl Reloader {
+    /// A reloader for the config at `file`, swapping into `dispatcher` and `resolver`.
+    pub fn new(file: PathBuf, dispatcher: Arc<Dispatcher>, resolver: Arc<SniResolver>) -> Self {
+        Self {
+            file,
+            dispatcher,
+            resolver,
+            running: Mutex::new(()),
+        }
+    }
+
+    /// Reloads now. `changed` lists the files known to have changed: handlers in their
+    /// folders are loaded afresh, others are kept when their settings did not change.
+    /// `None` (SIGHUP) loads every handler afresh. On error nothing is swapped.
+    pub async fn reload(&self, changed: Option<&[PathBuf]>) -> Result<(), GatewayError> {
+        let _one_at_a_time = self.running.lock().await;
+        let config = config::load(&self.file)?;
+        let store = cert_store(&config)?;
+        let previous = self.dispatcher.table();
+        let table = RoutingTable::build(&config, Some(&previous), changed)?;
+        table.settled().await;
+        let was_failing: HashSet<(String, PathBuf)> = previous
+            .load_states()
+            .into_iter()
+            .filter(|(_, _, state)| matches!(state, LoadState::Failed(_)))
+            .map(|(tenant, entry, _)| (tenant, entry))
+            .collect();
+        for (tenant, entry, state) in table.load_states() {
+            if let LoadState::Failed(error) = state {
+                if !was_failing.contains(&(tenant.clone(), entry.clone())) {
+                    return Err(GatewayError::Reload {
+                        tenant,
+                        entry,
+                        error,
+                    });
+                }
+            }
+        }
+        self.resolver.replace(store);
+        self.dispatcher.replace(table);
+        tracing::info!(config = %self.file.display(), tenants = config.tenants.len(), "configuration reloaded");
+        Ok(())
+    }
+
+    /// Reloads and logs the outcome.
+    pub async fn reload_logged(&self, changed: Option<&[PathBuf]>) {
+        if let Err(error) = self.reload(changed).await {
+            tracing::error!(config = %self.file.display(), "reload rejected; the previous version keeps serving: {error}");
+        }
+    }
+
+    /// Reloads on every SIGHUP, for the life of the process.
+    #[cfg(unix)]
+    pub async fn on_sighup(self: Arc<Self>) {
+        use tokio::signal::unix::signal;
+        use tokio::signal::unix::SignalKind;
+        let Ok(mut hangups) = signal(SignalKind::hangup()) else {
+            tracing::warn!("cannot listen for SIGHUP; reload on file changes only");
+            return;
+        };
+        while hangups.recv().await.is_some() {
+            tracing::info!("SIGHUP: reloading the configuration");
+            self.reload_logged(None).await;
+        }
+    }
+
+    /// Watches the config file, the handler folders and the certificate files, and
+    /// reloads after each settled burst of changes. Returns the watcher; dropping it stops.
+    pub fn watch(
+        self: Arc<Self>,
+        config: &GatewayConfig,
+    ) -> Result<notify::RecommendedWatcher, GatewayError> {
+        let (events, mut changes) = mpsc::unbounded_channel::<Vec<PathBuf>>();
+        let mut watcher =
+            notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+                if let Ok(event) = event {
+                    if event.kind.is_modify() || event.kind.is_create() || event.kind.is_remove() {
+                        let _ = events.send(event.paths);
+                    }
+                }
+            })
+            .map_err(|source| GatewayError::Watch {
+                path: self.file.display().to_string(),
+                source,
+            })?;
+        for folder in watched_folders(config) {
+            watcher
+                .watch(&folder, RecursiveMode::Recursive)
+                .map_err(|source| GatewayError::Watch {
+                    path: folder.display().to_string(),
+                    source,
+                })?;
+        }
+        tokio::spawn(async move {
+            while let Some(mut paths) = changes.recv().await {
+                tokio::time::sleep(SETTLE).await;
+                while let Ok(more) = changes.try_recv() {
+                    paths.extend(more);
+                }
+                tracing::info!(files = paths.len(), "change detected: reloading");
+                self.reload_logged(Some(&paths)).await;
+            }
+        });
+        Ok(watcher)
+    }
+}
+
+/// The folders holding the config file, every handler module and every certificate; a
+/// folder inside another one is watched through it.
+fn watched_folders(config: &GatewayConfig) -> Vec<PathBuf> {
+    let parent = |path: &Path| {
+        path.parent()
+            .filter(|parent| !parent.as_os_str().is_empty())
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+    };
+    let mut folders = vec![parent(&config.file)];
+    for tenant in &config.tenants {
+        folders.extend(
+            tenant
+                .routes
+                .iter()
+                .map(|route| parent(route.handler.get_ref())),
+        );
+        if let Some(tls) = &tenant.tls {
+            folders.push(parent(tls.cert.get_ref()));
+            folders.push(parent(tls.key.get_ref()));
+        }
+    }
+    let folders: Vec<PathBuf> = folders
+        .into_iter()
+        .map(|folder| folder.canonicalize().unwrap_or(folder))
+        .collect();
+    let mut kept: Vec<PathBuf> = Vec::new();
+    for folder in &folders {
+        let covered = folders
+            .iter()
+            .any(|other| other != folder && folder.starts_with(other));
+        if !covered && !kept.contains(folder) {
+            kept.push(folder.clone());
+        }
+    }
+    kept
+}

@@ -1,0 +1,228 @@
+//! The live routing table: the router over workers, the tenants, and the edge settings that
+//! come with a config version. A reload builds a new table and swaps it in whole, so a
+//! request finishes on the table it started with.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use ipnet::IpNet;
+use isogate_runtime::FetchPolicy;
+use isogate_runtime::HandlerSpec;
+use isogate_runtime::LoadState;
+use isogate_runtime::WorkerHandle;
+
+use super::Router;
+use super::TenantRoutes;
+use crate::config::resolve_secrets;
+use crate::config::GatewayConfig;
+use crate::config::TenantConfig;
+use crate::error::GatewayError;
+use crate::tls::load_certified_key;
+use crate::tls::sni::CertStore;
+
+/// How long `waitUntil` work may run after a worker is replaced.
+const DRAIN: Duration = Duration::from_secs(30);
+
+/// A tenant's name, as it appears in logs.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct TenantId(pub Arc<str>);
+
+impl fmt::Display for TenantId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A tenant as the live gateway sees it.
+#[derive(Debug)]
+pub struct Tenant {
+    /// Its name.
+    pub id: TenantId,
+    /// Largest request body accepted, in bytes.
+    pub max_body: u64,
+}
+
+/// Edge behaviour that comes with a config version.
+#[derive(Clone, Debug, Default)]
+pub struct EdgePolicy {
+    /// Put stacks and load errors in error bodies (dev mode, or `server.expose_errors`).
+    pub expose_errors: bool,
+    /// Peers whose forwarding headers are believed.
+    pub trusted_proxies: Vec<IpNet>,
+}
+
+/// One config version, live.
+#[derive(Debug)]
+pub struct RoutingTable {
+    /// Host → tenant → path → worker.
+    pub router: Router<WorkerHandle>,
+    /// Tenants by the index the router returns.
+    pub tenants: Vec<Arc<Tenant>>,
+    /// Edge behaviour.
+    pub policy: EdgePolicy,
+    /// Every worker, with what it runs; reused by the next version when unchanged.
+    workers: Vec<(HandlerSpec, WorkerHandle)>,
+}
+
+impl RoutingTable {
+    /// A table for `isogate dev`: one handler serving every host and path.
+    pub fn single(spec: HandlerSpec) -> Result<Self, GatewayError> {
+        let worker = WorkerHandle::spawn(spec.clone())?;
+        let mut routes = TenantRoutes::default();
+        routes.set_fallback(worker.clone());
+        let mut router = Router::default();
+        router.add_any_host_tenant(routes);
+        Ok(Self {
+            router,
+            tenants: vec![Arc::new(Tenant {
+                id: TenantId(Arc::from("dev")),
+                max_body: u64::MAX,
+            })],
+            policy: EdgePolicy {
+                expose_errors: true,
+                trusted_proxies: Vec::new(),
+            },
+            workers: vec![(spec, worker)],
+        })
+    }
+
+    /// Builds the table for `config`, reusing `previous`'s workers whose handler, env and
+    /// policy are unchanged and whose folder holds none of the `changed` paths (`None`:
+    /// reuse nothing).
+    pub fn build(
+        config: &GatewayConfig,
+        previous: Option<&Self>,
+        changed: Option<&[PathBuf]>,
+    ) -> Result<Self, GatewayError> {
+        let mut router = Router::default();
+        let mut tenants = Vec::new();
+        let mut workers: Vec<(HandlerSpec, WorkerHandle)> = Vec::new();
+        for tenant in &config.tenants {
+            let env = tenant_env(tenant)?;
+            let mut routes = TenantRoutes::default();
+            for route in &tenant.routes {
+                let spec = HandlerSpec {
+                    label: tenant.name.get_ref().clone(),
+                    entry: route.handler.get_ref().clone(),
+                    env: env.clone(),
+                    fetch: FetchPolicy {
+                        allow_private_net: tenant.allow_private_net,
+                    },
+                    drain: DRAIN,
+                };
+                let worker = match find(&workers, &spec) {
+                    Some(worker) => worker,
+                    None => {
+                        let reusable = previous
+                            .and_then(|table| find(&table.workers, &spec))
+                            .filter(|_| {
+                                changed.is_some_and(|changed| !touched(&spec.entry, changed))
+                            });
+                        let worker = match reusable {
+                            Some(worker) => worker,
+                            None => WorkerHandle::spawn(spec.clone())?,
+                        };
+                        workers.push((spec, worker.clone()));
+                        worker
+                    }
+                };
+                let methods = route.method_list();
+                routes
+                    .add(route.path.get_ref(), methods.as_deref(), worker)
+                    .map_err(|conflict| GatewayError::Route {
+                        tenant: tenant.name.get_ref().clone(),
+                        conflict,
+                    })?;
+            }
+            router.add_tenant(
+                tenant
+                    .hosts
+                    .get_ref()
+                    .iter()
+                    .map(|host| host.get_ref().as_str()),
+                routes,
+            );
+            tenants.push(Arc::new(Tenant {
+                id: TenantId(Arc::from(tenant.name.get_ref().as_str())),
+                max_body: tenant.limits.max_body_bytes(),
+            }));
+        }
+        Ok(Self {
+            router,
+            tenants,
+            policy: EdgePolicy {
+                expose_errors: config.server.expose_errors,
+                trusted_proxies: config.server.trusted_proxy_nets(),
+            },
+            workers,
+        })
+    }
+
+    /// Each handler's label, module and load state, for readiness.
+    pub fn load_states(&self) -> Vec<(String, PathBuf, LoadState)> {
+        self.workers
+            .iter()
+            .map(|(spec, worker)| (spec.label.clone(), spec.entry.clone(), worker.load_state()))
+            .collect()
+    }
+
+    /// Waits until every handler has loaded or failed to.
+    pub async fn settled(&self) {
+        for (_, worker) in &self.workers {
+            worker.loaded().await;
+        }
+    }
+}
+
+/// The certificates of `config`'s tenants, by host.
+pub fn cert_store(config: &GatewayConfig) -> Result<CertStore, GatewayError> {
+    let mut store = CertStore::new(config.server.unknown_sni);
+    let default = config
+        .server
+        .default_cert
+        .as_ref()
+        .map(|name| name.get_ref());
+    for tenant in &config.tenants {
+        let Some(files) = &tenant.tls else { continue };
+        let key = load_certified_key(files.cert.get_ref(), files.key.get_ref())
+            .map_err(GatewayError::Certificate)?;
+        store.add(
+            tenant
+                .hosts
+                .get_ref()
+                .iter()
+                .map(|host| host.get_ref().as_str()),
+            &key,
+            default == Some(tenant.name.get_ref()),
+        );
+    }
+    Ok(store)
+}
+
+fn tenant_env(tenant: &TenantConfig) -> Result<BTreeMap<String, String>, GatewayError> {
+    let mut env = tenant.env.clone();
+    env.extend(
+        resolve_secrets(tenant).map_err(|message| GatewayError::Secret {
+            tenant: tenant.name.get_ref().clone(),
+            message,
+        })?,
+    );
+    Ok(env)
+}
+
+fn find(workers: &[(HandlerSpec, WorkerHandle)], spec: &HandlerSpec) -> Option<WorkerHandle> {
+    workers
+        .iter()
+        .find(|(running, _)| running == spec)
+        .map(|(_, worker)| worker.clone())
+}
+
+/// Whether any changed path lies in the folder of the handler `entry`.
+fn touched(entry: &Path, changed: &[PathBuf]) -> bool {
+    let folder = entry.parent().unwrap_or(entry);
+    changed.iter().any(|path| path.starts_with(folder))
+}
