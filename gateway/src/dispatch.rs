@@ -109,8 +109,13 @@ async fn run(
     connection: &Connection,
     record: &mut AccessRecord,
 ) -> Result<Response<GatewayBody>, GatewayError> {
-    // 2. Route.
+    // 2. Route. A TLS client that named one tenant in its handshake may not reach another.
     let host = request::host(&request).ok_or(GatewayError::MissingHost)?;
+    if let Some(sni) = connection.sni.as_deref() {
+        if table.router.tenant_for_host(sni) != table.router.tenant_for_host(&host) {
+            return Err(GatewayError::Misdirected { host });
+        }
+    }
     let lookup = table
         .router
         .lookup(&host, request.method(), request.uri().path());
@@ -136,13 +141,6 @@ async fn run(
     };
     record.tenant = tenant_id(table, tenant);
     record.route = route.to_owned();
-    // A TLS client that named one tenant in its handshake may not reach another.
-    if let Some(sni) = connection.sni.as_deref() {
-        if table.router.tenant_for_host(sni) != Some(tenant) {
-            return Err(GatewayError::Misdirected { host });
-        }
-    }
-
     // 3. Body size, when declared.
     let max_body = table
         .tenants

@@ -70,6 +70,9 @@ impl<T> PathEntry<T> {
 pub struct TenantRoutes<T> {
     paths: matchit::Router<usize>,
     entries: Vec<PathEntry<T>>,
+    /// Prefixes routed implicitly to a catch-all: `/files/` for `/files/{*rest}`, since
+    /// matchit's catch-all needs at least one character. An explicit route replaces them.
+    implicit: HashMap<String, usize>,
     fallback: Option<T>,
 }
 
@@ -78,6 +81,7 @@ impl<T> Default for TenantRoutes<T> {
         Self {
             paths: matchit::Router::new(),
             entries: Vec::new(),
+            implicit: HashMap::new(),
             fallback: None,
         }
     }
@@ -134,6 +138,9 @@ impl<T: Clone> TenantRoutes<T> {
                 "{pattern:?} does not start with '/'"
             )));
         }
+        if self.implicit.remove(pattern).is_some() {
+            self.paths.remove(pattern);
+        }
         self.paths
             .insert(pattern, self.entries.len())
             .map_err(|error| match error {
@@ -142,13 +149,20 @@ impl<T: Clone> TenantRoutes<T> {
                 }
                 other => RouteConflict::Invalid(other.to_string()),
             })?;
+        let index = self.entries.len();
         self.entries.push(PathEntry {
             pattern: pattern.to_owned(),
             any: None,
             methods: Vec::new(),
             allow: String::new(),
         });
-        Ok(self.entries.len() - 1)
+        if let Some(start) = pattern.rfind("/{*").filter(|_| pattern.ends_with('}')) {
+            let prefix = &pattern[..=start];
+            if self.paths.insert(prefix, index).is_ok() {
+                self.implicit.insert(prefix.to_owned(), index);
+            }
+        }
+        Ok(index)
     }
 }
 
@@ -425,6 +439,37 @@ mod tests {
             Err(RouteConflict::Methods { .. })
         ));
         assert!(routes.add("/users/new", None, ()).is_ok());
+    }
+
+    #[test]
+    fn routing_catch_all_matches_its_bare_prefix_until_routed_explicitly() {
+        let mut routes = TenantRoutes::default();
+        routes.add("/files/{*rest}", None, "files").unwrap();
+        let mut router = Router::default();
+        router.add_tenant(["a.test"], routes);
+        assert!(matches!(
+            router.lookup("a.test", &Method::GET, "/files/"),
+            Lookup::Found {
+                target: &"files",
+                ..
+            }
+        ));
+        let mut routes = TenantRoutes::default();
+        routes.add("/{*rest}", None, "all").unwrap();
+        routes.add("/", None, "root").unwrap();
+        let mut router = Router::default();
+        router.add_tenant(["a.test"], routes);
+        assert!(matches!(
+            router.lookup("a.test", &Method::GET, "/"),
+            Lookup::Found {
+                target: &"root",
+                ..
+            }
+        ));
+        assert!(matches!(
+            router.lookup("a.test", &Method::GET, "/x"),
+            Lookup::Found { target: &"all", .. }
+        ));
     }
 
     #[test]

@@ -1,5 +1,12 @@
 //! Test harness: the real `isogate` binary on 127.0.0.1:0 and a hyper client talking to it.
 
+#![allow(
+    dead_code,
+    reason = "each test binary uses its own part of the harness"
+)]
+
+pub(crate) mod tls;
+
 use std::io::BufRead;
 use std::io::BufReader;
 use std::io::Read;
@@ -24,10 +31,13 @@ use hyper_util::rt::TokioExecutor;
 
 pub(crate) type TestBody = BoxBody<Bytes, std::io::Error>;
 
-/// A running `isogate dev`, killed on drop.
+/// A running `isogate`, killed on drop.
 pub(crate) struct DevServer {
     child: Child,
+    /// The first address announced.
     pub(crate) base: String,
+    /// Every announced address (`serve`: http, https, admin, in config order).
+    pub(crate) addresses: Vec<String>,
     logs: Arc<Mutex<String>>,
 }
 
@@ -50,12 +60,25 @@ pub(crate) fn fixture(name: &str) -> PathBuf {
 impl DevServer {
     /// Starts `isogate dev HANDLER --port 0 ARGS...` and waits for its listening line.
     pub(crate) fn start(handler: &Path, args: &[&str]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_isogate"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_isogate"));
+        command
             .arg("dev")
             .arg(handler)
             .args(["--port", "0"])
-            .args(args)
-            .env("RUST_LOG", "info")
+            .args(args);
+        Self::launch(command, 1)
+    }
+
+    /// Starts `isogate serve --config CONFIG` and waits for `listeners` address lines.
+    pub(crate) fn serve(config: &Path, listeners: usize) -> Self {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_isogate"));
+        command.arg("serve").arg("--config").arg(config);
+        Self::launch(command, listeners)
+    }
+
+    fn launch(mut command: Command, listeners: usize) -> Self {
+        let mut child = command
+            .env("RUST_LOG", "info,isogate_gateway=debug")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -77,26 +100,55 @@ impl DevServer {
         let stdout = child.stdout.take().unwrap();
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
-            let mut lines = BufReader::new(stdout).lines();
-            if let Some(Ok(line)) = lines.next() {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
                 let _ = tx.send(line);
             }
-            for _ in lines {}
         });
-        let line = rx
-            .recv_timeout(Duration::from_secs(60))
-            .unwrap_or_else(|_| {
-                panic!(
-                    "isogate did not announce its address; logs:\n{}",
-                    logs.lock().unwrap()
-                )
-            });
-        let base = line
-            .split_whitespace()
-            .last()
-            .expect("address in the announce line")
-            .to_owned();
-        Self { child, base, logs }
+        let mut addresses = Vec::new();
+        while addresses.len() < listeners {
+            let line = rx
+                .recv_timeout(Duration::from_secs(60))
+                .unwrap_or_else(|_| {
+                    panic!(
+                        "isogate did not announce its address; logs:\n{}",
+                        logs.lock().unwrap()
+                    )
+                });
+            addresses.push(
+                line.split_whitespace()
+                    .last()
+                    .expect("address in the announce line")
+                    .to_owned(),
+            );
+        }
+        Self {
+            child,
+            base: addresses[0].clone(),
+            addresses,
+            logs,
+        }
+    }
+
+    /// Sends `signal` (e.g. "HUP", "TERM") to the process.
+    pub(crate) fn signal(&self, signal: &str) {
+        let status = Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(self.child.id().to_string())
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    /// Waits up to `limit` for the process to exit; its exit status.
+    pub(crate) fn wait_exit(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = std::time::Instant::now() + limit;
+        while std::time::Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
     }
 
     pub(crate) fn url(&self, path: &str) -> String {
