@@ -97,7 +97,7 @@ tls = {{ cert = "certs/beta.pem", key = "certs/beta.key" }}
     }
 
     fn start(&self) -> DevServer {
-        DevServer::serve(&self.config_path(), 3)
+        DevServer::serve(&self.config_path(), 3, &[])
     }
 }
 
@@ -453,4 +453,113 @@ async fn graceful_shutdown_lets_streaming_response_finish() {
     assert!(status.is_some_and(|status| status.success()), "{status:?}");
     // New connections are refused once it has stopped.
     assert!(std::net::TcpStream::connect(&plain).is_err());
+}
+
+#[tokio::test]
+async fn connections_over_the_cap_are_refused_with_503() {
+    let site = Site::new();
+    site.write_config("max_connections = 2", "1");
+    let server = site.start();
+    let plain = addr(&server.addresses[0]);
+    let held: Vec<std::net::TcpStream> = (0..2)
+        .map(|_| std::net::TcpStream::connect(&plain).unwrap())
+        .collect();
+    // Let the gateway accept both before the third arrives.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut over = std::net::TcpStream::connect(&plain).unwrap();
+    over.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut answer = String::new();
+    let _ = over.read_to_string(&mut answer);
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer:?}");
+    assert!(
+        answer.contains("isogate-error: connection-limit"),
+        "{answer:?}"
+    );
+    drop(held);
+    let (status, _, _) =
+        poll_host_until_ok(&plain, "acme.test", "/api/users/1", Duration::from_secs(5)).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+async fn poll_host_until_ok(
+    addr: &str,
+    host: &str,
+    path: &str,
+    limit: Duration,
+) -> (StatusCode, http::HeaderMap, String) {
+    let deadline = Instant::now() + limit;
+    loop {
+        let request = Request::builder()
+            .uri(format!("http://{addr}{path}"))
+            .header("host", host)
+            .body(empty())
+            .unwrap();
+        if let Ok(response) = client().request(request).await {
+            let (parts, body) = response.into_parts();
+            let bytes = body.collect().await.unwrap().to_bytes();
+            if parts.status == StatusCode::OK || Instant::now() >= deadline {
+                return (
+                    parts.status,
+                    parts.headers,
+                    String::from_utf8_lossy(&bytes).into_owned(),
+                );
+            }
+        }
+        assert!(Instant::now() < deadline, "no 200 within {limit:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn connection_closes_after_max_requests() {
+    let site = Site::new();
+    site.write_config("max_requests_per_connection = 3", "1");
+    let server = site.start();
+    let plain = addr(&server.addresses[0]);
+    let mut stream = std::net::TcpStream::connect(&plain).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let one = "GET /api/users/1 HTTP/1.1\r\nHost: acme.test\r\n\r\n";
+    stream.write_all(one.repeat(5).as_bytes()).unwrap();
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    assert_eq!(answer.matches("HTTP/1.1 200 OK").count(), 3, "{answer}");
+}
+
+#[tokio::test]
+async fn unknown_sni_is_refused_when_configured() {
+    let site = Site::new();
+    site.write_config("unknown_sni = \"reject\"", "1");
+    let server = site.start();
+    let tls = addr(&server.addresses[1]);
+    let refused = common::tls::connect(&site.ca, &tls, "other.test", &[b"h2"]).await;
+    assert!(refused.is_err());
+    let accepted = common::tls::connect(&site.ca, &tls, "beta.test", &[b"h2"]).await;
+    assert!(accepted.is_ok());
+}
+
+#[tokio::test]
+async fn access_log_is_json_with_tenant_route_status_and_bytes() {
+    let site = Site::new();
+    site.write_config("", "1");
+    let server = DevServer::serve(&site.config_path(), 3, &["--log-format", "json"]);
+    let plain = addr(&server.addresses[0]);
+    let (status, _, body) = host_get(&plain, "acme.test", "/api/users/9").await;
+    assert_eq!(status, StatusCode::OK);
+    let logs = server.logs_when(|logs| logs.contains("isogate::access"));
+    let line = logs
+        .lines()
+        .find(|line| line.contains("isogate::access"))
+        .unwrap_or_else(|| panic!("no access line in {logs}"));
+    let entry = json(line);
+    let fields = &entry["fields"];
+    assert_eq!(fields["tenant"], "acme");
+    assert_eq!(fields["route"], "/api/users/{id}");
+    assert_eq!(fields["method"], "GET");
+    assert_eq!(fields["path"], "/api/users/9");
+    assert_eq!(fields["status"], 200);
+    assert_eq!(fields["bytes"], body.len());
+    assert!(fields["request_id"].is_string());
+    assert!(fields["duration_ms"].is_number());
 }

@@ -69,10 +69,11 @@ impl DevServer {
         Self::launch(command, 1)
     }
 
-    /// Starts `isogate serve --config CONFIG` and waits for `listeners` address lines.
-    pub(crate) fn serve(config: &Path, listeners: usize) -> Self {
+    /// Starts `isogate ARGS... serve --config CONFIG` and waits for `listeners` address
+    /// lines.
+    pub(crate) fn serve(config: &Path, listeners: usize, args: &[&str]) -> Self {
         let mut command = Command::new(env!("CARGO_BIN_EXE_isogate"));
-        command.arg("serve").arg("--config").arg(config);
+        command.args(args).arg("serve").arg("--config").arg(config);
         Self::launch(command, listeners)
     }
 
