@@ -129,7 +129,7 @@ async fn tls_sni_selects_tenant_certificate_over_h1_and_h2() {
 
     for h2 in [true, false] {
         let acme = https(
-            &site.ca,
+            &site.ca.root,
             &tls,
             "www.acme.test",
             h2,
@@ -157,7 +157,7 @@ async fn tls_sni_selects_tenant_certificate_over_h1_and_h2() {
     }
 
     let beta = https(
-        &site.ca,
+        &site.ca.root,
         &tls,
         "beta.test",
         true,
@@ -173,7 +173,7 @@ async fn tls_sni_selects_tenant_certificate_over_h1_and_h2() {
 
     // A Host header naming another tenant than the handshake did is misdirected.
     let crossed = https(
-        &site.ca,
+        &site.ca.root,
         &tls,
         "acme.test",
         false,
@@ -533,9 +533,9 @@ async fn unknown_sni_is_refused_when_configured() {
     site.write_config("unknown_sni = \"reject\"", "1");
     let server = site.start();
     let tls = addr(&server.addresses[1]);
-    let refused = common::tls::connect(&site.ca, &tls, "other.test", &[b"h2"]).await;
+    let refused = common::tls::connect(&site.ca.root, &tls, "other.test", &[b"h2"]).await;
     assert!(refused.is_err());
-    let accepted = common::tls::connect(&site.ca, &tls, "beta.test", &[b"h2"]).await;
+    let accepted = common::tls::connect(&site.ca.root, &tls, "beta.test", &[b"h2"]).await;
     assert!(accepted.is_ok());
 }
 

@@ -77,7 +77,8 @@ impl DevServer {
         Self::launch(command, listeners)
     }
 
-    fn launch(mut command: Command, listeners: usize) -> Self {
+    /// Starts `command` (an `isogate` invocation) and waits for `listeners` address lines.
+    pub(crate) fn launch(mut command: Command, listeners: usize) -> Self {
         let mut child = command
             .env("RUST_LOG", "info,isogate_gateway=debug")
             .stdout(Stdio::piped())

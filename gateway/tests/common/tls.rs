@@ -76,15 +76,15 @@ pub(crate) struct TlsExchange {
     pub(crate) version: http::Version,
 }
 
-/// Connects to `addr` naming `sni`, trusting only `ca`, offering `alpn`.
+/// Connects to `addr` naming `sni`, trusting only `root`, offering `alpn`.
 pub(crate) async fn connect(
-    ca: &TestCa,
+    root: &CertificateDer<'static>,
     addr: &str,
     sni: &str,
     alpn: &[&[u8]],
 ) -> std::io::Result<tokio_rustls::client::TlsStream<TcpStream>> {
     let mut roots = rustls::RootCertStore::empty();
-    roots.add(ca.root.clone()).unwrap();
+    roots.add(root.clone()).unwrap();
     let mut config = rustls::ClientConfig::builder()
         .with_root_certificates(roots)
         .with_no_client_auth();
@@ -98,14 +98,14 @@ pub(crate) async fn connect(
 
 /// Sends `request` over a fresh TLS connection to `addr` with SNI `sni`; h2 when `h2`.
 pub(crate) async fn https(
-    ca: &TestCa,
+    root: &CertificateDer<'static>,
     addr: &str,
     sni: &str,
     h2: bool,
     request: Request<TestBody>,
 ) -> std::io::Result<TlsExchange> {
     let alpn: &[&[u8]] = if h2 { &[b"h2"] } else { &[b"http/1.1"] };
-    let stream = connect(ca, addr, sni, alpn).await?;
+    let stream = connect(root, addr, sni, alpn).await?;
     let (_, session) = stream.get_ref();
     let alpn = session.alpn_protocol().map(<[u8]>::to_vec);
     let peer_cert = session.peer_certificates().unwrap()[0].clone().into_owned();
