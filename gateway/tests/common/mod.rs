@@ -133,9 +133,10 @@ impl DevServer {
 
     /// Sends `signal` (e.g. "HUP", "TERM") to the process.
     pub(crate) fn signal(&self, signal: &str) {
-        let status = Command::new("kill")
-            .arg(format!("-{signal}"))
-            .arg(self.child.id().to_string())
+        // bash's builtin `kill`: no procps needed on the machine.
+        let status = Command::new("bash")
+            .arg("-c")
+            .arg(format!("kill -{signal} {}", self.child.id()))
             .status()
             .unwrap();
         assert!(status.success());
