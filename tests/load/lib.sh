@@ -1,0 +1,67 @@
+# Shared by the load scripts: set-up, core pinning, starting subjects, measuring with wrk.
+# Source it from a script that has cd'ed to the repository root.
+
+DURATION="${DURATION:-10s}"
+CONNECTIONS="${CONNECTIONS:-32}"
+
+if [ -x ../shared/v8/seed.sh ]; then ../shared/v8/seed.sh >/dev/null; fi
+if ! command -v wrk >/dev/null 2>&1; then
+  apt-get update -qq && apt-get install -y -qq wrk >/dev/null
+fi
+
+# Servers on core 0, wrk on core 1, when there are two cores: one core against one core.
+server_pin=()
+client_pin=()
+if [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null 2>&1; then
+  server_pin=(taskset -c 0)
+  client_pin=(taskset -c 1)
+fi
+
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
+trap cleanup EXIT
+
+# start PATTERN CMD...: runs CMD in the background (pinned); sets LAST_PID and LAST_URL, the
+# first URL matching PATTERN (e.g. 'https://[0-9.:]*') the server prints on stdout.
+start() {
+  local pattern="$1" out
+  shift
+  out="$(mktemp)"
+  "${server_pin[@]}" "$@" >"$out" 2>/dev/null &
+  LAST_PID="$!"
+  pids+=("$LAST_PID")
+  for _ in $(seq 1 200); do
+    LAST_URL="$(grep -o "$pattern" "$out" | head -n 1 || true)"
+    if [ -n "$LAST_URL" ]; then return; fi
+    sleep 0.1
+  done
+  echo "server did not start: $*" >&2
+  exit 1
+}
+
+# measure URL [WRK ARGS...]: prints "req/s p50 p99" from a wrk run after a short warm-up.
+measure() {
+  local url="$1"
+  shift
+  "${client_pin[@]}" wrk -t1 -c"$CONNECTIONS" -d2s "$@" "$url" >/dev/null
+  "${client_pin[@]}" wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency "$@" "$url" | awk '
+    /Requests\/sec/ { rps = $2 }
+    $1 == "50%" { p50 = $2 }
+    $1 == "99%" { p99 = $2 }
+    END { print rps, p50, p99 }'
+}
+
+rss_mib() { ps -o rss= -p "$1" | awk '{ printf "%.1f", $1 / 1024 }'; }
+
+# header TITLE: the table's heading.
+header() {
+  printf '\n%s: %s, %s, %s cores, %s connections, %s per subject\n' \
+    "$1" "$(date -u +%Y-%m-%d)" "$(uname -m)" "$(nproc)" "$CONNECTIONS" "$DURATION"
+  printf '%-28s %12s %10s %10s %9s %8s\n' subject "req/s" p50 p99 "RSS MiB" ratio
+}
+
+# row NAME RPS P50 P99 RSS BASELINE_RPS
+row() {
+  printf '%-28s %12s %10s %10s %9s %8.2f\n' "$1" "$2" "$3" "$4" "$5" \
+    "$(awk -v a="$2" -v b="$6" 'BEGIN { print a / b }')"
+}
