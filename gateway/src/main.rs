@@ -104,6 +104,7 @@ fn main() -> anyhow::Result<()> {
     init_tracing(cli.log_format);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .on_thread_start(isogate_runtime::prefer_throughput)
         .build()
         .context("starting the tokio runtime")?;
     match cli.command {

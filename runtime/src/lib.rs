@@ -50,4 +50,5 @@ pub use message::RequestId;
 pub use message::ResponseBody;
 pub use pool::HandlerSpec;
 pub use pool::LoadState;
+pub use pool::prefer_throughput;
 pub use pool::WorkerHandle;

@@ -4,8 +4,10 @@
 //! isolate serves many requests concurrently, like a Workers isolate.
 
 mod handle;
+mod sched;
 mod worker;
 
 pub use handle::LoadState;
 pub use handle::WorkerHandle;
+pub use sched::prefer_throughput;
 pub use worker::HandlerSpec;

@@ -55,6 +55,7 @@ fn run_thread(
     receiver: mpsc::Receiver<Envelope>,
     state: &watch::Sender<LoadState>,
 ) {
+    super::prefer_throughput();
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
