@@ -35,13 +35,28 @@ const request = core.loadExtScript("ext:deno_fetch/23_request.js");
 const response = core.loadExtScript("ext:deno_fetch/23_response.js");
 const fetchMod = core.loadExtScript("ext:deno_fetch/26_fetch.js");
 
-// Async context slot holding the id of the request whose code is running, so console lines
-// from concurrent requests on one isolate are told apart.
-const requestIdVar = new core.AsyncVariable();
+// The async context (which V8 carries across awaits, timers and promise jobs) holds the
+// scope of the request whose code is running, so console lines from concurrent requests on
+// one isolate are told apart. One small object per request: cheaper than an AsyncVariable,
+// whose per-entry WeakMap and dictionary-mode mapping show up in every scavenge.
+class RequestScope {
+  constructor(requestId) {
+    this.requestId = requestId;
+  }
+}
+
+/** Makes `requestId` the current request for this code and what it schedules; returns the
+ * previous context, to restore with `core.setAsyncContext`. */
+function enterRequest(requestId) {
+  const previous = core.getAsyncContext();
+  core.setAsyncContext(new RequestScope(requestId));
+  return previous;
+}
 
 /** The request id of the code running now, or "" outside any request. */
 function currentRequestId() {
-  return requestIdVar.get() ?? "";
+  const scope = core.getAsyncContext();
+  return scope instanceof RequestScope ? scope.requestId : "";
 }
 
 const console = new consoleMod.Console((message, level) => {
@@ -196,7 +211,7 @@ export {
   installGlobals,
   performance,
   request,
-  requestIdVar,
+  enterRequest,
   response,
   streams,
 };

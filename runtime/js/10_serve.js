@@ -7,18 +7,20 @@ import {
   op_isogate_req_next,
   op_isogate_resp_error,
   op_isogate_resp_send,
+  op_isogate_resp_send_text,
 } from "ext:core/ops";
 import {
   body as bodyMod,
   currentRequestId,
+  enterRequest,
   event,
   request as requestMod,
-  requestIdVar,
   response as responseMod,
   streams,
 } from "ext:isogate/01_globals.js";
 
 const {
+  Array,
   ArrayPrototypeIncludes,
   Error,
   JSONParse,
@@ -35,9 +37,19 @@ const {
   Uint8Array,
 } = primordials;
 
-const { fromInnerRequest, newInnerRequest } = requestMod;
+const { fromInnerRequest } = requestMod;
 const { InnerBody } = bodyMod;
-const { ResponsePrototype, toInnerResponse } = responseMod;
+const {
+  ResponsePrototype,
+  SERVE_FAST_HEADER_DEFAULT_TEXT,
+  SERVE_FAST_HEADER_NONE,
+  serveFastBodyKey,
+  serveFastConsumedKey,
+  serveFastContentTypeKey,
+  serveFastHeaderKindKey,
+  serveFastStatusKey,
+  toInnerResponse,
+} = responseMod;
 const { ReadableStreamPrototype, readableStreamForRid, resourceForReadableStream } = streams;
 
 const EMPTY = new Uint8Array(0);
@@ -128,22 +140,108 @@ class FetchEvent extends event.Event {
   }
 }
 
+// Positions in the array `op_isogate_req_next` hands over for each request.
+const SLOT = 0;
+const REQUEST_ID = 1;
+const METHOD = 2;
+const URL_ = 3;
+const HEADERS = 4;
+const BODY_RID = 5;
+const ROUTE = 6;
+const PARAMS = 7;
+
+/**
+ * deno_fetch's inner request (the shape `newInnerRequest` returns), as a class: its object
+ * literal defines accessors at run time for every request, this shares them on one
+ * prototype. The header list is built from the flat name/value array when first read.
+ */
+class InnerRequest {
+  constructor(method, url, flatHeaders, body) {
+    this.methodInner = method;
+    this.headerListInner = null;
+    this.flatHeaders = flatHeaders;
+    this.body = body;
+    this.redirectMode = "follow";
+    this.redirectCount = 0;
+    this.urlList = [() => url];
+    this.urlListProcessed = [url];
+    this.clientRid = null;
+    this.blobUrlEntry = null;
+  }
+
+  get method() {
+    return this.methodInner;
+  }
+
+  set method(value) {
+    this.methodInner = value;
+  }
+
+  get headerList() {
+    if (this.headerListInner === null) {
+      const flat = this.flatHeaders;
+      const list = new Array(flat.length / 2);
+      for (let i = 0; i < flat.length; i += 2) {
+        list[i / 2] = [flat[i], flat[i + 1]];
+      }
+      this.headerListInner = list;
+      this.flatHeaders = null;
+    }
+    return this.headerListInner;
+  }
+
+  set headerList(value) {
+    this.headerListInner = value;
+    this.flatHeaders = null;
+  }
+
+  url() {
+    return this.urlListProcessed[0];
+  }
+
+  currentUrl() {
+    return this.urlListProcessed[this.urlListProcessed.length - 1];
+  }
+}
+
 /**
  * Builds the handler's `Request` the way deno_fetch builds its own: from an inner request, so
  * the header list is taken as the gateway parsed it instead of re-validated pair by pair.
  */
 function toRequest(next) {
+  const method = next[METHOD];
+  const bodyRid = next[BODY_RID];
   let body = null;
-  if (next.bodyRid !== null && next.bodyRid !== undefined) {
-    if (ArrayPrototypeIncludes(BODYLESS, next.method)) {
-      core.tryClose(next.bodyRid);
+  if (bodyRid !== null) {
+    if (ArrayPrototypeIncludes(BODYLESS, method)) {
+      core.tryClose(bodyRid);
     } else {
-      body = new InnerBody(readableStreamForRid(next.bodyRid));
+      body = new InnerBody(readableStreamForRid(bodyRid));
     }
   }
-  const headers = next.headers;
-  const inner = newInnerRequest(next.method, next.url, () => headers, body, false);
+  const inner = new InnerRequest(method, next[URL_], next[HEADERS], body);
   return fromInnerRequest(inner, "immutable");
+}
+
+/** The header list of a fast static response, by deno_fetch's header kind. */
+function fastStaticHeaders(response) {
+  switch (response[serveFastHeaderKindKey]) {
+    case SERVE_FAST_HEADER_NONE:
+      return [];
+    case SERVE_FAST_HEADER_DEFAULT_TEXT:
+      return [["content-type", "text/plain;charset=UTF-8"]];
+    default:
+      return [["content-type", response[serveFastContentTypeKey]]];
+  }
+}
+
+/** Sends a complete body: a string goes to Rust as is, with no Uint8Array in between. */
+function sendComplete(slot, status, headerList, body) {
+  if (typeof body === "string") {
+    op_isogate_resp_send_text(slot, status, headerList, body);
+  } else {
+    op_isogate_resp_send(slot, status, headerList, body, -1);
+  }
 }
 
 function sendResponse(slot, response) {
@@ -151,6 +249,15 @@ function sendResponse(slot, response) {
     throw new TypeError(
       `the fetch handler must return a Response, got ${response === null ? "null" : typeof response}`,
     );
+  }
+  // `new Response(text)`, `Response.json(...)` and the like keep their status, body and
+  // content type aside (deno_fetch's "serve fast" form): send those without building the
+  // inner response and its header list.
+  const fastStatus = response[serveFastStatusKey];
+  if (fastStatus !== 0 && !response[serveFastConsumedKey]) {
+    response[serveFastConsumedKey] = true;
+    sendComplete(slot, fastStatus, fastStaticHeaders(response), response[serveFastBodyKey]);
+    return;
   }
   const inner = toInnerResponse(response);
   let body = EMPTY;
@@ -167,32 +274,39 @@ function sendResponse(slot, response) {
     } else if (source.consumed) {
       throw new TypeError("the Response body was already used");
     } else {
-      body = typeof source.body === "string" ? core.encode(source.body) : source.body;
       source.consumed = true;
+      sendComplete(slot, inner.status, inner.headerList, source.body);
+      return;
     }
   }
   op_isogate_resp_send(slot, inner.status, inner.headerList, body, rid);
 }
 
-/** The route parameters as a frozen plain object. */
-function paramsOf(pairs) {
+const NO_PARAMS = ObjectFreeze({ __proto__: null });
+
+/** The route parameters (a flat name/value list) as a frozen plain object. */
+function paramsOf(flat) {
+  if (flat.length === 0) {
+    return NO_PARAMS;
+  }
   const params = { __proto__: null };
-  for (let i = 0; i < pairs.length; i++) {
-    params[pairs[i][0]] = pairs[i][1];
+  for (let i = 0; i < flat.length; i += 2) {
+    params[flat[i]] = flat[i + 1];
   }
   return ObjectFreeze(params);
 }
 
 async function serveOne(handler, env, next) {
-  const previous = requestIdVar.enter(next.requestId);
+  const previous = enterRequest(next[REQUEST_ID]);
+  const slot = next[SLOT];
   try {
     const req = toRequest(next);
-    const ctx = new ExecutionContext(paramsOf(next.params), next.route);
+    const ctx = new ExecutionContext(paramsOf(next[PARAMS]), next[ROUTE]);
     const response = await handler(req, env, ctx);
-    sendResponse(next.slot, response);
+    sendResponse(slot, response);
   } catch (err) {
     // Logged once, by the gateway, with the request id.
-    op_isogate_resp_error(next.slot, messageOf(err), stackOf(err));
+    op_isogate_resp_error(slot, messageOf(err), stackOf(err));
   } finally {
     core.setAsyncContext(previous);
   }
@@ -246,11 +360,13 @@ function start(namespace, envJson) {
   core.setReportExceptionCallback((err) => logError("uncaught exception", err));
   (async () => {
     while (true) {
-      const next = await op_isogate_req_next();
-      if (next === null) {
+      const batch = await op_isogate_req_next();
+      if (batch.length === 0) {
         return;
       }
-      serveOne(handler, env, next);
+      for (let i = 0; i < batch.length; i++) {
+        serveOne(handler, env, batch[i]);
+      }
     }
   })();
 }

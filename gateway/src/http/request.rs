@@ -7,6 +7,7 @@ use std::sync::atomic::Ordering;
 use std::net::IpAddr;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
+use std::sync::LazyLock;
 
 use bytes::Bytes;
 use futures::TryStreamExt;
@@ -37,6 +38,10 @@ const MAX_CLIENT_REQUEST_ID: usize = 128;
 
 static NEXT_REQUEST: AtomicU64 = AtomicU64::new(1);
 
+/// A random prefix drawn once per process, so ids stay unique across restarts without a
+/// random draw (a system call) per request.
+static ID_PREFIX: LazyLock<u64> = LazyLock::new(|| uuid::Uuid::new_v4().as_u64_pair().0);
+
 /// The client's `X-Request-Id` if it is short and printable, else a fresh one.
 pub fn request_id<B>(request: &Request<B>) -> RequestId {
     let supplied = request
@@ -48,9 +53,9 @@ pub fn request_id<B>(request: &Request<B>) -> RequestId {
     match supplied {
         Some(id) => RequestId(id.to_owned()),
         None => RequestId(format!(
-            "{:08x}{:016x}",
-            NEXT_REQUEST.fetch_add(1, Ordering::Relaxed),
-            uuid::Uuid::new_v4().as_u64_pair().0
+            "{:016x}{:08x}",
+            *ID_PREFIX,
+            NEXT_REQUEST.fetch_add(1, Ordering::Relaxed)
         )),
     }
 }

@@ -1,7 +1,7 @@
 //! Ops that carry requests into the isolate and responses out of it.
 //!
-//! The isolate pulls work: its serve loop awaits `op_isogate_req_next`, which yields the next
-//! request from the worker's inbox. Bodies are resources: the request body is read by a
+//! The isolate pulls work: its serve loop awaits `op_isogate_req_next`, which yields the
+//! requests queued in the worker's inbox, a batch at a time. Bodies are resources: the request body is read by a
 //! `ReadableStream` over [`RequestBodyResource`], and a streamed response body is a
 //! `ReadableStream` resource that a local task pumps into the gateway's channel.
 
@@ -21,6 +21,7 @@ use deno_core::CancelHandle;
 use deno_core::OpState;
 use deno_core::RcRef;
 use deno_core::Resource;
+use deno_core::v8;
 use deno_core::ToV8;
 use deno_error::JsErrorBox;
 use futures::StreamExt;
@@ -74,51 +75,118 @@ impl Replies {
     }
 }
 
-/// One request as the JS serve loop receives it.
-#[derive(ToV8)]
+/// One request as the JS serve loop receives it: a flat array, `[slot, requestId, method,
+/// url, headers, bodyRid, route, params]`, with `headers` and `params` flat name/value lists.
+/// An array, not an object: no property names to intern and one shape for every request.
 pub(crate) struct NextRequest {
     slot: u32,
     request_id: String,
     method: String,
     url: String,
-    headers: Vec<(ByteString, ByteString)>,
+    headers: Vec<(Bytes, Bytes)>,
     body_rid: Option<u32>,
     route: String,
     params: Vec<(String, String)>,
 }
 
-/// Waits for the next request; `null` once the worker is shutting down.
+impl<'a> ToV8<'a> for NextRequest {
+    type Error = JsErrorBox;
+
+    fn to_v8<'i>(
+        self,
+        scope: &mut v8::PinScope<'a, 'i>,
+    ) -> Result<v8::Local<'a, v8::Value>, Self::Error> {
+        let too_long = || JsErrorBox::range_error("request field too long for a JS string");
+        let utf8 = |scope: &mut v8::PinScope<'a, 'i>, text: &str| {
+            v8::String::new_from_utf8(scope, text.as_bytes(), v8::NewStringType::Normal)
+                .map(Into::into)
+                .ok_or_else(too_long)
+        };
+        // Header bytes map one to one onto JS code units, as `ByteString` does.
+        let bytes = |scope: &mut v8::PinScope<'a, 'i>, raw: &[u8]| {
+            v8::String::new_from_one_byte(scope, raw, v8::NewStringType::Normal)
+                .map(Into::into)
+                .ok_or_else(too_long)
+        };
+        let mut headers = Vec::with_capacity(self.headers.len() * 2);
+        for (name, value) in &self.headers {
+            headers.push(bytes(scope, name)?);
+            headers.push(bytes(scope, value)?);
+        }
+        let mut params = Vec::with_capacity(self.params.len() * 2);
+        for (name, value) in &self.params {
+            params.push(utf8(scope, name)?);
+            params.push(utf8(scope, value)?);
+        }
+        let body_rid: v8::Local<'a, v8::Value> = match self.body_rid {
+            Some(rid) => v8::Integer::new_from_unsigned(scope, rid).into(),
+            None => v8::null(scope).into(),
+        };
+        let fields = [
+            v8::Integer::new_from_unsigned(scope, self.slot).into(),
+            utf8(scope, &self.request_id)?,
+            utf8(scope, &self.method)?,
+            utf8(scope, &self.url)?,
+            v8::Array::new_with_elements(scope, &headers).into(),
+            body_rid,
+            utf8(scope, &self.route)?,
+            v8::Array::new_with_elements(scope, &params).into(),
+        ];
+        Ok(v8::Array::new_with_elements(scope, &fields).into())
+    }
+}
+
+/// Most requests one `op_isogate_req_next` call hands over.
+const BATCH: usize = 64;
+
+/// Waits for the next requests and returns every one already queued (up to [`BATCH`]), so
+/// a worker woken for a burst crosses into JS once; an empty list once the worker is
+/// shutting down.
 #[op2]
-pub(crate) async fn op_isogate_req_next(state: Rc<RefCell<OpState>>) -> Option<NextRequest> {
+pub(crate) async fn op_isogate_req_next(state: Rc<RefCell<OpState>>) -> Vec<NextRequest> {
     let (receiver, closed) = {
         let state = state.borrow();
         let inbox = state.borrow::<Inbox>();
         (inbox.receiver.clone(), inbox.closed.clone())
     };
-    let envelope = RcRef::map(&receiver, |r| r).borrow_mut().await.recv().await;
-    let Some(Envelope { request, reply }) = envelope else {
-        closed.notify_one();
-        return None;
-    };
+    let mut envelopes = Vec::new();
+    {
+        let mut receiver = RcRef::map(&receiver, |r| r).borrow_mut().await;
+        let Some(first) = receiver.recv().await else {
+            closed.notify_one();
+            return Vec::new();
+        };
+        envelopes.push(first);
+        while envelopes.len() < BATCH {
+            match receiver.try_recv() {
+                Ok(envelope) => envelopes.push(envelope),
+                Err(_) => break,
+            }
+        }
+    }
     let mut state = state.borrow_mut();
+    envelopes
+        .into_iter()
+        .map(|envelope| hand_over(&mut state, envelope))
+        .collect()
+}
+
+/// Registers the request's body and reply in the isolate's state and converts it for JS.
+fn hand_over(state: &mut OpState, Envelope { request, reply }: Envelope) -> NextRequest {
     let body_rid = request
         .body
         .map(|body| state.resource_table.add(RequestBodyResource::new(body)));
     let slot = state.borrow_mut::<Replies>().insert(reply);
-    Some(NextRequest {
+    NextRequest {
         slot,
         request_id: request.id.0,
         method: request.method,
         url: request.url,
-        headers: request
-            .headers
-            .into_iter()
-            .map(|(name, value)| (ByteString::from(&name[..]), ByteString::from(&value[..])))
-            .collect(),
+        headers: request.headers,
         body_rid,
         route: request.route,
         params: request.params,
-    })
+    }
 }
 
 /// Answers a request with a status, headers and either a complete body or a stream resource
@@ -144,6 +212,30 @@ pub(crate) fn op_isogate_resp_send(
         Err(_) if body.is_empty() => ResponseBody::Empty,
         Err(_) => ResponseBody::Full(Bytes::copy_from_slice(body)),
     };
+    answer(reply, status, headers, body);
+    Ok(())
+}
+
+/// Answers a request with a complete body given as a string (sent UTF-8 encoded).
+#[op2]
+pub(crate) fn op_isogate_resp_send_text(
+    state: &mut OpState,
+    #[smi] slot: u32,
+    #[smi] status: u16,
+    #[scoped] headers: Vec<(ByteString, ByteString)>,
+    #[string] body: String,
+) -> Result<(), JsErrorBox> {
+    let reply = state.borrow_mut::<Replies>().take(slot)?;
+    let body = if body.is_empty() {
+        ResponseBody::Empty
+    } else {
+        ResponseBody::Full(Bytes::from(body))
+    };
+    answer(reply, status, headers, body);
+    Ok(())
+}
+
+fn answer(reply: Reply, status: u16, headers: Vec<(ByteString, ByteString)>, body: ResponseBody) {
     let response = HandlerResponse {
         status,
         headers: headers
@@ -154,7 +246,6 @@ pub(crate) fn op_isogate_resp_send(
     };
     // The gateway may have gone away (client disconnected); nothing to answer then.
     let _ = reply.send(Ok(response));
-    Ok(())
 }
 
 /// Fails a request because the handler threw or returned something other than a `Response`.

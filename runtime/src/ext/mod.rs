@@ -16,6 +16,7 @@ deno_core::extension!(
         console::op_isogate_console,
         http::op_isogate_req_next,
         http::op_isogate_resp_send,
+        http::op_isogate_resp_send_text,
         http::op_isogate_resp_error,
     ],
     esm_entry_point = "ext:isogate/99_main.js",
