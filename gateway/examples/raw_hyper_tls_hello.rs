@@ -23,8 +23,12 @@ use tokio_rustls::TlsAcceptor;
 #[allow(clippy::print_stdout, reason = "the address is the program's output")]
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
-    let cert = args.next().context("usage: raw_hyper_tls_hello CERT KEY [PORT]")?;
-    let key = args.next().context("usage: raw_hyper_tls_hello CERT KEY [PORT]")?;
+    let cert = args
+        .next()
+        .context("usage: raw_hyper_tls_hello CERT KEY [PORT]")?;
+    let key = args
+        .next()
+        .context("usage: raw_hyper_tls_hello CERT KEY [PORT]")?;
     let port = args.next().unwrap_or_else(|| "0".to_owned());
     let chain = CertificateDer::pem_file_iter(&cert)?.collect::<Result<Vec<_>, _>>()?;
     let key = PrivateKeyDer::from_pem_file(&key)?;
@@ -39,7 +43,10 @@ fn main() -> anyhow::Result<()> {
         .build()?;
     runtime.block_on(async move {
         let listener = TcpListener::bind(format!("127.0.0.1:{port}")).await?;
-        println!("raw hyper+rustls hello on https://{}", listener.local_addr()?);
+        println!(
+            "raw hyper+rustls hello on https://{}",
+            listener.local_addr()?
+        );
         loop {
             let (stream, _) = listener.accept().await?;
             let _ = stream.set_nodelay(true);

@@ -218,7 +218,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         None => None,
     };
 
-    let reloader = Arc::new(Reloader::new(file, dispatcher.clone(), resolver));
+    let reloader = Arc::new(Reloader::new(
+        file,
+        config.clone(),
+        dispatcher.clone(),
+        resolver,
+    ));
     #[cfg(unix)]
     tokio::spawn(reloader.clone().on_sighup());
     let _watcher = if args.no_watch {

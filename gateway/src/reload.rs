@@ -31,6 +31,8 @@ const SETTLE: Duration = Duration::from_millis(150);
 #[derive(Debug)]
 pub struct Reloader {
     file: PathBuf,
+    /// The config the process started with (listeners are bound once).
+    started: GatewayConfig,
     dispatcher: Arc<Dispatcher>,
     resolver: Arc<SniResolver>,
     /// One reload at a time.
@@ -38,10 +40,17 @@ pub struct Reloader {
 }
 
 impl Reloader {
-    /// A reloader for the config at `file`, swapping into `dispatcher` and `resolver`.
-    pub fn new(file: PathBuf, dispatcher: Arc<Dispatcher>, resolver: Arc<SniResolver>) -> Self {
+    /// A reloader for `started` (the config at `file` the process started with), swapping
+    /// into `dispatcher` and `resolver`.
+    pub fn new(
+        file: PathBuf,
+        started: GatewayConfig,
+        dispatcher: Arc<Dispatcher>,
+        resolver: Arc<SniResolver>,
+    ) -> Self {
         Self {
             file,
+            started,
             dispatcher,
             resolver,
             running: Mutex::new(()),
@@ -54,6 +63,16 @@ impl Reloader {
     pub async fn reload(&self, changed: Option<&[PathBuf]>) -> Result<(), GatewayError> {
         let _one_at_a_time = self.running.lock().await;
         let config = config::load(&self.file)?;
+        let previous_server = &self.started.server;
+        if (config.server.http, config.server.https, config.server.admin)
+            != (
+                previous_server.http,
+                previous_server.https,
+                previous_server.admin,
+            )
+        {
+            tracing::warn!("listener addresses changed; they take effect on restart");
+        }
         let store = cert_store(&config)?;
         let previous = self.dispatcher.table();
         let table = RoutingTable::build(&config, Some(&previous), changed)?;

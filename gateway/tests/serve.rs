@@ -563,3 +563,61 @@ async fn access_log_is_json_with_tenant_route_status_and_bytes() {
     assert!(fields["request_id"].is_string());
     assert!(fields["duration_ms"].is_number());
 }
+
+#[tokio::test]
+async fn reload_on_file_change_picks_up_handler_and_certificate() {
+    let site = Site::new();
+    site.write_config("", "1");
+    let server = site.start();
+    let plain = addr(&server.addresses[0]);
+    let tls = addr(&server.addresses[1]);
+
+    // A changed handler module is loaded afresh without a signal.
+    let handler = site.dir.path().join("handlers/tenant.js");
+    let source = std::fs::read_to_string(&handler).unwrap();
+    std::fs::write(
+        &handler,
+        source.replace("tenant: env.NAME,", "tenant: env.NAME, edited: true,"),
+    )
+    .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (status, _, body) = host_get(&plain, "beta.test", "/").await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        if json(&body)["edited"] == true {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "handler change not picked up: {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // A rotated certificate is served to new connections.
+    let (_, _, rotated) = site
+        .ca
+        .leaf(&site.dir.path().join("certs"), "beta", &["beta.test"]);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let exchange = https(
+            &site.ca.root,
+            &tls,
+            "beta.test",
+            true,
+            request("GET", "beta.test", "/", true, empty()),
+        )
+        .await
+        .unwrap();
+        if exchange.peer_cert == rotated {
+            assert_eq!(exchange.status, StatusCode::OK);
+            break;
+        }
+        assert_eq!(exchange.peer_cert, site.beta_cert);
+        assert!(
+            Instant::now() < deadline,
+            "certificate rotation not picked up"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

@@ -48,7 +48,7 @@ pub use message::HandlerRequest;
 pub use message::HandlerResponse;
 pub use message::RequestId;
 pub use message::ResponseBody;
+pub use pool::prefer_throughput;
 pub use pool::HandlerSpec;
 pub use pool::LoadState;
-pub use pool::prefer_throughput;
 pub use pool::WorkerHandle;
