@@ -621,3 +621,37 @@ async fn reload_on_file_change_picks_up_handler_and_certificate() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+#[tokio::test]
+async fn oversized_request_head_is_refused_and_idle_connection_closed() {
+    let site = Site::new();
+    site.write_config("max_header_bytes = 8192\nidle_timeout_s = 1", "1");
+    let server = site.start();
+    let plain = addr(&server.addresses[0]);
+
+    let mut big = std::net::TcpStream::connect(&plain).unwrap();
+    big.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let head = format!(
+        "GET /api/users/1 HTTP/1.1\r\nHost: acme.test\r\nX-Big: {}\r\n\r\n",
+        "a".repeat(20_000)
+    );
+    let _ = big.write_all(head.as_bytes());
+    let mut answer = String::new();
+    let _ = big.read_to_string(&mut answer);
+    assert!(answer.starts_with("HTTP/1.1 431"), "{answer:?}");
+
+    // A kept-alive connection with nothing in flight is closed after the idle timeout.
+    let mut idle = std::net::TcpStream::connect(&plain).unwrap();
+    idle.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    idle.write_all(b"GET /api/users/1 HTTP/1.1\r\nHost: acme.test\r\n\r\n")
+        .unwrap();
+    let started = Instant::now();
+    let mut answer = String::new();
+    let _ = idle.read_to_string(&mut answer);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer:?}");
+    let waited = started.elapsed();
+    assert!(
+        waited < Duration::from_secs(4),
+        "idle connection held for {waited:?}"
+    );
+}

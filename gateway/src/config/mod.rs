@@ -362,17 +362,60 @@ pub fn parse(file: &Path, text: &str) -> Result<GatewayConfig, ConfigErrors> {
     })
 }
 
+/// Deserializes one part of the file, reporting every problem in it: serde stops at the first
+/// one, so after each the offending entry is dropped and the rest is tried again. What remains
+/// is returned (the file is rejected anyway) so that the checks across parts still run.
 fn deserialize<T: for<'de> Deserialize<'de>>(
     problems: &mut Problems<'_>,
     value: &Spanned<DeValue<'_>>,
 ) -> Option<T> {
-    let span = value.span();
-    match T::deserialize(value.clone().into_deserializer()) {
-        Ok(parsed) => Some(parsed),
-        Err(error) => {
-            problems.at(error.span().unwrap_or(span), error.message());
-            None
+    const MOST_PROBLEMS_PER_PART: usize = 32;
+    let whole = value.span();
+    let mut value = value.clone();
+    for _ in 0..MOST_PROBLEMS_PER_PART {
+        match T::deserialize(value.clone().into_deserializer()) {
+            Ok(parsed) => return Some(parsed),
+            Err(error) => {
+                let span = error.span().unwrap_or_else(|| whole.clone());
+                problems.at(span.clone(), error.message());
+                if !drop_entry(&mut value, &span) {
+                    return None;
+                }
+            }
         }
+    }
+    None
+}
+
+/// Removes the (deepest) table entry the problem at `span` is about; false if there is none.
+fn drop_entry(value: &mut Spanned<DeValue<'_>>, span: &Range<usize>) -> bool {
+    match value.get_mut() {
+        DeValue::Table(table) => {
+            let mut hit = None;
+            for (key, child) in table.iter() {
+                if contains(&key.span(), span) {
+                    hit = Some((key.get_ref().to_string(), false));
+                    break;
+                }
+                if search_value(child, span).is_some() {
+                    hit = Some((key.get_ref().to_string(), true));
+                    break;
+                }
+            }
+            let Some((key, descend)) = hit else {
+                return false;
+            };
+            if descend {
+                if let Some(child) = table.get_mut(key.as_str()) {
+                    if drop_entry(child, span) {
+                        return true;
+                    }
+                }
+            }
+            table.remove(key.as_str()).is_some()
+        }
+        DeValue::Array(items) => items.iter_mut().any(|item| drop_entry(item, span)),
+        _ => false,
     }
 }
 

@@ -98,6 +98,10 @@ fn config_reports_every_problem_not_just_the_first() {
     let messages: Vec<String> = errors.iter().map(ToString::to_string).collect();
     let text = messages.join("\n");
     assert!(text.contains("unknown field `bogus`"), "{text}");
+    assert!(
+        text.contains("tenants[1]: missing field `routes`") || text.contains("needs at least one"),
+        "{text}"
+    );
     assert!(text.contains("duplicate host \"acme.test\""), "{text}");
     assert!(text.contains("invalid host \"bad host\""), "{text}");
     assert!(text.contains("missing.ts does not exist"), "{text}");
