@@ -11,6 +11,8 @@
 mod error;
 #[path = "src/ext/mod.rs"]
 mod ext;
+#[path = "src/limits/breach.rs"]
+mod limits;
 #[path = "src/message.rs"]
 mod message;
 

@@ -3,7 +3,8 @@
 //! 1. stamp a request id (a sane client `X-Request-Id`, or a fresh one);
 //! 2. route: host → tenant (421 when the host does not belong on this TLS connection),
 //!    then path and method → route (404, 405 with `Allow`);
-//! 3. refuse a body larger than the tenant allows (413), before or while it streams;
+//! 3. refuse a body larger than the tenant allows (413), before or while it streams, and a
+//!    request over the tenant's concurrency (503 with `Retry-After`);
 //! 4. set the forwarding headers the handler sees;
 //! 5. run the route's handler in its isolate through the runtime's `WorkerHandle`;
 //! 6. turn the answer, or the error, into a hyper response (`http/response.rs`);
@@ -12,12 +13,16 @@
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::time::Duration;
 use std::time::Instant;
 
 use arc_swap::ArcSwap;
 use http::Request;
 use http::Response;
 use hyper::body::Incoming;
+use isogate_runtime::LimitBreach;
+use isogate_runtime::LimitKind;
+use isogate_runtime::RuntimeError;
 
 use crate::error::GatewayError;
 use crate::http::request;
@@ -90,6 +95,7 @@ impl Dispatcher {
             path: request.uri().path().to_owned(),
             tenant: None,
             route: String::new(),
+            permit: None,
         };
         let mut response = match run(&table, request, connection, &mut record).await {
             Ok(response) => response,
@@ -141,13 +147,20 @@ async fn run(
     };
     record.tenant = tenant_id(table, tenant);
     record.route = route.to_owned();
-    // 3. Body size, when declared.
-    let max_body = table
-        .tenants
-        .get(tenant)
-        .map_or(u64::MAX, |tenant| tenant.max_body);
+    // 3. Body size, when declared, and the tenant's concurrency.
+    let Some(tenant) = table.tenants.get(tenant) else {
+        return Err(GatewayError::NoRoute);
+    };
+    let max_body = tenant.max_body;
     if request::content_length(&request).is_some_and(|length| length > max_body) {
         return Err(GatewayError::BodyTooLarge { limit: max_body });
+    }
+    if let Some((permits, max)) = &tenant.concurrency {
+        let permit = permits
+            .clone()
+            .try_acquire_owned()
+            .map_err(|_| over_concurrency(*max))?;
+        record.permit = Some(permit);
     }
 
     // 4. Forwarding headers.
@@ -184,6 +197,16 @@ async fn run(
 
     // 6. Response.
     response::from_handler(answer?)
+}
+
+fn over_concurrency(max: u32) -> GatewayError {
+    GatewayError::Runtime(RuntimeError::LimitExceeded(LimitBreach {
+        kind: LimitKind::Concurrency,
+        limit: format!("{max} requests"),
+        used: format!("{max} in flight"),
+        cpu: Duration::ZERO,
+        heap_used: 0,
+    }))
 }
 
 fn tenant_id(table: &RoutingTable, tenant: usize) -> Option<TenantId> {

@@ -1,6 +1,7 @@
 //! `GatewayError`: every way a request can fail inside the gateway, and the one status map.
 
 use http::StatusCode;
+use isogate_runtime::LimitKind;
 use isogate_runtime::RuntimeError;
 
 use crate::routing::RouteConflict;
@@ -101,6 +102,10 @@ impl GatewayError {
             Self::Misdirected { .. } => StatusCode::MISDIRECTED_REQUEST,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Runtime(RuntimeError::LimitExceeded(breach)) => match breach.kind {
+                LimitKind::Wall => StatusCode::GATEWAY_TIMEOUT,
+                _ => StatusCode::SERVICE_UNAVAILABLE,
+            },
             Self::Runtime(_)
             | Self::InvalidResponse(_)
             | Self::Config(_)
@@ -122,6 +127,7 @@ impl GatewayError {
             Self::NoRoute => "no-route",
             Self::MethodNotAllowed { .. } => "method-not-allowed",
             Self::BodyTooLarge { .. } => "body-too-large",
+            Self::Runtime(RuntimeError::LimitExceeded(breach)) => breach.kind.code(),
             Self::Runtime(RuntimeError::ModuleLoad { .. }) => "module-load",
             Self::Runtime(RuntimeError::NoHandler { .. }) => "no-handler",
             Self::Runtime(RuntimeError::HandlerFailed { .. }) => "handler-threw",
@@ -155,5 +161,30 @@ mod tests {
         });
         assert_eq!(error.status(), StatusCode::INTERNAL_SERVER_ERROR);
         assert_eq!(error.code(), "handler-threw");
+    }
+
+    #[test]
+    fn gateway_error_maps_limits_to_503_and_wall_to_504() {
+        let breach = |kind| {
+            GatewayError::from(RuntimeError::LimitExceeded(isogate_runtime::LimitBreach {
+                kind,
+                limit: "1".into(),
+                used: "2".into(),
+                cpu: std::time::Duration::ZERO,
+                heap_used: 0,
+            }))
+        };
+        assert_eq!(
+            breach(LimitKind::Cpu).status(),
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+        assert_eq!(breach(LimitKind::Cpu).code(), "cpu-limit");
+        assert_eq!(breach(LimitKind::Memory).code(), "memory-limit");
+        assert_eq!(
+            breach(LimitKind::Wall).status(),
+            StatusCode::GATEWAY_TIMEOUT
+        );
+        assert_eq!(breach(LimitKind::Concurrency).code(), "concurrency-limit");
+        assert_eq!(breach(LimitKind::Subrequest).code(), "subrequest-limit");
     }
 }

@@ -29,6 +29,7 @@ use isogate_gateway::tls;
 use isogate_gateway::tls::sni::SniResolver;
 use isogate_runtime::FetchPolicy;
 use isogate_runtime::HandlerSpec;
+use isogate_runtime::Limits;
 use tokio::net::TcpListener;
 
 /// isogate: a serverless edge gateway running JavaScript/TypeScript handlers in V8 isolates.
@@ -152,6 +153,7 @@ async fn dev(args: DevArgs) -> anyhow::Result<()> {
             allow_private_net: args.allow_private_net,
         },
         drain: Duration::from_secs(30),
+        limits: Limits::default(),
     };
     let dispatcher = Arc::new(Dispatcher::new(RoutingTable::single(spec.clone())?));
     let _watcher = if args.no_watch {

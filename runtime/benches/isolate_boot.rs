@@ -16,6 +16,7 @@ use isogate_runtime::FetchPolicy;
 use isogate_runtime::HandlerRequest;
 use isogate_runtime::HandlerSpec;
 use isogate_runtime::Isolate;
+use isogate_runtime::Limits;
 use isogate_runtime::RequestId;
 use isogate_runtime::WorkerHandle;
 
@@ -60,11 +61,11 @@ fn main() {
     let _guard = runtime.enter();
 
     // Warm V8 itself (platform, ICU) once, outside the measurement.
-    drop(Isolate::new("warmup", FetchPolicy::default()).unwrap());
+    drop(Isolate::new("warmup", FetchPolicy::default(), Limits::default()).unwrap());
     let mut boot = Vec::with_capacity(SAMPLES);
     for _ in 0..SAMPLES {
         let started = Instant::now();
-        let isolate = Isolate::new("bench", FetchPolicy::default()).unwrap();
+        let isolate = Isolate::new("bench", FetchPolicy::default(), Limits::default()).unwrap();
         boot.push(started.elapsed());
         drop(isolate);
     }
@@ -77,6 +78,7 @@ fn main() {
         env: Default::default(),
         fetch: FetchPolicy::default(),
         drain: Duration::from_millis(10),
+        limits: Limits::default(),
     };
     let mut first = Vec::with_capacity(HANDLER_SAMPLES);
     let mut warm = Vec::with_capacity(HANDLER_SAMPLES);

@@ -9,6 +9,7 @@ const {
   ArrayPrototypeIncludes,
   ObjectDefineProperties,
   ObjectSetPrototypeOf,
+  RangeError,
 } = primordials;
 
 const webidl = core.loadExtScript("ext:deno_webidl/00_webidl.js");
@@ -42,15 +43,40 @@ const fetchMod = core.loadExtScript("ext:deno_fetch/26_fetch.js");
 class RequestScope {
   constructor(requestId) {
     this.requestId = requestId;
+    /** Outbound http(s) fetches made so far. */
+    this.subrequests = 0;
+    /** Set once a fetch went past the subrequest limit: the request is then stopped. */
+    this.overLimit = false;
   }
 }
 
-/** Makes `requestId` the current request for this code and what it schedules; returns the
+/** Makes `scope` the current request for this code and what it schedules; returns the
  * previous context, to restore with `core.setAsyncContext`. */
-function enterRequest(requestId) {
+function enterRequest(scope) {
   const previous = core.getAsyncContext();
-  core.setAsyncContext(new RequestScope(requestId));
+  core.setAsyncContext(scope);
   return previous;
+}
+
+// Outbound fetches one request may make (the tenant's `max_subrequests`).
+let subrequestLimit = Infinity;
+
+/** Sets the subrequest limit of every request from now on (`null`: none). */
+function setSubrequestLimit(limit) {
+  subrequestLimit = limit === null ? Infinity : limit;
+}
+
+/** Counts an outbound fetch against the current request; throws past the limit. */
+function countSubrequest() {
+  const scope = core.getAsyncContext();
+  if (!(scope instanceof RequestScope)) {
+    return;
+  }
+  if (scope.subrequests >= subrequestLimit) {
+    scope.overLimit = true;
+    throw new RangeError(`subrequest limit ${subrequestLimit} exceeded`);
+  }
+  scope.subrequests++;
 }
 
 /** The request id of the code running now, or "" outside any request. */
@@ -90,6 +116,9 @@ async function fetch(input, init = undefined) {
     throw new TypeError(
       `fetch of "${req.url}" refused: scheme "${target.protocol}" is not allowed; handlers may fetch http:, https:, data: and blob: URLs`,
     );
+  }
+  if (target.protocol === "http:" || target.protocol === "https:") {
+    countSubrequest();
   }
   try {
     return await fetchMod.fetch(req);
@@ -212,6 +241,8 @@ export {
   performance,
   request,
   enterRequest,
+  RequestScope,
+  setSubrequestLimit,
   response,
   streams,
 };

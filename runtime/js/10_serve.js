@@ -6,6 +6,7 @@ import {
   op_isogate_console,
   op_isogate_req_next,
   op_isogate_resp_error,
+  op_isogate_resp_limit,
   op_isogate_resp_send,
   op_isogate_resp_send_text,
 } from "ext:core/ops";
@@ -14,6 +15,8 @@ import {
   currentRequestId,
   enterRequest,
   event,
+  RequestScope,
+  setSubrequestLimit,
   request as requestMod,
   response as responseMod,
   streams,
@@ -297,14 +300,24 @@ function paramsOf(flat) {
 }
 
 async function serveOne(handler, env, next) {
-  const previous = enterRequest(next[REQUEST_ID]);
+  const scope = new RequestScope(next[REQUEST_ID]);
+  const previous = enterRequest(scope);
   const slot = next[SLOT];
   try {
     const req = toRequest(next);
     const ctx = new ExecutionContext(paramsOf(next[PARAMS]), next[ROUTE]);
     const response = await handler(req, env, ctx);
+    if (scope.overLimit) {
+      // The request went past its subrequest limit: it is stopped, whatever it answered.
+      op_isogate_resp_limit(slot, scope.subrequests);
+      return;
+    }
     sendResponse(slot, response);
   } catch (err) {
+    if (scope.overLimit) {
+      op_isogate_resp_limit(slot, scope.subrequests);
+      return;
+    }
     // Logged once, by the gateway, with the request id.
     op_isogate_resp_error(slot, messageOf(err), stackOf(err));
   } finally {
@@ -350,8 +363,9 @@ function pickHandler(namespace) {
  * Starts serving: validates the module synchronously (throws if it has no handler), then
  * runs the pull loop in the background until the worker's inbox closes.
  */
-function start(namespace, envJson) {
+function start(namespace, envJson, subrequestLimit) {
   const handler = pickHandler(namespace);
+  setSubrequestLimit(subrequestLimit);
   const env = ObjectFreeze(JSONParse(envJson));
   core.setUnhandledPromiseRejectionHandler((_promise, reason) => {
     logError("unhandled promise rejection", reason);

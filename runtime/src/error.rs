@@ -3,11 +3,15 @@
 
 use std::path::PathBuf;
 
+use crate::limits::LimitBreach;
+
 /// Where an error comes from; the gateway picks status codes and log targets from it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ErrorSource {
     /// The tenant's own code: a throw, a bad return value, a module that fails to load.
     Handler,
+    /// A limit of the tenant's (CPU, memory, wall clock, subrequests) stopped the request.
+    Limit,
     /// isogate itself: a worker thread that died, a broken invariant.
     Internal,
 }
@@ -39,6 +43,9 @@ pub enum RuntimeError {
         /// The source-mapped stack, for logs and dev mode only.
         stack: String,
     },
+    /// A limit stopped the request (and, for CPU and memory, the isolate it ran on).
+    #[error("{0}")]
+    LimitExceeded(LimitBreach),
     /// An isolate could not be set up from the snapshot (an isogate bug, not tenant code).
     #[error("starting isolate: {0}")]
     Bootstrap(String),
@@ -67,6 +74,7 @@ impl RuntimeError {
                 message: message.clone(),
                 stack: stack.clone(),
             },
+            Self::LimitExceeded(breach) => Self::LimitExceeded(breach.clone()),
             Self::Bootstrap(message) => Self::Bootstrap(message.clone()),
             Self::WorkerGone | Self::Spawn(_) => Self::WorkerGone,
         }
@@ -78,6 +86,7 @@ impl RuntimeError {
             Self::ModuleLoad { .. } | Self::NoHandler { .. } | Self::HandlerFailed { .. } => {
                 ErrorSource::Handler
             }
+            Self::LimitExceeded(_) => ErrorSource::Limit,
             Self::Bootstrap(_) | Self::WorkerGone | Self::Spawn(_) => ErrorSource::Internal,
         }
     }

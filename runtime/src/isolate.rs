@@ -1,13 +1,17 @@
 //! One V8 isolate (a deno_core `JsRuntime`) restored from the startup snapshot, and the steps
 //! that turn it into a running handler: load the module graph, pick the handler, serve.
 
+use std::cell::Cell;
 use std::path::Path;
 use std::rc::Rc;
+use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 
 use deno_core::v8;
 use deno_core::AsyncRefCell;
 use deno_core::JsRuntime;
+use deno_core::ModuleId;
 use deno_core::PollEventLoopOptions;
 use deno_core::RuntimeOptions;
 use tokio::sync::mpsc;
@@ -20,6 +24,15 @@ use crate::ext::fetch::FetchPolicy;
 use crate::ext::http::Envelope;
 use crate::ext::http::Inbox;
 use crate::ext::http::Replies;
+use crate::limits::cpu;
+use crate::limits::cpu::Watched;
+use crate::limits::mebibytes;
+use crate::limits::memory;
+use crate::limits::millis;
+use crate::limits::LimitBreach;
+use crate::limits::LimitKind;
+use crate::limits::Limits;
+use crate::limits::STARTUP_CPU;
 use crate::loader::HandlerLoader;
 
 /// The startup snapshot built by `build.rs`: Web APIs and isogate's bootstrap, evaluated.
@@ -45,19 +58,30 @@ pub struct Isolate {
     runtime: JsRuntime,
     start: v8::Global<v8::Function>,
     loader: Rc<HandlerLoader>,
+    limits: Limits,
+    cpu: Arc<Watched>,
+    /// Heap size at which the near-limit callback stopped the isolate (0: it has not).
+    heap_stop: Rc<Cell<u64>>,
 }
 
 impl Isolate {
-    /// Restores an isolate from the snapshot. Must run inside a tokio runtime on the thread
-    /// that will own the isolate.
-    pub fn new(label: &str, policy: FetchPolicy) -> Result<Self, RuntimeError> {
+    /// Restores an isolate from the snapshot, under `limits`. Must run inside a tokio
+    /// runtime on the thread that will own the isolate.
+    pub fn new(label: &str, policy: FetchPolicy, limits: Limits) -> Result<Self, RuntimeError> {
         let loader = Rc::new(HandlerLoader::new());
         let mut runtime = JsRuntime::new(RuntimeOptions {
             startup_snapshot: Some(SNAPSHOT),
             extensions: ext::for_isolate(),
             module_loader: Some(loader.clone()),
+            create_params: limits.memory.map(memory::create_params),
             ..Default::default()
         });
+        let heap_stop = match limits.memory {
+            Some(_) => memory::guard(&mut runtime),
+            None => Rc::new(Cell::new(0)),
+        };
+        let cpu = cpu::watch(runtime.v8_isolate().thread_safe_handle())
+            .map_err(|error| RuntimeError::Bootstrap(format!("CPU clock: {error}")))?;
         let permissions = ext::fetch::permissions(policy).map_err(|error| {
             RuntimeError::Bootstrap(format!("outbound fetch permissions: {error}"))
         })?;
@@ -82,7 +106,47 @@ impl Isolate {
             runtime,
             start,
             loader,
+            limits,
+            cpu,
+            heap_stop,
         })
+    }
+
+    /// The breach that stopped the isolate, if a limit did: the CPU watchdog or the heap
+    /// callback terminated its JavaScript.
+    fn breach(&mut self, cpu_used: Duration) -> Option<LimitBreach> {
+        let heap_used = self
+            .runtime
+            .v8_isolate()
+            .get_heap_statistics()
+            .used_heap_size();
+        let heap_used = u64::try_from(heap_used).unwrap_or(u64::MAX);
+        if let Some(used) = self.cpu.fired() {
+            let limit = self.cpu_limit();
+            return Some(LimitBreach {
+                kind: LimitKind::Cpu,
+                limit: millis(limit),
+                used: millis(used),
+                cpu: used,
+                heap_used,
+            });
+        }
+        let heap = self.heap_stop.get();
+        if heap > 0 {
+            return Some(LimitBreach {
+                kind: LimitKind::Memory,
+                limit: mebibytes(self.limits.memory.unwrap_or(0)),
+                used: format!("heap reached {}", mebibytes(heap)),
+                cpu: cpu_used,
+                heap_used: heap,
+            });
+        }
+        None
+    }
+
+    /// The CPU limit of one event-loop turn (none configured: no practical limit).
+    fn cpu_limit(&self) -> Duration {
+        self.limits.cpu.unwrap_or(Duration::MAX)
     }
 
     /// Loads and evaluates the handler module at `entry` (its folder bounds the imports), then
@@ -106,16 +170,20 @@ impl Isolate {
         self.loader.set_root(root.to_path_buf());
         let specifier = deno_core::ModuleSpecifier::from_file_path(&entry_real)
             .map_err(|()| load_error("the handler path is not absolute".to_owned()))?;
-        let module = self
-            .runtime
-            .load_main_es_module(&specifier)
-            .await
-            .map_err(|e| load_error(e.to_string()))?;
-        let evaluated = self.runtime.mod_evaluate(module);
-        self.runtime
-            .with_event_loop_future(evaluated, PollEventLoopOptions::default())
-            .await
-            .map_err(|e| load_error(e.to_string()))?;
+        self.cpu.begin(STARTUP_CPU);
+        let loaded = self.evaluate(&specifier).await;
+        let cpu_used = self.cpu.end();
+        if let Some(breach) = self.breach(cpu_used) {
+            let message = match breach.kind {
+                LimitKind::Cpu => format!(
+                    "top-level code used more than {} of CPU while loading",
+                    millis(STARTUP_CPU)
+                ),
+                _ => format!("while loading: {breach}"),
+            };
+            return Err(load_error(message));
+        }
+        let module = loaded.map_err(load_error)?;
         let namespace = self
             .runtime
             .get_module_namespace(module)
@@ -131,9 +199,14 @@ impl Isolate {
             let namespace = v8::Local::new(scope, namespace);
             let env = v8::String::new(scope, env_json)
                 .ok_or_else(|| RuntimeError::Bootstrap("env too large".to_owned()))?;
+            let subrequests: v8::Local<'_, v8::Value> = match self.limits.subrequests {
+                Some(limit) => v8::Integer::new_from_unsigned(scope, limit).into(),
+                None => v8::null(scope).into(),
+            };
             [
                 v8::Global::new(scope, v8::Local::<v8::Value>::from(namespace)),
                 v8::Global::new(scope, v8::Local::<v8::Value>::from(env)),
+                v8::Global::new(scope, subrequests),
             ]
         };
         self.runtime
@@ -146,10 +219,29 @@ impl Isolate {
             })
     }
 
+    /// Loads and evaluates the module graph; its id, or the error text.
+    async fn evaluate(
+        &mut self,
+        specifier: &deno_core::ModuleSpecifier,
+    ) -> Result<ModuleId, String> {
+        let module = self
+            .runtime
+            .load_main_es_module(specifier)
+            .await
+            .map_err(|e| e.to_string())?;
+        let evaluated = self.runtime.mod_evaluate(module);
+        self.runtime
+            .with_event_loop_future(evaluated, PollEventLoopOptions::default())
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(module)
+    }
+
     /// Runs the isolate's event loop: serves requests until the inbox closes, then lets
-    /// `waitUntil` work and timers finish for at most `drain`.
+    /// `waitUntil` work and timers finish for at most `drain`. Each turn of the loop runs
+    /// under the CPU limit; a turn stopped by a limit ends the run with that breach.
     pub(crate) async fn run(
-        mut self,
+        &mut self,
         closed: Rc<Notify>,
         drain: Duration,
     ) -> Result<(), RuntimeError> {
@@ -157,11 +249,30 @@ impl Isolate {
             closed.notified().await;
             tokio::time::sleep(drain).await;
         };
-        tokio::select! {
-            result = self.runtime.run_event_loop(PollEventLoopOptions::default()) => {
-                result.map_err(|error| RuntimeError::Bootstrap(error.to_string()))
+        let limit = self.cpu_limit();
+        let turns = std::future::poll_fn(|cx| {
+            self.cpu.begin(limit);
+            let polled = self
+                .runtime
+                .poll_event_loop(cx, PollEventLoopOptions::default());
+            let cpu_used = self.cpu.end();
+            if let Some(breach) = self.breach(cpu_used) {
+                return Poll::Ready(Err(RuntimeError::LimitExceeded(breach)));
             }
+            polled.map_err(|error| RuntimeError::Bootstrap(error.to_string()))
+        });
+        tokio::select! {
+            result = turns => result,
             () = drained => Ok(()),
+        }
+    }
+
+    /// Answers every request the isolate has taken but not answered with `error`.
+    pub(crate) fn fail_in_flight(&mut self, error: &RuntimeError) {
+        let replies = self.runtime.op_state().borrow_mut().try_take::<Replies>();
+        let failed = replies.map_or(0, |replies| replies.fail_all(error));
+        if failed > 0 {
+            tracing::debug!(failed, "failed the requests in flight on a stopped isolate");
         }
     }
 }

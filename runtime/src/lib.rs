@@ -15,6 +15,9 @@
 //!   transpiled with source maps.
 //! - `ext`: the ordered extension list (`ext/mod.rs`), isogate's ops (`http`, `console`)
 //!   and the outbound fetch policy (`fetch`).
+//! - `limits`: [`Limits`] and the [`LimitBreach`] a stopped request reports: the CPU
+//!   watchdog (`limits/cpu.rs`), the heap cap (`limits/memory.rs`); the wall clock is a
+//!   deadline on dispatch, subrequests are counted by the `fetch` wrapper in JS.
 //! - `error`: [`RuntimeError`], [`LoaderError`].
 //! - `js/`: the bootstrap evaluated into the snapshot (`01_globals.js` builds the global
 //!   scope, `10_serve.js` is the serve loop, `99_main.js` the entry).
@@ -33,6 +36,7 @@
 mod error;
 mod ext;
 mod isolate;
+mod limits;
 mod loader;
 mod message;
 mod pool;
@@ -42,6 +46,9 @@ pub use error::LoaderError;
 pub use error::RuntimeError;
 pub use ext::fetch::FetchPolicy;
 pub use isolate::Isolate;
+pub use limits::LimitBreach;
+pub use limits::LimitKind;
+pub use limits::Limits;
 pub use message::BodyError;
 pub use message::BodyStream;
 pub use message::HandlerRequest;

@@ -39,6 +39,8 @@ pub struct GatewayConfig {
     pub file: PathBuf,
     /// Listeners, connection protection and TLS defaults.
     pub server: ServerConfig,
+    /// Limits of every tenant that does not set its own (`[limits]`).
+    pub limits: LimitsConfig,
     /// The tenants, in file order.
     pub tenants: Vec<TenantConfig>,
 }
@@ -309,6 +311,7 @@ pub fn parse(file: &Path, text: &str) -> Result<GatewayConfig, ConfigErrors> {
             return problems.into_result(GatewayConfig {
                 file: file.to_path_buf(),
                 server: ServerConfig::default(),
+                limits: LimitsConfig::default(),
                 tenants: Vec::new(),
             });
         }
@@ -317,12 +320,18 @@ pub fn parse(file: &Path, text: &str) -> Result<GatewayConfig, ConfigErrors> {
     problems.root = Some(&root);
 
     let mut server = ServerConfig::default();
+    let mut limits = LimitsConfig::default();
     let mut tenants = Vec::new();
     for (key, value) in root.iter() {
         match key.get_ref().as_ref() {
             "server" => {
                 if let Some(parsed) = deserialize::<ServerConfig>(&mut problems, value) {
                     server = parsed;
+                }
+            }
+            "limits" => {
+                if let Some(parsed) = deserialize::<LimitsConfig>(&mut problems, value) {
+                    limits = parsed;
                 }
             }
             "tenants" => match value.get_ref() {
@@ -338,7 +347,7 @@ pub fn parse(file: &Path, text: &str) -> Result<GatewayConfig, ConfigErrors> {
             other => problems.at_key(
                 key.span(),
                 other.to_owned(),
-                "unknown key, expected `server` or `tenants`",
+                "unknown key, expected `server`, `limits` or `tenants`",
             ),
         }
     }
@@ -358,6 +367,7 @@ pub fn parse(file: &Path, text: &str) -> Result<GatewayConfig, ConfigErrors> {
     problems.into_result(GatewayConfig {
         file: file.to_path_buf(),
         server,
+        limits,
         tenants,
     })
 }

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use http::Method;
+use isogate_runtime::Limits;
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -66,11 +67,11 @@ pub struct TlsFilesConfig {
     pub key: Spanned<PathBuf>,
 }
 
-/// Per-tenant limits. `body_mb` is enforced by the gateway; the isolate limits by the pool.
+/// Per-tenant limits (each unset key falls back to the top-level `[limits]`).
 #[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct LimitsConfig {
-    /// CPU time a request's JS may use.
+    /// CPU time one uninterrupted run of the request's JS may use.
     pub cpu_ms: Option<u64>,
     /// Heap size of the tenant's isolate.
     pub memory_mb: Option<u64>,
@@ -85,6 +86,28 @@ pub struct LimitsConfig {
 }
 
 impl LimitsConfig {
+    /// These limits, with every unset key taken from `defaults`.
+    pub fn or(&self, defaults: &Self) -> Self {
+        Self {
+            cpu_ms: self.cpu_ms.or(defaults.cpu_ms),
+            memory_mb: self.memory_mb.or(defaults.memory_mb),
+            wall_ms: self.wall_ms.or(defaults.wall_ms),
+            max_concurrency: self.max_concurrency.or(defaults.max_concurrency),
+            max_subrequests: self.max_subrequests.or(defaults.max_subrequests),
+            body_mb: self.body_mb.or(defaults.body_mb),
+        }
+    }
+
+    /// The limits the runtime enforces.
+    pub fn runtime(&self) -> Limits {
+        Limits {
+            cpu: self.cpu_ms.map(Duration::from_millis),
+            memory: self.memory_mb.map(|mb| mb.saturating_mul(1024 * 1024)),
+            wall: self.wall(),
+            subrequests: self.max_subrequests,
+        }
+    }
+
     /// Largest request body in bytes.
     pub fn max_body_bytes(&self) -> u64 {
         self.body_mb.unwrap_or(100).saturating_mul(1024 * 1024)

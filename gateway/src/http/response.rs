@@ -22,9 +22,12 @@ use hyper::body::Frame;
 use hyper::body::SizeHint;
 use isogate_runtime::BodyError;
 use isogate_runtime::HandlerResponse;
+use isogate_runtime::LimitBreach;
+use isogate_runtime::LimitKind;
 use isogate_runtime::RequestId;
 use isogate_runtime::ResponseBody;
 use isogate_runtime::RuntimeError;
+use tokio::sync::OwnedSemaphorePermit;
 use tokio_stream::wrappers::ReceiverStream;
 
 use super::request::REQUEST_ID_HEADER;
@@ -73,6 +76,9 @@ pub fn from_error(
     expose_details: bool,
 ) -> Response<GatewayBody> {
     let status = error.status();
+    if let GatewayError::Runtime(RuntimeError::LimitExceeded(breach)) = error {
+        return limit_response(status, error.code(), breach);
+    }
     let mut text = match error {
         client if client.is_client_error() => client.to_string(),
         GatewayError::Runtime(RuntimeError::ModuleLoad { .. } | RuntimeError::NoHandler { .. }) => {
@@ -109,6 +115,27 @@ pub fn from_error(
     response
 }
 
+/// A request stopped by a limit: one line naming the limit and the figure; a concurrency
+/// refusal says when to come back.
+fn limit_response(
+    status: StatusCode,
+    code: &'static str,
+    breach: &LimitBreach,
+) -> Response<GatewayBody> {
+    let mut response = Response::new(full(Bytes::from(format!("{breach}\n"))));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    headers.insert(ERROR_HEADER, HeaderValue::from_static(code));
+    if breach.kind == LimitKind::Concurrency {
+        headers.insert(http::header::RETRY_AFTER, HeaderValue::from_static("1"));
+    }
+    response
+}
+
 /// Stamps the request id on a response.
 pub fn stamp_request_id(response: &mut Response<GatewayBody>, request_id: &RequestId) {
     if let Ok(value) = HeaderValue::from_str(&request_id.0) {
@@ -127,6 +154,17 @@ pub fn log_error(error: &GatewayError, request_id: &RequestId, tenant: Option<&T
                 tenant,
                 request_id = %request_id,
                 "handler threw (request {request_id}): {stack}"
+            );
+        }
+        GatewayError::Runtime(RuntimeError::LimitExceeded(breach)) => {
+            tracing::warn!(
+                target: "isogate::limits",
+                tenant,
+                request_id = %request_id,
+                limit = breach.kind.code(),
+                cpu_ms = breach.cpu.as_secs_f64() * 1000.0,
+                heap_mib = breach.heap_used as f64 / (1024.0 * 1024.0),
+                "request stopped: {breach}"
             );
         }
         client if client.is_client_error() => {
@@ -153,6 +191,8 @@ pub struct AccessRecord {
     pub tenant: Option<TenantId>,
     /// The matched route pattern, once routed.
     pub route: String,
+    /// The tenant's concurrency permit, held until the response body is done.
+    pub permit: Option<OwnedSemaphorePermit>,
 }
 
 /// Wraps `response`'s body so that one access-log line is written when the body is done

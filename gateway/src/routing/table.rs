@@ -14,6 +14,7 @@ use isogate_runtime::FetchPolicy;
 use isogate_runtime::HandlerSpec;
 use isogate_runtime::LoadState;
 use isogate_runtime::WorkerHandle;
+use tokio::sync::Semaphore;
 
 use super::Router;
 use super::TenantRoutes;
@@ -44,6 +45,8 @@ pub struct Tenant {
     pub id: TenantId,
     /// Largest request body accepted, in bytes.
     pub max_body: u64,
+    /// Requests in flight at once, when limited: the permits and their number.
+    pub concurrency: Option<(Arc<Semaphore>, u32)>,
 }
 
 /// Edge behaviour that comes with a config version.
@@ -81,6 +84,7 @@ impl RoutingTable {
             tenants: vec![Arc::new(Tenant {
                 id: TenantId(Arc::from("dev")),
                 max_body: u64::MAX,
+                concurrency: None,
             })],
             policy: EdgePolicy {
                 expose_errors: true,
@@ -103,6 +107,7 @@ impl RoutingTable {
         let mut workers: Vec<(HandlerSpec, WorkerHandle)> = Vec::new();
         for tenant in &config.tenants {
             let env = tenant_env(tenant)?;
+            let limits = tenant.limits.or(&config.limits);
             let mut routes = TenantRoutes::default();
             for route in &tenant.routes {
                 let spec = HandlerSpec {
@@ -113,6 +118,7 @@ impl RoutingTable {
                         allow_private_net: tenant.allow_private_net,
                     },
                     drain: DRAIN,
+                    limits: limits.runtime(),
                 };
                 let worker = match find(&workers, &spec) {
                     Some(worker) => worker,
@@ -146,9 +152,14 @@ impl RoutingTable {
                     .map(|host| host.get_ref().as_str()),
                 routes,
             );
+            let concurrency = limits.max_concurrency.map(|max| {
+                let permits = usize::try_from(max).unwrap_or(usize::MAX);
+                (Arc::new(Semaphore::new(permits)), max)
+            });
             tenants.push(Arc::new(Tenant {
                 id: TenantId(Arc::from(tenant.name.get_ref().as_str())),
-                max_body: tenant.limits.max_body_bytes(),
+                max_body: limits.max_body_bytes(),
+                concurrency,
             }));
         }
         Ok(Self {

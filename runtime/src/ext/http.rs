@@ -8,6 +8,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
+use std::time::Duration;
 
 use bytes::Bytes;
 use deno_core::convert::ByteString;
@@ -30,6 +31,8 @@ use tokio::sync::oneshot;
 use tokio::sync::Notify;
 
 use crate::error::RuntimeError;
+use crate::limits::LimitBreach;
+use crate::limits::LimitKind;
 use crate::message::BodyStream;
 use crate::message::HandlerRequest;
 use crate::message::HandlerResponse;
@@ -66,6 +69,15 @@ impl Replies {
         self.next = self.next.wrapping_add(1);
         self.waiting.insert(self.next, reply);
         self.next
+    }
+
+    /// Answers every waiting request with `error`; how many there were.
+    pub(crate) fn fail_all(self, error: &RuntimeError) -> usize {
+        let count = self.waiting.len();
+        for (_, reply) in self.waiting {
+            let _ = reply.send(Err(error.replicate()));
+        }
+        count
     }
 
     fn take(&mut self, slot: u32) -> Result<Reply, JsErrorBox> {
@@ -246,6 +258,24 @@ fn answer(reply: Reply, status: u16, headers: Vec<(ByteString, ByteString)>, bod
     };
     // The gateway may have gone away (client disconnected); nothing to answer then.
     let _ = reply.send(Ok(response));
+}
+
+/// Stops a request that went past its subrequest limit after `made` fetches.
+#[op2(fast)]
+pub(crate) fn op_isogate_resp_limit(
+    state: &mut OpState,
+    #[smi] slot: u32,
+    #[smi] made: u32,
+) -> Result<(), JsErrorBox> {
+    let reply = state.borrow_mut::<Replies>().take(slot)?;
+    let _ = reply.send(Err(RuntimeError::LimitExceeded(LimitBreach {
+        kind: LimitKind::Subrequest,
+        limit: made.to_string(),
+        used: format!("fetch number {} refused", made.saturating_add(1)),
+        cpu: Duration::ZERO,
+        heap_used: 0,
+    })));
+    Ok(())
 }
 
 /// Fails a request because the handler threw or returned something other than a `Response`.

@@ -18,6 +18,7 @@ deno_core::extension!(
         http::op_isogate_resp_send,
         http::op_isogate_resp_send_text,
         http::op_isogate_resp_error,
+        http::op_isogate_resp_limit,
     ],
     esm_entry_point = "ext:isogate/99_main.js",
     esm = [dir "js", "01_globals.js", "10_serve.js", "99_main.js"],

@@ -1,5 +1,8 @@
 //! `WorkerHandle`: the `Send` proxy the gateway holds for a worker thread.
 
+use std::time::Duration;
+use std::time::Instant;
+
 use tokio::sync::mpsc;
 use tokio::sync::oneshot;
 use tokio::sync::watch;
@@ -8,6 +11,9 @@ use super::worker;
 use super::HandlerSpec;
 use crate::error::RuntimeError;
 use crate::ext::http::Envelope;
+use crate::limits::millis;
+use crate::limits::LimitBreach;
+use crate::limits::LimitKind;
 use crate::message::HandlerRequest;
 use crate::message::HandlerResponse;
 
@@ -16,6 +22,7 @@ use crate::message::HandlerResponse;
 pub struct WorkerHandle {
     inbox: mpsc::Sender<Envelope>,
     state: watch::Receiver<LoadState>,
+    wall: Option<Duration>,
 }
 
 /// Where a worker is in loading its handler module.
@@ -33,8 +40,9 @@ impl WorkerHandle {
     /// Starts a worker thread running the handler described by `spec`. Module load errors do
     /// not fail this call: the worker answers every request with them instead.
     pub fn spawn(spec: HandlerSpec) -> Result<Self, RuntimeError> {
+        let wall = spec.limits.wall;
         let (inbox, state) = worker::spawn(spec)?;
-        Ok(Self { inbox, state })
+        Ok(Self { inbox, state, wall })
     }
 
     /// Where the worker is in loading its module right now.
@@ -52,13 +60,30 @@ impl WorkerHandle {
         settled
     }
 
-    /// Runs `request` through the handler and waits for its response head.
+    /// Runs `request` through the handler and waits for its response head, for at most the
+    /// wall-clock limit.
     pub async fn dispatch(&self, request: HandlerRequest) -> Result<HandlerResponse, RuntimeError> {
-        let (reply, answer) = oneshot::channel();
-        self.inbox
-            .send(Envelope { request, reply })
-            .await
-            .map_err(|_| RuntimeError::WorkerGone)?;
-        answer.await.map_err(|_| RuntimeError::WorkerGone)?
+        let started = Instant::now();
+        let exchange = async {
+            let (reply, answer) = oneshot::channel();
+            self.inbox
+                .send(Envelope { request, reply })
+                .await
+                .map_err(|_| RuntimeError::WorkerGone)?;
+            answer.await.map_err(|_| RuntimeError::WorkerGone)?
+        };
+        let Some(wall) = self.wall else {
+            return exchange.await;
+        };
+        match tokio::time::timeout(wall, exchange).await {
+            Ok(answer) => answer,
+            Err(_) => Err(RuntimeError::LimitExceeded(LimitBreach {
+                kind: LimitKind::Wall,
+                limit: millis(wall),
+                used: millis(started.elapsed()),
+                cpu: Duration::ZERO,
+                heap_used: 0,
+            })),
+        }
     }
 }

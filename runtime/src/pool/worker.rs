@@ -18,6 +18,7 @@ use crate::ext::fetch::FetchPolicy;
 use crate::ext::http::Envelope;
 use crate::isolate::Isolate;
 use crate::isolate::SharedInbox;
+use crate::limits::Limits;
 
 /// How many requests may wait in a worker's inbox before senders wait.
 const INBOX_CAPACITY: usize = 1024;
@@ -35,6 +36,8 @@ pub struct HandlerSpec {
     pub fetch: FetchPolicy,
     /// How long `waitUntil` work may run after the worker stops taking requests.
     pub drain: Duration,
+    /// CPU, memory, wall-clock and subrequest limits.
+    pub limits: Limits,
 }
 
 /// Starts a worker thread for `spec`; returns the inbox sender and the load state.
@@ -84,14 +87,34 @@ async fn serve(
 ) -> Result<(), RuntimeError> {
     let env_json = serde_json::to_string(&spec.env)
         .map_err(|error| RuntimeError::Bootstrap(error.to_string()))?;
-    let closed = Rc::new(Notify::new());
-    let mut isolate = Isolate::new(&spec.label, spec.fetch)?;
-    isolate
-        .start_handler(&spec.entry, &env_json, inbox, closed.clone())
-        .await?;
-    tracing::info!(handler = %spec.label, entry = %spec.entry.display(), "handler loaded");
-    state.send_replace(LoadState::Ready);
-    isolate.run(closed, spec.drain).await
+    loop {
+        let closed = Rc::new(Notify::new());
+        let mut isolate = Isolate::new(&spec.label, spec.fetch, spec.limits)?;
+        isolate
+            .start_handler(&spec.entry, &env_json, inbox.clone(), closed.clone())
+            .await?;
+        if *state.borrow() != LoadState::Ready {
+            tracing::info!(handler = %spec.label, entry = %spec.entry.display(), "handler loaded");
+            state.send_replace(LoadState::Ready);
+        }
+        match isolate.run(closed, spec.drain).await {
+            Ok(()) => return Ok(()),
+            // A limit stopped the isolate: what it was running fails with the same reason,
+            // and a fresh isolate takes over the queue.
+            Err(error @ RuntimeError::LimitExceeded(_)) => {
+                isolate.fail_in_flight(&error);
+                tracing::warn!(
+                    handler = %spec.label,
+                    %error,
+                    "isolate stopped by a limit; starting a fresh one"
+                );
+            }
+            Err(error) => {
+                isolate.fail_in_flight(&error);
+                return Err(error);
+            }
+        }
+    }
 }
 
 /// Serves every queued and future request with the load error, until the inbox closes.

@@ -10,6 +10,7 @@ use isogate_runtime::FetchPolicy;
 use isogate_runtime::HandlerRequest;
 use isogate_runtime::HandlerResponse;
 use isogate_runtime::HandlerSpec;
+use isogate_runtime::Limits;
 use isogate_runtime::RequestId;
 use isogate_runtime::ResponseBody;
 use isogate_runtime::RuntimeError;
@@ -23,6 +24,11 @@ pub(crate) fn fixture(name: &str, file: &str) -> PathBuf {
 }
 
 pub(crate) fn spawn(entry: PathBuf, env: &[(&str, &str)]) -> WorkerHandle {
+    spawn_limited(entry, env, Limits::default())
+}
+
+/// A worker for `entry` under `limits`.
+pub(crate) fn spawn_limited(entry: PathBuf, env: &[(&str, &str)], limits: Limits) -> WorkerHandle {
     WorkerHandle::spawn(HandlerSpec {
         label: "test".into(),
         entry,
@@ -34,6 +40,7 @@ pub(crate) fn spawn(entry: PathBuf, env: &[(&str, &str)]) -> WorkerHandle {
             allow_private_net: true,
         },
         drain: Duration::from_secs(1),
+        limits,
     })
     .unwrap()
 }

@@ -1,0 +1,189 @@
+//! Limits end to end: an abusive tenant is stopped with the status, `isogate-error` header
+//! and one-line reason of each limit, while a victim tenant served at the same time on its
+//! own worker answers every request.
+
+mod common;
+
+use std::path::Path;
+use std::time::Duration;
+
+use common::*;
+use http::Request;
+use http::StatusCode;
+use http_body_util::BodyExt;
+
+fn write_config(dir: &Path) {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    std::fs::copy(fixtures.join("abuser/handler.js"), dir.join("abuser.js")).unwrap();
+    std::fs::copy(fixtures.join("tenant/handler.js"), dir.join("victim.js")).unwrap();
+    let config = r#"
+[server]
+http = "127.0.0.1:0"
+admin = "127.0.0.1:0"
+
+[limits]
+cpu_ms = 50
+
+[[tenants]]
+name = "abuser"
+hosts = ["abuser.test"]
+allow_private_net = true
+limits = { wall_ms = 500, max_concurrency = 2, max_subrequests = 2 }
+
+  [[tenants.routes]]
+  path = "/{*rest}"
+  handler = "abuser.js"
+
+# Filling a heap takes garbage collections that outlast a 50 ms CPU limit.
+[[tenants]]
+name = "hog"
+hosts = ["hog.test"]
+limits = { cpu_ms = 5000, memory_mb = 64 }
+
+  [[tenants.routes]]
+  path = "/{*rest}"
+  handler = "abuser.js"
+
+[[tenants]]
+name = "victim"
+hosts = ["victim.test"]
+env = { NAME = "victim" }
+
+  [[tenants.routes]]
+  path = "/{*rest}"
+  handler = "victim.js"
+"#;
+    std::fs::write(dir.join("isogate.toml"), config).unwrap();
+}
+
+async fn send(addr: &str, host: &str, path: &str) -> (StatusCode, http::HeaderMap, String) {
+    let request = Request::builder()
+        .uri(format!("http://{addr}{path}"))
+        .header("host", host)
+        .body(empty())
+        .unwrap();
+    let response = client().request(request).await.unwrap();
+    let (parts, body) = response.into_parts();
+    let bytes = body.collect().await.unwrap().to_bytes();
+    (
+        parts.status,
+        parts.headers,
+        String::from_utf8_lossy(&bytes).into_owned(),
+    )
+}
+
+/// Asserts a limit response: status, code, and a body `<noun> limit <limit> exceeded (<figure>)`.
+fn assert_stopped(
+    (status, headers, body): &(StatusCode, http::HeaderMap, String),
+    expected: StatusCode,
+    code: &str,
+    prefix: &str,
+) {
+    assert_eq!(*status, expected, "{body}");
+    assert_eq!(headers["isogate-error"], code, "{body}");
+    assert!(body.starts_with(prefix), "{body}");
+    assert!(
+        body.ends_with(")\n") && body.lines().count() == 1,
+        "{body:?}"
+    );
+}
+
+/// Victim requests sent while `abuse` runs; every one must succeed.
+async fn victim_during<F: std::future::Future>(addr: &str, abuse: F) -> F::Output {
+    let victim = {
+        let addr = addr.to_owned();
+        tokio::spawn(async move {
+            for _ in 0..20 {
+                let (status, _, body) = send(&addr, "victim.test", "/").await;
+                assert_eq!(status, StatusCode::OK, "{body}");
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        })
+    };
+    let outcome = abuse.await;
+    victim.await.unwrap();
+    outcome
+}
+
+#[tokio::test]
+async fn limits_stop_the_abuser_with_reasons_and_spare_the_victim() {
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path());
+    let server = DevServer::serve(&dir.path().join("isogate.toml"), 2, &[]);
+    let addr = server.addresses[0].trim_start_matches("http://").to_owned();
+
+    let looped = victim_during(&addr, send(&addr, "abuser.test", "/loop")).await;
+    assert_stopped(
+        &looped,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "cpu-limit",
+        "cpu limit 50 ms exceeded (",
+    );
+
+    let bombed = victim_during(&addr, send(&addr, "hog.test", "/bomb")).await;
+    assert_stopped(
+        &bombed,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "memory-limit",
+        "memory limit 64 MiB exceeded (heap reached ",
+    );
+
+    let hung = victim_during(&addr, send(&addr, "abuser.test", "/hang")).await;
+    assert_stopped(
+        &hung,
+        StatusCode::GATEWAY_TIMEOUT,
+        "wall-limit",
+        "wall-clock limit 500 ms exceeded (",
+    );
+
+    // Two slow requests hold the tenant's two permits; a third is refused at once.
+    let slow: Vec<_> = (0..2)
+        .map(|_| {
+            let addr = addr.clone();
+            tokio::spawn(async move { send(&addr, "abuser.test", "/slow").await })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let refused = send(&addr, "abuser.test", "/").await;
+    assert_stopped(
+        &refused,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "concurrency-limit",
+        "concurrency limit 2 requests exceeded (",
+    );
+    assert_eq!(refused.1["retry-after"], "1");
+    for request in slow {
+        assert_eq!(request.await.unwrap().0, StatusCode::OK);
+    }
+
+    // The victim's own listener is a fine upstream: two fetches pass, the third stops it.
+    let upstream = format!("http://{addr}/");
+    let fetched = send(&addr, "abuser.test", &format!("/fetch?url={upstream}")).await;
+    assert_stopped(
+        &fetched,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "subrequest-limit",
+        "subrequest limit 2 exceeded (",
+    );
+
+    // After all that the abusers' next requests are served by fresh isolates.
+    for host in ["abuser.test", "hog.test"] {
+        let (status, _, body) = send(&addr, host, "/").await;
+        assert_eq!((status, body.as_str()), (StatusCode::OK, "ok"));
+    }
+
+    let logs = server.logs_when(|logs| logs.matches("request stopped").count() >= 5);
+    let line = logs
+        .lines()
+        .find(|line| line.contains("request stopped: cpu limit"))
+        .unwrap_or_else(|| panic!("no limit line in {logs}"));
+    for field in [
+        "tenant=\"abuser\"",
+        "request_id=",
+        "limit=\"cpu-limit\"",
+        "cpu_ms=",
+        "heap_mib=",
+    ] {
+        assert!(line.contains(field), "{field} missing from {line}");
+    }
+}

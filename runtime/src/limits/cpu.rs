@@ -1,0 +1,161 @@
+//! The CPU watchdog. Each isolate thread registers its thread CPU clock; while a JavaScript
+//! run is in progress (an event-loop turn, or a module's top-level code) the thread marks its
+//! start on that clock. One watchdog thread reads the clocks every millisecond and calls V8's
+//! `terminate_execution` on a run that has used more than its limit, so the overshoot is
+//! about a tick, whatever the JavaScript does (loops, regex backtracking, microtask storms).
+//! CPU time is the thread's own (`CLOCK_THREAD_CPUTIME_ID`), not wall time: a run waiting
+//! for the OS scheduler is not charged.
+
+#![allow(unsafe_code, reason = "thread CPU clocks have no safe wrapper in std")]
+
+use std::sync::atomic::AtomicU64;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::sync::LazyLock;
+use std::sync::Mutex;
+use std::sync::Weak;
+use std::time::Duration;
+
+use deno_core::v8;
+
+/// How often the watchdog reads the clocks.
+const TICK: Duration = Duration::from_millis(1);
+
+/// No run in progress.
+const IDLE: u64 = u64::MAX;
+
+/// A thread's CPU clock, readable from any thread while that thread lives.
+#[derive(Debug)]
+pub(crate) struct CpuClock(libc::clockid_t);
+
+impl CpuClock {
+    /// The calling thread's clock.
+    pub(crate) fn of_current_thread() -> std::io::Result<Self> {
+        let mut id: libc::clockid_t = 0;
+        // SAFETY: pthread_self() is always valid for the calling thread and `id` is a valid
+        // out-pointer for the duration of the call.
+        let result = unsafe { libc::pthread_getcpuclockid(libc::pthread_self(), &raw mut id) };
+        if result == 0 {
+            Ok(Self(id))
+        } else {
+            Err(std::io::Error::from_raw_os_error(result))
+        }
+    }
+
+    /// CPU time the thread has used so far.
+    pub(crate) fn now(&self) -> Duration {
+        let mut time = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: `time` is a valid out-pointer; an invalid clock (a thread that has exited)
+        // makes the call fail, which reads as zero below.
+        let result = unsafe { libc::clock_gettime(self.0, &raw mut time) };
+        if result != 0 {
+            return Duration::ZERO;
+        }
+        let secs = u64::try_from(time.tv_sec).unwrap_or(0);
+        let nanos = u32::try_from(time.tv_nsec).unwrap_or(0);
+        Duration::new(secs, nanos)
+    }
+}
+
+/// One isolate thread as the watchdog sees it.
+#[derive(Debug)]
+pub(crate) struct Watched {
+    clock: CpuClock,
+    isolate: v8::IsolateHandle,
+    /// Nanoseconds on `clock` when the current run started, or [`IDLE`].
+    run_started: AtomicU64,
+    /// The limit of the current run, in nanoseconds.
+    run_limit: AtomicU64,
+    /// CPU nanoseconds of the run the watchdog terminated (0: none was).
+    fired: AtomicU64,
+}
+
+impl Watched {
+    /// Marks the start of a JavaScript run that may use at most `limit` CPU time.
+    pub(crate) fn begin(&self, limit: Duration) {
+        self.run_limit.store(nanos(limit), Ordering::Relaxed);
+        self.run_started
+            .store(nanos(self.clock.now()), Ordering::Release);
+    }
+
+    /// Marks the end of the run; returns the CPU time it used.
+    pub(crate) fn end(&self) -> Duration {
+        let started = self.run_started.swap(IDLE, Ordering::AcqRel);
+        if started == IDLE {
+            return Duration::ZERO;
+        }
+        Duration::from_nanos(nanos(self.clock.now()).saturating_sub(started))
+    }
+
+    /// CPU time of the run the watchdog terminated, if it terminated one.
+    pub(crate) fn fired(&self) -> Option<Duration> {
+        match self.fired.load(Ordering::Acquire) {
+            0 => None,
+            used => Some(Duration::from_nanos(used)),
+        }
+    }
+
+    fn check(&self) {
+        let started = self.run_started.load(Ordering::Acquire);
+        if started == IDLE || self.fired.load(Ordering::Relaxed) != 0 {
+            return;
+        }
+        let used = nanos(self.clock.now()).saturating_sub(started);
+        if used > self.run_limit.load(Ordering::Relaxed) {
+            self.fired.store(used.max(1), Ordering::Release);
+            self.isolate.terminate_execution();
+        }
+    }
+}
+
+fn nanos(duration: Duration) -> u64 {
+    u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX)
+}
+
+/// The threads being watched; entries die with their isolates.
+static WATCHED: LazyLock<Mutex<Vec<Weak<Watched>>>> = LazyLock::new(|| {
+    let spawned = std::thread::Builder::new()
+        .name("isogate-cpu-watchdog".to_owned())
+        .spawn(watch_loop);
+    if let Err(error) = spawned {
+        tracing::error!(%error, "cannot start the CPU watchdog; cpu limits are not enforced");
+    }
+    Mutex::new(Vec::new())
+});
+
+fn watch_loop() {
+    loop {
+        std::thread::sleep(TICK);
+        let watched: Vec<Arc<Watched>> = {
+            let mut list = match WATCHED.lock() {
+                Ok(list) => list,
+                Err(poisoned) => poisoned.into_inner(),
+            };
+            list.retain(|entry| entry.strong_count() > 0);
+            list.iter().filter_map(Weak::upgrade).collect()
+        };
+        for entry in watched {
+            entry.check();
+        }
+    }
+}
+
+/// Registers the calling thread's isolate with the watchdog.
+pub(crate) fn watch(isolate: v8::IsolateHandle) -> std::io::Result<Arc<Watched>> {
+    let watched = Arc::new(Watched {
+        clock: CpuClock::of_current_thread()?,
+        isolate,
+        run_started: AtomicU64::new(IDLE),
+        run_limit: AtomicU64::new(u64::MAX),
+        fired: AtomicU64::new(0),
+    });
+    let mut list = match WATCHED.lock() {
+        Ok(list) => list,
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    list.push(Arc::downgrade(&watched));
+    Ok(watched)
+}

@@ -1,0 +1,20 @@
+//! Per-tenant limits and the reasons a request is stopped by one.
+//!
+//! - `cpu.rs`: the CPU watchdog: each isolate thread's CPU clock, read by one watchdog
+//!   thread that terminates a JavaScript run going past the limit (the only unsafe module).
+//! - `memory.rs`: the V8 heap cap and the near-heap-limit callback that stops the isolate
+//!   cleanly instead of letting V8 abort the process.
+//!
+//! The wall-clock limit is a deadline on [`crate::WorkerHandle::dispatch`]; the subrequest
+//! limit is counted in JS by the `fetch` wrapper.
+
+mod breach;
+pub(crate) mod cpu;
+pub(crate) mod memory;
+
+pub(crate) use breach::mebibytes;
+pub(crate) use breach::millis;
+pub use breach::LimitBreach;
+pub use breach::LimitKind;
+pub use breach::Limits;
+pub(crate) use breach::STARTUP_CPU;

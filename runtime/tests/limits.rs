@@ -1,0 +1,212 @@
+//! Limits in real isolates, one fixture folder per abuse case (no sockets): each stop names
+//! its limit and figure, what was in flight on a stopped isolate fails the same way, and the
+//! tenant's next request is served by a fresh isolate.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use isogate_runtime::LimitBreach;
+use isogate_runtime::LimitKind;
+use isogate_runtime::Limits;
+use isogate_runtime::RuntimeError;
+
+const CPU_LIMIT: Duration = Duration::from_millis(50);
+
+fn cpu_limited() -> Limits {
+    Limits {
+        cpu: Some(CPU_LIMIT),
+        ..Limits::default()
+    }
+}
+
+fn breach_of(result: Result<(u16, String), RuntimeError>) -> LimitBreach {
+    match result {
+        Err(RuntimeError::LimitExceeded(breach)) => breach,
+        other => panic!("expected a limit breach, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn cpu_limit_terminates_infinite_loop_and_isolate_recovers() {
+    let worker = spawn_limited(fixture("infinite_loop", "handler.js"), &[], cpu_limited());
+    let breach = breach_of(call(&worker, get("http://t.test/loop")).await);
+    assert_eq!(breach.kind, LimitKind::Cpu);
+    assert_eq!(breach.limit, "50 ms");
+    assert!(breach.cpu >= CPU_LIMIT, "{breach:?}");
+    // The watchdog ticks every millisecond; leave room for a loaded CI machine.
+    assert!(
+        breach.cpu < CPU_LIMIT + Duration::from_millis(45),
+        "{breach:?}"
+    );
+    assert!(breach.heap_used > 0);
+    assert!(breach.to_string().starts_with("cpu limit 50 ms exceeded ("));
+
+    let (status, body) = call(&worker, get("http://t.test/ok")).await.unwrap();
+    assert_eq!((status, body.as_str()), (200, "ok"));
+}
+
+#[tokio::test]
+async fn cpu_limit_fails_every_request_in_flight_on_the_stopped_isolate() {
+    let worker = spawn_limited(fixture("infinite_loop", "handler.js"), &[], cpu_limited());
+    let hanging = {
+        let worker = worker.clone();
+        tokio::spawn(async move { call(&worker, get("http://t.test/hang")).await })
+    };
+    // Let the hanging request reach the isolate before the loop starts.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let looping = breach_of(call(&worker, get("http://t.test/loop")).await);
+    let hung = breach_of(hanging.await.unwrap());
+    assert_eq!(looping.kind, LimitKind::Cpu);
+    assert_eq!(hung, looping);
+}
+
+#[tokio::test]
+async fn cpu_limit_stops_microtask_storm_regex_backtracking_and_sync_burn() {
+    for (fixture_name, url) in [
+        ("microtask_loop", "http://t.test/"),
+        ("regex_backtracking", "http://t.test/"),
+        ("cpu_burn", "http://t.test/?ms=2000"),
+    ] {
+        let worker = spawn_limited(fixture(fixture_name, "handler.js"), &[], cpu_limited());
+        let breach = breach_of(call(&worker, get(url)).await);
+        assert_eq!(breach.kind, LimitKind::Cpu, "{fixture_name}");
+    }
+    // Work under the limit is untouched.
+    let worker = spawn_limited(fixture("cpu_burn", "handler.js"), &[], cpu_limited());
+    let (status, _) = call(&worker, get("http://t.test/?ms=5")).await.unwrap();
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn memory_limit_stops_heap_bomb_without_crashing() {
+    let limits = Limits {
+        memory: Some(64 * 1024 * 1024),
+        ..Limits::default()
+    };
+    let worker = spawn_limited(fixture("heap_limit", "handler.js"), &[], limits);
+    let breach = breach_of(call(&worker, get("http://t.test/bomb")).await);
+    assert_eq!(breach.kind, LimitKind::Memory);
+    assert_eq!(breach.limit, "64 MiB");
+    assert!(breach.heap_used >= 32 * 1024 * 1024, "{breach:?}");
+    assert!(
+        breach
+            .to_string()
+            .starts_with("memory limit 64 MiB exceeded (heap reached "),
+        "{breach}"
+    );
+    let (status, body) = call(&worker, get("http://t.test/ok")).await.unwrap();
+    assert_eq!((status, body.as_str()), (200, "ok"));
+}
+
+#[tokio::test]
+async fn wall_limit_ends_never_resolving_promise() {
+    let limits = Limits {
+        wall: Some(Duration::from_millis(200)),
+        ..Limits::default()
+    };
+    let worker = spawn_limited(fixture("never_resolving", "handler.js"), &[], limits);
+    let breach = breach_of(call(&worker, get("http://t.test/")).await);
+    assert_eq!(breach.kind, LimitKind::Wall);
+    assert_eq!(breach.limit, "200 ms");
+    assert!(breach
+        .to_string()
+        .starts_with("wall-clock limit 200 ms exceeded ("));
+}
+
+#[tokio::test]
+async fn deep_recursion_is_the_handlers_own_error() {
+    let worker = spawn_limited(fixture("deep_recursion", "handler.js"), &[], cpu_limited());
+    match call(&worker, get("http://t.test/")).await {
+        Err(RuntimeError::HandlerFailed { message, .. }) => {
+            assert!(message.contains("RangeError"), "{message}");
+        }
+        other => panic!("expected a handler error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn unhandled_rejection_leaves_the_isolate_serving() {
+    let worker = spawn(fixture("unhandled_rejection", "handler.js"), &[]);
+    for _ in 0..3 {
+        let (status, body) = call(&worker, get("http://t.test/")).await.unwrap();
+        assert_eq!((status, body.as_str()), (200, "still serving"));
+    }
+}
+
+#[tokio::test]
+async fn tenants_cannot_see_each_others_globals_prototypes_or_env() {
+    let polluter = spawn(
+        fixture("prototype_pollution", "handler.js"),
+        &[("SECRET", "polluter-secret")],
+    );
+    let victim = spawn(
+        fixture("isolation_probe", "handler.js"),
+        &[("SECRET", "victim-secret")],
+    );
+    let (status, _) = call(&polluter, get("http://a.test/")).await.unwrap();
+    assert_eq!(status, 200);
+    let (status, body) = call(&victim, get("http://b.test/")).await.unwrap();
+    assert_eq!(status, 200);
+    let seen: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(seen["polluted"], serde_json::Value::Null);
+    assert_eq!(seen["map"], serde_json::json!([2]));
+    assert_eq!(seen["mark"], serde_json::Value::Null);
+    assert_eq!(seen["secret"], "victim-secret");
+}
+
+#[tokio::test]
+async fn top_level_infinite_loop_fails_to_load_with_reason() {
+    let worker = spawn_limited(fixture("top_level_loop", "handler.js"), &[], cpu_limited());
+    match call(&worker, get("http://t.test/")).await {
+        Err(RuntimeError::ModuleLoad { message, .. }) => {
+            assert!(
+                message.contains("top-level code used more than 1000 ms of CPU"),
+                "{message}"
+            );
+        }
+        other => panic!("expected a load error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn subrequest_limit_stops_the_request_at_the_fetch_past_it() {
+    let upstream = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = upstream.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut socket, _)) = upstream.accept().await else {
+                return;
+            };
+            tokio::spawn(async move {
+                use tokio::io::AsyncReadExt;
+                use tokio::io::AsyncWriteExt;
+                let mut buf = [0u8; 4096];
+                while let Ok(n) = socket.read(&mut buf).await {
+                    if n == 0 {
+                        return;
+                    }
+                    let reply = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok";
+                    if socket.write_all(reply).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    let limits = Limits {
+        subrequests: Some(3),
+        ..Limits::default()
+    };
+    let worker = spawn_limited(fixture("subrequests", "handler.js"), &[], limits);
+    let url = |n: u32| format!("http://t.test/?n={n}&url=http://{address}/");
+    let (status, body) = call(&worker, get(&url(3))).await.unwrap();
+    assert_eq!((status, body.as_str()), (200, "fetched 3"));
+    let breach = breach_of(call(&worker, get(&url(5))).await);
+    assert_eq!(breach.kind, LimitKind::Subrequest);
+    assert_eq!(
+        breach.to_string(),
+        "subrequest limit 3 exceeded (fetch number 4 refused)"
+    );
+}
