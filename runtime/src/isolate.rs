@@ -115,33 +115,29 @@ impl Isolate {
     /// The breach that stopped the isolate, if a limit did: the CPU watchdog or the heap
     /// callback terminated its JavaScript.
     fn breach(&mut self, cpu_used: Duration) -> Option<LimitBreach> {
-        let heap_used = self
-            .runtime
-            .v8_isolate()
-            .get_heap_statistics()
-            .used_heap_size();
+        let cpu_stop = self.cpu.fired();
+        let heap_stop = self.heap_stop.get();
+        if cpu_stop.is_none() && heap_stop == 0 {
+            return None;
+        }
+        let heap_used = self.runtime.v8_isolate().get_heap_statistics().used_heap_size();
         let heap_used = u64::try_from(heap_used).unwrap_or(u64::MAX);
-        if let Some(used) = self.cpu.fired() {
-            let limit = self.cpu_limit();
+        if let Some(used) = cpu_stop {
             return Some(LimitBreach {
                 kind: LimitKind::Cpu,
-                limit: millis(limit),
+                limit: millis(self.cpu_limit()),
                 used: millis(used),
                 cpu: used,
                 heap_used,
             });
         }
-        let heap = self.heap_stop.get();
-        if heap > 0 {
-            return Some(LimitBreach {
-                kind: LimitKind::Memory,
-                limit: mebibytes(self.limits.memory.unwrap_or(0)),
-                used: format!("heap reached {}", mebibytes(heap)),
-                cpu: cpu_used,
-                heap_used: heap,
-            });
-        }
-        None
+        Some(LimitBreach {
+            kind: LimitKind::Memory,
+            limit: mebibytes(self.limits.memory.unwrap_or(0)),
+            used: format!("heap reached {}", mebibytes(heap_stop)),
+            cpu: cpu_used,
+            heap_used: heap_stop,
+        })
     }
 
     /// The CPU limit of one event-loop turn (none configured: no practical limit).
