@@ -1,6 +1,7 @@
 //! A worker: one OS thread, a current-thread tokio runtime and the isolate it owns.
 
 use std::collections::BTreeMap;
+use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::rc::Rc;
 use std::time::Duration;
@@ -53,12 +54,41 @@ pub(super) fn spawn(
     Ok((sender, state_receiver))
 }
 
+/// Most times a worker restarts after a panic before it gives up and answers with errors.
+const MOST_RESTARTS: u32 = 16;
+
 fn run_thread(
     spec: &HandlerSpec,
     receiver: mpsc::Receiver<Envelope>,
     state: &watch::Sender<LoadState>,
 ) {
     super::prefer_throughput();
+    let inbox: SharedInbox = Rc::new(AsyncRefCell::new(receiver));
+    // A panic (in isogate's code around the isolate, never the tenant's JS, which cannot
+    // panic) ends this run: the requests the isolate held are answered `WorkerGone` as
+    // their reply channels drop, and the thread starts over with a fresh runtime and
+    // isolate on the same queue.
+    for restart in 0..=MOST_RESTARTS {
+        let run = std::panic::catch_unwind(AssertUnwindSafe(|| run_once(spec, &inbox, state)));
+        match run {
+            Ok(()) => return,
+            Err(_) if restart < MOST_RESTARTS => {
+                tracing::error!(handler = %spec.label, "worker panicked; restarting it");
+            }
+            Err(_) => {
+                tracing::error!(handler = %spec.label, "worker keeps panicking; giving up");
+            }
+        }
+    }
+    let gone = RuntimeError::WorkerGone;
+    state.send_replace(LoadState::Failed(gone.to_string()));
+    if let Ok(runtime) = tokio::runtime::Builder::new_current_thread().build() {
+        runtime.block_on(answer_with_error(&inbox, &gone));
+    }
+}
+
+/// One run of the worker: a runtime, an isolate, serving until the inbox closes.
+fn run_once(spec: &HandlerSpec, inbox: &SharedInbox, state: &watch::Sender<LoadState>) {
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -70,12 +100,11 @@ fn run_thread(
             return;
         }
     };
-    let inbox: SharedInbox = Rc::new(AsyncRefCell::new(receiver));
     runtime.block_on(async {
         if let Err(error) = serve(spec, inbox.clone(), state).await {
             tracing::error!(handler = %spec.label, error = %error, "handler unavailable");
             state.send_replace(LoadState::Failed(error.to_string()));
-            answer_with_error(&inbox, &error).await;
+            answer_with_error(inbox, &error).await;
         }
     });
 }
