@@ -54,8 +54,15 @@ const TAKE_ENTRY: &str = r#"(() => {
 pub(crate) type SharedInbox = Rc<AsyncRefCell<mpsc::Receiver<Envelope>>>;
 
 /// A fresh isolate from the snapshot, with no tenant code in it yet.
+///
+/// Several isolates may live on one thread. V8 keeps a per-thread stack of entered isolates
+/// and an isolate must be the entered one while it runs, so an `Isolate` is left *exited*
+/// between uses: whoever runs it wraps the work in [`Entered`] (a future entered for each
+/// poll) or an [`EntryGuard`] (a synchronous section). No isolate stays entered across an
+/// await, so the entry stack never interleaves.
 pub struct Isolate {
     runtime: JsRuntime,
+    entry: Entry,
     start: v8::Global<v8::Function>,
     loader: Rc<HandlerLoader>,
     limits: Limits,
@@ -80,6 +87,7 @@ impl Isolate {
             Some(_) => memory::guard(&mut runtime),
             None => Rc::new(Cell::new(0)),
         };
+        let isolate_entry = Entry::of(runtime.v8_isolate());
         let cpu = cpu::watch(runtime.v8_isolate().thread_safe_handle())
             .map_err(|error| RuntimeError::Bootstrap(format!("CPU clock: {error}")))?;
         let permissions = ext::fetch::permissions(policy).map_err(|error| {
@@ -102,8 +110,11 @@ impl Isolate {
                 .map_err(|_| RuntimeError::Bootstrap("snapshot has no serve entry".to_owned()))?;
             v8::Global::new(scope, start)
         };
+        // `JsRuntime::new` left the isolate entered; it rests exited (see the type's docs).
+        isolate_entry.exit();
         Ok(Self {
             runtime,
+            entry: isolate_entry,
             start,
             loader,
             limits,
@@ -120,7 +131,11 @@ impl Isolate {
         if cpu_stop.is_none() && heap_stop == 0 {
             return None;
         }
-        let heap_used = self.runtime.v8_isolate().get_heap_statistics().used_heap_size();
+        let heap_used = self
+            .runtime
+            .v8_isolate()
+            .get_heap_statistics()
+            .used_heap_size();
         let heap_used = u64::try_from(heap_used).unwrap_or(u64::MAX);
         if let Some(used) = cpu_stop {
             return Some(LimitBreach {
@@ -263,12 +278,110 @@ impl Isolate {
         }
     }
 
+    /// The handle that enters this isolate on its thread.
+    pub(crate) fn entry(&self) -> Entry {
+        self.entry
+    }
+
     /// Answers every request the isolate has taken but not answered with `error`.
     pub(crate) fn fail_in_flight(&mut self, error: &RuntimeError) {
+        let _entered = EntryGuard::new(self.entry);
         let replies = self.runtime.op_state().borrow_mut().try_take::<Replies>();
         let failed = replies.map_or(0, |replies| replies.fail_all(error));
         if failed > 0 {
             tracing::debug!(failed, "failed the requests in flight on a stopped isolate");
+        }
+    }
+}
+
+impl Drop for Isolate {
+    fn drop(&mut self) {
+        // V8 requires an isolate to be the entered one when it is disposed; the runtime's
+        // own drop exits it again.
+        self.entry.enter();
+    }
+}
+
+pub(crate) use entry::Entered;
+pub(crate) use entry::Entry;
+pub(crate) use entry::EntryGuard;
+
+/// Entering and exiting isolates on the thread's V8 entry stack.
+mod entry {
+    #![allow(
+        unsafe_code,
+        reason = "V8 isolate entry has no safe wrapper in rusty_v8"
+    )]
+
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::task::Context;
+    use std::task::Poll;
+
+    use deno_core::v8;
+
+    /// An isolate's identity for entering and exiting it; valid while its `Isolate` lives.
+    #[derive(Clone, Copy)]
+    pub(crate) struct Entry(v8::UnsafeRawIsolatePtr);
+
+    impl Entry {
+        /// The entry of `isolate`; use it only while the isolate's owner lives.
+        pub(crate) fn of(isolate: &v8::Isolate) -> Self {
+            // SAFETY: taking the raw pointer is harmless; it is only turned back into an
+            // isolate while the `JsRuntime` owning the isolate is alive (`Isolate` holds both).
+            Self(unsafe { isolate.as_raw_isolate_ptr() })
+        }
+
+        pub(crate) fn enter(self) {
+            // SAFETY: `self.0` points at a live isolate (the owning `Isolate` outlives every
+            // `Entry` copy it hands out) and it is used on the isolate's own thread.
+            unsafe { v8::Isolate::from_raw_isolate_ptr(self.0).enter() }
+        }
+
+        pub(crate) fn exit(self) {
+            // SAFETY: as for `enter`; callers pair every exit with an earlier enter on this
+            // thread, so the isolate is the current one.
+            unsafe { v8::Isolate::from_raw_isolate_ptr(self.0).exit() }
+        }
+    }
+
+    /// Keeps an isolate entered for a synchronous section (exits on drop, early returns too).
+    pub(crate) struct EntryGuard(Entry);
+
+    impl EntryGuard {
+        pub(crate) fn new(entry: Entry) -> Self {
+            entry.enter();
+            Self(entry)
+        }
+    }
+
+    impl Drop for EntryGuard {
+        fn drop(&mut self) {
+            self.0.exit();
+        }
+    }
+
+    /// A future that enters its isolate for each poll and exits before returning.
+    pub(crate) struct Entered<F> {
+        entry: Entry,
+        inner: Pin<Box<F>>,
+    }
+
+    impl<F: Future> Entered<F> {
+        pub(crate) fn new(entry: Entry, inner: F) -> Self {
+            Self {
+                entry,
+                inner: Box::pin(inner),
+            }
+        }
+    }
+
+    impl<F: Future> Future for Entered<F> {
+        type Output = F::Output;
+
+        fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+            let _entered = EntryGuard::new(self.entry);
+            self.inner.as_mut().poll(cx)
         }
     }
 }

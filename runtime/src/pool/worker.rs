@@ -17,6 +17,7 @@ use super::LoadState;
 use crate::error::RuntimeError;
 use crate::ext::fetch::FetchPolicy;
 use crate::ext::http::Envelope;
+use crate::isolate::Entered;
 use crate::isolate::Isolate;
 use crate::isolate::SharedInbox;
 use crate::limits::Limits;
@@ -119,14 +120,17 @@ async fn serve(
     loop {
         let closed = Rc::new(Notify::new());
         let mut isolate = Isolate::new(&spec.label, spec.fetch, spec.limits)?;
-        isolate
-            .start_handler(&spec.entry, &env_json, inbox.clone(), closed.clone())
-            .await?;
+        let entry = isolate.entry();
+        Entered::new(
+            entry,
+            isolate.start_handler(&spec.entry, &env_json, inbox.clone(), closed.clone()),
+        )
+        .await?;
         if *state.borrow() != LoadState::Ready {
             tracing::info!(handler = %spec.label, entry = %spec.entry.display(), "handler loaded");
             state.send_replace(LoadState::Ready);
         }
-        match isolate.run(closed, spec.drain).await {
+        match Entered::new(entry, isolate.run(closed, spec.drain)).await {
             Ok(()) => return Ok(()),
             // A limit stopped the isolate: what it was running fails with the same reason,
             // and a fresh isolate takes over the queue.
