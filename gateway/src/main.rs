@@ -29,6 +29,7 @@ use isogate_gateway::tls;
 use isogate_gateway::tls::sni::SniResolver;
 use isogate_runtime::FetchPolicy;
 use isogate_runtime::HandlerSpec;
+use isogate_runtime::IsolatePool;
 use isogate_runtime::Limits;
 use tokio::net::TcpListener;
 
@@ -67,6 +68,12 @@ struct ServeArgs {
     /// Do not reload when the config, a handler or a certificate changes (SIGHUP still does).
     #[arg(long)]
     no_watch: bool,
+    /// Worker threads hosting isolates (default: one per core).
+    #[arg(long)]
+    workers: Option<usize>,
+    /// Warm spare isolates each worker keeps ready for handlers starting on it.
+    #[arg(long, default_value_t = 2)]
+    spares: usize,
 }
 
 #[derive(Debug, clap::Args)]
@@ -188,7 +195,16 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let file = args.config.canonicalize().unwrap_or(args.config.clone());
     let config = config::load(&file).map_err(|errors| anyhow::anyhow!("{errors}"))?;
     let resolver = Arc::new(SniResolver::new(cert_store(&config)?));
-    let dispatcher = Arc::new(Dispatcher::new(RoutingTable::build(&config, None, None)?));
+    let workers = args.workers.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    });
+    let spare_memory = config
+        .limits
+        .memory_mb
+        .map(|mb| mb.saturating_mul(1024 * 1024));
+    let pool = Arc::new(IsolatePool::new(workers, args.spares, spare_memory)?);
+    let table = RoutingTable::build(&config, &pool, None, None)?;
+    let dispatcher = Arc::new(Dispatcher::new(table));
 
     let mut listeners = Vec::new();
     if let Some(addr) = config.server.http {
@@ -223,6 +239,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let reloader = Arc::new(Reloader::new(
         file,
         config.clone(),
+        pool,
         dispatcher.clone(),
         resolver,
     ));
@@ -233,7 +250,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     } else {
         Some(reloader.watch(&config)?)
     };
-    tracing::info!(tenants = config.tenants.len(), "serving");
+    tracing::info!(tenants = config.tenants.len(), workers, "serving");
     server::run(
         listeners,
         dispatcher,

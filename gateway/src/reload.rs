@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use isogate_runtime::IsolatePool;
 use isogate_runtime::LoadState;
 use notify::RecursiveMode;
 use notify::Watcher;
@@ -35,16 +36,18 @@ pub struct Reloader {
     started: GatewayConfig,
     dispatcher: Arc<Dispatcher>,
     resolver: Arc<SniResolver>,
+    pool: Arc<IsolatePool>,
     /// One reload at a time.
     running: Mutex<()>,
 }
 
 impl Reloader {
-    /// A reloader for `started` (the config at `file` the process started with), swapping
-    /// into `dispatcher` and `resolver`.
+    /// A reloader for `started` (the config at `file` the process started with), starting
+    /// handlers on `pool` and swapping into `dispatcher` and `resolver`.
     pub fn new(
         file: PathBuf,
         started: GatewayConfig,
+        pool: Arc<IsolatePool>,
         dispatcher: Arc<Dispatcher>,
         resolver: Arc<SniResolver>,
     ) -> Self {
@@ -53,6 +56,7 @@ impl Reloader {
             started,
             dispatcher,
             resolver,
+            pool,
             running: Mutex::new(()),
         }
     }
@@ -75,7 +79,7 @@ impl Reloader {
         }
         let store = cert_store(&config)?;
         let previous = self.dispatcher.table();
-        let table = RoutingTable::build(&config, Some(&previous), changed)?;
+        let table = RoutingTable::build(&config, &self.pool, Some(&previous), changed)?;
         table.settled().await;
         let was_failing: HashSet<(String, PathBuf)> = previous
             .load_states()

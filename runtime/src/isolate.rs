@@ -278,6 +278,27 @@ impl Isolate {
         }
     }
 
+    /// Gives a blank isolate (a warm spare) to a handler: its log label, fetch policy and
+    /// limits. The heap limit was fixed at creation and must match.
+    pub(crate) fn assign(
+        mut self,
+        label: &str,
+        policy: FetchPolicy,
+        limits: Limits,
+    ) -> Result<Self, RuntimeError> {
+        let permissions = ext::fetch::permissions(policy).map_err(|error| {
+            RuntimeError::Bootstrap(format!("outbound fetch permissions: {error}"))
+        })?;
+        {
+            let state = self.runtime.op_state();
+            let mut state = state.borrow_mut();
+            state.put(permissions);
+            state.put(HandlerLabel(label.to_owned()));
+        }
+        self.limits = limits;
+        Ok(self)
+    }
+
     /// The handle that enters this isolate on its thread.
     pub(crate) fn entry(&self) -> Entry {
         self.entry

@@ -8,8 +8,8 @@
 //! # Layout
 //! - `message`: [`HandlerRequest`], [`HandlerResponse`], [`ResponseBody`]: plain values
 //!   that cross threads.
-//! - `pool`: [`WorkerHandle`] (the `Send` proxy, with its [`LoadState`]) and the worker
-//!   thread that owns an isolate.
+//! - `pool`: [`IsolatePool`] (worker threads hosting isolates and warm spares),
+//!   [`WorkerHandle`] (the `Send` proxy, with its [`LoadState`]).
 //! - `isolate`: [`Isolate`]: restore from the snapshot, load the module, run the event loop.
 //! - `loader`: the module loader: disk only, confined to the handler's folder, TypeScript
 //!   transpiled with source maps.
@@ -57,5 +57,6 @@ pub use message::RequestId;
 pub use message::ResponseBody;
 pub use pool::prefer_throughput;
 pub use pool::HandlerSpec;
+pub use pool::IsolatePool;
 pub use pool::LoadState;
 pub use pool::WorkerHandle;

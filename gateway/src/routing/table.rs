@@ -12,6 +12,7 @@ use std::time::Duration;
 use ipnet::IpNet;
 use isogate_runtime::FetchPolicy;
 use isogate_runtime::HandlerSpec;
+use isogate_runtime::IsolatePool;
 use isogate_runtime::LoadState;
 use isogate_runtime::WorkerHandle;
 use tokio::sync::Semaphore;
@@ -94,11 +95,12 @@ impl RoutingTable {
         })
     }
 
-    /// Builds the table for `config`, reusing `previous`'s workers whose handler, env and
+    /// Builds the table for `config`, starting handlers on `pool`, reusing `previous`'s workers whose handler, env and
     /// policy are unchanged and whose folder holds none of the `changed` paths (`None`:
     /// reuse nothing).
     pub fn build(
         config: &GatewayConfig,
+        pool: &IsolatePool,
         previous: Option<&Self>,
         changed: Option<&[PathBuf]>,
     ) -> Result<Self, GatewayError> {
@@ -130,7 +132,7 @@ impl RoutingTable {
                             });
                         let worker = match reusable {
                             Some(worker) => worker,
-                            None => WorkerHandle::spawn(spec.clone())?,
+                            None => pool.spawn(spec.clone())?,
                         };
                         workers.push((spec, worker.clone()));
                         worker

@@ -7,8 +7,9 @@ use tokio::sync::mpsc;
 use tokio::sync::oneshot;
 use tokio::sync::watch;
 
-use super::worker;
-use super::HandlerSpec;
+use super::tenant::HandlerSpec;
+use super::tenant::Start;
+use super::worker::Worker;
 use crate::error::RuntimeError;
 use crate::ext::http::Envelope;
 use crate::limits::millis;
@@ -17,7 +18,10 @@ use crate::limits::LimitKind;
 use crate::message::HandlerRequest;
 use crate::message::HandlerResponse;
 
-/// Sends requests to one worker's isolate. Dropping every clone lets the worker drain and stop.
+/// How many requests may wait in a handler's queue before senders wait.
+const INBOX_CAPACITY: usize = 1024;
+
+/// Sends requests to one handler's isolate. Dropping every clone lets the worker drain and stop.
 #[derive(Clone, Debug)]
 pub struct WorkerHandle {
     inbox: mpsc::Sender<Envelope>,
@@ -37,12 +41,24 @@ pub enum LoadState {
 }
 
 impl WorkerHandle {
-    /// Starts a worker thread running the handler described by `spec`. Module load errors do
-    /// not fail this call: the worker answers every request with them instead.
+    /// Starts the handler described by `spec` on a thread of its own. Module load errors do
+    /// not fail this call: the handler answers every request with them instead.
     pub fn spawn(spec: HandlerSpec) -> Result<Self, RuntimeError> {
+        let worker = Worker::spawn(format!("isogate-worker-{}", spec.label), 0, None)?;
+        Self::start_on(&worker, spec)
+    }
+
+    /// Starts the handler described by `spec` on `worker`.
+    pub(super) fn start_on(worker: &Worker, spec: HandlerSpec) -> Result<Self, RuntimeError> {
+        let (inbox, queue) = mpsc::channel(INBOX_CAPACITY);
+        let (state, state_receiver) = watch::channel(LoadState::Loading);
         let wall = spec.limits.wall;
-        let (inbox, state) = worker::spawn(spec)?;
-        Ok(Self { inbox, state, wall })
+        worker.start(Start { spec, queue, state })?;
+        Ok(Self {
+            inbox,
+            state: state_receiver,
+            wall,
+        })
     }
 
     /// Where the worker is in loading its module right now.

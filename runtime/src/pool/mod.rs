@@ -1,13 +1,63 @@
 //! Worker threads that own isolates, and the `Send` handles the gateway holds.
 //!
-//! Each worker is one OS thread with a current-thread tokio runtime and one isolate; the
-//! isolate serves many requests concurrently, like a Workers isolate.
+//! An [`IsolatePool`] is N worker threads (one per core by default), each a current-thread
+//! tokio runtime hosting the isolates of the handlers placed on it and a few warm spares.
+//! A handler's isolate serves many requests concurrently, like a Workers isolate; handlers
+//! are spread over the workers by load. `WorkerHandle::spawn` gives a handler a thread of
+//! its own instead (dev mode, tests).
+//!
+//! - `handle.rs`: [`WorkerHandle`], the `Send` proxy: dispatch, load state, wall deadline.
+//! - `worker.rs`: a worker thread and its local tasks.
+//! - `tenant.rs`: one handler's life on a worker: load, serve, replace a stopped isolate.
+//! - `spares.rs`: warm spare isolates.
+//! - `sched.rs`: the scheduling policy of worker threads.
 
 mod handle;
 mod sched;
+mod spares;
+mod tenant;
 mod worker;
 
 pub use handle::LoadState;
 pub use handle::WorkerHandle;
 pub use sched::prefer_throughput;
-pub use worker::HandlerSpec;
+pub use tenant::HandlerSpec;
+
+use crate::error::RuntimeError;
+use worker::Worker;
+
+/// Worker threads hosting isolates; each handler goes to the least loaded one.
+#[derive(Debug)]
+pub struct IsolatePool {
+    workers: Vec<Worker>,
+}
+
+impl IsolatePool {
+    /// Starts `workers` worker threads (at least one), each keeping `spares` warm isolates
+    /// created with the heap limit `spare_memory` (bytes; the limit most tenants run with).
+    pub fn new(
+        workers: usize,
+        spares: usize,
+        spare_memory: Option<u64>,
+    ) -> Result<Self, RuntimeError> {
+        let workers = (0..workers.max(1))
+            .map(|index| Worker::spawn(format!("isogate-worker-{index}"), spares, spare_memory))
+            .collect::<Result<_, _>>()?;
+        Ok(Self { workers })
+    }
+
+    /// How many worker threads there are.
+    pub fn workers(&self) -> usize {
+        self.workers.len()
+    }
+
+    /// Starts the handler described by `spec` on the least loaded worker.
+    pub fn spawn(&self, spec: HandlerSpec) -> Result<WorkerHandle, RuntimeError> {
+        let worker = self
+            .workers
+            .iter()
+            .min_by_key(|worker| worker.load())
+            .ok_or(RuntimeError::WorkerGone)?;
+        WorkerHandle::start_on(worker, spec)
+    }
+}

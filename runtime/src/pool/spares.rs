@@ -1,0 +1,65 @@
+//! Warm spares: blank isolates restored from the snapshot ahead of demand on each worker,
+//! so a handler starting there only has to evaluate its module. A spare is created with the
+//! pool's default heap limit (V8 fixes it at creation) and serves handlers with that limit;
+//! others get a fresh isolate.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use crate::ext::fetch::FetchPolicy;
+use crate::isolate::Isolate;
+use crate::limits::Limits;
+
+/// A worker's spares (thread-local: isolates never leave their thread).
+#[derive(Clone)]
+pub(super) struct Spares {
+    ready: Rc<RefCell<Vec<Isolate>>>,
+    /// How many to keep.
+    target: usize,
+    /// The heap limit spares are created with.
+    memory: Option<u64>,
+}
+
+impl Spares {
+    pub(super) fn new(target: usize, memory: Option<u64>) -> Self {
+        Self {
+            ready: Rc::new(RefCell::new(Vec::with_capacity(target))),
+            target,
+            memory,
+        }
+    }
+
+    /// A spare for a handler with `limits`, if one fits; a replacement is made soon after.
+    pub(super) fn take(&self, limits: Limits) -> Option<Isolate> {
+        if limits.memory != self.memory {
+            return None;
+        }
+        let spare = self.ready.borrow_mut().pop();
+        if spare.is_some() {
+            let spares = self.clone();
+            deno_core::unsync::spawn(async move {
+                // Let the handler that took the spare load first.
+                tokio::task::yield_now().await;
+                spares.fill();
+            });
+        }
+        spare
+    }
+
+    /// Creates spares until there are `target` of them.
+    pub(super) fn fill(&self) {
+        while self.ready.borrow().len() < self.target {
+            let limits = Limits {
+                memory: self.memory,
+                ..Limits::default()
+            };
+            match Isolate::new("spare", FetchPolicy::default(), limits) {
+                Ok(isolate) => self.ready.borrow_mut().push(isolate),
+                Err(error) => {
+                    tracing::warn!(%error, "cannot create a spare isolate");
+                    return;
+                }
+            }
+        }
+    }
+}
