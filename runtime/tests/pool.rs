@@ -1,0 +1,116 @@
+//! The isolate pool: many handlers share a few worker threads, a stopped isolate does not
+//! disturb its neighbours on the same thread, and warm spares serve new handlers.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use common::*;
+use isogate_runtime::FetchPolicy;
+use isogate_runtime::HandlerSpec;
+use isogate_runtime::IsolatePool;
+use isogate_runtime::LimitKind;
+use isogate_runtime::Limits;
+use isogate_runtime::RuntimeError;
+
+fn spec(label: &str, entry: PathBuf, limits: Limits) -> HandlerSpec {
+    HandlerSpec {
+        label: label.to_owned(),
+        entry,
+        env: BTreeMap::from([("GREETING".to_owned(), label.to_owned())]),
+        fetch: FetchPolicy::default(),
+        drain: Duration::from_secs(1),
+        limits,
+    }
+}
+
+#[tokio::test]
+async fn pool_hosts_many_handlers_on_few_threads() {
+    let pool = IsolatePool::new(2, 1, None).unwrap();
+    assert_eq!(pool.workers(), 2);
+    let handlers: Vec<_> = (0..12)
+        .map(|i| {
+            let label = format!("tenant{i}");
+            pool.spawn(spec(
+                &label,
+                fixture("hello", "handler.ts"),
+                Limits::default(),
+            ))
+            .unwrap()
+        })
+        .collect();
+    for (i, handler) in handlers.iter().enumerate() {
+        let (status, body) = call(handler, get("http://t.test/x")).await.unwrap();
+        assert_eq!(status, 200, "{body}");
+        let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(json["greeting"], format!("tenant{i}, world"));
+    }
+}
+
+#[tokio::test]
+async fn pool_neighbours_survive_an_isolate_stopped_on_their_thread() {
+    let pool = IsolatePool::new(1, 1, None).unwrap();
+    let limits = Limits {
+        cpu: Some(Duration::from_millis(50)),
+        ..Limits::default()
+    };
+    let looping = pool
+        .spawn(spec(
+            "looping",
+            fixture("infinite_loop", "handler.js"),
+            limits,
+        ))
+        .unwrap();
+    let neighbour = pool
+        .spawn(spec(
+            "neighbour",
+            fixture("hello", "handler.ts"),
+            Limits::default(),
+        ))
+        .unwrap();
+    let stopped = {
+        let looping = looping.clone();
+        tokio::spawn(async move { call(&looping, get("http://t.test/loop")).await })
+    };
+    for _ in 0..10 {
+        let (status, _) = call(&neighbour, get("http://t.test/")).await.unwrap();
+        assert_eq!(status, 200);
+    }
+    match stopped.await.unwrap() {
+        Err(RuntimeError::LimitExceeded(breach)) => assert_eq!(breach.kind, LimitKind::Cpu),
+        other => panic!("expected a cpu stop, got {other:?}"),
+    }
+    let (status, body) = call(&looping, get("http://t.test/ok")).await.unwrap();
+    assert_eq!((status, body.as_str()), (200, "ok"));
+}
+
+#[tokio::test]
+async fn pool_spare_with_matching_heap_limit_serves_a_new_handler() {
+    let memory = Some(64 * 1024 * 1024);
+    let pool = IsolatePool::new(1, 2, memory).unwrap();
+    let limits = Limits {
+        memory,
+        ..Limits::default()
+    };
+    // One from a spare, one that does not fit the spares' heap limit.
+    let spared = pool
+        .spawn(spec("spared", fixture("heap_limit", "handler.js"), limits))
+        .unwrap();
+    let fresh = pool
+        .spawn(spec(
+            "fresh",
+            fixture("hello", "handler.ts"),
+            Limits::default(),
+        ))
+        .unwrap();
+    match call(&spared, get("http://t.test/bomb")).await {
+        Err(RuntimeError::LimitExceeded(breach)) => {
+            assert_eq!(breach.kind, LimitKind::Memory);
+            assert_eq!(breach.limit, "64 MiB");
+        }
+        other => panic!("expected a memory stop, got {other:?}"),
+    }
+    assert_eq!(call(&fresh, get("http://t.test/")).await.unwrap().0, 200);
+}
