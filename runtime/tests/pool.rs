@@ -114,3 +114,23 @@ async fn pool_spare_with_matching_heap_limit_serves_a_new_handler() {
     }
     assert_eq!(call(&fresh, get("http://t.test/")).await.unwrap().0, 200);
 }
+
+#[tokio::test]
+async fn pool_spreads_a_busy_handler_over_isolates_on_several_workers() {
+    let pool = IsolatePool::new(2, 0, None).unwrap();
+    let handler = pool
+        .spawn_replicated(
+            &spec("busy", fixture("counter", "handler.js"), Limits::default()),
+            2,
+        )
+        .unwrap();
+    assert_eq!(handler.isolates(), 2);
+    let mut counts = Vec::new();
+    for _ in 0..6 {
+        let (status, body) = call(&handler, get("http://t.test/")).await.unwrap();
+        assert_eq!(status, 200);
+        counts.push(body);
+    }
+    // Each isolate keeps its own count; requests alternate between them.
+    assert_eq!(counts, ["1", "1", "2", "2", "3", "3"]);
+}

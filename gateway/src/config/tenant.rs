@@ -39,12 +39,19 @@ pub struct TenantConfig {
     /// Let handlers fetch loopback and private-network addresses.
     #[serde(default)]
     pub allow_private_net: bool,
+    /// Isolates per handler, each on its own worker thread (a busy tenant uses more cores).
+    #[serde(default = "one")]
+    pub max_isolates: Spanned<usize>,
     /// Routes, matched in matchit's priority order (static beats parameter beats catch-all).
     #[serde(default)]
     pub routes: Vec<RouteConfig>,
     /// Where the tenant's table is in the file.
     #[serde(skip)]
     pub span: Range<usize>,
+}
+
+fn one() -> Spanned<usize> {
+    Spanned::new(0..0, 1)
 }
 
 /// Where a secret's value comes from.
@@ -217,6 +224,10 @@ pub(super) fn validate(problems: &mut Problems<'_>, tenants: &[TenantConfig]) {
                     ),
                 );
             }
+        }
+
+        if *tenant.max_isolates.get_ref() == 0 {
+            problems.at(tenant.max_isolates.span(), "max_isolates is at least 1");
         }
 
         if tenant.routes.is_empty() {

@@ -68,8 +68,9 @@ pub struct RoutingTable {
     pub tenants: Vec<Arc<Tenant>>,
     /// Edge behaviour.
     pub policy: EdgePolicy,
-    /// Every worker, with what it runs; reused by the next version when unchanged.
-    workers: Vec<(HandlerSpec, WorkerHandle)>,
+    /// Every handler, with what it runs and on how many isolates; reused by the next
+    /// version when unchanged.
+    workers: Vec<(Placement, WorkerHandle)>,
 }
 
 impl RoutingTable {
@@ -91,7 +92,7 @@ impl RoutingTable {
                 expose_errors: true,
                 trusted_proxies: Vec::new(),
             },
-            workers: vec![(spec, worker)],
+            workers: vec![(Placement { spec, isolates: 1 }, worker)],
         })
     }
 
@@ -106,7 +107,7 @@ impl RoutingTable {
     ) -> Result<Self, GatewayError> {
         let mut router = Router::default();
         let mut tenants = Vec::new();
-        let mut workers: Vec<(HandlerSpec, WorkerHandle)> = Vec::new();
+        let mut workers: Vec<(Placement, WorkerHandle)> = Vec::new();
         for tenant in &config.tenants {
             let env = tenant_env(tenant)?;
             let limits = tenant.limits.or(&config.limits);
@@ -122,19 +123,24 @@ impl RoutingTable {
                     drain: DRAIN,
                     limits: limits.runtime(),
                 };
-                let worker = match find(&workers, &spec) {
+                let placement = Placement {
+                    spec,
+                    isolates: (*tenant.max_isolates.get_ref()).min(pool.workers()),
+                };
+                let worker = match find(&workers, &placement) {
                     Some(worker) => worker,
                     None => {
+                        let unchanged = |_: &WorkerHandle| {
+                            changed.is_some_and(|changed| !touched(&placement.spec.entry, changed))
+                        };
                         let reusable = previous
-                            .and_then(|table| find(&table.workers, &spec))
-                            .filter(|_| {
-                                changed.is_some_and(|changed| !touched(&spec.entry, changed))
-                            });
+                            .and_then(|table| find(&table.workers, &placement))
+                            .filter(unchanged);
                         let worker = match reusable {
                             Some(worker) => worker,
-                            None => pool.spawn(spec.clone())?,
+                            None => pool.spawn_replicated(&placement.spec, placement.isolates)?,
                         };
-                        workers.push((spec, worker.clone()));
+                        workers.push((placement, worker.clone()));
                         worker
                     }
                 };
@@ -179,7 +185,10 @@ impl RoutingTable {
     pub fn load_states(&self) -> Vec<(String, PathBuf, LoadState)> {
         self.workers
             .iter()
-            .map(|(spec, worker)| (spec.label.clone(), spec.entry.clone(), worker.load_state()))
+            .map(|(placement, worker)| {
+                let spec = &placement.spec;
+                (spec.label.clone(), spec.entry.clone(), worker.load_state())
+            })
             .collect()
     }
 
@@ -227,10 +236,17 @@ fn tenant_env(tenant: &TenantConfig) -> Result<BTreeMap<String, String>, Gateway
     Ok(env)
 }
 
-fn find(workers: &[(HandlerSpec, WorkerHandle)], spec: &HandlerSpec) -> Option<WorkerHandle> {
+/// What a handler runs and on how many isolates.
+#[derive(Debug, PartialEq, Eq)]
+struct Placement {
+    spec: HandlerSpec,
+    isolates: usize,
+}
+
+fn find(workers: &[(Placement, WorkerHandle)], placement: &Placement) -> Option<WorkerHandle> {
     workers
         .iter()
-        .find(|(running, _)| running == spec)
+        .find(|(running, _)| running == placement)
         .map(|(_, worker)| worker.clone())
 }
 

@@ -1,5 +1,8 @@
 //! `WorkerHandle`: the `Send` proxy the gateway holds for a worker thread.
 
+use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::time::Duration;
 use std::time::Instant;
 
@@ -21,12 +24,20 @@ use crate::message::HandlerResponse;
 /// How many requests may wait in a handler's queue before senders wait.
 const INBOX_CAPACITY: usize = 1024;
 
-/// Sends requests to one handler's isolate. Dropping every clone lets the worker drain and stop.
+/// Sends requests to a handler's isolates (one, or one on each of several workers for a
+/// busy tenant, taken in turn). Dropping every clone lets them drain and stop.
 #[derive(Clone, Debug)]
 pub struct WorkerHandle {
+    replicas: Arc<[Replica]>,
+    next: Arc<AtomicUsize>,
+    wall: Option<Duration>,
+}
+
+/// One isolate of a handler: its queue and its load state.
+#[derive(Debug)]
+struct Replica {
     inbox: mpsc::Sender<Envelope>,
     state: watch::Receiver<LoadState>,
-    wall: Option<Duration>,
 }
 
 /// Where a worker is in loading its handler module.
@@ -45,44 +56,80 @@ impl WorkerHandle {
     /// not fail this call: the handler answers every request with them instead.
     pub fn spawn(spec: HandlerSpec) -> Result<Self, RuntimeError> {
         let worker = Worker::spawn(format!("isogate-worker-{}", spec.label), 0, None)?;
-        Self::start_on(&worker, spec)
+        Self::start_on(&[&worker], &spec)
     }
 
-    /// Starts the handler described by `spec` on `worker`.
-    pub(super) fn start_on(worker: &Worker, spec: HandlerSpec) -> Result<Self, RuntimeError> {
-        let (inbox, queue) = mpsc::channel(INBOX_CAPACITY);
-        let (state, state_receiver) = watch::channel(LoadState::Loading);
-        let wall = spec.limits.wall;
-        worker.start(Start { spec, queue, state })?;
+    /// Starts the handler described by `spec` with one isolate on each of `workers`.
+    pub(super) fn start_on(workers: &[&Worker], spec: &HandlerSpec) -> Result<Self, RuntimeError> {
+        let replicas = workers
+            .iter()
+            .map(|worker| {
+                let (inbox, queue) = mpsc::channel(INBOX_CAPACITY);
+                let (state, state_receiver) = watch::channel(LoadState::Loading);
+                worker.start(Start {
+                    spec: spec.clone(),
+                    queue,
+                    state,
+                })?;
+                Ok(Replica {
+                    inbox,
+                    state: state_receiver,
+                })
+            })
+            .collect::<Result<Vec<_>, RuntimeError>>()?;
+        if replicas.is_empty() {
+            return Err(RuntimeError::WorkerGone);
+        }
         Ok(Self {
-            inbox,
-            state: state_receiver,
-            wall,
+            replicas: replicas.into(),
+            next: Arc::new(AtomicUsize::new(0)),
+            wall: spec.limits.wall,
         })
     }
 
-    /// Where the worker is in loading its module right now.
-    pub fn load_state(&self) -> LoadState {
-        self.state.borrow().clone()
+    /// How many isolates serve the handler.
+    pub fn isolates(&self) -> usize {
+        self.replicas.len()
     }
 
-    /// Waits until the module has loaded or failed to, and returns that state.
+    /// Where the handler is in loading its module right now: failed if any isolate failed,
+    /// loading while any is loading.
+    pub fn load_state(&self) -> LoadState {
+        let mut combined = LoadState::Ready;
+        for replica in self.replicas.iter() {
+            match &*replica.state.borrow() {
+                LoadState::Failed(error) => return LoadState::Failed(error.clone()),
+                LoadState::Loading => combined = LoadState::Loading,
+                LoadState::Ready => {}
+            }
+        }
+        combined
+    }
+
+    /// Waits until every isolate has loaded the module or failed to, and returns the state.
     pub async fn loaded(&self) -> LoadState {
-        let mut state = self.state.clone();
-        let settled = match state.wait_for(|state| *state != LoadState::Loading).await {
-            Ok(state) => state.clone(),
-            Err(_) => LoadState::Failed(RuntimeError::WorkerGone.to_string()),
-        };
-        settled
+        for replica in self.replicas.iter() {
+            let mut state = replica.state.clone();
+            if state
+                .wait_for(|state| *state != LoadState::Loading)
+                .await
+                .is_err()
+            {
+                return LoadState::Failed(RuntimeError::WorkerGone.to_string());
+            }
+        }
+        self.load_state()
     }
 
     /// Runs `request` through the handler and waits for its response head, for at most the
     /// wall-clock limit.
     pub async fn dispatch(&self, request: HandlerRequest) -> Result<HandlerResponse, RuntimeError> {
         let started = Instant::now();
+        let turn = self.next.fetch_add(1, Ordering::Relaxed) % self.replicas.len();
+        let inbox = &self.replicas[turn].inbox;
         let exchange = async {
             let (reply, answer) = oneshot::channel();
-            self.inbox
+            inbox
                 .send(Envelope { request, reply })
                 .await
                 .map_err(|_| RuntimeError::WorkerGone)?;

@@ -53,11 +53,20 @@ impl IsolatePool {
 
     /// Starts the handler described by `spec` on the least loaded worker.
     pub fn spawn(&self, spec: HandlerSpec) -> Result<WorkerHandle, RuntimeError> {
-        let worker = self
-            .workers
-            .iter()
-            .min_by_key(|worker| worker.load())
-            .ok_or(RuntimeError::WorkerGone)?;
-        WorkerHandle::start_on(worker, spec)
+        self.spawn_replicated(&spec, 1)
+    }
+
+    /// Starts the handler with an isolate on each of the `isolates` least loaded workers (at
+    /// most one per worker); requests are spread over them in turn. Each isolate has its
+    /// own globals, as on any edge runtime that runs a script in several places.
+    pub fn spawn_replicated(
+        &self,
+        spec: &HandlerSpec,
+        isolates: usize,
+    ) -> Result<WorkerHandle, RuntimeError> {
+        let mut by_load: Vec<&Worker> = self.workers.iter().collect();
+        by_load.sort_by_key(|worker| worker.load());
+        by_load.truncate(isolates.max(1));
+        WorkerHandle::start_on(&by_load, spec)
     }
 }
