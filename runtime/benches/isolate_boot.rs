@@ -86,7 +86,7 @@ fn main() {
     runtime.block_on(async {
         for _ in 0..HANDLER_SAMPLES {
             let started = Instant::now();
-            let worker = WorkerHandle::spawn(spec.clone()).unwrap();
+            let worker = WorkerHandle::spawn(&spec).unwrap();
             let response = worker.dispatch(request()).await.unwrap();
             first.push(started.elapsed());
             assert_eq!(response.status, 200);
@@ -112,7 +112,7 @@ fn main() {
                 ..spec.clone()
             };
             let started = Instant::now();
-            let handler = pool.spawn(spec).unwrap();
+            let handler = pool.spawn(&spec).unwrap();
             let response = handler.dispatch(request()).await.unwrap();
             cold.push(started.elapsed());
             assert_eq!(response.status, 200);

@@ -33,7 +33,7 @@ async fn pool_hosts_many_handlers_on_few_threads() {
     let handlers: Vec<_> = (0..12)
         .map(|i| {
             let label = format!("tenant{i}");
-            pool.spawn(spec(
+            pool.spawn(&spec(
                 &label,
                 fixture("hello", "handler.ts"),
                 Limits::default(),
@@ -57,14 +57,14 @@ async fn pool_neighbours_survive_an_isolate_stopped_on_their_thread() {
         ..Limits::default()
     };
     let looping = pool
-        .spawn(spec(
+        .spawn(&spec(
             "looping",
             fixture("infinite_loop", "handler.js"),
             limits,
         ))
         .unwrap();
     let neighbour = pool
-        .spawn(spec(
+        .spawn(&spec(
             "neighbour",
             fixture("hello", "handler.ts"),
             Limits::default(),
@@ -96,10 +96,10 @@ async fn pool_spare_with_matching_heap_limit_serves_a_new_handler() {
     };
     // One from a spare, one that does not fit the spares' heap limit.
     let spared = pool
-        .spawn(spec("spared", fixture("heap_limit", "handler.js"), limits))
+        .spawn(&spec("spared", fixture("heap_limit", "handler.js"), limits))
         .unwrap();
     let fresh = pool
-        .spawn(spec(
+        .spawn(&spec(
             "fresh",
             fixture("hello", "handler.ts"),
             Limits::default(),

@@ -76,7 +76,7 @@ pub struct RoutingTable {
 impl RoutingTable {
     /// A table for `isogate dev`: one handler serving every host and path.
     pub fn single(spec: HandlerSpec) -> Result<Self, GatewayError> {
-        let worker = WorkerHandle::spawn(spec.clone())?;
+        let worker = WorkerHandle::spawn(&spec)?;
         let mut routes = TenantRoutes::default();
         routes.set_fallback(worker.clone());
         let mut router = Router::default();

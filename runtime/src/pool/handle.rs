@@ -54,9 +54,9 @@ pub enum LoadState {
 impl WorkerHandle {
     /// Starts the handler described by `spec` on a thread of its own. Module load errors do
     /// not fail this call: the handler answers every request with them instead.
-    pub fn spawn(spec: HandlerSpec) -> Result<Self, RuntimeError> {
+    pub fn spawn(spec: &HandlerSpec) -> Result<Self, RuntimeError> {
         let worker = Worker::spawn(format!("isogate-worker-{}", spec.label), 0, None)?;
-        Self::start_on(&[&worker], &spec)
+        Self::start_on(&[&worker], spec)
     }
 
     /// Starts the handler described by `spec` with one isolate on each of `workers`.

@@ -52,8 +52,8 @@ impl IsolatePool {
     }
 
     /// Starts the handler described by `spec` on the least loaded worker.
-    pub fn spawn(&self, spec: HandlerSpec) -> Result<WorkerHandle, RuntimeError> {
-        self.spawn_replicated(&spec, 1)
+    pub fn spawn(&self, spec: &HandlerSpec) -> Result<WorkerHandle, RuntimeError> {
+        self.spawn_replicated(spec, 1)
     }
 
     /// Starts the handler with an isolate on each of the `isolates` least loaded workers (at

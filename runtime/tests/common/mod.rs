@@ -29,7 +29,7 @@ pub(crate) fn spawn(entry: PathBuf, env: &[(&str, &str)]) -> WorkerHandle {
 
 /// A worker for `entry` under `limits`.
 pub(crate) fn spawn_limited(entry: PathBuf, env: &[(&str, &str)], limits: Limits) -> WorkerHandle {
-    WorkerHandle::spawn(HandlerSpec {
+    WorkerHandle::spawn(&HandlerSpec {
         label: "test".into(),
         entry,
         env: env
