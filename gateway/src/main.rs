@@ -15,6 +15,7 @@ use clap::Subcommand;
 use clap::ValueEnum;
 use isogate_gateway::admin;
 use isogate_gateway::config;
+use isogate_gateway::config::GatewayConfig;
 use isogate_gateway::config::ServerConfig;
 use isogate_gateway::dispatch::Dispatcher;
 use isogate_gateway::http::ConnectionLimits;
@@ -31,6 +32,8 @@ use isogate_runtime::FetchPolicy;
 use isogate_runtime::HandlerSpec;
 use isogate_runtime::IsolatePool;
 use isogate_runtime::Limits;
+use isogate_runtime::PoolOptions;
+use isogate_runtime::Retirement;
 use tokio::net::TcpListener;
 
 /// isogate: a serverless edge gateway running JavaScript/TypeScript handlers in V8 isolates.
@@ -68,12 +71,12 @@ struct ServeArgs {
     /// Do not reload when the config, a handler or a certificate changes (SIGHUP still does).
     #[arg(long)]
     no_watch: bool,
-    /// Worker threads hosting isolates (default: one per core).
+    /// Worker threads hosting isolates (default: `[pool] workers`, else one per core).
     #[arg(long)]
     workers: Option<usize>,
-    /// Warm spare isolates each worker keeps ready for handlers starting on it.
-    #[arg(long, default_value_t = 2)]
-    spares: usize,
+    /// Warm spare isolates each worker keeps ready (default: `[pool] spares`, else 2).
+    #[arg(long)]
+    spares: Option<usize>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -195,14 +198,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let file = args.config.canonicalize().unwrap_or(args.config.clone());
     let config = config::load(&file).map_err(|errors| anyhow::anyhow!("{errors}"))?;
     let resolver = Arc::new(SniResolver::new(cert_store(&config)?));
-    let workers = args.workers.unwrap_or_else(|| {
+    let workers = args.workers.or(config.pool.workers).unwrap_or_else(|| {
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
     });
-    let spare_memory = config
-        .limits
-        .memory_mb
-        .map(|mb| mb.saturating_mul(1024 * 1024));
-    let pool = Arc::new(IsolatePool::new(workers, args.spares, spare_memory)?);
+    let pool = Arc::new(IsolatePool::new(pool_options(
+        &config,
+        workers,
+        args.spares,
+    ))?);
     let table = RoutingTable::build(&config, &pool, None, None)?;
     let dispatcher = Arc::new(Dispatcher::new(table));
 
@@ -299,6 +302,22 @@ async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
     TcpListener::bind(addr)
         .await
         .with_context(|| format!("listening on {addr}"))
+}
+
+fn pool_options(config: &GatewayConfig, workers: usize, spares: Option<usize>) -> PoolOptions {
+    let mebibytes = |mb: u64| mb.saturating_mul(1024 * 1024);
+    let pool = &config.pool;
+    PoolOptions {
+        workers,
+        spares: spares.unwrap_or(pool.spares),
+        spare_memory: config.limits.memory_mb.map(mebibytes),
+        isolates_per_worker: pool.isolates_per_worker,
+        retirement: Retirement {
+            idle: (pool.idle_timeout_s > 0).then(|| Duration::from_secs(pool.idle_timeout_s)),
+            after_requests: pool.recycle_after_requests,
+            heap: pool.recycle_heap_mb.map(mebibytes),
+        },
+    }
 }
 
 fn server_settings(config: &ServerConfig) -> ServerSettings {

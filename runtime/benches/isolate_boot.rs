@@ -18,7 +18,9 @@ use isogate_runtime::HandlerSpec;
 use isogate_runtime::Isolate;
 use isogate_runtime::IsolatePool;
 use isogate_runtime::Limits;
+use isogate_runtime::PoolOptions;
 use isogate_runtime::RequestId;
+use isogate_runtime::Retirement;
 use isogate_runtime::WorkerHandle;
 
 const SAMPLES: usize = 200;
@@ -101,7 +103,14 @@ fn main() {
 
     // Tenant cold start with spares warm: a never-seen handler placed on a pool worker that
     // has spare isolates ready, first request latency minus a warm request's.
-    let pool = IsolatePool::new(1, 4, None).unwrap();
+    let pool = IsolatePool::new(PoolOptions {
+        workers: 1,
+        spares: 4,
+        spare_memory: None,
+        isolates_per_worker: None,
+        retirement: Retirement::default(),
+    })
+    .unwrap();
     std::thread::sleep(Duration::from_millis(200));
     let mut cold = Vec::with_capacity(HANDLER_SAMPLES);
     let mut warm = Vec::with_capacity(HANDLER_SAMPLES);

@@ -9,20 +9,18 @@ use std::task::Poll;
 use std::time::Duration;
 
 use deno_core::v8;
-use deno_core::AsyncRefCell;
 use deno_core::JsRuntime;
 use deno_core::ModuleId;
 use deno_core::PollEventLoopOptions;
 use deno_core::RuntimeOptions;
-use tokio::sync::mpsc;
 use tokio::sync::Notify;
 
 use crate::error::RuntimeError;
 use crate::ext;
 use crate::ext::console::HandlerLabel;
 use crate::ext::fetch::FetchPolicy;
-use crate::ext::http::Envelope;
 use crate::ext::http::Inbox;
+use crate::ext::http::Queue;
 use crate::ext::http::Replies;
 use crate::limits::cpu;
 use crate::limits::cpu::Watched;
@@ -49,9 +47,48 @@ const TAKE_ENTRY: &str = r#"(() => {
   return boot();
 })()"#;
 
-/// The queue of requests an isolate serves, shared by the JS serve loop and the worker (which
-/// answers from it directly when the module failed to load).
-pub(crate) type SharedInbox = Rc<AsyncRefCell<mpsc::Receiver<Envelope>>>;
+/// How often a running isolate checks whether it should be retired.
+const RETIREMENT_CHECK: Duration = Duration::from_millis(250);
+
+/// When a healthy isolate is retired (each `None`: never).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Retirement {
+    /// With no request for this long, the isolate is discarded until the next request.
+    pub idle: Option<Duration>,
+    /// After serving this many requests, the isolate is replaced by a fresh one.
+    pub after_requests: Option<u64>,
+    /// With the heap this large (bytes) and idle, the isolate is replaced by a fresh one.
+    pub heap: Option<u64>,
+}
+
+/// How a healthy isolate's run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Exit {
+    /// The queue closed: the handler is gone.
+    Closed,
+    /// The isolate was retired; the handler carries on with another when needed.
+    Retired(Retire),
+}
+
+/// Why an isolate was retired.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Retire {
+    /// Idle past the idle timeout: discarded until the next request.
+    Idle,
+    /// Evicted to make room for another handler's isolate on the worker.
+    Evicted,
+    /// Served its share of requests: replaced at once.
+    Requests,
+    /// Its heap grew past the recycling size: replaced at once.
+    Heap,
+}
+
+impl Retire {
+    /// Whether a replacement starts at once (rather than on the next request).
+    pub(crate) fn replace_now(self) -> bool {
+        matches!(self, Self::Requests | Self::Heap)
+    }
+}
 
 /// A fresh isolate from the snapshot, with no tenant code in it yet.
 ///
@@ -167,7 +204,7 @@ impl Isolate {
         &mut self,
         entry: &Path,
         env_json: &str,
-        inbox: SharedInbox,
+        queue: Rc<Queue>,
         closed: Rc<Notify>,
     ) -> Result<(), RuntimeError> {
         let load_error = |message: String| RuntimeError::ModuleLoad {
@@ -200,10 +237,10 @@ impl Isolate {
             .get_module_namespace(module)
             .map_err(|e| load_error(e.to_string()))?;
 
-        self.runtime.op_state().borrow_mut().put(Inbox {
-            receiver: inbox,
-            closed,
-        });
+        self.runtime
+            .op_state()
+            .borrow_mut()
+            .put(Inbox { queue, closed });
         let args = {
             let runtime = &mut self.runtime;
             deno_core::scope!(scope, runtime);
@@ -248,19 +285,23 @@ impl Isolate {
         Ok(module)
     }
 
-    /// Runs the isolate's event loop: serves requests until the inbox closes, then lets
+    /// Runs the isolate's event loop: serves requests until the queue closes, then lets
     /// `waitUntil` work and timers finish for at most `drain`. Each turn of the loop runs
-    /// under the CPU limit; a turn stopped by a limit ends the run with that breach.
+    /// under the CPU limit; a turn stopped by a limit ends the run with that breach. With
+    /// nothing in flight, the isolate is retired when `retirement` says so.
     pub(crate) async fn run(
         &mut self,
+        queue: &Queue,
         closed: Rc<Notify>,
         drain: Duration,
-    ) -> Result<(), RuntimeError> {
+        retirement: Retirement,
+    ) -> Result<Exit, RuntimeError> {
         let drained = async {
             closed.notified().await;
             tokio::time::sleep(drain).await;
         };
         let limit = self.cpu_limit();
+        let mut checks = tokio::time::interval(RETIREMENT_CHECK);
         let turns = std::future::poll_fn(|cx| {
             self.cpu.begin(limit);
             let polled = self
@@ -270,12 +311,57 @@ impl Isolate {
             if let Some(breach) = self.breach(cpu_used) {
                 return Poll::Ready(Err(RuntimeError::LimitExceeded(breach)));
             }
-            polled.map_err(|error| RuntimeError::Bootstrap(error.to_string()))
+            if let Poll::Ready(result) = polled {
+                return Poll::Ready(
+                    result
+                        .map(|()| Exit::Closed)
+                        .map_err(|error| RuntimeError::Bootstrap(error.to_string())),
+                );
+            }
+            while checks.poll_tick(cx).is_ready() {
+                if let Some(reason) = self.retire_reason(queue, retirement) {
+                    return Poll::Ready(Ok(Exit::Retired(reason)));
+                }
+            }
+            Poll::Pending
         });
         tokio::select! {
             result = turns => result,
-            () = drained => Ok(()),
+            () = drained => Ok(Exit::Closed),
         }
+    }
+
+    /// Why the isolate should go now, if it should: never with requests in flight.
+    fn retire_reason(&mut self, queue: &Queue, retirement: Retirement) -> Option<Retire> {
+        let in_flight = self
+            .runtime
+            .op_state()
+            .borrow()
+            .try_borrow::<Replies>()
+            .map_or(0, Replies::in_flight);
+        if in_flight > 0 {
+            return None;
+        }
+        if queue.eviction_requested() {
+            return Some(Retire::Evicted);
+        }
+        let (idle, taken) = queue.activity();
+        if retirement.idle.is_some_and(|limit| idle >= limit) {
+            return Some(Retire::Idle);
+        }
+        if retirement
+            .after_requests
+            .is_some_and(|limit| taken >= limit)
+        {
+            return Some(Retire::Requests);
+        }
+        let heap = retirement.heap?;
+        let used = self
+            .runtime
+            .v8_isolate()
+            .get_heap_statistics()
+            .used_heap_size();
+        (u64::try_from(used).unwrap_or(u64::MAX) >= heap).then_some(Retire::Heap)
     }
 
     /// Gives a blank isolate (a warm spare) to a handler: its log label, fetch policy and

@@ -13,7 +13,19 @@ use isogate_runtime::HandlerSpec;
 use isogate_runtime::IsolatePool;
 use isogate_runtime::LimitKind;
 use isogate_runtime::Limits;
+use isogate_runtime::PoolOptions;
+use isogate_runtime::Retirement;
 use isogate_runtime::RuntimeError;
+
+fn options(workers: usize, spares: usize, spare_memory: Option<u64>) -> PoolOptions {
+    PoolOptions {
+        workers,
+        spares,
+        spare_memory,
+        isolates_per_worker: None,
+        retirement: Retirement::default(),
+    }
+}
 
 fn spec(label: &str, entry: PathBuf, limits: Limits) -> HandlerSpec {
     HandlerSpec {
@@ -28,7 +40,7 @@ fn spec(label: &str, entry: PathBuf, limits: Limits) -> HandlerSpec {
 
 #[tokio::test]
 async fn pool_hosts_many_handlers_on_few_threads() {
-    let pool = IsolatePool::new(2, 1, None).unwrap();
+    let pool = IsolatePool::new(options(2, 1, None)).unwrap();
     assert_eq!(pool.workers(), 2);
     let handlers: Vec<_> = (0..12)
         .map(|i| {
@@ -51,7 +63,7 @@ async fn pool_hosts_many_handlers_on_few_threads() {
 
 #[tokio::test]
 async fn pool_neighbours_survive_an_isolate_stopped_on_their_thread() {
-    let pool = IsolatePool::new(1, 1, None).unwrap();
+    let pool = IsolatePool::new(options(1, 1, None)).unwrap();
     let limits = Limits {
         cpu: Some(Duration::from_millis(50)),
         ..Limits::default()
@@ -89,7 +101,7 @@ async fn pool_neighbours_survive_an_isolate_stopped_on_their_thread() {
 #[tokio::test]
 async fn pool_spare_with_matching_heap_limit_serves_a_new_handler() {
     let memory = Some(64 * 1024 * 1024);
-    let pool = IsolatePool::new(1, 2, memory).unwrap();
+    let pool = IsolatePool::new(options(1, 2, memory)).unwrap();
     let limits = Limits {
         memory,
         ..Limits::default()
@@ -117,7 +129,7 @@ async fn pool_spare_with_matching_heap_limit_serves_a_new_handler() {
 
 #[tokio::test]
 async fn pool_spreads_a_busy_handler_over_isolates_on_several_workers() {
-    let pool = IsolatePool::new(2, 0, None).unwrap();
+    let pool = IsolatePool::new(options(2, 0, None)).unwrap();
     let handler = pool
         .spawn_replicated(
             &spec("busy", fixture("counter", "handler.js"), Limits::default()),
@@ -133,4 +145,85 @@ async fn pool_spreads_a_busy_handler_over_isolates_on_several_workers() {
     }
     // Each isolate keeps its own count; requests alternate between them.
     assert_eq!(counts, ["1", "1", "2", "2", "3", "3"]);
+}
+
+async fn count(handler: &isogate_runtime::WorkerHandle) -> String {
+    let (status, body) = call(handler, get("http://t.test/")).await.unwrap();
+    assert_eq!(status, 200);
+    body
+}
+
+#[tokio::test]
+async fn pool_discards_idle_isolates_and_recycles_busy_ones() {
+    let idle = PoolOptions {
+        retirement: Retirement {
+            idle: Some(Duration::from_millis(300)),
+            ..Retirement::default()
+        },
+        ..options(1, 0, None)
+    };
+    let pool = IsolatePool::new(idle).unwrap();
+    let handler = pool
+        .spawn(&spec(
+            "idle",
+            fixture("counter", "handler.js"),
+            Limits::default(),
+        ))
+        .unwrap();
+    assert_eq!(count(&handler).await, "1");
+    assert_eq!(count(&handler).await, "2");
+    // Idle past the timeout (and a retirement check): the next request meets a fresh isolate.
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    assert_eq!(count(&handler).await, "1");
+
+    let recycled = PoolOptions {
+        retirement: Retirement {
+            after_requests: Some(3),
+            ..Retirement::default()
+        },
+        ..options(1, 0, None)
+    };
+    let pool = IsolatePool::new(recycled).unwrap();
+    let handler = pool
+        .spawn(&spec(
+            "recycled",
+            fixture("counter", "handler.js"),
+            Limits::default(),
+        ))
+        .unwrap();
+    for expected in ["1", "2", "3"] {
+        assert_eq!(count(&handler).await, expected);
+    }
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(count(&handler).await, "1");
+}
+
+#[tokio::test]
+async fn pool_evicts_least_recently_used_isolate_past_the_worker_cap() {
+    let capped = PoolOptions {
+        isolates_per_worker: Some(1),
+        ..options(1, 0, None)
+    };
+    let pool = IsolatePool::new(capped).unwrap();
+    let first = pool
+        .spawn(&spec(
+            "first",
+            fixture("counter", "handler.js"),
+            Limits::default(),
+        ))
+        .unwrap();
+    assert_eq!(count(&first).await, "1");
+    let second = pool
+        .spawn(&spec(
+            "second",
+            fixture("counter", "handler.js"),
+            Limits::default(),
+        ))
+        .unwrap();
+    assert_eq!(count(&second).await, "1");
+    // Starting the second isolate asked the first, idle, to go.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(count(&first).await, "1");
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(count(&second).await, "1");
 }

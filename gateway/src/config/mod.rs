@@ -41,6 +41,8 @@ pub struct GatewayConfig {
     pub server: ServerConfig,
     /// Limits of every tenant that does not set its own (`[limits]`).
     pub limits: LimitsConfig,
+    /// The isolate pool (`[pool]`).
+    pub pool: PoolConfig,
     /// The tenants, in file order.
     pub tenants: Vec<TenantConfig>,
 }
@@ -187,6 +189,51 @@ fn parse_net(text: &str) -> Option<IpNet> {
         .or_else(|| text.parse::<std::net::IpAddr>().ok().map(IpNet::from))
 }
 
+/// `[pool]`: the worker threads that host isolates, and when isolates are retired.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct PoolConfig {
+    /// Worker threads (default: one per core; `--workers` overrides).
+    #[serde(default)]
+    pub workers: Option<usize>,
+    /// Warm spare isolates each worker keeps ready (`--spares` overrides).
+    #[serde(default = "default_spares")]
+    pub spares: usize,
+    /// Live isolates one worker keeps at most; past it the least recently used idle one is
+    /// evicted (default: no cap).
+    #[serde(default)]
+    pub isolates_per_worker: Option<usize>,
+    /// An isolate with no request for this long is discarded until the next one (0: never).
+    #[serde(default = "default_isolate_idle_s")]
+    pub idle_timeout_s: u64,
+    /// An isolate is replaced by a fresh one after serving this many requests.
+    #[serde(default)]
+    pub recycle_after_requests: Option<u64>,
+    /// An idle isolate whose heap has grown past this is replaced by a fresh one.
+    #[serde(default)]
+    pub recycle_heap_mb: Option<u64>,
+}
+
+fn default_spares() -> usize {
+    2
+}
+fn default_isolate_idle_s() -> u64 {
+    300
+}
+
+impl Default for PoolConfig {
+    fn default() -> Self {
+        Self {
+            workers: None,
+            spares: default_spares(),
+            isolates_per_worker: None,
+            idle_timeout_s: default_isolate_idle_s(),
+            recycle_after_requests: None,
+            recycle_heap_mb: None,
+        }
+    }
+}
+
 /// One problem in a configuration file, located.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConfigError {
@@ -312,6 +359,7 @@ pub fn parse(file: &Path, text: &str) -> Result<GatewayConfig, ConfigErrors> {
                 file: file.to_path_buf(),
                 server: ServerConfig::default(),
                 limits: LimitsConfig::default(),
+                pool: PoolConfig::default(),
                 tenants: Vec::new(),
             });
         }
@@ -321,6 +369,7 @@ pub fn parse(file: &Path, text: &str) -> Result<GatewayConfig, ConfigErrors> {
 
     let mut server = ServerConfig::default();
     let mut limits = LimitsConfig::default();
+    let mut pool = PoolConfig::default();
     let mut tenants = Vec::new();
     for (key, value) in root.iter() {
         match key.get_ref().as_ref() {
@@ -332,6 +381,11 @@ pub fn parse(file: &Path, text: &str) -> Result<GatewayConfig, ConfigErrors> {
             "limits" => {
                 if let Some(parsed) = deserialize::<LimitsConfig>(&mut problems, value) {
                     limits = parsed;
+                }
+            }
+            "pool" => {
+                if let Some(parsed) = deserialize::<PoolConfig>(&mut problems, value) {
+                    pool = parsed;
                 }
             }
             "tenants" => match value.get_ref() {
@@ -347,7 +401,7 @@ pub fn parse(file: &Path, text: &str) -> Result<GatewayConfig, ConfigErrors> {
             other => problems.at_key(
                 key.span(),
                 other.to_owned(),
-                "unknown key, expected `server`, `limits` or `tenants`",
+                "unknown key, expected `server`, `limits`, `pool` or `tenants`",
             ),
         }
     }
@@ -368,6 +422,7 @@ pub fn parse(file: &Path, text: &str) -> Result<GatewayConfig, ConfigErrors> {
         file: file.to_path_buf(),
         server,
         limits,
+        pool,
         tenants,
     })
 }

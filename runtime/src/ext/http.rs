@@ -5,10 +5,12 @@
 //! `ReadableStream` over [`RequestBodyResource`], and a streamed response body is a
 //! `ReadableStream` resource that a local task pumps into the gateway's channel.
 
+use std::cell::Cell;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 use std::time::Duration;
+use std::time::Instant;
 
 use bytes::Bytes;
 use deno_core::convert::ByteString;
@@ -50,10 +52,95 @@ pub(crate) struct Envelope {
     pub(crate) reply: Reply,
 }
 
-/// The worker's inbox, read by the JS serve loop through `op_isogate_req_next`.
+/// A handler's request queue. It outlives the handler's isolates: one read by a worker
+/// while no isolate runs (after an eviction) is held for the next isolate's serve loop.
+pub(crate) struct Queue {
+    receiver: AsyncRefCell<mpsc::Receiver<Envelope>>,
+    held: RefCell<Option<Envelope>>,
+    /// When the serve loop last took requests.
+    last_taken: Cell<Instant>,
+    /// Requests taken by the current isolate.
+    taken: Cell<u64>,
+    /// Set when the worker wants the isolate gone (room for another tenant's).
+    evict: Cell<bool>,
+    /// Whether an isolate is serving the queue now.
+    live: Cell<bool>,
+}
+
+impl Queue {
+    pub(crate) fn new(receiver: mpsc::Receiver<Envelope>) -> Rc<Self> {
+        Rc::new(Self {
+            receiver: AsyncRefCell::new(receiver),
+            held: RefCell::new(None),
+            last_taken: Cell::new(Instant::now()),
+            taken: Cell::new(0),
+            evict: Cell::new(false),
+            live: Cell::new(false),
+        })
+    }
+
+    /// The next request: a held one first; `None` once every sender is gone.
+    pub(crate) async fn next(self: &Rc<Self>) -> Option<Envelope> {
+        if let Some(held) = self.held.borrow_mut().take() {
+            return Some(held);
+        }
+        RcRef::map(self, |queue| &queue.receiver)
+            .borrow_mut()
+            .await
+            .recv()
+            .await
+    }
+
+    /// Waits for a request without taking it (it is held for the next isolate); false once
+    /// the queue is closed.
+    pub(crate) async fn wait(self: &Rc<Self>) -> bool {
+        match self.next().await {
+            Some(envelope) => {
+                *self.held.borrow_mut() = Some(envelope);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// How long since requests were last taken, and how many this isolate took.
+    pub(crate) fn activity(&self) -> (Duration, u64) {
+        (self.last_taken.get().elapsed(), self.taken.get())
+    }
+
+    /// Marks an isolate starting (`true`) or gone (`false`) on this queue.
+    pub(crate) fn set_live(&self, live: bool) {
+        self.live.set(live);
+        self.evict.set(false);
+        self.taken.set(0);
+        self.last_taken.set(Instant::now());
+    }
+
+    /// Whether an isolate serves the queue now.
+    pub(crate) fn is_live(&self) -> bool {
+        self.live.get()
+    }
+
+    /// When requests were last taken.
+    pub(crate) fn last_taken(&self) -> Instant {
+        self.last_taken.get()
+    }
+
+    /// Asks the isolate to go once it is idle.
+    pub(crate) fn request_eviction(&self) {
+        self.evict.set(true);
+    }
+
+    /// Whether the worker asked the isolate to go.
+    pub(crate) fn eviction_requested(&self) -> bool {
+        self.evict.get()
+    }
+}
+
+/// The serve loop's view of the queue, in the isolate's op state.
 pub(crate) struct Inbox {
-    pub(crate) receiver: Rc<AsyncRefCell<mpsc::Receiver<Envelope>>>,
-    /// Notified once the inbox is closed and drained: no request will ever come again.
+    pub(crate) queue: Rc<Queue>,
+    /// Notified once the queue is closed and drained: no request will ever come again.
     pub(crate) closed: Rc<Notify>,
 }
 
@@ -69,6 +156,11 @@ impl Replies {
         self.next = self.next.wrapping_add(1);
         self.waiting.insert(self.next, reply);
         self.next
+    }
+
+    /// How many requests are in flight (taken by JS, not answered yet).
+    pub(crate) fn in_flight(&self) -> usize {
+        self.waiting.len()
     }
 
     /// Answers every waiting request with `error`; how many there were.
@@ -156,19 +248,21 @@ const BATCH: usize = 64;
 /// shutting down.
 #[op2]
 pub(crate) async fn op_isogate_req_next(state: Rc<RefCell<OpState>>) -> Vec<NextRequest> {
-    let (receiver, closed) = {
+    let (queue, closed) = {
         let state = state.borrow();
         let inbox = state.borrow::<Inbox>();
-        (inbox.receiver.clone(), inbox.closed.clone())
+        (inbox.queue.clone(), inbox.closed.clone())
     };
     let mut envelopes = Vec::new();
+    let Some(first) = queue.next().await else {
+        closed.notify_one();
+        return Vec::new();
+    };
+    envelopes.push(first);
     {
-        let mut receiver = RcRef::map(&receiver, |r| r).borrow_mut().await;
-        let Some(first) = receiver.recv().await else {
-            closed.notify_one();
-            return Vec::new();
-        };
-        envelopes.push(first);
+        let mut receiver = RcRef::map(&queue, |queue| &queue.receiver)
+            .borrow_mut()
+            .await;
         while envelopes.len() < BATCH {
             match receiver.try_recv() {
                 Ok(envelope) => envelopes.push(envelope),
@@ -176,6 +270,8 @@ pub(crate) async fn op_isogate_req_next(state: Rc<RefCell<OpState>>) -> Vec<Next
             }
         }
     }
+    queue.last_taken.set(Instant::now());
+    queue.taken.set(queue.taken.get() + envelopes.len() as u64);
     let mut state = state.borrow_mut();
     envelopes
         .into_iter()

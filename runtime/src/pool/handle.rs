@@ -13,6 +13,7 @@ use tokio::sync::watch;
 use super::tenant::HandlerSpec;
 use super::tenant::Start;
 use super::worker::Worker;
+use super::PoolOptions;
 use crate::error::RuntimeError;
 use crate::ext::http::Envelope;
 use crate::limits::millis;
@@ -55,7 +56,10 @@ impl WorkerHandle {
     /// Starts the handler described by `spec` on a thread of its own. Module load errors do
     /// not fail this call: the handler answers every request with them instead.
     pub fn spawn(spec: &HandlerSpec) -> Result<Self, RuntimeError> {
-        let worker = Worker::spawn(format!("isogate-worker-{}", spec.label), 0, None)?;
+        let worker = Worker::spawn(
+            format!("isogate-worker-{}", spec.label),
+            PoolOptions::dedicated(),
+        )?;
         Self::start_on(&[&worker], spec)
     }
 

@@ -24,7 +24,37 @@ pub use sched::prefer_throughput;
 pub use tenant::HandlerSpec;
 
 use crate::error::RuntimeError;
+use crate::isolate::Retirement;
 use worker::Worker;
+
+/// How an [`IsolatePool`] runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PoolOptions {
+    /// Worker threads (at least one).
+    pub workers: usize,
+    /// Warm spare isolates each worker keeps.
+    pub spares: usize,
+    /// The heap limit spares are created with (bytes; the limit most tenants run with).
+    pub spare_memory: Option<u64>,
+    /// Live isolates a worker keeps at most; past it the least recently used idle one is
+    /// evicted (`None`: no cap).
+    pub isolates_per_worker: Option<usize>,
+    /// When healthy isolates are retired: idle timeout, recycling.
+    pub retirement: Retirement,
+}
+
+impl PoolOptions {
+    /// A single thread for one handler, without spares or retirement (dev mode, tests).
+    pub(crate) fn dedicated() -> Self {
+        Self {
+            workers: 1,
+            spares: 0,
+            spare_memory: None,
+            isolates_per_worker: None,
+            retirement: Retirement::default(),
+        }
+    }
+}
 
 /// Worker threads hosting isolates; each handler goes to the least loaded one.
 #[derive(Debug)]
@@ -33,15 +63,10 @@ pub struct IsolatePool {
 }
 
 impl IsolatePool {
-    /// Starts `workers` worker threads (at least one), each keeping `spares` warm isolates
-    /// created with the heap limit `spare_memory` (bytes; the limit most tenants run with).
-    pub fn new(
-        workers: usize,
-        spares: usize,
-        spare_memory: Option<u64>,
-    ) -> Result<Self, RuntimeError> {
-        let workers = (0..workers.max(1))
-            .map(|index| Worker::spawn(format!("isogate-worker-{index}"), spares, spare_memory))
+    /// Starts the pool's worker threads.
+    pub fn new(options: PoolOptions) -> Result<Self, RuntimeError> {
+        let workers = (0..options.workers.max(1))
+            .map(|index| Worker::spawn(format!("isogate-worker-{index}"), options))
             .collect::<Result<_, _>>()?;
         Ok(Self { workers })
     }

@@ -2,13 +2,13 @@
 //! module and serves the handler's queue; a limit breach or a panic replaces the isolate and
 //! the queue carries on; a module that fails to load answers every request with why.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::rc::Rc;
+use std::rc::Weak;
 use std::time::Duration;
 
-use deno_core::AsyncRefCell;
-use deno_core::RcRef;
 use futures::FutureExt;
 use tokio::sync::mpsc;
 use tokio::sync::watch;
@@ -19,9 +19,11 @@ use super::LoadState;
 use crate::error::RuntimeError;
 use crate::ext::fetch::FetchPolicy;
 use crate::ext::http::Envelope;
+use crate::ext::http::Queue;
 use crate::isolate::Entered;
+use crate::isolate::Exit;
 use crate::isolate::Isolate;
-use crate::isolate::SharedInbox;
+use crate::isolate::Retirement;
 use crate::limits::Limits;
 
 /// Everything needed to run one handler.
@@ -51,15 +53,23 @@ pub(super) struct Start {
 /// Most times a handler's isolate is replaced after a panic before it gives up.
 const MOST_RESTARTS: u32 = 16;
 
+/// What a worker shares with the handlers it runs.
+#[derive(Clone)]
+pub(super) struct Neighbourhood {
+    pub(super) spares: Spares,
+    pub(super) residents: Residents,
+    pub(super) retirement: Retirement,
+}
+
 /// Runs a handler until its queue closes (every `WorkerHandle` to it is gone).
-pub(super) async fn serve_handler(start: Start, spares: Spares) {
+pub(super) async fn serve_handler(start: Start, neighbourhood: Neighbourhood) {
     let Start { spec, queue, state } = start;
-    let inbox: SharedInbox = Rc::new(AsyncRefCell::new(queue));
+    let inbox = Queue::new(queue);
     // A panic (in isogate's code around the isolate; the tenant's JS cannot panic) ends one
     // run: the requests its isolate held are answered `WorkerGone` as their reply channels
     // drop, and a fresh isolate takes over the same queue.
     for restart in 0..=MOST_RESTARTS {
-        let run = serve(&spec, inbox.clone(), &state, &spares);
+        let run = serve(&spec, &inbox, &state, &neighbourhood);
         match std::panic::AssertUnwindSafe(run).catch_unwind().await {
             Ok(Ok(())) => return,
             Ok(Err(error)) => {
@@ -81,13 +91,16 @@ pub(super) async fn serve_handler(start: Start, spares: Spares) {
 
 async fn serve(
     spec: &HandlerSpec,
-    inbox: SharedInbox,
+    inbox: &Rc<Queue>,
     state: &watch::Sender<LoadState>,
-    spares: &Spares,
+    neighbourhood: &Neighbourhood,
 ) -> Result<(), RuntimeError> {
     let env_json = serde_json::to_string(&spec.env)
         .map_err(|error| RuntimeError::Bootstrap(error.to_string()))?;
+    let spares = &neighbourhood.spares;
     loop {
+        neighbourhood.residents.make_room(inbox);
+        inbox.set_live(true);
         let closed = Rc::new(Notify::new());
         let mut isolate = match spares.take(spec.limits) {
             Some(spare) => spare.assign(&spec.label, spec.fetch, spec.limits)?,
@@ -103,8 +116,19 @@ async fn serve(
             tracing::info!(handler = %spec.label, entry = %spec.entry.display(), "handler loaded");
             state.send_replace(LoadState::Ready);
         }
-        match Entered::new(entry, isolate.run(closed, spec.drain)).await {
-            Ok(()) => return Ok(()),
+        let run = isolate.run(inbox, closed, spec.drain, neighbourhood.retirement);
+        let exit = Entered::new(entry, run).await;
+        inbox.set_live(false);
+        match exit {
+            Ok(Exit::Closed) => return Ok(()),
+            Ok(Exit::Retired(reason)) => {
+                tracing::debug!(handler = %spec.label, ?reason, "isolate retired");
+                drop(isolate);
+                // Discarded until needed again, or replaced right away when recycled.
+                if !reason.replace_now() && !inbox.wait().await {
+                    return Ok(());
+                }
+            }
             // A limit stopped the isolate: what it was running fails with the same reason,
             // and a fresh isolate takes over the queue.
             Err(error @ RuntimeError::LimitExceeded(_)) => {
@@ -124,9 +148,49 @@ async fn serve(
 }
 
 /// Serves every queued and future request with `error`, until the queue closes.
-async fn answer_with_error(inbox: &SharedInbox, error: &RuntimeError) {
-    let mut receiver = RcRef::map(inbox, |r| r).borrow_mut().await;
-    while let Some(envelope) = receiver.recv().await {
+async fn answer_with_error(inbox: &Rc<Queue>, error: &RuntimeError) {
+    while let Some(envelope) = inbox.next().await {
         let _ = envelope.reply.send(Err(error.replicate()));
+    }
+}
+
+/// The handlers with a queue on a worker, for keeping its live isolates under a cap.
+#[derive(Clone)]
+pub(super) struct Residents {
+    queues: Rc<RefCell<Vec<Weak<Queue>>>>,
+    /// Live isolates the worker keeps at most (`None`: no cap).
+    cap: Option<usize>,
+}
+
+impl Residents {
+    pub(super) fn new(cap: Option<usize>) -> Self {
+        Self {
+            queues: Rc::new(RefCell::new(Vec::new())),
+            cap,
+        }
+    }
+
+    /// Registers `queue` and, when the worker is at its cap of live isolates, asks the
+    /// least recently used other one to go once it is idle.
+    fn make_room(&self, queue: &Rc<Queue>) {
+        let mut queues = self.queues.borrow_mut();
+        queues.retain(|resident| resident.strong_count() > 0);
+        if !queues
+            .iter()
+            .any(|resident| std::ptr::eq(resident.as_ptr(), Rc::as_ptr(queue)))
+        {
+            queues.push(Rc::downgrade(queue));
+        }
+        let Some(cap) = self.cap else { return };
+        let live: Vec<Rc<Queue>> = queues
+            .iter()
+            .filter_map(Weak::upgrade)
+            .filter(|resident| resident.is_live() && !Rc::ptr_eq(resident, queue))
+            .collect();
+        if live.len() >= cap {
+            if let Some(oldest) = live.iter().min_by_key(|resident| resident.last_taken()) {
+                oldest.request_eviction();
+            }
+        }
     }
 }

@@ -10,7 +10,10 @@ use tokio::task::LocalSet;
 
 use super::spares::Spares;
 use super::tenant::serve_handler;
+use super::tenant::Neighbourhood;
+use super::tenant::Residents;
 use super::tenant::Start;
+use super::PoolOptions;
 use crate::error::RuntimeError;
 
 /// The `Send` side of a worker thread: where handlers are started.
@@ -22,18 +25,14 @@ pub(super) struct Worker {
 }
 
 impl Worker {
-    /// Starts a worker thread keeping `spares` warm isolates with heap limit `memory`.
-    pub(super) fn spawn(
-        name: String,
-        spares: usize,
-        memory: Option<u64>,
-    ) -> Result<Self, RuntimeError> {
+    /// Starts a worker thread run as `options` say.
+    pub(super) fn spawn(name: String, options: PoolOptions) -> Result<Self, RuntimeError> {
         let (starts, incoming) = mpsc::unbounded_channel();
         let handlers = Arc::new(AtomicUsize::new(0));
         let count = handlers.clone();
         std::thread::Builder::new()
             .name(name)
-            .spawn(move || run_thread(incoming, &count, spares, memory))
+            .spawn(move || run_thread(incoming, &count, &options))
             .map_err(RuntimeError::Spawn)?;
         Ok(Self { starts, handlers })
     }
@@ -56,8 +55,7 @@ impl Worker {
 fn run_thread(
     mut incoming: mpsc::UnboundedReceiver<Start>,
     handlers: &Arc<AtomicUsize>,
-    spares: usize,
-    memory: Option<u64>,
+    options: &PoolOptions,
 ) {
     super::prefer_throughput();
     let runtime = match tokio::runtime::Builder::new_current_thread()
@@ -71,18 +69,24 @@ fn run_thread(
         }
     };
     let local = LocalSet::new();
-    let spares = Spares::new(spares, memory);
+    let neighbourhood = Neighbourhood {
+        spares: Spares::new(options.spares, options.spare_memory),
+        residents: Residents::new(options.isolates_per_worker),
+        retirement: options.retirement,
+    };
+    let spares = neighbourhood.spares.clone();
     local.block_on(&runtime, async {
         spares.fill();
         while let Some(start) = incoming.recv().await {
-            let spares = spares.clone();
+            let neighbourhood = neighbourhood.clone();
             let handlers = handlers.clone();
             tokio::task::spawn_local(async move {
-                serve_handler(start, spares).await;
+                serve_handler(start, neighbourhood).await;
                 handlers.fetch_sub(1, Ordering::Relaxed);
             });
         }
     });
+    drop(neighbourhood);
     // No more handlers will come: let those running finish (their queues close as the
     // gateway drops its handles), then dispose of the spares inside the runtime.
     runtime.block_on(local);
