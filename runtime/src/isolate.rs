@@ -300,10 +300,13 @@ impl Isolate {
             closed.notified().await;
             tokio::time::sleep(drain).await;
         };
-        let limit = self.cpu_limit();
+        // Reading a thread's CPU clock is a system call: only when there is a limit to keep.
+        let limit = self.limits.cpu;
         let mut checks = tokio::time::interval(RETIREMENT_CHECK);
         let turns = std::future::poll_fn(|cx| {
-            self.cpu.begin(limit);
+            if let Some(limit) = limit {
+                self.cpu.begin(limit);
+            }
             let polled = self
                 .runtime
                 .poll_event_loop(cx, PollEventLoopOptions::default());

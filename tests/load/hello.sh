@@ -2,8 +2,11 @@
 # Warm hello throughput of `isogate dev` against a raw hyper hello server, both started by
 # this script on this machine, driven by wrk (servers on core 0, wrk on core 1).
 #
-#   tests/load/hello.sh                 # defaults: 10s per subject, 32 connections
-#   DURATION=30s CONNECTIONS=64 tests/load/hello.sh
+# Subjects are measured in alternation (ROUNDS times, DURATION each) and the medians kept,
+# so both see the machine in the same states.
+#
+#   tests/load/hello.sh                 # defaults: 3 rounds of 5s, 32 connections
+#   ROUNDS=5 DURATION=10s CONNECTIONS=64 tests/load/hello.sh
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 source tests/load/lib.sh
@@ -11,13 +14,16 @@ source tests/load/lib.sh
 cargo build --release --locked -q -p isogate-gateway --bin isogate --example raw_hyper_hello
 
 start 'http://[0-9.:]*' target/release/examples/raw_hyper_hello
-read -r raw_rps raw_p50 raw_p99 < <(measure "$LAST_URL/")
-raw_rss="$(rss_mib "$LAST_PID")"
-
+raw_url="$LAST_URL/"
+raw_pid="$LAST_PID"
 RUST_LOG=warn start 'http://[0-9.:]*' \
   target/release/isogate dev examples/hello/handler.js --port 0 --no-watch
-read -r iso_rps iso_p50 iso_p99 < <(measure "$LAST_URL/")
-iso_rss="$(rss_mib "$LAST_PID")"
+iso_url="$LAST_URL/"
+iso_pid="$LAST_PID"
+
+read -r raw_rps raw_p50 raw_p99 iso_rps iso_p50 iso_p99 < <(compare "$ROUNDS" "$raw_url" "$iso_url")
+raw_rss="$(rss_mib "$raw_pid")"
+iso_rss="$(rss_mib "$iso_pid")"
 
 header "warm hello over HTTP/1.1"
 row "raw hyper hello" "$raw_rps" "$raw_p50" "$raw_p99" "$raw_rss" "$raw_rps"

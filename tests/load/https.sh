@@ -4,7 +4,9 @@
 # by wrk (servers on core 0, wrk on core 1). Handshakes/s is wrk with `Connection: close`,
 # so every request is a new connection and a full handshake.
 #
-#   tests/load/https.sh                 # defaults: 10s per subject, 32 connections
+# Subjects are measured in alternation (ROUNDS times, DURATION each); medians are kept.
+#
+#   tests/load/https.sh                 # defaults: 3 rounds of 5s, 32 connections
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 source tests/load/lib.sh
@@ -32,16 +34,17 @@ tls = { cert = "cert.pem", key = "key.pem" }
 TOML
 
 start 'https://[0-9.:]*' target/release/examples/raw_hyper_tls_hello "$work/cert.pem" "$work/key.pem"
-raw_url="${LAST_URL/127.0.0.1/localhost}"
-read -r raw_rps raw_p50 raw_p99 < <(measure "$raw_url/")
-read -r raw_hs raw_hs_p50 raw_hs_p99 < <(measure "$raw_url/" -H "Connection: close")
-raw_rss="$(rss_mib "$LAST_PID")"
-
+raw_url="${LAST_URL/127.0.0.1/localhost}/"
+raw_pid="$LAST_PID"
 RUST_LOG=warn start 'https://[0-9.:]*' target/release/isogate serve --config "$work/isogate.toml" --no-watch
-iso_url="${LAST_URL/127.0.0.1/localhost}"
-read -r iso_rps iso_p50 iso_p99 < <(measure "$iso_url/")
-read -r iso_hs iso_hs_p50 iso_hs_p99 < <(measure "$iso_url/" -H "Connection: close")
-iso_rss="$(rss_mib "$LAST_PID")"
+iso_url="${LAST_URL/127.0.0.1/localhost}/"
+iso_pid="$LAST_PID"
+
+read -r raw_rps raw_p50 raw_p99 iso_rps iso_p50 iso_p99 < <(compare "$ROUNDS" "$raw_url" "$iso_url")
+read -r raw_hs raw_hs_p50 raw_hs_p99 iso_hs iso_hs_p50 iso_hs_p99 < \
+  <(compare "$ROUNDS" "$raw_url" "$iso_url" -H "Connection: close")
+raw_rss="$(rss_mib "$raw_pid")"
+iso_rss="$(rss_mib "$iso_pid")"
 
 header "HTTPS hello (keep-alive) and new connections (one TLS handshake per request)"
 row "raw hyper+rustls hello" "$raw_rps" "$raw_p50" "$raw_p99" "$raw_rss" "$raw_rps"

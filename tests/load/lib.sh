@@ -1,7 +1,8 @@
 # Shared by the load scripts: set-up, core pinning, starting subjects, measuring with wrk.
 # Source it from a script that has cd'ed to the repository root.
 
-DURATION="${DURATION:-10s}"
+DURATION="${DURATION:-5s}"
+ROUNDS="${ROUNDS:-3}"
 CONNECTIONS="${CONNECTIONS:-32}"
 
 if [ -x ../shared/v8/seed.sh ]; then ../shared/v8/seed.sh >/dev/null; fi
@@ -51,12 +52,34 @@ measure() {
     END { print rps, p50, p99 }'
 }
 
+# median_of "a b c": the median of the numbers (req/s, or latencies with their unit).
+median_of() {
+  tr ' ' '\n' <<<"$1" | awk 'NF' | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
+
+# compare ROUNDS URL_A URL_B [WRK ARGS...]: measures A and B in alternation, ROUNDS times
+# each, so both see the machine in the same states; prints the medians as
+# "a_rps a_p50 a_p99 b_rps b_p50 b_p99".
+compare() {
+  local rounds="$1" a="$2" b="$3"
+  shift 3
+  local a_rps="" a_p50="" a_p99="" b_rps="" b_p50="" b_p99="" rps p50 p99
+  for _ in $(seq 1 "$rounds"); do
+    read -r rps p50 p99 < <(measure "$a" "$@")
+    a_rps+=" $rps"; a_p50+=" $p50"; a_p99+=" $p99"
+    read -r rps p50 p99 < <(measure "$b" "$@")
+    b_rps+=" $rps"; b_p50+=" $p50"; b_p99+=" $p99"
+  done
+  echo "$(median_of "$a_rps") $(median_of "$a_p50") $(median_of "$a_p99")" \
+    "$(median_of "$b_rps") $(median_of "$b_p50") $(median_of "$b_p99")"
+}
+
 rss_mib() { ps -o rss= -p "$1" | awk '{ printf "%.1f", $1 / 1024 }'; }
 
 # header TITLE: the table's heading.
 header() {
   printf '\n%s: %s, %s, %s cores, %s connections, %s per subject\n' \
-    "$1" "$(date -u +%Y-%m-%d)" "$(uname -m)" "$(nproc)" "$CONNECTIONS" "$DURATION"
+    "$1" "$(date -u +%Y-%m-%d)" "$(uname -m)" "$(nproc)" "$CONNECTIONS" "$DURATION x $ROUNDS rounds, medians"
   printf '%-28s %12s %10s %10s %9s %8s\n' subject "req/s" p50 p99 "RSS MiB" ratio
 }
 
