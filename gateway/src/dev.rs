@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use isogate_runtime::HandlerSpec;
+use isogate_runtime::IsolatePool;
 use notify::RecursiveMode;
 use notify::Watcher;
 use tokio::sync::mpsc;
@@ -22,6 +23,7 @@ const SETTLE: Duration = Duration::from_millis(150);
 /// Returns the watcher, which stops watching when dropped.
 pub fn watch(
     spec: HandlerSpec,
+    pool: Arc<IsolatePool>,
     dispatcher: Arc<Dispatcher>,
 ) -> Result<notify::RecommendedWatcher, GatewayError> {
     let folder = watched_folder(&spec.entry);
@@ -45,7 +47,7 @@ pub fn watch(
         while changes.recv().await.is_some() {
             tokio::time::sleep(SETTLE).await;
             while changes.try_recv().is_ok() {}
-            match RoutingTable::single(spec.clone()) {
+            match RoutingTable::single(spec.clone(), &pool) {
                 Ok(table) => {
                     dispatcher.replace(table);
                     tracing::info!(entry = %spec.entry.display(), "change detected; handler reloaded");

@@ -10,7 +10,6 @@
 //! 6. turn the answer, or the error, into a hyper response (`http/response.rs`);
 //! 7. write one access-log line when the response body is done.
 
-use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
@@ -26,6 +25,7 @@ use isogate_runtime::RuntimeError;
 
 use crate::error::GatewayError;
 use crate::http::request;
+use crate::http::request::PeerAddress;
 use crate::http::request::Routed;
 use crate::http::response;
 use crate::http::response::AccessRecord;
@@ -38,7 +38,7 @@ use crate::routing::Lookup;
 #[derive(Clone, Debug)]
 pub struct Connection {
     /// The client (or the proxy in front of it).
-    pub peer: SocketAddr,
+    pub peer: PeerAddress,
     /// Whether the connection is TLS.
     pub tls: bool,
     /// The server name the TLS client asked for.
@@ -91,8 +91,8 @@ impl Dispatcher {
         let mut record = AccessRecord {
             started: Instant::now(),
             request_id: request_id.clone(),
-            method: request.method().as_str().to_owned(),
-            path: request.uri().path().to_owned(),
+            method: request.method().clone(),
+            uri: request.uri().clone(),
             tenant: None,
             route: String::new(),
             permit: None,
@@ -153,6 +153,7 @@ async fn run(
     };
     let max_body = tenant.max_body;
     if request::content_length(&request).is_some_and(|length| length > max_body) {
+        request::linger(request.into_body());
         return Err(GatewayError::BodyTooLarge { limit: max_body });
     }
     if let Some((permits, max)) = &tenant.concurrency {
@@ -168,11 +169,11 @@ async fn run(
         .policy
         .trusted_proxies
         .iter()
-        .any(|net| net.contains(&connection.peer.ip()));
+        .any(|net| net.contains(&connection.peer.ip));
     let host_name = crate::routing::normalize_host(&host);
     request::set_forwarded(
         request.headers_mut(),
-        connection.peer.ip(),
+        &connection.peer,
         connection.scheme(),
         &host_name,
         trusted,

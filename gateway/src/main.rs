@@ -170,11 +170,24 @@ async fn dev(args: DevArgs) -> anyhow::Result<()> {
         drain: Duration::from_secs(30),
         limits: Limits::default(),
     };
-    let dispatcher = Arc::new(Dispatcher::new(RoutingTable::single(spec.clone())?));
+    // One worker thread: the handler's isolate and the connections share it.
+    let pool = Arc::new(IsolatePool::new(PoolOptions {
+        workers: 1,
+        spares: 1,
+        spare_memory: None,
+        isolates_per_worker: None,
+        retirement: Retirement::default(),
+    })?);
+    let table = RoutingTable::single(spec.clone(), &pool)?;
+    let dispatcher = Arc::new(Dispatcher::new(table));
     let _watcher = if args.no_watch {
         None
     } else {
-        Some(isogate_gateway::dev::watch(spec, dispatcher.clone())?)
+        Some(isogate_gateway::dev::watch(
+            spec,
+            pool.clone(),
+            dispatcher.clone(),
+        )?)
     };
 
     let addr: SocketAddr = format!("{}:{}", args.host, args.port)
@@ -194,7 +207,7 @@ async fn dev(args: DevArgs) -> anyhow::Result<()> {
         tls: None,
     }];
     let settings = server_settings(&ServerConfig::default());
-    server::run(listeners, dispatcher, settings, shutdown::signal()).await;
+    server::run(listeners, dispatcher, settings, pool, shutdown::signal()).await;
     tracing::info!("stopped");
     Ok(())
 }
@@ -247,7 +260,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let reloader = Arc::new(Reloader::new(
         file,
         config.clone(),
-        pool,
+        pool.clone(),
         dispatcher.clone(),
         resolver,
     ));
@@ -263,6 +276,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         listeners,
         dispatcher,
         server_settings(&config.server),
+        pool,
         shutdown::signal(),
     )
     .await;

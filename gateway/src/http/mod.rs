@@ -131,7 +131,7 @@ pub async fn serve_connection<I>(
         tokio::select! {
             result = serving.as_mut() => {
                 if let Err(error) = result {
-                    tracing::debug!(peer = %connection.peer, %error, "connection ended with an error");
+                    tracing::debug!(peer = %connection.peer.ip, %error, "connection ended with an error");
                 }
                 return;
             }

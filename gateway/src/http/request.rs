@@ -8,9 +8,9 @@ use std::net::IpAddr;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::sync::LazyLock;
+use std::time::Duration;
 
 use bytes::Bytes;
-use futures::TryStreamExt;
 use http::header::CONTENT_LENGTH;
 use http::header::FORWARDED;
 use http::header::HOST;
@@ -18,11 +18,10 @@ use http::HeaderMap;
 use http::HeaderName;
 use http::HeaderValue;
 use http::Request;
-use http_body_util::BodyDataStream;
-use http_body_util::LengthLimitError;
-use http_body_util::Limited;
+use http_body_util::BodyExt;
 use hyper::body::Body;
 use hyper::body::Incoming;
+use isogate_runtime::BodyError;
 use isogate_runtime::HandlerRequest;
 use isogate_runtime::RequestId;
 
@@ -86,21 +85,43 @@ pub fn absolute_url<B>(request: &Request<B>, scheme: &str) -> String {
     format!("{scheme}://{host}{path}")
 }
 
+/// A client address as the forwarding headers spell it, worked out once per connection.
+#[derive(Clone, Debug)]
+pub struct PeerAddress {
+    /// The address.
+    pub ip: IpAddr,
+    /// As in `X-Forwarded-For`: `203.0.113.9`, `::1`.
+    text: String,
+    /// As a `Forwarded` node: `203.0.113.9`, `"[::1]"`.
+    node: String,
+}
+
+impl PeerAddress {
+    /// The spellings of `ip`.
+    pub fn new(ip: IpAddr) -> Self {
+        let node = match ip {
+            IpAddr::V4(v4) => v4.to_string(),
+            IpAddr::V6(v6) => format!("\"[{v6}]\""),
+        };
+        Self {
+            ip,
+            text: ip.to_string(),
+            node,
+        }
+    }
+}
+
 /// Sets `X-Forwarded-For`, `X-Forwarded-Proto`, `X-Forwarded-Host` and `Forwarded` for the
 /// handler. A trusted proxy's values are extended with the peer; anyone else's are replaced,
 /// so a client cannot pass itself off as another address.
 pub fn set_forwarded(
     headers: &mut HeaderMap,
-    peer: IpAddr,
-    scheme: &str,
+    peer: &PeerAddress,
+    scheme: &'static str,
     host: &str,
     trusted: bool,
 ) {
-    let node = match peer {
-        IpAddr::V4(v4) => v4.to_string(),
-        IpAddr::V6(v6) => format!("\"[{v6}]\""),
-    };
-    let element = format!("for={node};host=\"{host}\";proto={scheme}");
+    let element = format!("for={};host=\"{host}\";proto={scheme}", peer.node);
     let (xff, forwarded) = if trusted {
         let joined = |name| {
             let earlier: Vec<&str> = headers
@@ -111,27 +132,32 @@ pub fn set_forwarded(
             (!earlier.is_empty()).then(|| earlier.join(", "))
         };
         (
-            joined(X_FORWARDED_FOR).map_or_else(|| peer.to_string(), |e| format!("{e}, {peer}")),
+            joined(X_FORWARDED_FOR)
+                .map_or_else(|| peer.text.clone(), |e| format!("{e}, {}", peer.text)),
             joined(FORWARDED.as_str())
                 .map_or_else(|| element.clone(), |e| format!("{e}, {element}")),
         )
     } else {
-        (peer.to_string(), element)
+        (peer.text.clone(), element)
     };
     let keep_proto = trusted && headers.contains_key(X_FORWARDED_PROTO);
     let keep_host = trusted && headers.contains_key(X_FORWARDED_HOST);
-    let mut set = |name: HeaderName, value: &str| {
-        if let Ok(value) = HeaderValue::from_str(value) {
-            headers.insert(name, value);
-        }
-    };
-    set(HeaderName::from_static(X_FORWARDED_FOR), &xff);
-    set(FORWARDED, &forwarded);
+    if let Ok(value) = HeaderValue::try_from(xff) {
+        headers.insert(HeaderName::from_static(X_FORWARDED_FOR), value);
+    }
+    if let Ok(value) = HeaderValue::try_from(forwarded) {
+        headers.insert(FORWARDED, value);
+    }
     if !keep_proto {
-        set(HeaderName::from_static(X_FORWARDED_PROTO), scheme);
+        headers.insert(
+            HeaderName::from_static(X_FORWARDED_PROTO),
+            HeaderValue::from_static(scheme),
+        );
     }
     if !keep_host {
-        set(HeaderName::from_static(X_FORWARDED_HOST), host);
+        if let Ok(value) = HeaderValue::from_str(host) {
+            headers.insert(HeaderName::from_static(X_FORWARDED_HOST), value);
+        }
     }
 }
 
@@ -166,17 +192,7 @@ pub fn to_handler_request(
         })
         .collect();
     let tripped = Arc::new(AtomicBool::new(false));
-    let body = (!body.is_end_stream()).then(|| {
-        let limit = usize::try_from(max_body).unwrap_or(usize::MAX);
-        let flag = tripped.clone();
-        let stream = BodyDataStream::new(Limited::new(body, limit)).map_err(move |error| {
-            if error.is::<LengthLimitError>() {
-                flag.store(true, Ordering::Relaxed);
-            }
-            error
-        });
-        Box::pin(stream) as isogate_runtime::BodyStream
-    });
+    let body = (!body.is_end_stream()).then(|| capped(body, max_body, tripped.clone()));
     let request = HandlerRequest {
         id,
         method: parts.method.as_str().to_owned(),
@@ -187,6 +203,66 @@ pub fn to_handler_request(
         params: routed.params,
     };
     (request, tripped)
+}
+
+/// Most of a refused body read and thrown away so that the client, still sending, gets to
+/// read the refusal instead of a reset connection (nginx's lingering close).
+const LINGER_BYTES: usize = 16 * 1024 * 1024;
+
+/// How long a refused body is read and thrown away at most.
+const LINGER_TIME: Duration = Duration::from_secs(5);
+
+/// Reads and discards a refused request body in the background, up to [`LINGER_BYTES`] and
+/// [`LINGER_TIME`].
+pub fn linger(body: Incoming) {
+    tokio::spawn(async move {
+        let drain = async {
+            let mut body = body;
+            let mut read = 0usize;
+            while let Some(Ok(frame)) = body.frame().await {
+                read += frame.data_ref().map_or(0, Bytes::len);
+                if read > LINGER_BYTES {
+                    return;
+                }
+            }
+        };
+        let _ = tokio::time::timeout(LINGER_TIME, drain).await;
+    });
+}
+
+/// The body as a stream of chunks that fails once more than `max` bytes have come; the
+/// rest is then read and thrown away in the background ([`linger`]) and `tripped` is set.
+fn capped(body: Incoming, max: u64, tripped: Arc<AtomicBool>) -> isogate_runtime::BodyStream {
+    let state = (Some(body), 0u64);
+    let stream = futures::stream::unfold(state, move |(body, read)| {
+        let tripped = tripped.clone();
+        async move {
+            let mut body = body?;
+            loop {
+                match body.frame().await? {
+                    Ok(frame) => {
+                        let Ok(data) = frame.into_data() else {
+                            continue;
+                        };
+                        let read = read + data.len() as u64;
+                        if read > max {
+                            tripped.store(true, Ordering::Relaxed);
+                            linger(body);
+                            let error: BodyError =
+                                format!("request body larger than {max} bytes").into();
+                            return Some((Err(error), (None, read)));
+                        }
+                        return Some((Ok(data), (Some(body), read)));
+                    }
+                    Err(error) => {
+                        let error: BodyError = Box::new(error);
+                        return Some((Err(error), (None, read)));
+                    }
+                }
+            }
+        }
+    });
+    Box::pin(stream)
 }
 
 /// The declared body length, when the client sent one.
@@ -238,8 +314,8 @@ mod forwarded_tests {
     fn forwarded_headers_replace_untrusted_and_extend_trusted() {
         let mut headers = HeaderMap::new();
         headers.insert(X_FORWARDED_FOR, HeaderValue::from_static("6.6.6.6"));
-        let peer: IpAddr = "10.1.2.3".parse().unwrap();
-        set_forwarded(&mut headers, peer, "https", "acme.test", false);
+        let peer = PeerAddress::new("10.1.2.3".parse().unwrap());
+        set_forwarded(&mut headers, &peer, "https", "acme.test", false);
         assert_eq!(headers[X_FORWARDED_FOR], "10.1.2.3");
         assert_eq!(
             headers[FORWARDED],
@@ -250,8 +326,8 @@ mod forwarded_tests {
         let mut headers = HeaderMap::new();
         headers.insert(X_FORWARDED_FOR, HeaderValue::from_static("203.0.113.9"));
         headers.insert(X_FORWARDED_PROTO, HeaderValue::from_static("https"));
-        let peer: IpAddr = "::1".parse().unwrap();
-        set_forwarded(&mut headers, peer, "http", "acme.test", true);
+        let peer = PeerAddress::new("::1".parse().unwrap());
+        set_forwarded(&mut headers, &peer, "http", "acme.test", true);
         assert_eq!(headers[X_FORWARDED_FOR], "203.0.113.9, ::1");
         assert_eq!(headers[X_FORWARDED_PROTO], "https");
         assert_eq!(

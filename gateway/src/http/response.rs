@@ -184,9 +184,9 @@ pub struct AccessRecord {
     /// The request id.
     pub request_id: RequestId,
     /// The method.
-    pub method: String,
-    /// The path (without the query).
-    pub path: String,
+    pub method: http::Method,
+    /// The request target (the log shows its path).
+    pub uri: http::Uri,
     /// The tenant, once routed.
     pub tenant: Option<TenantId>,
     /// The matched route pattern, once routed.
@@ -255,8 +255,8 @@ impl Drop for LoggedBody {
             target: "isogate::access",
             tenant = record.tenant.as_ref().map_or("", |tenant| &tenant.0),
             route = record.route,
-            method = record.method,
-            path = record.path,
+            method = record.method.as_str(),
+            path = record.uri.path(),
             status = self.status,
             bytes = self.bytes,
             duration_ms = record.started.elapsed().as_secs_f64() * 1000.0,

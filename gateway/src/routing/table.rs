@@ -74,9 +74,10 @@ pub struct RoutingTable {
 }
 
 impl RoutingTable {
-    /// A table for `isogate dev`: one handler serving every host and path.
-    pub fn single(spec: HandlerSpec) -> Result<Self, GatewayError> {
-        let worker = WorkerHandle::spawn(&spec)?;
+    /// A table for `isogate dev`: one handler, started on `pool`, serving every host and
+    /// path.
+    pub fn single(spec: HandlerSpec, pool: &IsolatePool) -> Result<Self, GatewayError> {
+        let worker = pool.spawn(&spec)?;
         let mut routes = TenantRoutes::default();
         routes.set_fallback(worker.clone());
         let mut router = Router::default();

@@ -1,6 +1,8 @@
-//! The accept loops: `run(listeners, dispatcher, settings, shutdown)` is the seam tests and
-//! `main` drive. Every connection takes a permit from one semaphore shared by all
+//! The accept loops: `run(listeners, dispatcher, settings, pool, shutdown)` is the seam
+//! `main` drives. Every connection takes a permit from one semaphore shared by all
 //! listeners; over the cap a connection is refused at once (a plain-HTTP client gets a 503).
+//! Accepted connections are served on the isolate pool's worker threads, in turn: a request
+//! for an isolate living on the same thread then never crosses threads.
 
 pub mod shutdown;
 
@@ -9,9 +11,11 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use isogate_runtime::IsolatePool;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
 use tokio::net::TcpStream;
+use tokio::sync::oneshot;
 use tokio::sync::watch;
 use tokio::sync::OwnedSemaphorePermit;
 use tokio::sync::Semaphore;
@@ -20,6 +24,7 @@ use tokio_rustls::TlsAcceptor;
 
 use crate::dispatch::Connection;
 use crate::dispatch::Dispatcher;
+use crate::http::request::PeerAddress;
 use crate::http::serve_connection;
 use crate::http::ConnectionLimits;
 use crate::tls;
@@ -55,6 +60,7 @@ pub async fn run(
     listeners: Vec<Listener>,
     dispatcher: Arc<Dispatcher>,
     settings: ServerSettings,
+    pool: Arc<IsolatePool>,
     shutdown: impl Future<Output = ()>,
 ) {
     let (stop, stopped) = watch::channel(false);
@@ -66,6 +72,7 @@ pub async fn run(
             listener,
             dispatcher.clone(),
             settings.clone(),
+            pool.clone(),
             permits.clone(),
             stopped.clone(),
         ));
@@ -79,6 +86,7 @@ async fn accept_loop(
     listener: Listener,
     dispatcher: Arc<Dispatcher>,
     settings: Arc<ServerSettings>,
+    pool: Arc<IsolatePool>,
     permits: Arc<Semaphore>,
     mut stopped: watch::Receiver<bool>,
 ) {
@@ -91,15 +99,19 @@ async fn accept_loop(
                         refuse(stream, listener.tls.is_none(), &mut connections);
                         continue;
                     };
-                    connections.spawn(serve(
-                        stream,
+                    let connection = Accepted {
                         peer,
-                        listener.tls.clone(),
-                        dispatcher.clone(),
-                        settings.clone(),
-                        stopped.clone(),
+                        acceptor: listener.tls.clone(),
+                        dispatcher: dispatcher.clone(),
+                        settings: settings.clone(),
+                        stopped: stopped.clone(),
                         permit,
-                    ));
+                    };
+                    if let Some(done) = hand_over(&pool, stream, connection) {
+                        connections.spawn(async move {
+                            let _ = done.await;
+                        });
+                    }
                 }
                 Err(error) => {
                     // Out of file descriptors and the like: back off instead of spinning.
@@ -115,19 +127,62 @@ async fn accept_loop(
     shutdown::drain(connections, settings.shutdown_timeout).await;
 }
 
-async fn serve(
-    stream: TcpStream,
+/// An accepted connection on its way to a worker thread.
+struct Accepted {
     peer: SocketAddr,
     acceptor: Option<TlsAcceptor>,
     dispatcher: Arc<Dispatcher>,
     settings: Arc<ServerSettings>,
     stopped: watch::Receiver<bool>,
-    _permit: OwnedSemaphorePermit,
-) {
+    permit: OwnedSemaphorePermit,
+}
+
+/// Moves `stream` to the next worker thread and serves it there; the receiver resolves
+/// when the connection is done. `None` when no worker could take it (it is closed).
+fn hand_over(
+    pool: &IsolatePool,
+    stream: TcpStream,
+    connection: Accepted,
+) -> Option<oneshot::Receiver<()>> {
+    // A tokio socket belongs to the runtime that registered it: cross as a std socket and
+    // register again on the worker's runtime.
+    let stream = match stream.into_std() {
+        Ok(stream) => stream,
+        Err(error) => {
+            tracing::warn!(%error, "cannot hand a connection over");
+            return None;
+        }
+    };
+    let (done, finished) = oneshot::channel();
+    let ran = pool.run(move || async move {
+        match TcpStream::from_std(stream) {
+            Ok(stream) => serve(stream, connection).await,
+            Err(error) => tracing::warn!(%error, "cannot adopt a connection"),
+        }
+        let _ = done.send(());
+    });
+    match ran {
+        Ok(()) => Some(finished),
+        Err(error) => {
+            tracing::error!(%error, "no worker to serve a connection");
+            None
+        }
+    }
+}
+
+async fn serve(stream: TcpStream, accepted: Accepted) {
+    let Accepted {
+        peer,
+        acceptor,
+        dispatcher,
+        settings,
+        stopped,
+        permit: _permit,
+    } = accepted;
     let _ = stream.set_nodelay(true);
     let Some(acceptor) = acceptor else {
         let connection = Connection {
-            peer,
+            peer: PeerAddress::new(peer.ip()),
             tls: false,
             sni: None,
         };
@@ -139,7 +194,7 @@ async fn serve(
         return;
     };
     let connection = Connection {
-        peer,
+        peer: PeerAddress::new(peer.ip()),
         tls: true,
         sni: stream.get_ref().1.server_name().map(str::to_owned),
     };

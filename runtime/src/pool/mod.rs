@@ -23,8 +23,13 @@ pub use handle::WorkerHandle;
 pub use sched::prefer_throughput;
 pub use tenant::HandlerSpec;
 
+use std::future::Future;
+use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::Ordering;
+
 use crate::error::RuntimeError;
 use crate::isolate::Retirement;
+use worker::Task;
 use worker::Worker;
 
 /// How an [`IsolatePool`] runs.
@@ -60,6 +65,7 @@ impl PoolOptions {
 #[derive(Debug)]
 pub struct IsolatePool {
     workers: Vec<Worker>,
+    next_task: AtomicUsize,
 }
 
 impl IsolatePool {
@@ -68,7 +74,26 @@ impl IsolatePool {
         let workers = (0..options.workers.max(1))
             .map(|index| Worker::spawn(format!("isogate-worker-{index}"), options))
             .collect::<Result<_, _>>()?;
-        Ok(Self { workers })
+        Ok(Self {
+            workers,
+            next_task: AtomicUsize::new(0),
+        })
+    }
+
+    /// Runs a task on the workers' threads, taking them in turn: the gateway serves its
+    /// connections there, so a request for an isolate on the same thread never crosses
+    /// threads. `make` runs on the worker and builds the task's future.
+    pub fn run<F, Fut>(&self, make: F) -> Result<(), RuntimeError>
+    where
+        F: FnOnce() -> Fut + Send + 'static,
+        Fut: Future<Output = ()> + 'static,
+    {
+        let turn = self.next_task.fetch_add(1, Ordering::Relaxed) % self.workers.len();
+        let task: Task = Box::new(move || Box::pin(make()));
+        self.workers
+            .get(turn)
+            .ok_or(RuntimeError::WorkerGone)?
+            .run(task)
     }
 
     /// How many worker threads there are.

@@ -1,6 +1,8 @@
 //! A worker: one OS thread with a current-thread tokio runtime, hosting the isolates of
 //! every handler placed on it (each a local task) and its warm spares.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -16,10 +18,19 @@ use super::tenant::Start;
 use super::PoolOptions;
 use crate::error::RuntimeError;
 
+/// Work for a worker thread: a handler to start, or a task to run beside the isolates.
+pub(super) enum Command {
+    Start(Start),
+    Run(Task),
+}
+
+/// A task built on the worker thread and run there (it need not be `Send` once built).
+pub(super) type Task = Box<dyn FnOnce() -> Pin<Box<dyn Future<Output = ()>>> + Send>;
+
 /// The `Send` side of a worker thread: where handlers are started.
 #[derive(Debug)]
 pub(super) struct Worker {
-    starts: mpsc::UnboundedSender<Start>,
+    starts: mpsc::UnboundedSender<Command>,
     /// Handlers running on the worker.
     handlers: Arc<AtomicUsize>,
 }
@@ -45,15 +56,22 @@ impl Worker {
     /// Starts a handler on this worker.
     pub(super) fn start(&self, start: Start) -> Result<(), RuntimeError> {
         self.handlers.fetch_add(1, Ordering::Relaxed);
-        self.starts.send(start).map_err(|_| {
+        self.starts.send(Command::Start(start)).map_err(|_| {
             self.handlers.fetch_sub(1, Ordering::Relaxed);
             RuntimeError::WorkerGone
         })
     }
+
+    /// Runs `task` on this worker's thread.
+    pub(super) fn run(&self, task: Task) -> Result<(), RuntimeError> {
+        self.starts
+            .send(Command::Run(task))
+            .map_err(|_| RuntimeError::WorkerGone)
+    }
 }
 
 fn run_thread(
-    mut incoming: mpsc::UnboundedReceiver<Start>,
+    mut incoming: mpsc::UnboundedReceiver<Command>,
     handlers: &Arc<AtomicUsize>,
     options: &PoolOptions,
 ) {
@@ -77,13 +95,20 @@ fn run_thread(
     let spares = neighbourhood.spares.clone();
     local.block_on(&runtime, async {
         spares.fill();
-        while let Some(start) = incoming.recv().await {
-            let neighbourhood = neighbourhood.clone();
-            let handlers = handlers.clone();
-            tokio::task::spawn_local(async move {
-                serve_handler(start, neighbourhood).await;
-                handlers.fetch_sub(1, Ordering::Relaxed);
-            });
+        while let Some(command) = incoming.recv().await {
+            match command {
+                Command::Start(start) => {
+                    let neighbourhood = neighbourhood.clone();
+                    let handlers = handlers.clone();
+                    tokio::task::spawn_local(async move {
+                        serve_handler(start, neighbourhood).await;
+                        handlers.fetch_sub(1, Ordering::Relaxed);
+                    });
+                }
+                Command::Run(task) => {
+                    tokio::task::spawn_local(task());
+                }
+            }
         }
     });
     drop(neighbourhood);
