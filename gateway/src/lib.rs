@@ -1,22 +1,37 @@
-//! `isogate-gateway`: the edge in front of the isolates. It accepts connections, speaks
-//! HTTP/1.1 and HTTP/2 through hyper, and runs each request through the tenant's handler in
-//! `isogate-runtime`.
+//! `isogate-gateway`: the edge in front of the isolates. It terminates TLS (a certificate
+//! per tenant by SNI), speaks HTTP/1.1 and HTTP/2 through hyper, routes each request by host
+//! and path to a tenant's handler, and runs it in `isogate-runtime`'s isolate pool.
 //!
 //! # Layout
-//! - `server`: `run(listener, dispatcher, shutdown)`: the accept loop, one task per connection.
-//! - `http`: hyper connection serving; `request.rs` (request id, absolute URL, body stream)
-//!   and `response.rs` (the one place errors become responses; the access log).
-//! - `dispatch`: the pipeline below, top to bottom.
-//! - `dev`: `isogate dev`'s file watcher that reloads the handler on change.
+//! - `config`: `isogate.toml` parsed part by part into [`config::GatewayConfig`]; every
+//!   error located (`file:line:col: key`); the files it names checked.
+//! - `routing`: host → tenant → path + method → handler (matchit); `routing/table.rs` builds
+//!   the live [`routing::table::RoutingTable`] from a config, reusing unchanged handlers.
+//! - `tls`: rustls acceptor (ALPN h2, http/1.1) and the swappable SNI certificate store.
+//! - `server`: `run(listeners, dispatcher, settings, pool, shutdown)`: accept loops, the
+//!   connection cap, hand-over of connections to pool workers, graceful drain.
+//! - `http`: serving one connection with its limits; `request.rs` (request id, forwarding
+//!   headers, body cap) and `response.rs` (the one place errors become responses; the
+//!   access log).
+//! - `dispatch`: the request pipeline below, top to bottom.
+//! - `reload`: SIGHUP and file-watch reloads, swapped in once the new handlers load.
+//! - `admin`: `/healthz`, `/readyz`.
+//! - `dev`: `isogate dev`'s watcher that reloads the one handler on change.
 //! - `error`: `GatewayError` and its status map.
 //!
 //! # Request flow
-//! 1. **Accept**: `server::run` spawns a task per socket.
-//! 2. **HTTP**: `http::serve_connection` serves it with hyper (h1 or h2c with prior knowledge).
-//! 3. **Request id**: `http::request` keeps a sane `X-Request-Id` or stamps a new one.
-//! 4. **Isolate dispatch**: `dispatch` hands a `HandlerRequest` to the handler's worker.
-//! 5. **Response**: `http::response` streams the `HandlerResponse` back, or renders the error.
-//! 6. **Access log**: one line per request with method, path, status, duration and id.
+//! 1. **Accept**: `server::run` takes a permit from the connection semaphore and hands the
+//!    socket to a pool worker thread.
+//! 2. **TLS**: the handshake runs under a timeout; SNI picks the tenant certificate; ALPN
+//!    picks h2 or http/1.1.
+//! 3. **HTTP**: `http::serve_connection` serves it with hyper, with header timeout, size cap,
+//!    idle timeout and a cap on requests per connection.
+//! 4. **Route**: `dispatch` resolves host → tenant (421 across tenants on one TLS
+//!    connection), then path and method → handler (404, 405).
+//! 5. **Protect**: body cap (413), tenant concurrency (503), forwarding headers.
+//! 6. **Isolate**: the handler's `WorkerHandle` runs it under the tenant's limits.
+//! 7. **Response**: `http::response` streams the answer back, or renders the error with its
+//!    `isogate-error` code; one access-log line when the body is done.
 
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 

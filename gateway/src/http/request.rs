@@ -212,8 +212,8 @@ const LINGER_BYTES: usize = 16 * 1024 * 1024;
 /// How long a refused body is read and thrown away at most.
 const LINGER_TIME: Duration = Duration::from_secs(5);
 
-/// Reads and discards a refused request body in the background, up to [`LINGER_BYTES`] and
-/// [`LINGER_TIME`].
+/// Reads and discards a refused request body in the background, up to 16 MiB and 5 s
+/// (`LINGER_BYTES`, `LINGER_TIME`).
 pub fn linger(body: Incoming) {
     tokio::spawn(async move {
         let drain = async {
