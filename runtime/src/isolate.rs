@@ -94,8 +94,8 @@ impl Retire {
 ///
 /// Several isolates may live on one thread. V8 keeps a per-thread stack of entered isolates
 /// and an isolate must be the entered one while it runs, so an `Isolate` is left *exited*
-/// between uses: whoever runs it wraps the work in [`Entered`] (a future entered for each
-/// poll) or an [`EntryGuard`] (a synchronous section). No isolate stays entered across an
+/// between uses: whoever runs it wraps the work in `Entered` (a future entered for each
+/// poll) or an `EntryGuard` (a synchronous section). No isolate stays entered across an
 /// await, so the entry stack never interleaves.
 pub struct Isolate {
     runtime: JsRuntime,
