@@ -10,7 +10,9 @@
 //!   that cross threads.
 //! - `pool`: [`IsolatePool`] (worker threads hosting isolates and warm spares),
 //!   [`WorkerHandle`] (the `Send` proxy, with its [`LoadState`]).
-//! - `isolate`: [`Isolate`]: restore from the snapshot, load the module, run the event loop.
+//! - `isolate`: [`Isolate`]: restore from the snapshot, load the module, run the event loop
+//!   under the CPU watchdog, retire when idle or worn ([`Retirement`]). Isolates rest
+//!   *exited* so that many can share a worker thread.
 //! - `loader`: the module loader: disk only, confined to the handler's folder, TypeScript
 //!   transpiled with source maps.
 //! - `ext`: the ordered extension list (`ext/mod.rs`), isogate's ops (`http`, `console`)
@@ -24,11 +26,13 @@
 //!
 //! # Flow of one request
 //! 1. The gateway calls [`WorkerHandle::dispatch`] with a [`HandlerRequest`].
-//! 2. The worker's inbox hands it to the JS serve loop (`op_isogate_req_next`), which builds
-//!    a real `Request` (its body a `ReadableStream` over the gateway's body stream).
+//! 2. The handler's queue (on the worker thread that hosts its isolate) hands it, with any
+//!    others waiting, to the JS serve loop (`op_isogate_req_next`), which builds a real
+//!    `Request` (its body a `ReadableStream` over the gateway's body stream).
 //! 3. The handler's `fetch(request, env, ctx)` runs; its `Response` goes back through
 //!    `op_isogate_resp_send`, complete or as a stream pumped chunk by chunk.
-//! 4. A throw becomes [`RuntimeError::HandlerFailed`] with the source-mapped stack.
+//! 4. A throw becomes [`RuntimeError::HandlerFailed`] with the source-mapped stack; a limit
+//!    stop becomes [`RuntimeError::LimitExceeded`] for every request the isolate held.
 
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 #![warn(missing_docs)]
