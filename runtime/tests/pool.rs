@@ -173,7 +173,7 @@ async fn pool_discards_idle_isolates_and_recycles_busy_ones() {
     assert_eq!(count(&handler).await, "1");
     assert_eq!(count(&handler).await, "2");
     // Idle past the timeout (and a retirement check): the next request meets a fresh isolate.
-    tokio::time::sleep(Duration::from_millis(900)).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(count(&handler).await, "1");
 
     let recycled = PoolOptions {
@@ -194,7 +194,7 @@ async fn pool_discards_idle_isolates_and_recycles_busy_ones() {
     for expected in ["1", "2", "3"] {
         assert_eq!(count(&handler).await, expected);
     }
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    tokio::time::sleep(Duration::from_millis(1200)).await;
     assert_eq!(count(&handler).await, "1");
 }
 
@@ -222,8 +222,8 @@ async fn pool_evicts_least_recently_used_isolate_past_the_worker_cap() {
         .unwrap();
     assert_eq!(count(&second).await, "1");
     // Starting the second isolate asked the first, idle, to go.
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    tokio::time::sleep(Duration::from_millis(1200)).await;
     assert_eq!(count(&first).await, "1");
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    tokio::time::sleep(Duration::from_millis(1200)).await;
     assert_eq!(count(&second).await, "1");
 }
