@@ -10,7 +10,6 @@
 //! 6. turn the answer, or the error, into a hyper response (`http/response.rs`);
 //! 7. write one access-log line when the response body is done.
 
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 use std::time::Instant;
@@ -30,6 +29,7 @@ use crate::http::request::Routed;
 use crate::http::response;
 use crate::http::response::AccessRecord;
 use crate::http::response::GatewayBody;
+use crate::metrics::Metrics;
 use crate::routing::table::RoutingTable;
 use crate::routing::table::TenantId;
 use crate::routing::Lookup;
@@ -59,13 +59,15 @@ impl Connection {
 #[derive(Debug)]
 pub struct Dispatcher {
     table: ArcSwap<RoutingTable>,
+    metrics: Arc<Metrics>,
 }
 
 impl Dispatcher {
-    /// A dispatcher serving `table`.
-    pub fn new(table: RoutingTable) -> Self {
+    /// A dispatcher serving `table`, recording into `metrics`.
+    pub fn new(table: RoutingTable, metrics: Arc<Metrics>) -> Self {
         Self {
             table: ArcSwap::from_pointee(table),
+            metrics,
         }
     }
 
@@ -96,11 +98,13 @@ impl Dispatcher {
             tenant: None,
             route: String::new(),
             permit: None,
+            ingress: None,
+            metrics: self.metrics.clone(),
         };
         let mut response = match run(&table, request, connection, &mut record).await {
             Ok(response) => response,
             Err(error) => {
-                response::log_error(&error, &request_id, record.tenant.as_ref());
+                response::log_error(&error, &request_id, record.tenant.as_ref(), &self.metrics);
                 response::from_error(&error, &request_id, table.policy.expose_errors)
             }
         };
@@ -184,7 +188,7 @@ async fn run(
         route: route.to_owned(),
         params,
     };
-    let (handler_request, body_cut) = request::to_handler_request(
+    let (handler_request, meter) = request::to_handler_request(
         request,
         record.request_id.clone(),
         connection.scheme(),
@@ -192,7 +196,8 @@ async fn run(
         max_body,
     );
     let answer = worker.dispatch(handler_request).await;
-    if body_cut.load(Ordering::Relaxed) {
+    record.ingress = Some(meter.clone());
+    if meter.tripped() {
         return Err(GatewayError::BodyTooLarge { limit: max_body });
     }
 

@@ -15,7 +15,8 @@
 //!   access log).
 //! - `dispatch`: the request pipeline below, top to bottom.
 //! - `reload`: SIGHUP and file-watch reloads, swapped in once the new handlers load.
-//! - `admin`: `/healthz`, `/readyz`.
+//! - `metrics`: every metric defined once; per-tenant usage.
+//! - `admin`: `/healthz`, `/readyz`, `/metrics`, `/admin/usage`.
 //! - `dev`: `isogate dev`'s watcher that reloads the one handler on change.
 //! - `error`: `GatewayError` and its status map.
 //!
@@ -41,6 +42,7 @@ pub mod dev;
 pub mod dispatch;
 pub mod error;
 pub mod http;
+pub mod metrics;
 pub mod reload;
 pub mod routing;
 pub mod server;

@@ -19,6 +19,7 @@ use isogate_gateway::config::GatewayConfig;
 use isogate_gateway::config::ServerConfig;
 use isogate_gateway::dispatch::Dispatcher;
 use isogate_gateway::http::ConnectionLimits;
+use isogate_gateway::metrics::Metrics;
 use isogate_gateway::reload::Reloader;
 use isogate_gateway::routing::table::cert_store;
 use isogate_gateway::routing::table::RoutingTable;
@@ -179,7 +180,8 @@ async fn dev(args: DevArgs) -> anyhow::Result<()> {
         retirement: Retirement::default(),
     })?);
     let table = RoutingTable::single(spec.clone(), &pool)?;
-    let dispatcher = Arc::new(Dispatcher::new(table));
+    let metrics = Arc::new(Metrics::new());
+    let dispatcher = Arc::new(Dispatcher::new(table, metrics.clone()));
     let _watcher = if args.no_watch {
         None
     } else {
@@ -206,7 +208,7 @@ async fn dev(args: DevArgs) -> anyhow::Result<()> {
         tcp: listener,
         tls: None,
     }];
-    let settings = server_settings(&ServerConfig::default());
+    let settings = server_settings(&ServerConfig::default(), metrics);
     server::run(listeners, dispatcher, settings, pool, shutdown::signal()).await;
     tracing::info!("stopped");
     Ok(())
@@ -225,7 +227,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         args.spares,
     ))?);
     let table = RoutingTable::build(&config, &pool, None, None)?;
-    let dispatcher = Arc::new(Dispatcher::new(table));
+    let metrics = Arc::new(Metrics::new());
+    let dispatcher = Arc::new(Dispatcher::new(table, metrics.clone()));
 
     let mut listeners = Vec::new();
     if let Some(addr) = config.server.http {
@@ -252,7 +255,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
                 "isogate serve: admin on http://{}",
                 tcp.local_addr()?
             ));
-            Some(tokio::spawn(admin::run(tcp, dispatcher.clone())))
+            let endpoints = Arc::new(admin::Admin {
+                dispatcher: dispatcher.clone(),
+                metrics: metrics.clone(),
+                pool: pool.clone(),
+            });
+            Some(tokio::spawn(admin::run(tcp, endpoints)))
         }
         None => None,
     };
@@ -275,7 +283,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     server::run(
         listeners,
         dispatcher,
-        server_settings(&config.server),
+        server_settings(&config.server, metrics),
         pool,
         shutdown::signal(),
     )
@@ -339,7 +347,7 @@ fn pool_options(config: &GatewayConfig, workers: usize, spares: Option<usize>) -
     }
 }
 
-fn server_settings(config: &ServerConfig) -> ServerSettings {
+fn server_settings(config: &ServerConfig, metrics: Arc<Metrics>) -> ServerSettings {
     ServerSettings {
         limits: ConnectionLimits {
             header_timeout: config.header_timeout(),
@@ -350,6 +358,7 @@ fn server_settings(config: &ServerConfig) -> ServerSettings {
         max_connections: config.max_connections,
         handshake_timeout: config.handshake_timeout(),
         shutdown_timeout: config.shutdown_timeout(),
+        metrics,
     }
 }
 

@@ -655,3 +655,45 @@ async fn oversized_request_head_is_refused_and_idle_connection_closed() {
         "idle connection held for {waited:?}"
     );
 }
+
+#[tokio::test]
+async fn admin_exports_metrics_and_tenant_usage() {
+    let site = Site::new();
+    site.write_config("", "1");
+    let server = site.start();
+    let plain = addr(&server.addresses[0]);
+    let admin = &server.addresses[2];
+    for _ in 0..3 {
+        let (status, _, _) = host_get(&plain, "acme.test", "/api/users/5").await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    let (status, _, _) = host_get(&plain, "acme.test", "/nothing").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Figures are recorded when each response body is done; poll briefly.
+    let (status, text) = poll_until(
+        &format!("{admin}/metrics"),
+        Duration::from_secs(10),
+        |_, text| text.contains(r#"isogate_http_requests_total{tenant="acme",class="4xx"} 1"#),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    for expected in [
+        r#"isogate_http_requests_total{tenant="acme",class="2xx"} 3"#,
+        "isogate_http_request_duration_seconds_bucket",
+        "isogate_server_connections_open",
+        "isogate_pool_isolates_live{worker=\"0\"}",
+        "isogate_pool_isolates_spare",
+    ] {
+        assert!(text.contains(expected), "{expected} missing from\n{text}");
+    }
+
+    let (status, _, body) = get(&format!("{admin}/admin/usage?tenant=acme")).await;
+    assert_eq!(status, StatusCode::OK);
+    let usage = json(&body);
+    assert_eq!(usage["tenant"], "acme");
+    assert_eq!(usage["requests"], 4);
+    assert!(usage["egress_bytes"].as_u64().unwrap() > 0);
+    let (status, _, _) = get(&format!("{admin}/admin/usage?tenant=nobody")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}

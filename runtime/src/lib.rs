@@ -66,3 +66,4 @@ pub use pool::IsolatePool;
 pub use pool::LoadState;
 pub use pool::PoolOptions;
 pub use pool::WorkerHandle;
+pub use pool::WorkerStats;

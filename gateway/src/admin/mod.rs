@@ -1,6 +1,6 @@
-//! The admin listener (loopback by default): `/healthz` (the process serves) and `/readyz`
-//! (every handler module of the current config has loaded). Metrics and the admin API
-//! join it later.
+//! The admin listener (loopback by default): `/healthz` (the process serves), `/readyz`
+//! (every handler module of the current config has loaded), `/metrics` (Prometheus text)
+//! and `/admin/usage?tenant=NAME` (what a tenant used since the window opened, as JSON).
 
 use std::convert::Infallible;
 use std::fmt::Write as _;
@@ -17,24 +17,37 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioExecutor;
 use hyper_util::rt::TokioIo;
 use hyper_util::server::conn::auto;
+use isogate_runtime::IsolatePool;
 use isogate_runtime::LoadState;
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 
 use crate::dispatch::Dispatcher;
+use crate::metrics::Metrics;
+
+/// What the admin endpoints read from.
+#[derive(Debug)]
+pub struct Admin {
+    /// The live routing table, for readiness.
+    pub dispatcher: Arc<Dispatcher>,
+    /// The metrics and usage figures.
+    pub metrics: Arc<Metrics>,
+    /// The isolate pool, whose figures are read for each scrape.
+    pub pool: Arc<IsolatePool>,
+}
 
 /// Serves the admin endpoints on `listener` until the task is dropped.
-pub async fn run(listener: TcpListener, dispatcher: Arc<Dispatcher>) {
+pub async fn run(listener: TcpListener, admin: Arc<Admin>) {
     let mut connections = JoinSet::new();
     loop {
         tokio::select! {
             accepted = listener.accept() => {
                 let Ok((stream, _)) = accepted else { continue };
-                let dispatcher = dispatcher.clone();
+                let admin = admin.clone();
                 connections.spawn(async move {
                     let service = service_fn(move |request| {
-                        let dispatcher = dispatcher.clone();
-                        async move { Ok::<_, Infallible>(answer(&request, &dispatcher)) }
+                        let admin = admin.clone();
+                        async move { Ok::<_, Infallible>(answer(&request, &admin)) }
                     });
                     let _ = auto::Builder::new(TokioExecutor::new())
                         .serve_connection(TokioIo::new(stream), service)
@@ -46,15 +59,64 @@ pub async fn run(listener: TcpListener, dispatcher: Arc<Dispatcher>) {
     }
 }
 
-fn answer(request: &Request<Incoming>, dispatcher: &Dispatcher) -> Response<Full<Bytes>> {
+fn answer(request: &Request<Incoming>, admin: &Admin) -> Response<Full<Bytes>> {
     if request.method() != Method::GET && request.method() != Method::HEAD {
         return text(StatusCode::METHOD_NOT_ALLOWED, "use GET\n".to_owned());
     }
     match request.uri().path() {
         "/healthz" => text(StatusCode::OK, "ok\n".to_owned()),
-        "/readyz" => readiness(dispatcher),
+        "/readyz" => readiness(&admin.dispatcher),
+        "/metrics" => {
+            admin.metrics.record_pool(&admin.pool.stats());
+            let mut response = text(StatusCode::OK, admin.metrics.render());
+            response.headers_mut().insert(
+                http::header::CONTENT_TYPE,
+                http::HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+            );
+            response
+        }
+        "/admin/usage" => usage(request, admin),
         _ => text(StatusCode::NOT_FOUND, "not found\n".to_owned()),
     }
+}
+
+/// `GET /admin/usage?tenant=NAME`: the tenant's figures since the window opened.
+fn usage(request: &Request<Incoming>, admin: &Admin) -> Response<Full<Bytes>> {
+    let tenant = request.uri().query().and_then(|query| {
+        query
+            .split('&')
+            .filter_map(|pair| pair.split_once('='))
+            .find(|(key, _)| *key == "tenant")
+            .map(|(_, value)| value.to_owned())
+    });
+    let Some(tenant) = tenant else {
+        return text(StatusCode::BAD_REQUEST, "add ?tenant=NAME\n".to_owned());
+    };
+    let known = admin
+        .dispatcher
+        .table()
+        .tenants
+        .iter()
+        .any(|live| *live.id.0 == *tenant);
+    if !known {
+        return text(StatusCode::NOT_FOUND, format!("no tenant {tenant:?}\n"));
+    }
+    let (figures, since) = admin.metrics.usage(&tenant);
+    let body = serde_json::json!({
+        "tenant": tenant,
+        "window_start_unix_s": since,
+        "requests": figures.requests,
+        "wall_ms": figures.wall_ms,
+        "egress_bytes": figures.egress_bytes,
+        "ingress_bytes": figures.ingress_bytes,
+        "limit_stops": figures.limit_stops,
+    });
+    let mut response = text(StatusCode::OK, format!("{body}\n"));
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json"),
+    );
+    response
 }
 
 /// 200 when every handler has loaded; otherwise 503 listing those that have not.

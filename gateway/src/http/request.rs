@@ -1,11 +1,11 @@
 //! Turns a hyper request into the runtime's `HandlerRequest`: request id, absolute URL with
 //! the real host, headers, and the body as a stream.
 
-use std::sync::atomic::AtomicU64;
 use std::sync::atomic::Ordering;
 
 use std::net::IpAddr;
 use std::sync::atomic::AtomicBool;
+use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 use std::sync::LazyLock;
 use std::time::Duration;
@@ -170,15 +170,34 @@ pub struct Routed {
     pub params: Vec<(String, String)>,
 }
 
+/// What became of a request body on its way into the isolate.
+#[derive(Debug, Default)]
+pub struct BodyMeter {
+    tripped: AtomicBool,
+    read: AtomicU64,
+}
+
+impl BodyMeter {
+    /// Whether the body went past its cap (and was cut off).
+    pub fn tripped(&self) -> bool {
+        self.tripped.load(Ordering::Relaxed)
+    }
+
+    /// Body bytes received so far.
+    pub fn read(&self) -> u64 {
+        self.read.load(Ordering::Relaxed)
+    }
+}
+
 /// Converts `request` for the runtime; the body stays a stream, cut off with an error past
-/// `max_body` bytes (the returned flag tells that this happened).
+/// `max_body` bytes (the returned meter tells that, and how much came).
 pub fn to_handler_request(
     request: Request<Incoming>,
     id: RequestId,
     scheme: &str,
     routed: Routed,
     max_body: u64,
-) -> (HandlerRequest, Arc<AtomicBool>) {
+) -> (HandlerRequest, Arc<BodyMeter>) {
     let url = absolute_url(&request, scheme);
     let (parts, body) = request.into_parts();
     let headers = parts
@@ -191,8 +210,8 @@ pub fn to_handler_request(
             )
         })
         .collect();
-    let tripped = Arc::new(AtomicBool::new(false));
-    let body = (!body.is_end_stream()).then(|| capped(body, max_body, tripped.clone()));
+    let meter = Arc::new(BodyMeter::default());
+    let body = (!body.is_end_stream()).then(|| capped(body, max_body, meter.clone()));
     let request = HandlerRequest {
         id,
         method: parts.method.as_str().to_owned(),
@@ -202,7 +221,7 @@ pub fn to_handler_request(
         route: routed.route,
         params: routed.params,
     };
-    (request, tripped)
+    (request, meter)
 }
 
 /// Most of a refused body read and thrown away so that the client, still sending, gets to
@@ -231,11 +250,11 @@ pub fn linger(body: Incoming) {
 }
 
 /// The body as a stream of chunks that fails once more than `max` bytes have come; the
-/// rest is then read and thrown away in the background ([`linger`]) and `tripped` is set.
-fn capped(body: Incoming, max: u64, tripped: Arc<AtomicBool>) -> isogate_runtime::BodyStream {
+/// rest is then read and thrown away in the background ([`linger`]) and the meter is tripped.
+fn capped(body: Incoming, max: u64, meter: Arc<BodyMeter>) -> isogate_runtime::BodyStream {
     let state = (Some(body), 0u64);
     let stream = futures::stream::unfold(state, move |(body, read)| {
-        let tripped = tripped.clone();
+        let meter = meter.clone();
         async move {
             let mut body = body?;
             loop {
@@ -245,8 +264,9 @@ fn capped(body: Incoming, max: u64, tripped: Arc<AtomicBool>) -> isogate_runtime
                             continue;
                         };
                         let read = read + data.len() as u64;
+                        meter.read.store(read, Ordering::Relaxed);
                         if read > max {
-                            tripped.store(true, Ordering::Relaxed);
+                            meter.tripped.store(true, Ordering::Relaxed);
                             linger(body);
                             let error: BodyError =
                                 format!("request body larger than {max} bytes").into();

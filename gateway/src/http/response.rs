@@ -2,6 +2,7 @@
 //! and that writes the access-log line.
 
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::Context;
 use std::task::Poll;
 use std::time::Instant;
@@ -30,8 +31,10 @@ use isogate_runtime::RuntimeError;
 use tokio::sync::OwnedSemaphorePermit;
 use tokio_stream::wrappers::ReceiverStream;
 
+use super::request::BodyMeter;
 use super::request::REQUEST_ID_HEADER;
 use crate::error::GatewayError;
+use crate::metrics::Metrics;
 use crate::routing::table::TenantId;
 
 /// The body type of every response isogate sends.
@@ -145,7 +148,12 @@ pub fn stamp_request_id(response: &mut Response<GatewayBody>, request_id: &Reque
 
 /// Logs a failed request once: handler failures with the source-mapped stack at error
 /// level, client mistakes (unknown host, no route) at debug.
-pub fn log_error(error: &GatewayError, request_id: &RequestId, tenant: Option<&TenantId>) {
+pub fn log_error(
+    error: &GatewayError,
+    request_id: &RequestId,
+    tenant: Option<&TenantId>,
+    metrics: &Metrics,
+) {
     let tenant = tenant.map_or("", |tenant| &tenant.0);
     match error {
         GatewayError::Runtime(RuntimeError::HandlerFailed { stack, .. }) => {
@@ -157,6 +165,7 @@ pub fn log_error(error: &GatewayError, request_id: &RequestId, tenant: Option<&T
             );
         }
         GatewayError::Runtime(RuntimeError::LimitExceeded(breach)) => {
+            metrics.record_limit_stop(tenant, breach.kind.code());
             tracing::warn!(
                 target: "isogate::limits",
                 tenant,
@@ -193,6 +202,10 @@ pub struct AccessRecord {
     pub route: String,
     /// The tenant's concurrency permit, held until the response body is done.
     pub permit: Option<OwnedSemaphorePermit>,
+    /// The request body's meter, once it went to a handler.
+    pub ingress: Option<Arc<BodyMeter>>,
+    /// Where the request's figures go.
+    pub metrics: Arc<Metrics>,
 }
 
 /// Wraps `response`'s body so that one access-log line is written when the body is done
@@ -251,6 +264,12 @@ impl Body for LoggedBody {
 impl Drop for LoggedBody {
     fn drop(&mut self) {
         let record = &self.record;
+        let elapsed = record.started.elapsed();
+        let tenant = record.tenant.as_ref().map_or("", |tenant| &tenant.0);
+        let ingress = record.ingress.as_ref().map_or(0, |meter| meter.read());
+        record
+            .metrics
+            .record_request(tenant, self.status, elapsed, self.bytes, ingress);
         tracing::info!(
             target: "isogate::access",
             tenant = record.tenant.as_ref().map_or("", |tenant| &tenant.0),
@@ -259,7 +278,7 @@ impl Drop for LoggedBody {
             path = record.uri.path(),
             status = self.status,
             bytes = self.bytes,
-            duration_ms = record.started.elapsed().as_secs_f64() * 1000.0,
+            duration_ms = elapsed.as_secs_f64() * 1000.0,
             request_id = %record.request_id,
         );
     }

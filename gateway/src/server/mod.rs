@@ -27,6 +27,7 @@ use crate::dispatch::Dispatcher;
 use crate::http::request::PeerAddress;
 use crate::http::serve_connection;
 use crate::http::ConnectionLimits;
+use crate::metrics::Metrics;
 use crate::tls;
 
 /// Sent to a plain-HTTP client when the connection cap is reached.
@@ -52,6 +53,8 @@ pub struct ServerSettings {
     pub handshake_timeout: Duration,
     /// Time connections get to finish after shutdown begins.
     pub shutdown_timeout: Duration,
+    /// Where connection and TLS figures go.
+    pub metrics: Arc<Metrics>,
 }
 
 /// Accepts on every listener until `shutdown` resolves; then stops accepting, lets requests
@@ -96,6 +99,7 @@ async fn accept_loop(
             accepted = listener.tcp.accept() => match accepted {
                 Ok((stream, peer)) => {
                     let Ok(permit) = permits.clone().try_acquire_owned() else {
+                        settings.metrics.connection_refused();
                         refuse(stream, listener.tls.is_none(), &mut connections);
                         continue;
                     };
@@ -180,6 +184,7 @@ async fn serve(stream: TcpStream, accepted: Accepted) {
         permit: _permit,
     } = accepted;
     let _ = stream.set_nodelay(true);
+    let _open = OpenConnection::new(&settings.metrics);
     let Some(acceptor) = acceptor else {
         let connection = Connection {
             peer: PeerAddress::new(peer.ip()),
@@ -190,7 +195,9 @@ async fn serve(stream: TcpStream, accepted: Accepted) {
         serve_connection(io, connection, dispatcher, &settings.limits, stopped).await;
         return;
     };
-    let Some(stream) = tls::handshake(&acceptor, stream, settings.handshake_timeout).await else {
+    let handshake = tls::handshake(&acceptor, stream, settings.handshake_timeout).await;
+    settings.metrics.tls_handshake(handshake.is_some());
+    let Some(stream) = handshake else {
         return;
     };
     let connection = Connection {
@@ -200,6 +207,22 @@ async fn serve(stream: TcpStream, accepted: Accepted) {
     };
     let io = hyper_util::rt::TokioIo::new(stream);
     serve_connection(io, connection, dispatcher, &settings.limits, stopped).await;
+}
+
+/// Counts a connection as open while it lives.
+struct OpenConnection<'m>(&'m Metrics);
+
+impl<'m> OpenConnection<'m> {
+    fn new(metrics: &'m Metrics) -> Self {
+        metrics.connection(true);
+        Self(metrics)
+    }
+}
+
+impl Drop for OpenConnection<'_> {
+    fn drop(&mut self) {
+        self.0.connection(false);
+    }
 }
 
 /// Closes a connection over the cap; a plain-HTTP client is told why first.

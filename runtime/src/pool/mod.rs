@@ -22,6 +22,7 @@ pub use handle::LoadState;
 pub use handle::WorkerHandle;
 pub use sched::prefer_throughput;
 pub use tenant::HandlerSpec;
+pub use worker::WorkerStats;
 
 use std::future::Future;
 use std::sync::atomic::AtomicUsize;
@@ -94,6 +95,11 @@ impl IsolatePool {
             .get(turn)
             .ok_or(RuntimeError::WorkerGone)?
             .run(task)
+    }
+
+    /// Each worker's figures now.
+    pub fn stats(&self) -> Vec<WorkerStats> {
+        self.workers.iter().map(Worker::stats).collect()
     }
 
     /// How many worker threads there are.

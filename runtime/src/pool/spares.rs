@@ -5,7 +5,10 @@
 
 use std::cell::RefCell;
 use std::rc::Rc;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 
+use super::worker::Counters;
 use crate::ext::fetch::FetchPolicy;
 use crate::isolate::Isolate;
 use crate::limits::Limits;
@@ -18,15 +21,22 @@ pub(super) struct Spares {
     target: usize,
     /// The heap limit spares are created with.
     memory: Option<u64>,
+    counters: Arc<Counters>,
 }
 
 impl Spares {
-    pub(super) fn new(target: usize, memory: Option<u64>) -> Self {
+    pub(super) fn new(target: usize, memory: Option<u64>, counters: Arc<Counters>) -> Self {
         Self {
             ready: Rc::new(RefCell::new(Vec::with_capacity(target))),
             target,
             memory,
+            counters,
         }
+    }
+
+    fn count(&self) {
+        let ready = self.ready.borrow().len() as u64;
+        self.counters.spare.store(ready, Ordering::Relaxed);
     }
 
     /// A spare for a handler with `limits`, if one fits; a replacement is made soon after.
@@ -35,6 +45,7 @@ impl Spares {
             return None;
         }
         let spare = self.ready.borrow_mut().pop();
+        self.count();
         if spare.is_some() {
             let spares = self.clone();
             deno_core::unsync::spawn(async move {
@@ -54,7 +65,11 @@ impl Spares {
                 ..Limits::default()
             };
             match Isolate::new("spare", FetchPolicy::default(), limits) {
-                Ok(isolate) => self.ready.borrow_mut().push(isolate),
+                Ok(isolate) => {
+                    self.counters.created.fetch_add(1, Ordering::Relaxed);
+                    self.ready.borrow_mut().push(isolate);
+                    self.count();
+                }
                 Err(error) => {
                     tracing::warn!(%error, "cannot create a spare isolate");
                     return;

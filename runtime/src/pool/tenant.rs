@@ -7,6 +7,8 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::rc::Rc;
 use std::rc::Weak;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures::FutureExt;
@@ -15,6 +17,7 @@ use tokio::sync::watch;
 use tokio::sync::Notify;
 
 use super::spares::Spares;
+use super::worker::Counters;
 use super::LoadState;
 use crate::error::RuntimeError;
 use crate::ext::fetch::FetchPolicy;
@@ -59,6 +62,7 @@ pub(super) struct Neighbourhood {
     pub(super) spares: Spares,
     pub(super) residents: Residents,
     pub(super) retirement: Retirement,
+    pub(super) counters: Arc<Counters>,
 }
 
 /// Runs a handler until its queue closes (every `WorkerHandle` to it is gone).
@@ -102,10 +106,15 @@ async fn serve(
         neighbourhood.residents.make_room(inbox);
         inbox.set_live(true);
         let closed = Rc::new(Notify::new());
+        let counters = &neighbourhood.counters;
         let mut isolate = match spares.take(spec.limits) {
             Some(spare) => spare.assign(&spec.label, spec.fetch, spec.limits)?,
-            None => Isolate::new(&spec.label, spec.fetch, spec.limits)?,
+            None => {
+                counters.created.fetch_add(1, Ordering::Relaxed);
+                Isolate::new(&spec.label, spec.fetch, spec.limits)?
+            }
         };
+        let _alive = Alive::new(counters);
         let entry = isolate.entry();
         Entered::new(
             entry,
@@ -122,6 +131,7 @@ async fn serve(
         match exit {
             Ok(Exit::Closed) => return Ok(()),
             Ok(Exit::Retired(reason)) => {
+                counters.retired.fetch_add(1, Ordering::Relaxed);
                 tracing::debug!(handler = %spec.label, ?reason, "isolate retired");
                 drop(isolate);
                 // Discarded until needed again, or replaced right away when recycled.
@@ -151,6 +161,22 @@ async fn serve(
 async fn answer_with_error(inbox: &Rc<Queue>, error: &RuntimeError) {
     while let Some(envelope) = inbox.next().await {
         let _ = envelope.reply.send(Err(error.replicate()));
+    }
+}
+
+/// Counts a tenant isolate as alive while it exists.
+struct Alive<'c>(&'c Counters);
+
+impl<'c> Alive<'c> {
+    fn new(counters: &'c Counters) -> Self {
+        counters.live.fetch_add(1, Ordering::Relaxed);
+        Self(counters)
+    }
+}
+
+impl Drop for Alive<'_> {
+    fn drop(&mut self) {
+        self.0.live.fetch_sub(1, Ordering::Relaxed);
     }
 }
 

@@ -3,6 +3,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::AtomicU64;
 use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -27,12 +28,35 @@ pub(super) enum Command {
 /// A task built on the worker thread and run there (it need not be `Send` once built).
 pub(super) type Task = Box<dyn FnOnce() -> Pin<Box<dyn Future<Output = ()>>> + Send>;
 
+/// Figures of one worker thread, read from any thread.
+#[derive(Debug, Default)]
+pub(super) struct Counters {
+    pub(super) live: AtomicU64,
+    pub(super) spare: AtomicU64,
+    pub(super) created: AtomicU64,
+    pub(super) retired: AtomicU64,
+}
+
+/// A reading of one worker's figures.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WorkerStats {
+    /// Tenant isolates alive.
+    pub live: u64,
+    /// Warm spares ready.
+    pub spare: u64,
+    /// Isolates created from the snapshot so far.
+    pub created: u64,
+    /// Isolates retired (idle, evicted, recycled) so far.
+    pub retired: u64,
+}
+
 /// The `Send` side of a worker thread: where handlers are started.
 #[derive(Debug)]
 pub(super) struct Worker {
     starts: mpsc::UnboundedSender<Command>,
     /// Handlers running on the worker.
     handlers: Arc<AtomicUsize>,
+    counters: Arc<Counters>,
 }
 
 impl Worker {
@@ -40,12 +64,29 @@ impl Worker {
     pub(super) fn spawn(name: String, options: PoolOptions) -> Result<Self, RuntimeError> {
         let (starts, incoming) = mpsc::unbounded_channel();
         let handlers = Arc::new(AtomicUsize::new(0));
+        let counters = Arc::new(Counters::default());
         let count = handlers.clone();
+        let figures = counters.clone();
         std::thread::Builder::new()
             .name(name)
-            .spawn(move || run_thread(incoming, &count, &options))
+            .spawn(move || run_thread(incoming, &count, figures, &options))
             .map_err(RuntimeError::Spawn)?;
-        Ok(Self { starts, handlers })
+        Ok(Self {
+            starts,
+            handlers,
+            counters,
+        })
+    }
+
+    /// The worker's figures now.
+    pub(super) fn stats(&self) -> WorkerStats {
+        let read = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
+        WorkerStats {
+            live: read(&self.counters.live),
+            spare: read(&self.counters.spare),
+            created: read(&self.counters.created),
+            retired: read(&self.counters.retired),
+        }
     }
 
     /// How many handlers run here.
@@ -73,6 +114,7 @@ impl Worker {
 fn run_thread(
     mut incoming: mpsc::UnboundedReceiver<Command>,
     handlers: &Arc<AtomicUsize>,
+    counters: Arc<Counters>,
     options: &PoolOptions,
 ) {
     super::prefer_throughput();
@@ -88,9 +130,10 @@ fn run_thread(
     };
     let local = LocalSet::new();
     let neighbourhood = Neighbourhood {
-        spares: Spares::new(options.spares, options.spare_memory),
+        spares: Spares::new(options.spares, options.spare_memory, counters.clone()),
         residents: Residents::new(options.isolates_per_worker),
         retirement: options.retirement,
+        counters,
     };
     let spares = neighbourhood.spares.clone();
     local.block_on(&runtime, async {

@@ -1,0 +1,346 @@
+//! Every metric isogate exports, defined once, and the per-tenant usage figures a provider
+//! bills on. Names are `isogate_<subsystem>_<name>_<unit>`; `/metrics` on the admin listener
+//! renders them in the Prometheus text format.
+
+use std::collections::HashMap;
+use std::sync::atomic::AtomicU64;
+use std::sync::atomic::Ordering;
+use std::sync::Mutex;
+use std::time::Duration;
+use std::time::SystemTime;
+use std::time::UNIX_EPOCH;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::exponential_buckets;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
+use serde::Serialize;
+
+/// A tenant label.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct TenantLabel {
+    tenant: String,
+}
+
+/// A tenant and a status class (`2xx`...).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StatusLabels {
+    tenant: String,
+    class: String,
+}
+
+/// A tenant and the limit that stopped a request.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct LimitLabels {
+    tenant: String,
+    limit: String,
+}
+
+/// A pool worker.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct WorkerLabel {
+    worker: String,
+}
+
+/// What one tenant used since the window opened.
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct Usage {
+    /// Requests answered (any status).
+    pub requests: u64,
+    /// Time from arrival to the end of the response body, summed, in milliseconds.
+    pub wall_ms: u64,
+    /// Response body bytes sent.
+    pub egress_bytes: u64,
+    /// Request body bytes received.
+    pub ingress_bytes: u64,
+    /// Requests stopped by a limit.
+    pub limit_stops: u64,
+}
+
+/// The registry and its metrics.
+#[derive(Debug)]
+pub struct Metrics {
+    registry: Registry,
+    requests: Family<StatusLabels, Counter>,
+    duration: Family<TenantLabel, Histogram>,
+    egress: Family<TenantLabel, Counter>,
+    ingress: Family<TenantLabel, Counter>,
+    limit_stops: Family<LimitLabels, Counter>,
+    connections_open: Gauge,
+    connections_refused: Counter,
+    tls_handshakes: Counter,
+    tls_failures: Counter,
+    isolates_live: Family<WorkerLabel, Gauge>,
+    isolates_spare: Family<WorkerLabel, Gauge>,
+    isolate_creations: Family<WorkerLabel, Gauge>,
+    isolate_retirements: Family<WorkerLabel, Gauge>,
+    usage: Mutex<HashMap<String, Usage>>,
+    window_start: AtomicU64,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    /// A registry with every isogate metric, all at zero.
+    pub fn new() -> Self {
+        let mut registry = Registry::with_prefix("isogate");
+        let requests = Family::<StatusLabels, Counter>::default();
+        registry.register(
+            "http_requests",
+            "Requests answered, by tenant and status class",
+            requests.clone(),
+        );
+        let duration = Family::<TenantLabel, Histogram>::new_with_constructor(|| {
+            Histogram::new(exponential_buckets(0.000_25, 2.0, 16))
+        });
+        registry.register(
+            "http_request_duration_seconds",
+            "Time from a request's arrival to the end of its response body",
+            duration.clone(),
+        );
+        let egress = Family::<TenantLabel, Counter>::default();
+        registry.register(
+            "http_response_body_bytes",
+            "Response body bytes sent",
+            egress.clone(),
+        );
+        let ingress = Family::<TenantLabel, Counter>::default();
+        registry.register(
+            "http_request_body_bytes",
+            "Request body bytes received",
+            ingress.clone(),
+        );
+        let limit_stops = Family::<LimitLabels, Counter>::default();
+        registry.register(
+            "limits_stops",
+            "Requests stopped by a limit, by tenant and limit",
+            limit_stops.clone(),
+        );
+        let connections_open = Gauge::default();
+        registry.register(
+            "server_connections_open",
+            "Client connections open",
+            connections_open.clone(),
+        );
+        let connections_refused = Counter::default();
+        registry.register(
+            "server_connections_refused",
+            "Connections refused over the connection cap",
+            connections_refused.clone(),
+        );
+        let tls_handshakes = Counter::default();
+        registry.register(
+            "tls_handshakes",
+            "TLS handshakes completed",
+            tls_handshakes.clone(),
+        );
+        let tls_failures = Counter::default();
+        registry.register(
+            "tls_handshake_failures",
+            "TLS handshakes that failed or timed out",
+            tls_failures.clone(),
+        );
+        let isolates_live = Family::<WorkerLabel, Gauge>::default();
+        registry.register(
+            "pool_isolates_live",
+            "Tenant isolates alive, by worker",
+            isolates_live.clone(),
+        );
+        let isolates_spare = Family::<WorkerLabel, Gauge>::default();
+        registry.register(
+            "pool_isolates_spare",
+            "Warm spare isolates ready, by worker",
+            isolates_spare.clone(),
+        );
+        let isolate_creations = Family::<WorkerLabel, Gauge>::default();
+        registry.register(
+            "pool_isolate_creations",
+            "Isolates created from the snapshot, by worker (a running total)",
+            isolate_creations.clone(),
+        );
+        let isolate_retirements = Family::<WorkerLabel, Gauge>::default();
+        registry.register(
+            "pool_isolate_retirements",
+            "Isolates retired (idle, evicted, recycled), by worker (a running total)",
+            isolate_retirements.clone(),
+        );
+        Self {
+            registry,
+            requests,
+            duration,
+            egress,
+            ingress,
+            limit_stops,
+            connections_open,
+            connections_refused,
+            tls_handshakes,
+            tls_failures,
+            isolates_live,
+            isolates_spare,
+            isolate_creations,
+            isolate_retirements,
+            usage: Mutex::new(HashMap::new()),
+            window_start: AtomicU64::new(unix_seconds()),
+        }
+    }
+
+    /// Records one finished request of `tenant` (empty when it never reached one).
+    pub fn record_request(
+        &self,
+        tenant: &str,
+        status: u16,
+        elapsed: Duration,
+        egress: u64,
+        ingress: u64,
+    ) {
+        if tenant.is_empty() {
+            return;
+        }
+        let class = format!("{}xx", status / 100);
+        let label = TenantLabel {
+            tenant: tenant.to_owned(),
+        };
+        self.requests
+            .get_or_create(&StatusLabels {
+                tenant: tenant.to_owned(),
+                class,
+            })
+            .inc();
+        self.duration
+            .get_or_create(&label)
+            .observe(elapsed.as_secs_f64());
+        self.egress.get_or_create(&label).inc_by(egress);
+        self.ingress.get_or_create(&label).inc_by(ingress);
+        let mut usage = lock(&self.usage);
+        let entry = usage.entry(tenant.to_owned()).or_default();
+        entry.requests += 1;
+        entry.wall_ms += u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX);
+        entry.egress_bytes += egress;
+        entry.ingress_bytes += ingress;
+    }
+
+    /// Records a request of `tenant` stopped by `limit` (its `isogate-error` code).
+    pub fn record_limit_stop(&self, tenant: &str, limit: &str) {
+        self.limit_stops
+            .get_or_create(&LimitLabels {
+                tenant: tenant.to_owned(),
+                limit: limit.to_owned(),
+            })
+            .inc();
+        lock(&self.usage)
+            .entry(tenant.to_owned())
+            .or_default()
+            .limit_stops += 1;
+    }
+
+    /// A connection opened (`true`) or closed (`false`).
+    pub fn connection(&self, open: bool) {
+        if open {
+            self.connections_open.inc();
+        } else {
+            self.connections_open.dec();
+        }
+    }
+
+    /// A connection refused over the cap.
+    pub fn connection_refused(&self) {
+        self.connections_refused.inc();
+    }
+
+    /// A TLS handshake finished, well or not.
+    pub fn tls_handshake(&self, ok: bool) {
+        if ok {
+            self.tls_handshakes.inc();
+        } else {
+            self.tls_failures.inc();
+        }
+    }
+
+    /// Sets the pool gauges from a fresh reading.
+    pub fn record_pool(&self, workers: &[isogate_runtime::WorkerStats]) {
+        for (index, stats) in workers.iter().enumerate() {
+            let label = WorkerLabel {
+                worker: index.to_string(),
+            };
+            let set = |family: &Family<WorkerLabel, Gauge>, value: u64| {
+                family
+                    .get_or_create(&label)
+                    .set(i64::try_from(value).unwrap_or(i64::MAX));
+            };
+            set(&self.isolates_live, stats.live);
+            set(&self.isolates_spare, stats.spare);
+            set(&self.isolate_creations, stats.created);
+            set(&self.isolate_retirements, stats.retired);
+        }
+    }
+
+    /// The Prometheus text exposition of every metric.
+    pub fn render(&self) -> String {
+        let mut text = String::new();
+        if prometheus_client::encoding::text::encode(&mut text, &self.registry).is_err() {
+            text.clear();
+        }
+        text
+    }
+
+    /// A tenant's usage since the window opened, and when it opened (Unix seconds).
+    pub fn usage(&self, tenant: &str) -> (Usage, u64) {
+        let usage = lock(&self.usage).get(tenant).cloned().unwrap_or_default();
+        (usage, self.window_start.load(Ordering::Relaxed))
+    }
+
+    /// Every tenant's usage, and opens a new window (what a billing run does).
+    pub fn take_usage(&self) -> (HashMap<String, Usage>, u64) {
+        let taken = std::mem::take(&mut *lock(&self.usage));
+        let started = self.window_start.swap(unix_seconds(), Ordering::Relaxed);
+        (taken, started)
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    match mutex.lock() {
+        Ok(guard) => guard,
+        Err(poisoned) => poisoned.into_inner(),
+    }
+}
+
+fn unix_seconds() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metrics_render_requests_and_usage_per_tenant() {
+        let metrics = Metrics::new();
+        metrics.record_request("acme", 200, Duration::from_millis(3), 100, 10);
+        metrics.record_request("acme", 503, Duration::from_millis(1), 20, 0);
+        metrics.record_limit_stop("acme", "cpu-limit");
+        let text = metrics.render();
+        assert!(
+            text.contains(r#"isogate_http_requests_total{tenant="acme",class="2xx"} 1"#),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"isogate_limits_stops_total{tenant="acme",limit="cpu-limit"} 1"#),
+            "{text}"
+        );
+        assert!(text.contains("isogate_http_request_duration_seconds_bucket"));
+        let (usage, _) = metrics.usage("acme");
+        assert_eq!(usage.requests, 2);
+        assert_eq!(usage.egress_bytes, 120);
+        assert_eq!(usage.limit_stops, 1);
+        assert_eq!(metrics.usage("other").0, Usage::default());
+    }
+}
