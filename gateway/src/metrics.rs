@@ -5,7 +5,8 @@
 use std::collections::HashMap;
 use std::sync::atomic::AtomicU64;
 use std::sync::atomic::Ordering;
-use std::sync::Mutex;
+use std::sync::Arc;
+use std::sync::RwLock;
 use std::time::Duration;
 use std::time::SystemTime;
 use std::time::UNIX_EPOCH;
@@ -45,6 +46,40 @@ struct WorkerLabel {
     worker: String,
 }
 
+/// One tenant's metric handles and usage counters, looked up once per request by name.
+#[derive(Debug)]
+struct TenantMeters {
+    /// Requests by status class, `1xx` to `5xx`.
+    requests: [Counter; 5],
+    duration: Histogram,
+    egress: Counter,
+    ingress: Counter,
+    usage: UsageCounters,
+}
+
+/// Usage counters since the process started.
+#[derive(Debug, Default)]
+struct UsageCounters {
+    requests: AtomicU64,
+    wall_ms: AtomicU64,
+    egress_bytes: AtomicU64,
+    ingress_bytes: AtomicU64,
+    limit_stops: AtomicU64,
+}
+
+impl UsageCounters {
+    fn read(&self) -> Usage {
+        let read = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
+        Usage {
+            requests: read(&self.requests),
+            wall_ms: read(&self.wall_ms),
+            egress_bytes: read(&self.egress_bytes),
+            ingress_bytes: read(&self.ingress_bytes),
+            limit_stops: read(&self.limit_stops),
+        }
+    }
+}
+
 /// What one tenant used since the window opened.
 #[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
 pub struct Usage {
@@ -77,8 +112,8 @@ pub struct Metrics {
     isolates_spare: Family<WorkerLabel, Gauge>,
     isolate_creations: Family<WorkerLabel, Gauge>,
     isolate_retirements: Family<WorkerLabel, Gauge>,
-    usage: Mutex<HashMap<String, Usage>>,
-    window_start: AtomicU64,
+    tenants: RwLock<HashMap<String, Arc<TenantMeters>>>,
+    window_start: u64,
 }
 
 impl Default for Metrics {
@@ -186,9 +221,44 @@ impl Metrics {
             isolates_spare,
             isolate_creations,
             isolate_retirements,
-            usage: Mutex::new(HashMap::new()),
-            window_start: AtomicU64::new(unix_seconds()),
+            tenants: RwLock::new(HashMap::new()),
+            window_start: unix_seconds(),
         }
+    }
+
+    /// The tenant's handles, created on its first request.
+    fn tenant(&self, tenant: &str) -> Arc<TenantMeters> {
+        if let Some(meters) = read(&self.tenants).get(tenant) {
+            return meters.clone();
+        }
+        let label = TenantLabel {
+            tenant: tenant.to_owned(),
+        };
+        let class = |class: &str| {
+            self.requests
+                .get_or_create(&StatusLabels {
+                    tenant: tenant.to_owned(),
+                    class: class.to_owned(),
+                })
+                .clone()
+        };
+        let meters = Arc::new(TenantMeters {
+            requests: [
+                class("1xx"),
+                class("2xx"),
+                class("3xx"),
+                class("4xx"),
+                class("5xx"),
+            ],
+            duration: self.duration.get_or_create(&label).clone(),
+            egress: self.egress.get_or_create(&label).clone(),
+            ingress: self.ingress.get_or_create(&label).clone(),
+            usage: UsageCounters::default(),
+        });
+        write(&self.tenants)
+            .entry(tenant.to_owned())
+            .or_insert(meters)
+            .clone()
     }
 
     /// Records one finished request of `tenant` (empty when it never reached one).
@@ -203,27 +273,18 @@ impl Metrics {
         if tenant.is_empty() {
             return;
         }
-        let class = format!("{}xx", status / 100);
-        let label = TenantLabel {
-            tenant: tenant.to_owned(),
-        };
-        self.requests
-            .get_or_create(&StatusLabels {
-                tenant: tenant.to_owned(),
-                class,
-            })
-            .inc();
-        self.duration
-            .get_or_create(&label)
-            .observe(elapsed.as_secs_f64());
-        self.egress.get_or_create(&label).inc_by(egress);
-        self.ingress.get_or_create(&label).inc_by(ingress);
-        let mut usage = lock(&self.usage);
-        let entry = usage.entry(tenant.to_owned()).or_default();
-        entry.requests += 1;
-        entry.wall_ms += u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX);
-        entry.egress_bytes += egress;
-        entry.ingress_bytes += ingress;
+        let meters = self.tenant(tenant);
+        let class = usize::from(status / 100).clamp(1, 5) - 1;
+        meters.requests[class].inc();
+        meters.duration.observe(elapsed.as_secs_f64());
+        meters.egress.inc_by(egress);
+        meters.ingress.inc_by(ingress);
+        let usage = &meters.usage;
+        let wall_ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX);
+        usage.requests.fetch_add(1, Ordering::Relaxed);
+        usage.wall_ms.fetch_add(wall_ms, Ordering::Relaxed);
+        usage.egress_bytes.fetch_add(egress, Ordering::Relaxed);
+        usage.ingress_bytes.fetch_add(ingress, Ordering::Relaxed);
     }
 
     /// Records a request of `tenant` stopped by `limit` (its `isogate-error` code).
@@ -234,10 +295,10 @@ impl Metrics {
                 limit: limit.to_owned(),
             })
             .inc();
-        lock(&self.usage)
-            .entry(tenant.to_owned())
-            .or_default()
-            .limit_stops += 1;
+        if !tenant.is_empty() {
+            let meters = self.tenant(tenant);
+            meters.usage.limit_stops.fetch_add(1, Ordering::Relaxed);
+        }
     }
 
     /// A connection opened (`true`) or closed (`false`).
@@ -292,20 +353,23 @@ impl Metrics {
 
     /// A tenant's usage since the window opened, and when it opened (Unix seconds).
     pub fn usage(&self, tenant: &str) -> (Usage, u64) {
-        let usage = lock(&self.usage).get(tenant).cloned().unwrap_or_default();
-        (usage, self.window_start.load(Ordering::Relaxed))
-    }
-
-    /// Every tenant's usage, and opens a new window (what a billing run does).
-    pub fn take_usage(&self) -> (HashMap<String, Usage>, u64) {
-        let taken = std::mem::take(&mut *lock(&self.usage));
-        let started = self.window_start.swap(unix_seconds(), Ordering::Relaxed);
-        (taken, started)
+        let usage = read(&self.tenants)
+            .get(tenant)
+            .map(|meters| meters.usage.read())
+            .unwrap_or_default();
+        (usage, self.window_start)
     }
 }
 
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    match mutex.lock() {
+fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    match lock.read() {
+        Ok(guard) => guard,
+        Err(poisoned) => poisoned.into_inner(),
+    }
+}
+
+fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+    match lock.write() {
         Ok(guard) => guard,
         Err(poisoned) => poisoned.into_inner(),
     }
