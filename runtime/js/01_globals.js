@@ -7,9 +7,13 @@ import { op_isogate_console } from "ext:core/ops";
 
 const {
   ArrayPrototypeIncludes,
+  NumberPrototypeToString,
   ObjectDefineProperties,
   ObjectSetPrototypeOf,
   RangeError,
+  RegExpPrototypeExec,
+  SafeRegExp,
+  Uint8Array,
 } = primordials;
 
 const webidl = core.loadExtScript("ext:deno_webidl/00_webidl.js");
@@ -41,8 +45,10 @@ const fetchMod = core.loadExtScript("ext:deno_fetch/26_fetch.js");
 // one isolate are told apart. One small object per request: cheaper than an AsyncVariable,
 // whose per-entry WeakMap and dictionary-mode mapping show up in every scavenge.
 class RequestScope {
-  constructor(requestId) {
+  constructor(requestId, flatHeaders) {
     this.requestId = requestId;
+    /** The incoming request's headers as a flat name/value list (for trace context). */
+    this.flatHeaders = flatHeaders;
     /** Outbound http(s) fetches made so far. */
     this.subrequests = 0;
     /** Set once a fetch went past the subrequest limit: the request is then stopped. */
@@ -64,6 +70,36 @@ let subrequestLimit = Infinity;
 /** Sets the subrequest limit of every request from now on (`null`: none). */
 function setSubrequestLimit(limit) {
   subrequestLimit = limit === null ? Infinity : limit;
+}
+
+const TRACEPARENT = new SafeRegExp("^00-([0-9a-f]{32})-[0-9a-f]{16}-([0-9a-f]{2})$");
+
+/**
+ * The `traceparent` for an outbound fetch of the current request: the incoming trace id
+ * and flags with a fresh parent id (W3C Trace Context), or null without a valid incoming one.
+ */
+function outboundTraceparent() {
+  const scope = core.getAsyncContext();
+  if (!(scope instanceof RequestScope) || scope.flatHeaders === undefined) {
+    return null;
+  }
+  const flat = scope.flatHeaders;
+  for (let i = 0; i < flat.length; i += 2) {
+    if (flat[i] === "traceparent") {
+      const match = RegExpPrototypeExec(TRACEPARENT, flat[i + 1]);
+      if (match === null || match[1] === "00000000000000000000000000000000") {
+        return null;
+      }
+      const span = new Uint8Array(8);
+      crypto.crypto.getRandomValues(span);
+      let id = "";
+      for (let b = 0; b < span.length; b++) {
+        id += (span[b] < 16 ? "0" : "") + NumberPrototypeToString(span[b], 16);
+      }
+      return `00-${match[1]}-${id}-${match[2]}`;
+    }
+  }
+  return null;
 }
 
 /** Counts an outbound fetch against the current request; throws past the limit. */
@@ -119,6 +155,10 @@ async function fetch(input, init = undefined) {
   }
   if (target.protocol === "http:" || target.protocol === "https:") {
     countSubrequest();
+    const traceparent = outboundTraceparent();
+    if (traceparent !== null && !req.headers.has("traceparent")) {
+      req.headers.set("traceparent", traceparent);
+    }
   }
   try {
     return await fetchMod.fetch(req);

@@ -300,7 +300,7 @@ function paramsOf(flat) {
 }
 
 async function serveOne(handler, env, next) {
-  const scope = new RequestScope(next[REQUEST_ID]);
+  const scope = new RequestScope(next[REQUEST_ID], next[HEADERS]);
   const previous = enterRequest(scope);
   const slot = next[SLOT];
   try {

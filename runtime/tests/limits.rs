@@ -172,29 +172,7 @@ async fn top_level_infinite_loop_fails_to_load_with_reason() {
 
 #[tokio::test]
 async fn subrequest_limit_stops_the_request_at_the_fetch_past_it() {
-    let upstream = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = upstream.local_addr().unwrap();
-    tokio::spawn(async move {
-        loop {
-            let Ok((mut socket, _)) = upstream.accept().await else {
-                return;
-            };
-            tokio::spawn(async move {
-                use tokio::io::AsyncReadExt;
-                use tokio::io::AsyncWriteExt;
-                let mut buf = [0u8; 4096];
-                while let Ok(n) = socket.read(&mut buf).await {
-                    if n == 0 {
-                        return;
-                    }
-                    let reply = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok";
-                    if socket.write_all(reply).await.is_err() {
-                        return;
-                    }
-                }
-            });
-        }
-    });
+    let address = echo_upstream().await;
     let limits = Limits {
         subrequests: Some(3),
         ..Limits::default()

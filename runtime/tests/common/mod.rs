@@ -80,3 +80,42 @@ pub(crate) async fn call(
     let body = body_of(response).await;
     Ok((status, String::from_utf8_lossy(&body).into_owned()))
 }
+
+/// A loopback upstream answering every request with the `traceparent` it was sent (or
+/// `none`); its address.
+pub(crate) async fn echo_upstream() -> std::net::SocketAddr {
+    let upstream = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = upstream.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut socket, _)) = upstream.accept().await else {
+                return;
+            };
+            tokio::spawn(async move {
+                use tokio::io::AsyncReadExt;
+                use tokio::io::AsyncWriteExt;
+                let mut buf = [0u8; 4096];
+                while let Ok(n) = socket.read(&mut buf).await {
+                    if n == 0 {
+                        return;
+                    }
+                    let head = String::from_utf8_lossy(&buf[..n]).to_ascii_lowercase();
+                    let trace = head
+                        .lines()
+                        .find_map(|line| line.strip_prefix("traceparent: "))
+                        .unwrap_or("none")
+                        .trim()
+                        .to_owned();
+                    let reply = format!(
+                        "HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n{trace}",
+                        trace.len()
+                    );
+                    if socket.write_all(reply.as_bytes()).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    address
+}
