@@ -33,6 +33,7 @@ use isogate_runtime::FetchPolicy;
 use isogate_runtime::HandlerSpec;
 use isogate_runtime::IsolatePool;
 use isogate_runtime::Limits;
+use isogate_runtime::LogLevel;
 use isogate_runtime::PoolOptions;
 use isogate_runtime::Retirement;
 use tokio::net::TcpListener;
@@ -170,6 +171,7 @@ async fn dev(args: DevArgs) -> anyhow::Result<()> {
         },
         drain: Duration::from_secs(30),
         limits: Limits::default(),
+        log_level: LogLevel::default(),
     };
     // One worker thread: the handler's isolate and the connections share it.
     let pool = Arc::new(IsolatePool::new(PoolOptions {

@@ -67,6 +67,7 @@ hosts = ["acme.test", "*.acme.test"]
 env = {{ NAME = "acme" }}
 tls = {{ cert = "certs/acme.pem", key = "certs/acme.key" }}
 limits = {{ body_mb = 1 }}
+log_level = "warn"
 
   [[tenants.routes]]
   path = "/api/users/{{id}}"
@@ -80,6 +81,10 @@ limits = {{ body_mb = 1 }}
 
   [[tenants.routes]]
   path = "/stream"
+  handler = "handlers/tenant.js"
+
+  [[tenants.routes]]
+  path = "/log"
   handler = "handlers/tenant.js"
 
 [[tenants]]
@@ -381,7 +386,7 @@ fn check_reports_every_config_error_with_file_and_line() {
         .output()
         .unwrap();
     assert!(output.status.success());
-    assert!(String::from_utf8_lossy(&output.stdout).contains("ok (2 tenants, 4 routes)"));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("ok (2 tenants, 5 routes)"));
 }
 
 #[tokio::test]
@@ -696,4 +701,30 @@ async fn admin_exports_metrics_and_tenant_usage() {
     assert!(usage["egress_bytes"].as_u64().unwrap() > 0);
     let (status, _, _) = get(&format!("{admin}/admin/usage?tenant=nobody")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn console_lines_carry_tenant_and_request_id_at_the_tenants_level() {
+    let site = Site::new();
+    site.write_config("", "1");
+    let server = site.start();
+    let plain = addr(&server.addresses[0]);
+    for host in ["acme.test", "beta.test"] {
+        let (status, _, body) = host_get(&plain, host, "/log").await;
+        assert_eq!((status, body.as_str()), (StatusCode::OK, "logged"));
+    }
+    let logs =
+        server.logs_when(|logs| logs.contains("beta warn line") && logs.contains("acme warn line"));
+    let line = |needle: &str| {
+        logs.lines()
+            .find(|line| line.contains(needle))
+            .map(str::to_owned)
+    };
+    let beta_info = line("beta info line").unwrap_or_else(|| panic!("no beta info line in {logs}"));
+    assert!(beta_info.contains("tenant=\"beta\""), "{beta_info}");
+    assert!(beta_info.contains("request_id="), "{beta_info}");
+    let acme_warn = line("acme warn line").unwrap_or_else(|| panic!("no acme warn line in {logs}"));
+    assert!(acme_warn.contains("tenant=\"acme\""), "{acme_warn}");
+    // acme logs at warn and above only.
+    assert!(line("acme info line").is_none(), "{logs}");
 }

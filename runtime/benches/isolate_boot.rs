@@ -18,6 +18,7 @@ use isogate_runtime::HandlerSpec;
 use isogate_runtime::Isolate;
 use isogate_runtime::IsolatePool;
 use isogate_runtime::Limits;
+use isogate_runtime::LogLevel;
 use isogate_runtime::PoolOptions;
 use isogate_runtime::RequestId;
 use isogate_runtime::Retirement;
@@ -82,6 +83,7 @@ fn main() {
         fetch: FetchPolicy::default(),
         drain: Duration::from_millis(10),
         limits: Limits::default(),
+        log_level: LogLevel::default(),
     };
     let mut first = Vec::with_capacity(HANDLER_SAMPLES);
     let mut warm = Vec::with_capacity(HANDLER_SAMPLES);

@@ -14,6 +14,7 @@ use isogate_runtime::FetchPolicy;
 use isogate_runtime::HandlerRequest;
 use isogate_runtime::HandlerSpec;
 use isogate_runtime::Limits;
+use isogate_runtime::LogLevel;
 use isogate_runtime::RequestId;
 use isogate_runtime::RuntimeError;
 use isogate_runtime::WorkerHandle;
@@ -37,6 +38,7 @@ fn main() {
             cpu: Some(CPU_LIMIT),
             ..Limits::default()
         },
+        log_level: LogLevel::default(),
     };
     let worker = WorkerHandle::spawn(&spec).unwrap();
     let mut overshoot: Vec<Duration> = runtime.block_on(async {

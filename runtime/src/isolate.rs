@@ -18,6 +18,7 @@ use tokio::sync::Notify;
 use crate::error::RuntimeError;
 use crate::ext;
 use crate::ext::console::HandlerLabel;
+use crate::ext::console::LogLevel;
 use crate::ext::fetch::FetchPolicy;
 use crate::ext::http::Inbox;
 use crate::ext::http::Queue;
@@ -386,6 +387,11 @@ impl Isolate {
         }
         self.limits = limits;
         Ok(self)
+    }
+
+    /// Logs the handler's `console` lines at `level` and above only.
+    pub(crate) fn set_log_level(&mut self, level: LogLevel) {
+        self.runtime.op_state().borrow_mut().put(level);
     }
 
     /// The handle that enters this isolate on its thread.

@@ -48,6 +48,7 @@ mod pool;
 pub use error::ErrorSource;
 pub use error::LoaderError;
 pub use error::RuntimeError;
+pub use ext::console::LogLevel;
 pub use ext::fetch::FetchPolicy;
 pub use isolate::Isolate;
 pub use isolate::Retirement;

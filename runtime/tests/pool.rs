@@ -13,6 +13,7 @@ use isogate_runtime::HandlerSpec;
 use isogate_runtime::IsolatePool;
 use isogate_runtime::LimitKind;
 use isogate_runtime::Limits;
+use isogate_runtime::LogLevel;
 use isogate_runtime::PoolOptions;
 use isogate_runtime::Retirement;
 use isogate_runtime::RuntimeError;
@@ -35,6 +36,7 @@ fn spec(label: &str, entry: PathBuf, limits: Limits) -> HandlerSpec {
         fetch: FetchPolicy::default(),
         drain: Duration::from_secs(1),
         limits,
+        log_level: LogLevel::default(),
     }
 }
 

@@ -27,6 +27,7 @@ use toml::Spanned;
 
 pub use files::resolve_secrets;
 pub use tenant::LimitsConfig;
+pub use tenant::LogLevelConfig;
 pub use tenant::RouteConfig;
 pub use tenant::SecretSource;
 pub use tenant::TenantConfig;

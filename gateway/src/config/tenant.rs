@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use http::Method;
 use isogate_runtime::Limits;
+use isogate_runtime::LogLevel;
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -39,6 +40,9 @@ pub struct TenantConfig {
     /// Let handlers fetch loopback and private-network addresses.
     #[serde(default)]
     pub allow_private_net: bool,
+    /// The least severe `console` level of the tenant's handlers that reaches the log.
+    #[serde(default)]
+    pub log_level: LogLevelConfig,
     /// Isolates per handler, each on its own worker thread (a busy tenant uses more cores).
     #[serde(default = "one")]
     pub max_isolates: Spanned<usize>,
@@ -52,6 +56,35 @@ pub struct TenantConfig {
 
 fn one() -> Spanned<usize> {
     Spanned::new(0..0, 1)
+}
+
+/// A tenant's `log_level`.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogLevelConfig {
+    /// Everything.
+    #[default]
+    Debug,
+    /// `console.log` / `console.info` and up.
+    Info,
+    /// Warnings and errors.
+    Warn,
+    /// Errors only.
+    Error,
+    /// Nothing.
+    Off,
+}
+
+impl From<LogLevelConfig> for LogLevel {
+    fn from(level: LogLevelConfig) -> Self {
+        match level {
+            LogLevelConfig::Debug => Self::Debug,
+            LogLevelConfig::Info => Self::Info,
+            LogLevelConfig::Warn => Self::Warn,
+            LogLevelConfig::Error => Self::Error,
+            LogLevelConfig::Off => Self::Off,
+        }
+    }
 }
 
 /// Where a secret's value comes from.

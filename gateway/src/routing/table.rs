@@ -123,6 +123,7 @@ impl RoutingTable {
                     },
                     drain: DRAIN,
                     limits: limits.runtime(),
+                    log_level: tenant.log_level.into(),
                 };
                 let placement = Placement {
                     spec,

@@ -1,10 +1,40 @@
-//! `console.*` from handlers goes to the gateway's log, tagged with the handler and request id.
+//! `console.*` from handlers goes to the gateway's log, tagged with the tenant and request id,
+//! at or above the tenant's log level.
 
 use deno_core::op2;
 use deno_core::OpState;
 
-/// Names the handler whose isolate this is, for log lines.
+/// Names the handler whose isolate this is (its tenant), for log lines.
 pub(crate) struct HandlerLabel(pub(crate) String);
+
+/// The least severe `console` level of a handler that reaches the log.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LogLevel {
+    /// Everything, `console.debug` included.
+    #[default]
+    Debug,
+    /// `console.log` / `console.info` and up.
+    Info,
+    /// `console.warn` and `console.error`.
+    Warn,
+    /// `console.error` only.
+    Error,
+    /// Nothing.
+    Off,
+}
+
+impl LogLevel {
+    fn admits(self, level: u8) -> bool {
+        let least = match self {
+            Self::Debug => 0,
+            Self::Info => 1,
+            Self::Warn => 2,
+            Self::Error => 3,
+            Self::Off => return false,
+        };
+        level >= least
+    }
+}
 
 /// Writes one console line to the `isogate::handler` tracing target.
 #[op2(fast)]
@@ -14,14 +44,20 @@ pub(crate) fn op_isogate_console(
     #[string] request_id: &str,
     #[string] message: &str,
 ) {
-    let handler = state
+    if !state
+        .try_borrow::<LogLevel>()
+        .is_none_or(|least| least.admits(level))
+    {
+        return;
+    }
+    let tenant = state
         .try_borrow::<HandlerLabel>()
         .map_or("", |label| label.0.as_str());
     let message = message.strip_suffix('\n').unwrap_or(message);
     match level {
-        0 => tracing::debug!(target: "isogate::handler", handler, request_id, "{message}"),
-        1 => tracing::info!(target: "isogate::handler", handler, request_id, "{message}"),
-        2 => tracing::warn!(target: "isogate::handler", handler, request_id, "{message}"),
-        _ => tracing::error!(target: "isogate::handler", handler, request_id, "{message}"),
+        0 => tracing::debug!(target: "isogate::handler", tenant, request_id, "{message}"),
+        1 => tracing::info!(target: "isogate::handler", tenant, request_id, "{message}"),
+        2 => tracing::warn!(target: "isogate::handler", tenant, request_id, "{message}"),
+        _ => tracing::error!(target: "isogate::handler", tenant, request_id, "{message}"),
     }
 }

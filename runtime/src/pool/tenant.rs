@@ -20,6 +20,7 @@ use super::spares::Spares;
 use super::worker::Counters;
 use super::LoadState;
 use crate::error::RuntimeError;
+use crate::ext::console::LogLevel;
 use crate::ext::fetch::FetchPolicy;
 use crate::ext::http::Envelope;
 use crate::ext::http::Queue;
@@ -44,6 +45,8 @@ pub struct HandlerSpec {
     pub drain: Duration,
     /// CPU, memory, wall-clock and subrequest limits.
     pub limits: Limits,
+    /// The least severe `console` level that reaches the log.
+    pub log_level: LogLevel,
 }
 
 /// A handler to start on a worker: what it runs, its queue, and where to report loading.
@@ -114,6 +117,7 @@ async fn serve(
                 Isolate::new(&spec.label, spec.fetch, spec.limits)?
             }
         };
+        isolate.set_log_level(spec.log_level);
         let _alive = Alive::new(counters);
         let entry = isolate.entry();
         Entered::new(

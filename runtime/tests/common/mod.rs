@@ -11,6 +11,7 @@ use isogate_runtime::HandlerRequest;
 use isogate_runtime::HandlerResponse;
 use isogate_runtime::HandlerSpec;
 use isogate_runtime::Limits;
+use isogate_runtime::LogLevel;
 use isogate_runtime::RequestId;
 use isogate_runtime::ResponseBody;
 use isogate_runtime::RuntimeError;
@@ -41,6 +42,7 @@ pub(crate) fn spawn_limited(entry: PathBuf, env: &[(&str, &str)], limits: Limits
         },
         drain: Duration::from_secs(1),
         limits,
+        log_level: LogLevel::default(),
     })
     .unwrap()
 }
