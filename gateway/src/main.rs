@@ -180,6 +180,7 @@ async fn dev(args: DevArgs) -> anyhow::Result<()> {
         spare_memory: None,
         isolates_per_worker: None,
         retirement: Retirement::default(),
+        meter_cpu: false,
     })?);
     let table = RoutingTable::single(spec.clone(), &pool)?;
     let metrics = Arc::new(Metrics::new());
@@ -346,6 +347,7 @@ fn pool_options(config: &GatewayConfig, workers: usize, spares: Option<usize>) -
             after_requests: pool.recycle_after_requests,
             heap: pool.recycle_heap_mb.map(mebibytes),
         },
+        meter_cpu: pool.meter_cpu,
     }
 }
 

@@ -2,6 +2,7 @@
 //! bills on. Names are `isogate_<subsystem>_<name>_<unit>`; `/metrics` on the admin listener
 //! renders them in the Prometheus text format.
 
+use std::collections::BTreeMap;
 use std::collections::HashMap;
 use std::sync::atomic::AtomicU64;
 use std::sync::atomic::Ordering;
@@ -112,6 +113,7 @@ pub struct Metrics {
     isolates_spare: Family<WorkerLabel, Gauge>,
     isolate_creations: Family<WorkerLabel, Gauge>,
     isolate_retirements: Family<WorkerLabel, Gauge>,
+    tenant_cpu: Family<TenantLabel, Gauge<f64, AtomicU64>>,
     tenants: RwLock<HashMap<String, Arc<TenantMeters>>>,
     window_start: u64,
 }
@@ -206,6 +208,12 @@ impl Metrics {
             "Isolates retired (idle, evicted, recycled), by worker (a running total)",
             isolate_retirements.clone(),
         );
+        let tenant_cpu = Family::<TenantLabel, Gauge<f64, AtomicU64>>::default();
+        registry.register(
+            "tenant_cpu_seconds",
+            "CPU time the tenant's JavaScript used (a running total, when metered)",
+            tenant_cpu.clone(),
+        );
         Self {
             registry,
             requests,
@@ -221,6 +229,7 @@ impl Metrics {
             isolates_spare,
             isolate_creations,
             isolate_retirements,
+            tenant_cpu,
             tenants: RwLock::new(HashMap::new()),
             window_start: unix_seconds(),
         }
@@ -339,6 +348,17 @@ impl Metrics {
             set(&self.isolates_spare, stats.spare);
             set(&self.isolate_creations, stats.created);
             set(&self.isolate_retirements, stats.retired);
+        }
+    }
+
+    /// Sets the per-tenant CPU gauges from a fresh reading.
+    pub fn record_cpu(&self, times: &BTreeMap<String, Duration>) {
+        for (tenant, time) in times {
+            self.tenant_cpu
+                .get_or_create(&TenantLabel {
+                    tenant: tenant.clone(),
+                })
+                .set(time.as_secs_f64());
         }
     }
 

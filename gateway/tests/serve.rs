@@ -689,6 +689,7 @@ async fn admin_exports_metrics_and_tenant_usage() {
         "isogate_server_connections_open",
         "isogate_pool_isolates_live{worker=\"0\"}",
         "isogate_pool_isolates_spare",
+        r#"isogate_tenant_cpu_seconds{tenant="acme"}"#,
     ] {
         assert!(text.contains(expected), "{expected} missing from\n{text}");
     }
@@ -699,6 +700,7 @@ async fn admin_exports_metrics_and_tenant_usage() {
     assert_eq!(usage["tenant"], "acme");
     assert_eq!(usage["requests"], 4);
     assert!(usage["egress_bytes"].as_u64().unwrap() > 0);
+    assert!(usage["cpu_ms"].as_f64().unwrap() > 0.0, "{usage}");
     let (status, _, _) = get(&format!("{admin}/admin/usage?tenant=nobody")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }

@@ -111,6 +111,7 @@ fn main() {
         spare_memory: None,
         isolates_per_worker: None,
         retirement: Retirement::default(),
+        meter_cpu: false,
     })
     .unwrap();
     std::thread::sleep(Duration::from_millis(200));

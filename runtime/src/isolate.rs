@@ -4,6 +4,8 @@
 use std::cell::Cell;
 use std::path::Path;
 use std::rc::Rc;
+use std::sync::atomic::AtomicU64;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
@@ -296,13 +298,15 @@ impl Isolate {
         closed: Rc<Notify>,
         drain: Duration,
         retirement: Retirement,
+        meter: Option<&AtomicU64>,
     ) -> Result<Exit, RuntimeError> {
         let drained = async {
             closed.notified().await;
             tokio::time::sleep(drain).await;
         };
-        // Reading a thread's CPU clock is a system call: only when there is a limit to keep.
-        let limit = self.limits.cpu;
+        // Reading a thread's CPU clock is a system call: only when there is a limit to keep
+        // or CPU time to meter.
+        let limit = self.limits.cpu.or(meter.map(|_| Duration::MAX));
         let mut checks = tokio::time::interval(RETIREMENT_CHECK);
         let turns = std::future::poll_fn(|cx| {
             if let Some(limit) = limit {
@@ -312,6 +316,10 @@ impl Isolate {
                 .runtime
                 .poll_event_loop(cx, PollEventLoopOptions::default());
             let cpu_used = self.cpu.end();
+            if let Some(meter) = meter {
+                let nanos = u64::try_from(cpu_used.as_nanos()).unwrap_or(u64::MAX);
+                meter.fetch_add(nanos, Ordering::Relaxed);
+            }
             if let Some(breach) = self.breach(cpu_used) {
                 return Poll::Ready(Err(RuntimeError::LimitExceeded(breach)));
             }

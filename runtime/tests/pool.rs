@@ -25,6 +25,7 @@ fn options(workers: usize, spares: usize, spare_memory: Option<u64>) -> PoolOpti
         spare_memory,
         isolates_per_worker: None,
         retirement: Retirement::default(),
+        meter_cpu: false,
     }
 }
 

@@ -68,6 +68,9 @@ fn answer(request: &Request<Incoming>, admin: &Admin) -> Response<Full<Bytes>> {
         "/readyz" => readiness(&admin.dispatcher),
         "/metrics" => {
             admin.metrics.record_pool(&admin.pool.stats());
+            admin
+                .metrics
+                .record_cpu(&admin.dispatcher.table().cpu_times());
             let mut response = text(StatusCode::OK, admin.metrics.render());
             response.headers_mut().insert(
                 http::header::CONTENT_TYPE,
@@ -102,10 +105,18 @@ fn usage(request: &Request<Incoming>, admin: &Admin) -> Response<Full<Bytes>> {
         return text(StatusCode::NOT_FOUND, format!("no tenant {tenant:?}\n"));
     }
     let (figures, since) = admin.metrics.usage(&tenant);
+    let cpu = admin
+        .dispatcher
+        .table()
+        .cpu_times()
+        .get(&tenant)
+        .copied()
+        .unwrap_or_default();
     let body = serde_json::json!({
         "tenant": tenant,
         "window_start_unix_s": since,
         "requests": figures.requests,
+        "cpu_ms": cpu.as_secs_f64() * 1000.0,
         "wall_ms": figures.wall_ms,
         "egress_bytes": figures.egress_bytes,
         "ingress_bytes": figures.ingress_bytes,

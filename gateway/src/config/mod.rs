@@ -213,6 +213,13 @@ pub struct PoolConfig {
     /// An idle isolate whose heap has grown past this is replaced by a fresh one.
     #[serde(default)]
     pub recycle_heap_mb: Option<u64>,
+    /// Meter every tenant's CPU time for usage figures (two clock reads per event-loop turn).
+    #[serde(default = "yes")]
+    pub meter_cpu: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn default_spares() -> usize {
@@ -231,6 +238,7 @@ impl Default for PoolConfig {
             idle_timeout_s: default_isolate_idle_s(),
             recycle_after_requests: None,
             recycle_heap_mb: None,
+            meter_cpu: true,
         }
     }
 }

@@ -194,6 +194,17 @@ impl RoutingTable {
             .collect()
     }
 
+    /// CPU time each tenant's handlers have used, when metered (see `[pool] meter_cpu`).
+    pub fn cpu_times(&self) -> BTreeMap<String, Duration> {
+        let mut times = BTreeMap::new();
+        for (placement, worker) in &self.workers {
+            *times
+                .entry(placement.spec.label.clone())
+                .or_insert(Duration::ZERO) += worker.cpu_time();
+        }
+        times
+    }
+
     /// Waits until every handler has loaded or failed to.
     pub async fn settled(&self) {
         for (_, worker) in &self.workers {

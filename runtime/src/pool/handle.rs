@@ -1,5 +1,6 @@
 //! `WorkerHandle`: the `Send` proxy the gateway holds for a worker thread.
 
+use std::sync::atomic::AtomicU64;
 use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -34,11 +35,12 @@ pub struct WorkerHandle {
     wall: Option<Duration>,
 }
 
-/// One isolate of a handler: its queue and its load state.
+/// One isolate of a handler: its queue, its load state and its CPU meter.
 #[derive(Debug)]
 struct Replica {
     inbox: mpsc::Sender<Envelope>,
     state: watch::Receiver<LoadState>,
+    cpu: Arc<AtomicU64>,
 }
 
 /// Where a worker is in loading its handler module.
@@ -70,14 +72,17 @@ impl WorkerHandle {
             .map(|worker| {
                 let (inbox, queue) = mpsc::channel(INBOX_CAPACITY);
                 let (state, state_receiver) = watch::channel(LoadState::Loading);
+                let cpu = Arc::new(AtomicU64::new(0));
                 worker.start(Start {
                     spec: spec.clone(),
                     queue,
                     state,
+                    cpu: cpu.clone(),
                 })?;
                 Ok(Replica {
                     inbox,
                     state: state_receiver,
+                    cpu,
                 })
             })
             .collect::<Result<Vec<_>, RuntimeError>>()?;
@@ -89,6 +94,17 @@ impl WorkerHandle {
             next: Arc::new(AtomicUsize::new(0)),
             wall: spec.limits.wall,
         })
+    }
+
+    /// CPU time the handler's JavaScript has used, over all its isolates, when metered (the
+    /// pool's `meter_cpu`, or a CPU limit); zero otherwise.
+    pub fn cpu_time(&self) -> Duration {
+        let nanos = self
+            .replicas
+            .iter()
+            .map(|replica| replica.cpu.load(Ordering::Relaxed))
+            .fold(0u64, u64::saturating_add);
+        Duration::from_nanos(nanos)
     }
 
     /// How many isolates serve the handler.

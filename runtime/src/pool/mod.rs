@@ -47,6 +47,9 @@ pub struct PoolOptions {
     pub isolates_per_worker: Option<usize>,
     /// When healthy isolates are retired: idle timeout, recycling.
     pub retirement: Retirement,
+    /// Meter the CPU time of every handler (two clock reads per event-loop turn), for
+    /// usage figures; handlers with a CPU limit are metered regardless.
+    pub meter_cpu: bool,
 }
 
 impl PoolOptions {
@@ -58,6 +61,7 @@ impl PoolOptions {
             spare_memory: None,
             isolates_per_worker: None,
             retirement: Retirement::default(),
+            meter_cpu: false,
         }
     }
 }

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::rc::Rc;
 use std::rc::Weak;
+use std::sync::atomic::AtomicU64;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
@@ -54,6 +55,8 @@ pub(super) struct Start {
     pub(super) spec: HandlerSpec,
     pub(super) queue: mpsc::Receiver<Envelope>,
     pub(super) state: watch::Sender<LoadState>,
+    /// CPU nanoseconds the handler's JavaScript used here, when metered.
+    pub(super) cpu: Arc<AtomicU64>,
 }
 
 /// Most times a handler's isolate is replaced after a panic before it gives up.
@@ -66,17 +69,24 @@ pub(super) struct Neighbourhood {
     pub(super) residents: Residents,
     pub(super) retirement: Retirement,
     pub(super) counters: Arc<Counters>,
+    /// Whether event-loop turns are metered for CPU time (a system call each).
+    pub(super) meter_cpu: bool,
 }
 
 /// Runs a handler until its queue closes (every `WorkerHandle` to it is gone).
 pub(super) async fn serve_handler(start: Start, neighbourhood: Neighbourhood) {
-    let Start { spec, queue, state } = start;
+    let Start {
+        spec,
+        queue,
+        state,
+        cpu,
+    } = start;
     let inbox = Queue::new(queue);
     // A panic (in isogate's code around the isolate; the tenant's JS cannot panic) ends one
     // run: the requests its isolate held are answered `WorkerGone` as their reply channels
     // drop, and a fresh isolate takes over the same queue.
     for restart in 0..=MOST_RESTARTS {
-        let run = serve(&spec, &inbox, &state, &neighbourhood);
+        let run = serve(&spec, &inbox, &state, &neighbourhood, &cpu);
         match std::panic::AssertUnwindSafe(run).catch_unwind().await {
             Ok(Ok(())) => return,
             Ok(Err(error)) => {
@@ -101,6 +111,7 @@ async fn serve(
     inbox: &Rc<Queue>,
     state: &watch::Sender<LoadState>,
     neighbourhood: &Neighbourhood,
+    cpu: &AtomicU64,
 ) -> Result<(), RuntimeError> {
     let env_json = serde_json::to_string(&spec.env)
         .map_err(|error| RuntimeError::Bootstrap(error.to_string()))?;
@@ -129,7 +140,8 @@ async fn serve(
             tracing::info!(handler = %spec.label, entry = %spec.entry.display(), "handler loaded");
             state.send_replace(LoadState::Ready);
         }
-        let run = isolate.run(inbox, closed, spec.drain, neighbourhood.retirement);
+        let meter = neighbourhood.meter_cpu.then_some(cpu);
+        let run = isolate.run(inbox, closed, spec.drain, neighbourhood.retirement, meter);
         let exit = Entered::new(entry, run).await;
         inbox.set_live(false);
         match exit {

@@ -134,6 +134,7 @@ fn run_thread(
         residents: Residents::new(options.isolates_per_worker),
         retirement: options.retirement,
         counters,
+        meter_cpu: options.meter_cpu,
     };
     let spares = neighbourhood.spares.clone();
     local.block_on(&runtime, async {
