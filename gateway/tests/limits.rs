@@ -8,9 +8,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use common::*;
-use http::Request;
 use http::StatusCode;
-use http_body_util::BodyExt;
 
 fn write_config(dir: &Path) {
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
@@ -56,22 +54,6 @@ env = { NAME = "victim" }
     std::fs::write(dir.join("isogate.toml"), config).unwrap();
 }
 
-async fn send(addr: &str, host: &str, path: &str) -> (StatusCode, http::HeaderMap, String) {
-    let request = Request::builder()
-        .uri(format!("http://{addr}{path}"))
-        .header("host", host)
-        .body(empty())
-        .unwrap();
-    let response = client().request(request).await.unwrap();
-    let (parts, body) = response.into_parts();
-    let bytes = body.collect().await.unwrap().to_bytes();
-    (
-        parts.status,
-        parts.headers,
-        String::from_utf8_lossy(&bytes).into_owned(),
-    )
-}
-
 /// Asserts a limit response: status, code, and a body `<noun> limit <limit> exceeded (<figure>)`.
 fn assert_stopped(
     (status, headers, body): &(StatusCode, http::HeaderMap, String),
@@ -94,7 +76,7 @@ async fn victim_during<F: std::future::Future>(addr: &str, abuse: F) -> F::Outpu
         let addr = addr.to_owned();
         tokio::spawn(async move {
             for _ in 0..20 {
-                let (status, _, body) = send(&addr, "victim.test", "/").await;
+                let (status, _, body) = host_get(&addr, "victim.test", "/").await;
                 assert_eq!(status, StatusCode::OK, "{body}");
                 tokio::time::sleep(Duration::from_millis(10)).await;
             }
@@ -112,7 +94,7 @@ async fn limits_stop_the_abuser_with_reasons_and_spare_the_victim() {
     let server = DevServer::serve(&dir.path().join("isogate.toml"), 2, &[]);
     let addr = server.addresses[0].trim_start_matches("http://").to_owned();
 
-    let looped = victim_during(&addr, send(&addr, "abuser.test", "/loop")).await;
+    let looped = victim_during(&addr, host_get(&addr, "abuser.test", "/loop")).await;
     assert_stopped(
         &looped,
         StatusCode::SERVICE_UNAVAILABLE,
@@ -120,7 +102,7 @@ async fn limits_stop_the_abuser_with_reasons_and_spare_the_victim() {
         "cpu limit 50 ms exceeded (",
     );
 
-    let bombed = victim_during(&addr, send(&addr, "hog.test", "/bomb")).await;
+    let bombed = victim_during(&addr, host_get(&addr, "hog.test", "/bomb")).await;
     assert_stopped(
         &bombed,
         StatusCode::SERVICE_UNAVAILABLE,
@@ -128,7 +110,7 @@ async fn limits_stop_the_abuser_with_reasons_and_spare_the_victim() {
         "memory limit 64 MiB exceeded (heap reached ",
     );
 
-    let hung = victim_during(&addr, send(&addr, "abuser.test", "/hang")).await;
+    let hung = victim_during(&addr, host_get(&addr, "abuser.test", "/hang")).await;
     assert_stopped(
         &hung,
         StatusCode::GATEWAY_TIMEOUT,
@@ -140,11 +122,11 @@ async fn limits_stop_the_abuser_with_reasons_and_spare_the_victim() {
     let slow: Vec<_> = (0..2)
         .map(|_| {
             let addr = addr.clone();
-            tokio::spawn(async move { send(&addr, "abuser.test", "/slow").await })
+            tokio::spawn(async move { host_get(&addr, "abuser.test", "/slow").await })
         })
         .collect();
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let refused = send(&addr, "abuser.test", "/").await;
+    let refused = host_get(&addr, "abuser.test", "/").await;
     assert_stopped(
         &refused,
         StatusCode::SERVICE_UNAVAILABLE,
@@ -158,7 +140,7 @@ async fn limits_stop_the_abuser_with_reasons_and_spare_the_victim() {
 
     // The victim's own listener is a fine upstream: two fetches pass, the third stops it.
     let upstream = format!("http://{addr}/");
-    let fetched = send(&addr, "abuser.test", &format!("/fetch?url={upstream}")).await;
+    let fetched = host_get(&addr, "abuser.test", &format!("/fetch?url={upstream}")).await;
     assert_stopped(
         &fetched,
         StatusCode::SERVICE_UNAVAILABLE,
@@ -168,7 +150,7 @@ async fn limits_stop_the_abuser_with_reasons_and_spare_the_victim() {
 
     // After all that the abusers' next requests are served by fresh isolates.
     for host in ["abuser.test", "hog.test"] {
-        let (status, _, body) = send(&addr, host, "/").await;
+        let (status, _, body) = host_get(&addr, host, "/").await;
         assert_eq!((status, body.as_str()), (StatusCode::OK, "ok"));
     }
 

@@ -227,33 +227,6 @@ async fn routing_exact_host_beats_wildcard_and_h2c_works_on_plain_port() {
     assert_eq!(json(&String::from_utf8_lossy(&bytes))["tenant"], "beta");
 }
 
-async fn host_get(addr: &str, host: &str, path: &str) -> (StatusCode, http::HeaderMap, String) {
-    host_request(addr, "GET", host, path, empty()).await
-}
-
-async fn host_request(
-    addr: &str,
-    method: &str,
-    host: &str,
-    path: &str,
-    body: TestBody,
-) -> (StatusCode, http::HeaderMap, String) {
-    let request = Request::builder()
-        .method(method)
-        .uri(format!("http://{addr}{path}"))
-        .header("host", host)
-        .body(body)
-        .unwrap();
-    let response = client().request(request).await.unwrap();
-    let (parts, body) = response.into_parts();
-    let bytes = body.collect().await.unwrap().to_bytes();
-    (
-        parts.status,
-        parts.headers,
-        String::from_utf8_lossy(&bytes).into_owned(),
-    )
-}
-
 fn full(bytes: Vec<u8>) -> TestBody {
     Full::new(Bytes::from(bytes))
         .map_err(|never| match never {})

@@ -217,3 +217,37 @@ pub(crate) async fn poll_until(
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// Sends `method path` with `Host: host` to the plain listener at `addr`; status, headers
+/// and the whole body as text.
+pub(crate) async fn host_request(
+    addr: &str,
+    method: &str,
+    host: &str,
+    path: &str,
+    body: TestBody,
+) -> (StatusCode, HeaderMap, String) {
+    let request = http::Request::builder()
+        .method(method)
+        .uri(format!("http://{addr}{path}"))
+        .header("host", host)
+        .body(body)
+        .unwrap();
+    let response = client().request(request).await.unwrap();
+    let (parts, body) = response.into_parts();
+    let bytes = body.collect().await.unwrap().to_bytes();
+    (
+        parts.status,
+        parts.headers,
+        String::from_utf8_lossy(&bytes).into_owned(),
+    )
+}
+
+/// `GET path` with `Host: host` to the plain listener at `addr`.
+pub(crate) async fn host_get(
+    addr: &str,
+    host: &str,
+    path: &str,
+) -> (StatusCode, HeaderMap, String) {
+    host_request(addr, "GET", host, path, empty()).await
+}
