@@ -57,8 +57,8 @@ pub struct ServerSettings {
     pub metrics: Arc<Metrics>,
 }
 
-/// Accepts on every listener until `shutdown` resolves; then stops accepting, lets requests
-/// in flight finish for up to `settings.shutdown_timeout`, and closes what remains.
+/// Accepts on every listener until `shutdown` resolves; then stops accepting and lets
+/// requests in flight finish for up to `settings.shutdown_timeout` before returning.
 pub async fn run(
     listeners: Vec<Listener>,
     dispatcher: Arc<Dispatcher>,

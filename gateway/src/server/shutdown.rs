@@ -27,13 +27,14 @@ pub async fn signal() {
     tracing::info!("shutting down: no new connections; letting requests in flight finish");
 }
 
-/// Waits for `connections` to finish for up to `deadline`, then closes the rest.
+/// Waits for `connections` to finish for up to `deadline`, then stops waiting: the
+/// connections still open end with the process.
 pub async fn drain(mut connections: JoinSet<()>, deadline: Duration) {
     let all_done = async { while connections.join_next().await.is_some() {} };
     if tokio::time::timeout(deadline, all_done).await.is_err() {
         tracing::warn!(
             open = connections.len(),
-            "shutdown deadline passed; closing the connections still open"
+            "shutdown deadline passed; leaving the connections still open to close with the process"
         );
         connections.abort_all();
     }
