@@ -21,6 +21,8 @@ use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 use serde::Serialize;
 
+use crate::routing::table::Consumption;
+
 /// A tenant label.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct TenantLabel {
@@ -114,6 +116,7 @@ pub struct Metrics {
     isolate_creations: Family<WorkerLabel, Gauge>,
     isolate_retirements: Family<WorkerLabel, Gauge>,
     tenant_cpu: Family<TenantLabel, Gauge<f64, AtomicU64>>,
+    tenant_subrequests: Family<TenantLabel, Gauge>,
     tenants: RwLock<HashMap<String, Arc<TenantMeters>>>,
     window_start: u64,
 }
@@ -214,6 +217,12 @@ impl Metrics {
             "CPU time the tenant's JavaScript used (a running total, when metered)",
             tenant_cpu.clone(),
         );
+        let tenant_subrequests = Family::<TenantLabel, Gauge>::default();
+        registry.register(
+            "tenant_subrequests",
+            "Outbound fetches the tenant's handlers made (a running total)",
+            tenant_subrequests.clone(),
+        );
         Self {
             registry,
             requests,
@@ -230,6 +239,7 @@ impl Metrics {
             isolate_creations,
             isolate_retirements,
             tenant_cpu,
+            tenant_subrequests,
             tenants: RwLock::new(HashMap::new()),
             window_start: unix_seconds(),
         }
@@ -351,14 +361,18 @@ impl Metrics {
         }
     }
 
-    /// Sets the per-tenant CPU gauges from a fresh reading.
-    pub fn record_cpu(&self, times: &BTreeMap<String, Duration>) {
-        for (tenant, time) in times {
+    /// Sets the per-tenant CPU and subrequest gauges from a fresh reading.
+    pub fn record_consumption(&self, used: &BTreeMap<String, Consumption>) {
+        for (tenant, consumption) in used {
+            let label = TenantLabel {
+                tenant: tenant.clone(),
+            };
             self.tenant_cpu
-                .get_or_create(&TenantLabel {
-                    tenant: tenant.clone(),
-                })
-                .set(time.as_secs_f64());
+                .get_or_create(&label)
+                .set(consumption.cpu.as_secs_f64());
+            self.tenant_subrequests
+                .get_or_create(&label)
+                .set(i64::try_from(consumption.subrequests).unwrap_or(i64::MAX));
         }
     }
 

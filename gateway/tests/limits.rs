@@ -148,6 +148,13 @@ async fn limits_stop_the_abuser_with_reasons_and_spare_the_victim() {
         "subrequest limit 2 exceeded (",
     );
 
+    let admin = &server.addresses[1];
+    let (status, _, body) = get(&format!("{admin}/admin/usage?tenant=abuser")).await;
+    assert_eq!(status, StatusCode::OK);
+    let usage: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(usage["subrequests"], 2, "{usage}");
+    assert!(usage["limit_stops"].as_u64().unwrap() >= 4, "{usage}");
+
     // After all that the abusers' next requests are served by fresh isolates.
     for host in ["abuser.test", "hog.test"] {
         let (status, _, body) = host_get(&addr, host, "/").await;

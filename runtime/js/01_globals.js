@@ -3,7 +3,7 @@
 // no initialisation work.
 
 import { core, primordials } from "ext:core/mod.js";
-import { op_isogate_console } from "ext:core/ops";
+import { op_isogate_console, op_isogate_subrequest } from "ext:core/ops";
 
 const {
   ArrayPrototypeIncludes,
@@ -113,6 +113,7 @@ function countSubrequest() {
     throw new RangeError(`subrequest limit ${subrequestLimit} exceeded`);
   }
   scope.subrequests++;
+  op_isogate_subrequest();
 }
 
 /** The request id of the code running now, or "" outside any request. */

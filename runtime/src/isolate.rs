@@ -4,7 +4,6 @@
 use std::cell::Cell;
 use std::path::Path;
 use std::rc::Rc;
-use std::sync::atomic::AtomicU64;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::task::Poll;
@@ -22,6 +21,7 @@ use crate::ext;
 use crate::ext::console::HandlerLabel;
 use crate::ext::console::LogLevel;
 use crate::ext::fetch::FetchPolicy;
+use crate::ext::fetch::Meters;
 use crate::ext::http::Inbox;
 use crate::ext::http::Queue;
 use crate::ext::http::Replies;
@@ -298,7 +298,7 @@ impl Isolate {
         closed: Rc<Notify>,
         drain: Duration,
         retirement: Retirement,
-        meter: Option<&AtomicU64>,
+        meter: Option<&Meters>,
     ) -> Result<Exit, RuntimeError> {
         let drained = async {
             closed.notified().await;
@@ -318,7 +318,7 @@ impl Isolate {
             let cpu_used = self.cpu.end();
             if let Some(meter) = meter {
                 let nanos = u64::try_from(cpu_used.as_nanos()).unwrap_or(u64::MAX);
-                meter.fetch_add(nanos, Ordering::Relaxed);
+                meter.cpu.fetch_add(nanos, Ordering::Relaxed);
             }
             if let Some(breach) = self.breach(cpu_used) {
                 return Poll::Ready(Err(RuntimeError::LimitExceeded(breach)));
@@ -395,6 +395,11 @@ impl Isolate {
         }
         self.limits = limits;
         Ok(self)
+    }
+
+    /// Counts what the handler uses (subrequests, and CPU when metered) into `meters`.
+    pub(crate) fn set_meters(&mut self, meters: Arc<Meters>) {
+        self.runtime.op_state().borrow_mut().put(meters);
     }
 
     /// Logs the handler's `console` lines at `level` and above only.

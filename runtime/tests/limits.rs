@@ -181,6 +181,7 @@ async fn subrequest_limit_stops_the_request_at_the_fetch_past_it() {
     let url = |n: u32| format!("http://t.test/?n={n}&url=http://{address}/");
     let (status, body) = call(&worker, get(&url(3))).await.unwrap();
     assert_eq!((status, body.as_str()), (200, "fetched 3"));
+    assert_eq!(worker.subrequests(), 3);
     let breach = breach_of(call(&worker, get(&url(5))).await);
     assert_eq!(breach.kind, LimitKind::Subrequest);
     assert_eq!(

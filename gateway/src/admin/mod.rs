@@ -70,7 +70,7 @@ fn answer(request: &Request<Incoming>, admin: &Admin) -> Response<Full<Bytes>> {
             admin.metrics.record_pool(&admin.pool.stats());
             admin
                 .metrics
-                .record_cpu(&admin.dispatcher.table().cpu_times());
+                .record_consumption(&admin.dispatcher.table().consumption());
             let mut response = text(StatusCode::OK, admin.metrics.render());
             response.headers_mut().insert(
                 http::header::CONTENT_TYPE,
@@ -105,10 +105,10 @@ fn usage(request: &Request<Incoming>, admin: &Admin) -> Response<Full<Bytes>> {
         return text(StatusCode::NOT_FOUND, format!("no tenant {tenant:?}\n"));
     }
     let (figures, since) = admin.metrics.usage(&tenant);
-    let cpu = admin
+    let used = admin
         .dispatcher
         .table()
-        .cpu_times()
+        .consumption()
         .get(&tenant)
         .copied()
         .unwrap_or_default();
@@ -116,7 +116,8 @@ fn usage(request: &Request<Incoming>, admin: &Admin) -> Response<Full<Bytes>> {
         "tenant": tenant,
         "window_start_unix_s": since,
         "requests": figures.requests,
-        "cpu_ms": cpu.as_secs_f64() * 1000.0,
+        "cpu_ms": used.cpu.as_secs_f64() * 1000.0,
+        "subrequests": used.subrequests,
         "wall_ms": figures.wall_ms,
         "egress_bytes": figures.egress_bytes,
         "ingress_bytes": figures.ingress_bytes,

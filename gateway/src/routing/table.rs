@@ -50,6 +50,15 @@ pub struct Tenant {
     pub concurrency: Option<(Arc<Semaphore>, u32)>,
 }
 
+/// What a tenant's handlers used, counted by the runtime.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Consumption {
+    /// CPU time of its JavaScript (zero unless metered).
+    pub cpu: Duration,
+    /// Outbound http(s) fetches.
+    pub subrequests: u64,
+}
+
 /// Edge behaviour that comes with a config version.
 #[derive(Clone, Debug, Default)]
 pub struct EdgePolicy {
@@ -194,15 +203,16 @@ impl RoutingTable {
             .collect()
     }
 
-    /// CPU time each tenant's handlers have used, when metered (see `[pool] meter_cpu`).
-    pub fn cpu_times(&self) -> BTreeMap<String, Duration> {
-        let mut times = BTreeMap::new();
+    /// What each tenant's handlers have used: CPU time (when metered, see `[pool]
+    /// meter_cpu`) and outbound fetches.
+    pub fn consumption(&self) -> BTreeMap<String, Consumption> {
+        let mut used: BTreeMap<String, Consumption> = BTreeMap::new();
         for (placement, worker) in &self.workers {
-            *times
-                .entry(placement.spec.label.clone())
-                .or_insert(Duration::ZERO) += worker.cpu_time();
+            let entry = used.entry(placement.spec.label.clone()).or_default();
+            entry.cpu += worker.cpu_time();
+            entry.subrequests += worker.subrequests();
         }
-        times
+        used
     }
 
     /// Waits until every handler has loaded or failed to.

@@ -1,8 +1,12 @@
 //! Outbound fetch policy: which hosts a handler may reach, enforced by deno_fetch's own
 //! permission checks (before the connection, and again on every resolved address).
 
+use std::sync::atomic::AtomicU64;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
+use deno_core::op2;
+use deno_core::OpState;
 use deno_permissions::Permissions;
 use deno_permissions::PermissionsContainer;
 use deno_permissions::PermissionsOptions;
@@ -67,5 +71,22 @@ mod tests {
             allow_private_net: true
         })
         .is_ok());
+    }
+}
+
+/// What a handler's isolates used, counted as they run and read by the gateway.
+#[derive(Debug, Default)]
+pub(crate) struct Meters {
+    /// CPU nanoseconds of JavaScript, when metered.
+    pub(crate) cpu: AtomicU64,
+    /// Outbound http(s) fetches.
+    pub(crate) subrequests: AtomicU64,
+}
+
+/// Counts one outbound http(s) fetch of the handler.
+#[op2(fast)]
+pub(crate) fn op_isogate_subrequest(state: &mut OpState) {
+    if let Some(meters) = state.try_borrow::<Arc<Meters>>() {
+        meters.subrequests.fetch_add(1, Ordering::Relaxed);
     }
 }

@@ -14,6 +14,7 @@ deno_core::extension!(
     deps = [deno_webidl, deno_web, deno_crypto, deno_fetch],
     ops = [
         console::op_isogate_console,
+        fetch::op_isogate_subrequest,
         http::op_isogate_req_next,
         http::op_isogate_resp_send,
         http::op_isogate_resp_send_text,

@@ -16,6 +16,7 @@ use super::tenant::Start;
 use super::worker::Worker;
 use super::PoolOptions;
 use crate::error::RuntimeError;
+use crate::ext::fetch::Meters;
 use crate::ext::http::Envelope;
 use crate::limits::millis;
 use crate::limits::LimitBreach;
@@ -35,12 +36,12 @@ pub struct WorkerHandle {
     wall: Option<Duration>,
 }
 
-/// One isolate of a handler: its queue, its load state and its CPU meter.
+/// One isolate of a handler: its queue, its load state and its meters.
 #[derive(Debug)]
 struct Replica {
     inbox: mpsc::Sender<Envelope>,
     state: watch::Receiver<LoadState>,
-    cpu: Arc<AtomicU64>,
+    meters: Arc<Meters>,
 }
 
 /// Where a worker is in loading its handler module.
@@ -72,17 +73,17 @@ impl WorkerHandle {
             .map(|worker| {
                 let (inbox, queue) = mpsc::channel(INBOX_CAPACITY);
                 let (state, state_receiver) = watch::channel(LoadState::Loading);
-                let cpu = Arc::new(AtomicU64::new(0));
+                let meters = Arc::new(Meters::default());
                 worker.start(Start {
                     spec: spec.clone(),
                     queue,
                     state,
-                    cpu: cpu.clone(),
+                    meters: meters.clone(),
                 })?;
                 Ok(Replica {
                     inbox,
                     state: state_receiver,
-                    cpu,
+                    meters,
                 })
             })
             .collect::<Result<Vec<_>, RuntimeError>>()?;
@@ -99,12 +100,19 @@ impl WorkerHandle {
     /// CPU time the handler's JavaScript has used, over all its isolates, when metered (the
     /// pool's `meter_cpu`, or a CPU limit); zero otherwise.
     pub fn cpu_time(&self) -> Duration {
-        let nanos = self
-            .replicas
+        Duration::from_nanos(self.sum(|meters| &meters.cpu))
+    }
+
+    /// Outbound http(s) fetches the handler has made, over all its isolates.
+    pub fn subrequests(&self) -> u64 {
+        self.sum(|meters| &meters.subrequests)
+    }
+
+    fn sum(&self, counter: impl Fn(&Meters) -> &AtomicU64) -> u64 {
+        self.replicas
             .iter()
-            .map(|replica| replica.cpu.load(Ordering::Relaxed))
-            .fold(0u64, u64::saturating_add);
-        Duration::from_nanos(nanos)
+            .map(|replica| counter(&replica.meters).load(Ordering::Relaxed))
+            .fold(0u64, u64::saturating_add)
     }
 
     /// How many isolates serve the handler.

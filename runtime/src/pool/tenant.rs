@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::rc::Rc;
 use std::rc::Weak;
-use std::sync::atomic::AtomicU64;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,6 +22,7 @@ use super::LoadState;
 use crate::error::RuntimeError;
 use crate::ext::console::LogLevel;
 use crate::ext::fetch::FetchPolicy;
+use crate::ext::fetch::Meters;
 use crate::ext::http::Envelope;
 use crate::ext::http::Queue;
 use crate::isolate::Entered;
@@ -55,8 +55,8 @@ pub(super) struct Start {
     pub(super) spec: HandlerSpec,
     pub(super) queue: mpsc::Receiver<Envelope>,
     pub(super) state: watch::Sender<LoadState>,
-    /// CPU nanoseconds the handler's JavaScript used here, when metered.
-    pub(super) cpu: Arc<AtomicU64>,
+    /// What the handler uses here: subrequests, and CPU time when metered.
+    pub(super) meters: Arc<Meters>,
 }
 
 /// Most times a handler's isolate is replaced after a panic before it gives up.
@@ -79,14 +79,14 @@ pub(super) async fn serve_handler(start: Start, neighbourhood: Neighbourhood) {
         spec,
         queue,
         state,
-        cpu,
+        meters,
     } = start;
     let inbox = Queue::new(queue);
     // A panic (in isogate's code around the isolate; the tenant's JS cannot panic) ends one
     // run: the requests its isolate held are answered `WorkerGone` as their reply channels
     // drop, and a fresh isolate takes over the same queue.
     for restart in 0..=MOST_RESTARTS {
-        let run = serve(&spec, &inbox, &state, &neighbourhood, &cpu);
+        let run = serve(&spec, &inbox, &state, &neighbourhood, &meters);
         match std::panic::AssertUnwindSafe(run).catch_unwind().await {
             Ok(Ok(())) => return,
             Ok(Err(error)) => {
@@ -111,7 +111,7 @@ async fn serve(
     inbox: &Rc<Queue>,
     state: &watch::Sender<LoadState>,
     neighbourhood: &Neighbourhood,
-    cpu: &AtomicU64,
+    meters: &Arc<Meters>,
 ) -> Result<(), RuntimeError> {
     let env_json = serde_json::to_string(&spec.env)
         .map_err(|error| RuntimeError::Bootstrap(error.to_string()))?;
@@ -129,6 +129,7 @@ async fn serve(
             }
         };
         isolate.set_log_level(spec.log_level);
+        isolate.set_meters(meters.clone());
         let _alive = Alive::new(counters);
         let entry = isolate.entry();
         Entered::new(
@@ -140,7 +141,7 @@ async fn serve(
             tracing::info!(handler = %spec.label, entry = %spec.entry.display(), "handler loaded");
             state.send_replace(LoadState::Ready);
         }
-        let meter = neighbourhood.meter_cpu.then_some(cpu);
+        let meter = neighbourhood.meter_cpu.then_some(&**meters);
         let run = isolate.run(inbox, closed, spec.drain, neighbourhood.retirement, meter);
         let exit = Entered::new(entry, run).await;
         inbox.set_live(false);
