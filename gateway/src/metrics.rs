@@ -115,6 +115,7 @@ pub struct Metrics {
     isolates_spare: Family<WorkerLabel, Gauge>,
     isolate_creations: Family<WorkerLabel, Gauge>,
     isolate_retirements: Family<WorkerLabel, Gauge>,
+    isolate_creating: Family<WorkerLabel, Gauge<f64, AtomicU64>>,
     tenant_cpu: Family<TenantLabel, Gauge<f64, AtomicU64>>,
     tenant_subrequests: Family<TenantLabel, Gauge>,
     tenants: RwLock<HashMap<String, Arc<TenantMeters>>>,
@@ -211,6 +212,13 @@ impl Metrics {
             "Isolates retired (idle, evicted, recycled), by worker (a running total)",
             isolate_retirements.clone(),
         );
+        let isolate_creating = Family::<WorkerLabel, Gauge<f64, AtomicU64>>::default();
+        registry.register(
+            "pool_isolate_creation_seconds",
+            "Time spent creating isolates from the snapshot, by worker (a running total; \
+             divide by isogate_pool_isolate_creations for the mean)",
+            isolate_creating.clone(),
+        );
         let tenant_cpu = Family::<TenantLabel, Gauge<f64, AtomicU64>>::default();
         registry.register(
             "tenant_cpu_seconds",
@@ -238,6 +246,7 @@ impl Metrics {
             isolates_spare,
             isolate_creations,
             isolate_retirements,
+            isolate_creating,
             tenant_cpu,
             tenant_subrequests,
             tenants: RwLock::new(HashMap::new()),
@@ -358,6 +367,9 @@ impl Metrics {
             set(&self.isolates_spare, stats.spare);
             set(&self.isolate_creations, stats.created);
             set(&self.isolate_retirements, stats.retired);
+            self.isolate_creating
+                .get_or_create(&label)
+                .set(stats.creating.as_secs_f64());
         }
     }
 

@@ -7,6 +7,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::time::Instant;
 
 use super::worker::Counters;
 use crate::ext::fetch::FetchPolicy;
@@ -64,9 +65,10 @@ impl Spares {
                 memory: self.memory,
                 ..Limits::default()
             };
+            let started = Instant::now();
             match Isolate::new("spare", FetchPolicy::default(), limits) {
                 Ok(isolate) => {
-                    self.counters.created.fetch_add(1, Ordering::Relaxed);
+                    self.counters.created(started.elapsed());
                     self.ready.borrow_mut().push(isolate);
                     self.count();
                 }

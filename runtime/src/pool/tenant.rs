@@ -10,6 +10,7 @@ use std::rc::Weak;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
+use std::time::Instant;
 
 use futures::FutureExt;
 use tokio::sync::mpsc;
@@ -124,8 +125,10 @@ async fn serve(
         let mut isolate = match spares.take(spec.limits) {
             Some(spare) => spare.assign(&spec.label, spec.fetch, spec.limits)?,
             None => {
-                counters.created.fetch_add(1, Ordering::Relaxed);
-                Isolate::new(&spec.label, spec.fetch, spec.limits)?
+                let started = Instant::now();
+                let isolate = Isolate::new(&spec.label, spec.fetch, spec.limits)?;
+                counters.created(started.elapsed());
+                isolate
             }
         };
         isolate.set_log_level(spec.log_level);

@@ -7,6 +7,7 @@ use std::sync::atomic::AtomicU64;
 use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::mpsc;
 use tokio::task::LocalSet;
@@ -34,7 +35,18 @@ pub(super) struct Counters {
     pub(super) live: AtomicU64,
     pub(super) spare: AtomicU64,
     pub(super) created: AtomicU64,
+    /// Nanoseconds spent creating isolates from the snapshot.
+    pub(super) creating: AtomicU64,
     pub(super) retired: AtomicU64,
+}
+
+impl Counters {
+    /// Counts one isolate created in `took`.
+    pub(super) fn created(&self, took: Duration) {
+        self.created.fetch_add(1, Ordering::Relaxed);
+        let nanos = u64::try_from(took.as_nanos()).unwrap_or(u64::MAX);
+        self.creating.fetch_add(nanos, Ordering::Relaxed);
+    }
 }
 
 /// A reading of one worker's figures.
@@ -46,6 +58,8 @@ pub struct WorkerStats {
     pub spare: u64,
     /// Isolates created from the snapshot so far.
     pub created: u64,
+    /// Time spent creating them.
+    pub creating: Duration,
     /// Isolates retired (idle, evicted, recycled) so far.
     pub retired: u64,
 }
@@ -85,6 +99,7 @@ impl Worker {
             live: read(&self.counters.live),
             spare: read(&self.counters.spare),
             created: read(&self.counters.created),
+            creating: Duration::from_nanos(read(&self.counters.creating)),
             retired: read(&self.counters.retired),
         }
     }
