@@ -29,7 +29,7 @@ conformance: v8
 	cargo test --locked -p isogate-runtime --test conformance -- --nocapture
 
 bench: v8
-	tests/load/hello.sh
+	tests/load/bench.sh
 
 ci: v8 lint test
 	@test -z "$$(git status --porcelain)" || { git status --porcelain; echo "the build left the tree dirty" >&2; exit 1; }

@@ -22,9 +22,12 @@ iso_url="$LAST_URL/"
 iso_pid="$LAST_PID"
 
 read -r raw_rps raw_p50 raw_p99 iso_rps iso_p50 iso_p99 < <(compare "$ROUNDS" "$raw_url" "$iso_url")
+# A JSON API answer (Response.json of a small object built from the request).
+read -r _ _ _ json_rps json_p50 json_p99 < <(compare "$ROUNDS" "$raw_url" "${iso_url}json")
 raw_rss="$(rss_mib "$raw_pid")"
 iso_rss="$(rss_mib "$iso_pid")"
 
 header "warm hello over HTTP/1.1"
 row "raw hyper hello" "$raw_rps" "$raw_p50" "$raw_p99" "$raw_rss" "$raw_rps"
 row "isogate dev hello" "$iso_rps" "$iso_p50" "$iso_p99" "$iso_rss" "$raw_rps"
+row "isogate dev JSON API" "$json_rps" "$json_p50" "$json_p99" "$iso_rss" "$raw_rps"
