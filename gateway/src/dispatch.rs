@@ -121,14 +121,15 @@ async fn run(
 ) -> Result<Response<GatewayBody>, GatewayError> {
     // 2. Route. A TLS client that named one tenant in its handshake may not reach another.
     let host = request::host(&request).ok_or(GatewayError::MissingHost)?;
+    let host_tenant = table.router.tenant_for_host(&host);
     if let Some(sni) = connection.sni.as_deref() {
-        if table.router.tenant_for_host(sni) != table.router.tenant_for_host(&host) {
+        if table.router.tenant_for_host(sni) != host_tenant {
             return Err(GatewayError::Misdirected { host });
         }
     }
     let lookup = table
         .router
-        .lookup(&host, request.method(), request.uri().path());
+        .route(host_tenant, request.method(), request.uri().path());
     let (tenant, route, worker, params) = match lookup {
         Lookup::UnknownHost if connection.tls => return Err(GatewayError::Misdirected { host }),
         Lookup::UnknownHost => return Err(GatewayError::UnknownHost { host }),
@@ -192,6 +193,7 @@ async fn run(
         request,
         record.request_id.clone(),
         connection.scheme(),
+        &host,
         routed,
         max_body,
     );

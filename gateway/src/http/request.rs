@@ -75,9 +75,9 @@ pub fn host<B>(request: &Request<B>) -> Option<String> {
         })
 }
 
-/// The absolute URL the handler sees: scheme, the host the client asked for, path and query.
-pub fn absolute_url<B>(request: &Request<B>, scheme: &str) -> String {
-    let host = host(request).unwrap_or_else(|| "localhost".to_owned());
+/// The absolute URL the handler sees: scheme, `host` (the one the client asked for), path
+/// and query.
+pub fn absolute_url<B>(request: &Request<B>, scheme: &str, host: &str) -> String {
     let path = request
         .uri()
         .path_and_query()
@@ -189,16 +189,17 @@ impl BodyMeter {
     }
 }
 
-/// Converts `request` for the runtime; the body stays a stream, cut off with an error past
+/// Converts `request` (for `host`) for the runtime; the body stays a stream, cut off with an error past
 /// `max_body` bytes (the returned meter tells that, and how much came).
 pub fn to_handler_request(
     request: Request<Incoming>,
     id: RequestId,
     scheme: &str,
+    host: &str,
     routed: Routed,
     max_body: u64,
 ) -> (HandlerRequest, Arc<BodyMeter>) {
-    let url = absolute_url(&request, scheme);
+    let url = absolute_url(&request, scheme, host);
     let (parts, body) = request.into_parts();
     let headers = parts
         .headers
@@ -320,7 +321,7 @@ mod tests {
             .body(())
             .unwrap();
         assert_eq!(
-            absolute_url(&request, "http"),
+            absolute_url(&request, "http", &host(&request).unwrap()),
             "http://example.test:8787/a/b?x=1"
         );
     }

@@ -307,7 +307,13 @@ impl<T> Router<T> {
 
     /// Routes a request for `host`, `method` and `path`.
     pub fn lookup(&self, host: &str, method: &Method, path: &str) -> Lookup<'_, T> {
-        let Some(tenant) = self.tenant_for_host(host) else {
+        self.route(self.tenant_for_host(host), method, path)
+    }
+
+    /// Routes a request for `method` and `path` to the tenant a host lookup found (`None`:
+    /// no tenant serves the host).
+    pub fn route(&self, tenant: Option<usize>, method: &Method, path: &str) -> Lookup<'_, T> {
+        let Some(tenant) = tenant else {
             return Lookup::UnknownHost;
         };
         let Some(routes) = self.tenants.get(tenant) else {
