@@ -130,16 +130,8 @@ impl Isolate {
         let isolate_entry = Entry::of(runtime.v8_isolate());
         let cpu = cpu::watch(runtime.v8_isolate().thread_safe_handle())
             .map_err(|error| RuntimeError::Bootstrap(format!("CPU clock: {error}")))?;
-        let permissions = ext::fetch::permissions(policy).map_err(|error| {
-            RuntimeError::Bootstrap(format!("outbound fetch permissions: {error}"))
-        })?;
-        {
-            let state = runtime.op_state();
-            let mut state = state.borrow_mut();
-            state.put(permissions);
-            state.put(HandlerLabel(label.to_owned()));
-            state.put(Replies::default());
-        }
+        identify(&runtime, label, policy)?;
+        runtime.op_state().borrow_mut().put(Replies::default());
         let entry = runtime
             .execute_script("ext:isogate/entry", TAKE_ENTRY)
             .map_err(|error| RuntimeError::Bootstrap(error.to_string()))?;
@@ -384,15 +376,7 @@ impl Isolate {
         policy: FetchPolicy,
         limits: Limits,
     ) -> Result<Self, RuntimeError> {
-        let permissions = ext::fetch::permissions(policy).map_err(|error| {
-            RuntimeError::Bootstrap(format!("outbound fetch permissions: {error}"))
-        })?;
-        {
-            let state = self.runtime.op_state();
-            let mut state = state.borrow_mut();
-            state.put(permissions);
-            state.put(HandlerLabel(label.to_owned()));
-        }
+        identify(&self.runtime, label, policy)?;
         self.limits = limits;
         Ok(self)
     }
@@ -421,6 +405,17 @@ impl Isolate {
             tracing::debug!(failed, "failed the requests in flight on a stopped isolate");
         }
     }
+}
+
+/// Gives the isolate's ops the handler's log label and outbound fetch permissions.
+fn identify(runtime: &JsRuntime, label: &str, policy: FetchPolicy) -> Result<(), RuntimeError> {
+    let permissions = ext::fetch::permissions(policy)
+        .map_err(|error| RuntimeError::Bootstrap(format!("outbound fetch permissions: {error}")))?;
+    let state = runtime.op_state();
+    let mut state = state.borrow_mut();
+    state.put(permissions);
+    state.put(HandlerLabel(label.to_owned()));
+    Ok(())
 }
 
 impl Drop for Isolate {
