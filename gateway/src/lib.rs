@@ -37,6 +37,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod admin;
+pub mod cache;
 pub mod config;
 pub mod dev;
 pub mod dispatch;

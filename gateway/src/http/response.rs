@@ -9,6 +9,7 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use futures::StreamExt;
+use http::HeaderMap;
 use http::HeaderName;
 use http::HeaderValue;
 use http::Response;
@@ -45,17 +46,32 @@ pub const ERROR_HEADER: &str = "isogate-error";
 
 /// Converts the handler's answer, streaming its body through.
 pub fn from_handler(response: HandlerResponse) -> Result<Response<GatewayBody>, GatewayError> {
+    let (status, headers) = head(&response)?;
+    Ok(assemble(status, headers, response.body))
+}
+
+/// The status and headers of the handler's answer, checked.
+pub fn head(response: &HandlerResponse) -> Result<(StatusCode, HeaderMap), GatewayError> {
     let status = StatusCode::from_u16(response.status)
         .map_err(|error| GatewayError::InvalidResponse(error.into()))?;
-    let mut builder = Response::builder().status(status);
+    let mut headers = HeaderMap::with_capacity(response.headers.len());
     for (name, value) in &response.headers {
         let name = HeaderName::from_bytes(name)
             .map_err(|error| GatewayError::InvalidResponse(error.into()))?;
         let value = HeaderValue::from_bytes(value)
             .map_err(|error| GatewayError::InvalidResponse(error.into()))?;
-        builder = builder.header(name, value);
+        headers.append(name, value);
     }
-    let body = match response.body {
+    Ok((status, headers))
+}
+
+/// A response from checked parts, streaming `body` through.
+pub fn assemble(
+    status: StatusCode,
+    headers: HeaderMap,
+    body: ResponseBody,
+) -> Response<GatewayBody> {
+    let body = match body {
         ResponseBody::Empty => Empty::new().map_err(|never| match never {}).boxed(),
         ResponseBody::Full(bytes) => full(bytes),
         ResponseBody::Stream(receiver) => {
@@ -63,11 +79,14 @@ pub fn from_handler(response: HandlerResponse) -> Result<Response<GatewayBody>, 
             BodyExt::boxed(StreamBody::new(frames))
         }
     };
-    builder.body(body).map_err(GatewayError::InvalidResponse)
+    let mut response = Response::new(body);
+    *response.status_mut() = status;
+    *response.headers_mut() = headers;
+    response
 }
 
 /// A complete body.
-fn full(bytes: Bytes) -> GatewayBody {
+pub fn full(bytes: Bytes) -> GatewayBody {
     Full::new(bytes).map_err(|never| match never {}).boxed()
 }
 

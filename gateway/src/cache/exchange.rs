@@ -1,0 +1,546 @@
+//! The cache's two moments in a request: before the handler ([`consult`]: answer from the
+//! store, or say how to forward) and after it ([`Forward::finish`]: store, revalidate, fall
+//! back to stale, and label the answer with `Cache-Status`).
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+use std::time::Instant;
+use std::time::SystemTime;
+
+use bytes::Bytes;
+use http::header;
+use http::HeaderMap;
+use http::HeaderValue;
+use http::Method;
+use http::Response;
+use http::StatusCode;
+use isogate_runtime::HandlerResponse;
+use isogate_runtime::ResponseBody;
+use isogate_runtime::RuntimeError;
+
+use super::flight::Flight;
+use super::flight::Turn;
+use super::key::CacheKey;
+use super::key::EDGE;
+use super::policy;
+use super::policy::ClientDirectives;
+use super::policy::RoutePolicy;
+use super::policy::Skip;
+use super::store::Found;
+use super::store::Purge;
+use super::store::Stored;
+use super::store::TenantCache;
+use super::tee;
+use crate::error::GatewayError;
+use crate::http::response;
+use crate::http::response::GatewayBody;
+
+/// The response header that says what the cache did (RFC 9211).
+pub const CACHE_STATUS: &str = "cache-status";
+
+/// The response header listing tags to purge by; kept by the cache, not sent on.
+pub(super) const CACHE_TAG: &str = "cache-tag";
+
+/// Longest a request waits for another fetching the same entry before fetching it itself.
+const MOST_COALESCED_WAIT: Duration = Duration::from_secs(30);
+
+/// A request as the cache sees it.
+#[derive(Debug)]
+pub struct Ask<'a> {
+    /// Its method.
+    pub method: &'a Method,
+    /// Whether it came over TLS.
+    pub secure: bool,
+    /// Its host, normalised.
+    pub host: &'a str,
+    /// Path and query.
+    pub target: &'a str,
+    /// Its headers.
+    pub headers: &'a HeaderMap,
+}
+
+/// How a tenant's route uses the cache.
+#[derive(Clone, Debug)]
+pub struct Use {
+    /// The tenant's cache.
+    pub cache: Arc<TenantCache>,
+    /// The route's overrides.
+    pub route: RoutePolicy,
+    /// Whether a client's `Cache-Control: no-cache` makes the request skip the cache.
+    pub honor_client_reload: bool,
+}
+
+/// What the cache decided before the handler runs.
+#[derive(Debug)]
+pub enum Consult {
+    /// Answered from the store.
+    Answer(Response<GatewayBody>),
+    /// Answered from a stale entry; refresh it in the background with this.
+    AnswerAndRefresh(Response<GatewayBody>, Forward),
+    /// Run the handler, then [`Forward::finish`].
+    Forward(Forward),
+}
+
+/// Why the request goes to the handler (the `fwd` parameter of `Cache-Status`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Reason {
+    UriMiss,
+    VaryMiss,
+    Miss,
+    Stale,
+    Request,
+    Method,
+    Bypass,
+}
+
+impl Reason {
+    fn token(self) -> &'static str {
+        match self {
+            Self::UriMiss => "uri-miss",
+            Self::VaryMiss => "vary-miss",
+            Self::Miss => "miss",
+            Self::Stale => "stale",
+            Self::Request => "request",
+            Self::Method => "method",
+            Self::Bypass => "bypass",
+        }
+    }
+}
+
+/// A request on its way to the handler, and what the cache will do with the answer.
+#[derive(Debug)]
+pub struct Forward {
+    cache: Arc<TenantCache>,
+    key: CacheKey,
+    reason: Reason,
+    method: Method,
+    request: HeaderMap,
+    stale: Option<Arc<Stored>>,
+    store: bool,
+    route: RoutePolicy,
+    flight: Option<Flight>,
+    refresh: Option<RefreshGuard>,
+}
+
+/// Clears an entry's "refreshing" mark when the refresh ends, however it ends.
+#[derive(Debug)]
+struct RefreshGuard(Arc<Stored>);
+
+impl Drop for RefreshGuard {
+    fn drop(&mut self) {
+        self.0.refreshing.store(false, Ordering::Release);
+    }
+}
+
+/// Looks the request up.
+pub async fn consult(using: &Use, ask: &Ask<'_>) -> Consult {
+    let cache = &using.cache;
+    let key = CacheKey::new(
+        cache.tenant.clone(),
+        Arc::from(EDGE),
+        ask.secure,
+        ask.host,
+        ask.target,
+        using.route.sort_query,
+    );
+    let forward = |reason, store| Forward {
+        cache: cache.clone(),
+        key: key.clone(),
+        reason,
+        method: ask.method.clone(),
+        request: ask.headers.clone(),
+        stale: None,
+        store,
+        route: using.route.clone(),
+        flight: None,
+        refresh: None,
+    };
+    if using.route.bypass {
+        return Consult::Forward(forward(Reason::Bypass, false));
+    }
+    if *ask.method != Method::GET && *ask.method != Method::HEAD {
+        return Consult::Forward(forward(Reason::Method, false));
+    }
+    let client = ClientDirectives::parse(ask.headers);
+    if using.honor_client_reload && client.reload {
+        cache.counters.misses.fetch_add(1, Ordering::Relaxed);
+        return Consult::Forward(forward(Reason::Request, !client.no_store));
+    }
+    let head = *ask.method == Method::HEAD;
+
+    let (variant, found) = cache.lookup(&key, ask.headers);
+    let now = Instant::now();
+    let reason = match found {
+        Found::Response(stored) => {
+            if stored.is_fresh(now) {
+                cache.counters.hits.fetch_add(1, Ordering::Relaxed);
+                let status = format!("hit; ttl={}", stored.ttl(now));
+                return Consult::Answer(serve(&stored, ask.headers, now, &status));
+            }
+            let late = stored.staleness(now).unwrap_or_default();
+            let swr = stored.freshness.stale_while_revalidate;
+            if !stored.freshness.always_revalidate && !swr.is_zero() && late <= swr {
+                cache.counters.hits.fetch_add(1, Ordering::Relaxed);
+                cache.counters.stale.fetch_add(1, Ordering::Relaxed);
+                let status = format!("hit; ttl={}", stored.ttl(now));
+                let response = serve(&stored, ask.headers, now, &status);
+                if stored.refreshing.swap(true, Ordering::AcqRel) {
+                    return Consult::Answer(response);
+                }
+                let mut refresh = forward(Reason::Stale, true);
+                refresh.refresh = Some(RefreshGuard(stored.clone()));
+                refresh.stale = Some(stored);
+                return Consult::AnswerAndRefresh(response, refresh);
+            }
+            cache.counters.misses.fetch_add(1, Ordering::Relaxed);
+            let mut forward = forward(Reason::Stale, !head);
+            forward.stale = Some(stored);
+            return Consult::Forward(forward);
+        }
+        Found::UriMiss => Reason::UriMiss,
+        Found::VaryMiss => Reason::VaryMiss,
+    };
+    cache.counters.misses.fetch_add(1, Ordering::Relaxed);
+    if head {
+        return Consult::Forward(forward(reason, false));
+    }
+
+    // A miss: one request fetches, the others for the same entry wait and then look again.
+    let flight_key = variant.unwrap_or_else(|| key.clone());
+    match cache.flights.join(&flight_key) {
+        Turn::Lead(flight) => {
+            let mut forward = forward(reason, true);
+            forward.flight = Some(flight);
+            Consult::Forward(forward)
+        }
+        Turn::Follow(landing) => {
+            let _ = tokio::time::timeout(MOST_COALESCED_WAIT, landing.wait()).await;
+            let now = Instant::now();
+            if let (_, Found::Response(stored)) = cache.lookup(&key, ask.headers) {
+                if stored.is_fresh(now) {
+                    cache.counters.misses.fetch_sub(1, Ordering::Relaxed);
+                    cache.counters.hits.fetch_add(1, Ordering::Relaxed);
+                    let status = format!("hit; ttl={}; collapsed", stored.ttl(now));
+                    return Consult::Answer(serve(&stored, ask.headers, now, &status));
+                }
+            }
+            Consult::Forward(forward(Reason::Miss, true))
+        }
+    }
+}
+
+impl Forward {
+    /// Adjusts the headers the handler gets: the client's validators are dropped when the
+    /// answer is to be stored (the cache wants a whole response and answers 304 itself), and
+    /// the stale entry's validators are sent so that the handler may answer 304.
+    pub fn prepare(&self, headers: &mut HeaderMap) {
+        if !self.store {
+            return;
+        }
+        headers.remove(header::IF_NONE_MATCH);
+        headers.remove(header::IF_MODIFIED_SINCE);
+        if let Some(stale) = &self.stale {
+            if let Some(etag) = stale.headers.get(header::ETAG) {
+                headers.insert(header::IF_NONE_MATCH, etag.clone());
+            } else if let Some(modified) = stale.headers.get(header::LAST_MODIFIED) {
+                headers.insert(header::IF_MODIFIED_SINCE, modified.clone());
+            }
+        }
+    }
+
+    /// Turns the handler's answer into the client's response, storing it when it may be.
+    pub fn finish(
+        mut self,
+        answer: Result<HandlerResponse, RuntimeError>,
+    ) -> Result<Response<GatewayBody>, GatewayError> {
+        let now = Instant::now();
+        let answer = match answer {
+            Ok(answer) if answer.status < 500 => answer,
+            failed => {
+                if let Some(response) = self.stale_if_error(now, &failed) {
+                    return Ok(response);
+                }
+                return response::from_handler(failed?);
+            }
+        };
+        if self.reason == Reason::Method {
+            if (200..400).contains(&answer.status) {
+                self.invalidate_url();
+            }
+            return self.label(response::from_handler(answer)?, &[]);
+        }
+        if !self.store {
+            return self.label(response::from_handler(answer)?, &[]);
+        }
+        let (status, mut headers) = response::head(&answer)?;
+        let stale = self.stale.take();
+        if status == StatusCode::NOT_MODIFIED {
+            if let Some(stale) = stale {
+                return self.freshen(&stale, &headers, now);
+            }
+        }
+        let tags = take_tags(&mut headers);
+        let authorization = self.request.contains_key(header::AUTHORIZATION);
+        let verdict = policy::storable(
+            status.as_u16(),
+            authorization,
+            &headers,
+            &self.route,
+            SystemTime::now(),
+        );
+        let freshness = match verdict {
+            Ok(freshness) => freshness,
+            Err(skip) => {
+                let response = response::assemble(status, headers, answer.body);
+                return self.label(response, &[&format!("detail={}", skip_token(skip))]);
+            }
+        };
+        let vary = policy::vary_names(&headers).unwrap_or_default();
+        let mut kept = headers.clone();
+        kept.remove(header::SET_COOKIE);
+        kept.remove(header::AGE);
+        kept.remove(CACHE_STATUS);
+        let body = match answer.body {
+            ResponseBody::Empty => Bytes::new(),
+            ResponseBody::Full(bytes) => bytes,
+            ResponseBody::Stream(chunks) => {
+                let stored = Stored {
+                    status,
+                    headers: kept,
+                    body: Bytes::new(),
+                    stored_at: now,
+                    freshness,
+                    tags,
+                    refreshing: Default::default(),
+                };
+                let body = tee::store_when_complete(
+                    chunks,
+                    stored,
+                    self.cache.max_object(),
+                    self.commit(vary),
+                );
+                let response = response::assemble(status, headers, ResponseBody::Empty);
+                let response = response.map(|_| body);
+                return self.label(response, &[]);
+            }
+        };
+        let stored = Stored {
+            status,
+            headers: kept,
+            body: body.clone(),
+            stored_at: now,
+            freshness,
+            tags,
+            refreshing: Default::default(),
+        };
+        let stored = self.cache.insert(&self.key, &self.request, &vary, stored);
+        let mut response = response::assemble(status, headers, ResponseBody::Full(body));
+        if status == StatusCode::OK
+            && policy::is_conditional(&self.request)
+            && policy::not_modified(&self.request, response.headers())
+        {
+            response = not_modified(response.headers());
+        }
+        self.label(response, if stored { &["stored"] } else { &[] })
+    }
+
+    /// What the tee calls with the whole body of a streamed response.
+    fn commit(&mut self, vary: Vec<http::HeaderName>) -> tee::Commit {
+        let cache = self.cache.clone();
+        let key = self.key.clone();
+        let request = std::mem::take(&mut self.request);
+        let flight = self.flight.take();
+        Box::new(move |stored: Stored| {
+            cache.insert(&key, &request, &vary, stored);
+            drop(flight);
+        })
+    }
+
+    /// The handler confirmed the stale entry (304): store it afresh with the new headers.
+    fn freshen(
+        self,
+        stale: &Stored,
+        update: &HeaderMap,
+        now: Instant,
+    ) -> Result<Response<GatewayBody>, GatewayError> {
+        let mut headers = stale.headers.clone();
+        for name in update.keys() {
+            if name == header::CONTENT_LENGTH || name == CACHE_TAG {
+                continue;
+            }
+            headers.remove(name);
+            for value in update.get_all(name) {
+                headers.append(name.clone(), value.clone());
+            }
+        }
+        let authorization = self.request.contains_key(header::AUTHORIZATION);
+        let verdict = policy::storable(
+            stale.status.as_u16(),
+            authorization,
+            &headers,
+            &self.route,
+            SystemTime::now(),
+        );
+        let mut stored_param: &[&str] = &["fwd-status=304"];
+        let fresh = Stored {
+            status: stale.status,
+            headers,
+            body: stale.body.clone(),
+            stored_at: now,
+            freshness: verdict.clone().unwrap_or_else(|_| stale.freshness.clone()),
+            tags: stale.tags.clone(),
+            refreshing: Default::default(),
+        };
+        let response = serve(&fresh, &self.request, now, "");
+        if verdict.is_ok() {
+            let vary = policy::vary_names(&fresh.headers).unwrap_or_default();
+            if self.cache.insert(&self.key, &self.request, &vary, fresh) {
+                stored_param = &["fwd-status=304", "stored"];
+            }
+        }
+        self.label(strip_status(response), stored_param)
+    }
+
+    /// On a failure, a stale entry still inside its `stale-if-error` window answers.
+    fn stale_if_error(
+        &self,
+        now: Instant,
+        failed: &Result<HandlerResponse, RuntimeError>,
+    ) -> Option<Response<GatewayBody>> {
+        let stale = self.stale.as_ref()?;
+        let late = stale.staleness(now)?;
+        if late > stale.freshness.stale_if_error {
+            return None;
+        }
+        self.cache.counters.hits.fetch_add(1, Ordering::Relaxed);
+        self.cache.counters.stale.fetch_add(1, Ordering::Relaxed);
+        let failure = match failed {
+            Ok(answer) => format!("fwd-status={}", answer.status),
+            Err(_) => "detail=stale-if-error".to_owned(),
+        };
+        let status = format!("hit; ttl={}; fwd=stale; {failure}", stale.ttl(now));
+        Some(serve(stale, &self.request, now, &status))
+    }
+
+    /// A successful unsafe request invalidates what is stored for its URL (RFC 9111 §4.4).
+    fn invalidate_url(&self) {
+        self.cache.purge(&Purge::Url {
+            host: self.key.host.to_string(),
+            target: self.key.target.to_string(),
+        });
+    }
+
+    /// Adds `Cache-Status` for a forwarded request.
+    fn label(
+        &self,
+        mut response: Response<GatewayBody>,
+        params: &[&str],
+    ) -> Result<Response<GatewayBody>, GatewayError> {
+        let mut status = format!("isogate; fwd={}", self.reason.token());
+        let has_fwd_status = params.iter().any(|param| param.starts_with("fwd-status="));
+        if !has_fwd_status && self.reason != Reason::Bypass && self.reason != Reason::Method {
+            status.push_str(&format!("; fwd-status={}", response.status().as_u16()));
+        }
+        for param in params {
+            status.push_str("; ");
+            status.push_str(param);
+        }
+        response.headers_mut().remove(CACHE_TAG);
+        if let Ok(value) = HeaderValue::from_str(&status) {
+            response.headers_mut().insert(CACHE_STATUS, value);
+        }
+        Ok(response)
+    }
+
+    /// Whether the answer is for the background refresh of a stale entry.
+    pub fn is_refresh(&self) -> bool {
+        self.refresh.is_some()
+    }
+
+    /// The method the handler is to see.
+    pub fn method(&self) -> &Method {
+        &self.method
+    }
+}
+
+/// A stored response as the answer to a request: 304 when the request's validators match,
+/// else the whole response, with `Age` and `Cache-Status`.
+fn serve(
+    stored: &Stored,
+    request: &HeaderMap,
+    now: Instant,
+    status: &str,
+) -> Response<GatewayBody> {
+    let mut response = if policy::is_conditional(request)
+        && stored.status == StatusCode::OK
+        && policy::not_modified(request, &stored.headers)
+    {
+        not_modified(&stored.headers)
+    } else {
+        let mut response = Response::new(response::full(stored.body.clone()));
+        *response.status_mut() = stored.status;
+        *response.headers_mut() = stored.headers.clone();
+        response
+    };
+    let headers = response.headers_mut();
+    headers.insert(header::AGE, HeaderValue::from(stored.age(now).as_secs()));
+    if !status.is_empty() {
+        if let Ok(value) = HeaderValue::from_str(&format!("isogate; {status}")) {
+            headers.insert(CACHE_STATUS, value);
+        }
+    }
+    response
+}
+
+/// A 304 carrying the headers RFC 9110 §15.4.5 asks for.
+fn not_modified(stored: &HeaderMap) -> Response<GatewayBody> {
+    let mut response = Response::new(response::full(Bytes::new()));
+    *response.status_mut() = StatusCode::NOT_MODIFIED;
+    for name in [
+        header::CACHE_CONTROL,
+        header::CONTENT_LOCATION,
+        header::DATE,
+        header::ETAG,
+        header::EXPIRES,
+        header::LAST_MODIFIED,
+        header::VARY,
+    ] {
+        for value in stored.get_all(&name) {
+            response.headers_mut().append(name.clone(), value.clone());
+        }
+    }
+    response
+}
+
+fn strip_status(mut response: Response<GatewayBody>) -> Response<GatewayBody> {
+    response.headers_mut().remove(CACHE_STATUS);
+    response
+}
+
+/// Takes the `Cache-Tag` values off a response.
+fn take_tags(headers: &mut HeaderMap) -> Box<[Box<str>]> {
+    let tags = headers
+        .get_all(CACHE_TAG)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map(str::trim)
+        .filter(|tag| !tag.is_empty())
+        .map(Box::from)
+        .collect();
+    headers.remove(CACHE_TAG);
+    tags
+}
+
+fn skip_token(skip: Skip) -> &'static str {
+    match skip {
+        Skip::Status => "status",
+        Skip::NoStore => "no-store",
+        Skip::Private => "private",
+        Skip::VaryAny => "vary-star",
+        Skip::SetCookie => "set-cookie",
+        Skip::Authorization => "authorization",
+        Skip::NoFreshness => "no-freshness",
+    }
+}

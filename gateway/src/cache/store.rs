@@ -1,0 +1,466 @@
+//! The stores: one moka cache per tenant, bounded by the tenant's quota, and one global
+//! ledger bounded by `[cache] max_bytes`. An entry lives in its tenant's store and has a line
+//! of the same weight in the ledger; whichever of the two evicts it first removes it from
+//! the other, so both bounds hold at once and tenants never see each other's entries.
+
+use std::collections::HashMap;
+use std::sync::atomic::AtomicBool;
+use std::sync::atomic::AtomicU64;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::Weak;
+use std::time::Duration;
+use std::time::Instant;
+
+use bytes::Bytes;
+use http::HeaderMap;
+use http::HeaderName;
+use http::StatusCode;
+use moka::notification::RemovalCause;
+use moka::policy::EvictionPolicy;
+use moka::sync::Cache;
+use moka::Expiry;
+
+use super::flight::Flights;
+use super::key::CacheKey;
+use super::policy::Freshness;
+
+/// A response kept in a cache.
+#[derive(Debug)]
+pub struct Stored {
+    /// Its status.
+    pub status: StatusCode,
+    /// Its headers, less those that describe one exchange (`Age`, `Cache-Status`,
+    /// `Set-Cookie`, `Cache-Tag`).
+    pub headers: HeaderMap,
+    /// Its whole body.
+    pub body: Bytes,
+    /// When it was received.
+    pub stored_at: Instant,
+    /// How it may be used.
+    pub freshness: Freshness,
+    /// Its `Cache-Tag` values, for purges by tag.
+    pub tags: Box<[Box<str>]>,
+    /// A background refresh (`stale-while-revalidate`) is running.
+    pub refreshing: AtomicBool,
+}
+
+impl Stored {
+    /// Its current age (RFC 9111 §4.2.3, with the cache's own clock for the resident time).
+    pub fn age(&self, now: Instant) -> Duration {
+        self.freshness.initial_age + now.saturating_duration_since(self.stored_at)
+    }
+
+    /// Whether it may answer without revalidation.
+    pub fn is_fresh(&self, now: Instant) -> bool {
+        !self.freshness.always_revalidate && self.age(now) < self.freshness.lifetime
+    }
+
+    /// Seconds of freshness left, negative once stale.
+    pub fn ttl(&self, now: Instant) -> i64 {
+        let age = self.age(now).as_secs_f64();
+        (self.freshness.lifetime.as_secs_f64() - age).floor() as i64
+    }
+
+    /// How long past being fresh it is, when stale.
+    pub fn staleness(&self, now: Instant) -> Option<Duration> {
+        self.age(now).checked_sub(self.freshness.lifetime)
+    }
+
+    /// How long the store keeps it from now on.
+    fn keep(&self) -> Duration {
+        let has_validator = self.headers.contains_key(http::header::ETAG)
+            || self.headers.contains_key(http::header::LAST_MODIFIED);
+        (self.freshness.lifetime + self.freshness.retention(has_validator))
+            .saturating_sub(self.freshness.initial_age)
+    }
+
+    fn weight(&self, key: &CacheKey) -> u64 {
+        const OVERHEAD: usize = 256;
+        let headers: usize = self
+            .headers
+            .iter()
+            .map(|(name, value)| name.as_str().len() + value.len() + 32)
+            .sum();
+        (OVERHEAD + key.size() + headers + self.body.len()) as u64
+    }
+}
+
+/// What a store holds under a key.
+#[derive(Clone, Debug)]
+pub(super) enum Entry {
+    /// A response.
+    Response(Arc<Stored>),
+    /// The URL's responses vary on these request headers; each is under its variant key.
+    Vary {
+        /// The header names, sorted.
+        names: Arc<[HeaderName]>,
+        /// How long to keep the pointer (as long as the variant that set it).
+        keep: Duration,
+    },
+}
+
+impl Entry {
+    fn keep(&self) -> Duration {
+        match self {
+            Self::Response(stored) => stored.keep(),
+            Self::Vary { keep, .. } => *keep,
+        }
+    }
+}
+
+/// Each entry expires when its response is no longer worth keeping.
+struct EntryExpiry;
+
+impl Expiry<CacheKey, Entry> for EntryExpiry {
+    fn expire_after_create(&self, _: &CacheKey, entry: &Entry, _: Instant) -> Option<Duration> {
+        Some(entry.keep())
+    }
+
+    fn expire_after_update(
+        &self,
+        _: &CacheKey,
+        entry: &Entry,
+        _: Instant,
+        _: Option<Duration>,
+    ) -> Option<Duration> {
+        Some(entry.keep())
+    }
+}
+
+/// Counters of one tenant's cache, read by `/metrics` and `/admin/usage`.
+#[derive(Debug, Default)]
+pub struct CacheCounters {
+    /// Requests answered from the cache, fresh or stale.
+    pub hits: AtomicU64,
+    /// Requests that went to the handler although they could have been cached.
+    pub misses: AtomicU64,
+    /// Requests answered with a stale entry.
+    pub stale: AtomicU64,
+    /// Responses stored.
+    pub stores: AtomicU64,
+    /// Entries evicted for room (tenant quota or global bound).
+    pub evictions: AtomicU64,
+}
+
+/// A tenant's figures at one moment.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CacheFigures {
+    /// See [`CacheCounters::hits`].
+    pub hits: u64,
+    /// See [`CacheCounters::misses`].
+    pub misses: u64,
+    /// See [`CacheCounters::stale`].
+    pub stale: u64,
+    /// See [`CacheCounters::stores`].
+    pub stores: u64,
+    /// See [`CacheCounters::evictions`].
+    pub evictions: u64,
+    /// Bytes held (weighted).
+    pub bytes: u64,
+    /// Entries held.
+    pub entries: u64,
+}
+
+/// The ledger's line for an entry: whose it is and what it weighs.
+#[derive(Clone, Debug)]
+struct Line {
+    tenant: Weak<TenantCache>,
+    weight: u32,
+}
+
+type Ledger = Cache<CacheKey, Line>;
+
+/// An entry's weight as moka counts it.
+fn weigh(key: &CacheKey, entry: &Entry) -> u32 {
+    let bytes = match entry {
+        Entry::Response(stored) => stored.weight(key),
+        Entry::Vary { .. } => (key.size() + 64) as u64,
+    };
+    u32::try_from(bytes).unwrap_or(u32::MAX)
+}
+
+/// One tenant's cache: its store, quota, counters and requests in flight.
+#[derive(Debug)]
+pub struct TenantCache {
+    /// The tenant.
+    pub tenant: Arc<str>,
+    store: Cache<CacheKey, Entry>,
+    ledger: Ledger,
+    quota: u64,
+    max_object: u64,
+    /// Its counters.
+    pub counters: Arc<CacheCounters>,
+    /// Misses being fetched, which others wait for.
+    pub flights: Flights,
+}
+
+/// What a lookup found.
+#[derive(Debug)]
+pub enum Found {
+    /// A response (fresh or not: the caller decides).
+    Response(Arc<Stored>),
+    /// Nothing for the URL.
+    UriMiss,
+    /// The URL varies and nothing matches this request's headers.
+    VaryMiss,
+}
+
+/// What to purge.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Purge {
+    /// One URL (every variant, both schemes): host and path with query.
+    Url {
+        /// Lower-case host.
+        host: String,
+        /// Path and query.
+        target: String,
+    },
+    /// Every URL of a host whose path starts with `prefix`.
+    Prefix {
+        /// Lower-case host.
+        host: String,
+        /// Path prefix.
+        prefix: String,
+    },
+    /// Responses that carried this `Cache-Tag`.
+    Tag(String),
+    /// Everything the tenant has.
+    All,
+}
+
+impl TenantCache {
+    /// Looks up `key` for a request with `headers`, following a `Vary` pointer; returns the
+    /// key of the variant that matched (or would).
+    pub fn lookup(&self, key: &CacheKey, headers: &HeaderMap) -> (Option<CacheKey>, Found) {
+        match self.store.get(key) {
+            None => (None, Found::UriMiss),
+            Some(Entry::Response(stored)) => (None, Found::Response(stored)),
+            Some(Entry::Vary { names, .. }) => {
+                let variant = key.variant(&names, headers);
+                let found = match self.store.get(&variant) {
+                    Some(Entry::Response(stored)) => Found::Response(stored),
+                    _ => Found::VaryMiss,
+                };
+                (Some(variant), found)
+            }
+        }
+    }
+
+    /// Stores `stored` for `key`, as the variant for `request` when it varies on `vary`.
+    /// False when it is larger than an object may be or than the tenant's quota.
+    pub fn insert(
+        self: &Arc<Self>,
+        key: &CacheKey,
+        request: &HeaderMap,
+        vary: &[HeaderName],
+        stored: Stored,
+    ) -> bool {
+        let weight = stored.weight(key);
+        if weight > self.max_object || weight > self.quota {
+            return false;
+        }
+        let keep = stored.keep();
+        let stored = Entry::Response(Arc::new(stored));
+        if vary.is_empty() {
+            self.put(key.clone(), stored);
+        } else {
+            let pointer = Entry::Vary {
+                names: vary.into(),
+                keep,
+            };
+            self.put(key.clone(), pointer);
+            self.put(key.variant(vary, request), stored);
+        }
+        self.counters.stores.fetch_add(1, Ordering::Relaxed);
+        true
+    }
+
+    fn put(self: &Arc<Self>, key: CacheKey, entry: Entry) {
+        let line = Line {
+            tenant: Arc::downgrade(self),
+            weight: weigh(&key, &entry),
+        };
+        self.store.insert(key.clone(), entry);
+        self.ledger.insert(key, line);
+    }
+
+    /// Removes what `purge` names; returns how many responses went.
+    pub fn purge(&self, purge: &Purge) -> u64 {
+        let doomed: Vec<(Arc<CacheKey>, bool)> = self
+            .store
+            .iter()
+            .filter(|(key, entry)| match purge {
+                Purge::Url { host, target } => key.url_matches(host, target),
+                Purge::Prefix { host, prefix } => key.prefix_matches(host, prefix),
+                Purge::Tag(tag) => match entry {
+                    Entry::Response(stored) => stored.tags.iter().any(|t| **t == **tag),
+                    Entry::Vary { .. } => false,
+                },
+                Purge::All => true,
+            })
+            .map(|(key, entry)| (key, matches!(entry, Entry::Response(_))))
+            .collect();
+        let mut responses = 0;
+        for (key, is_response) in doomed {
+            self.store.invalidate(&*key);
+            responses += u64::from(is_response);
+        }
+        self.store.run_pending_tasks();
+        responses
+    }
+
+    /// The tenant's figures now.
+    pub fn figures(&self) -> CacheFigures {
+        self.store.run_pending_tasks();
+        let read = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
+        CacheFigures {
+            hits: read(&self.counters.hits),
+            misses: read(&self.counters.misses),
+            stale: read(&self.counters.stale),
+            stores: read(&self.counters.stores),
+            evictions: read(&self.counters.evictions),
+            bytes: self.store.weighted_size(),
+            entries: self.store.entry_count(),
+        }
+    }
+
+    /// The largest object it stores, in bytes.
+    pub fn max_object(&self) -> u64 {
+        self.max_object.min(self.quota)
+    }
+}
+
+/// Bounds of the whole cache (`[cache]`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Bounds {
+    /// Bytes held at most, over all tenants.
+    pub max_bytes: u64,
+    /// Largest single response stored.
+    pub max_object_bytes: u64,
+}
+
+/// Every tenant's cache, under one global bound. Clones share it.
+#[derive(Clone, Debug)]
+pub struct ResponseCache {
+    shared: Arc<Shared>,
+}
+
+#[derive(Debug)]
+struct Shared {
+    ledger: Ledger,
+    bounds: Bounds,
+    tenants: Mutex<HashMap<Arc<str>, Arc<TenantCache>>>,
+}
+
+impl ResponseCache {
+    /// An empty cache within `bounds`.
+    pub fn new(bounds: Bounds) -> Self {
+        let ledger = Cache::builder()
+            .max_capacity(bounds.max_bytes)
+            .weigher(|_: &CacheKey, line: &Line| line.weight)
+            .eviction_policy(EvictionPolicy::lru())
+            .eviction_listener(|key: Arc<CacheKey>, line: Line, cause| {
+                if cause == RemovalCause::Size {
+                    if let Some(tenant) = line.tenant.upgrade() {
+                        tenant.counters.evictions.fetch_add(1, Ordering::Relaxed);
+                        tenant.store.invalidate(&*key);
+                    }
+                }
+            })
+            .build();
+        Self {
+            shared: Arc::new(Shared {
+                ledger,
+                bounds,
+                tenants: Mutex::new(HashMap::new()),
+            }),
+        }
+    }
+
+    /// The bounds it was made with.
+    pub fn bounds(&self) -> Bounds {
+        self.shared.bounds
+    }
+
+    /// The cache of `tenant` with `quota` bytes: the existing one when the quota is the
+    /// same (a reload keeps what was cached), else a new, empty one.
+    pub fn tenant(&self, tenant: &str, quota: u64) -> Arc<TenantCache> {
+        let quota = quota.min(self.shared.bounds.max_bytes);
+        let mut tenants = self
+            .shared
+            .tenants
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(existing) = tenants.get(tenant) {
+            if existing.quota == quota {
+                return existing.clone();
+            }
+            existing.purge(&Purge::All);
+        }
+        let ledger = self.shared.ledger.clone();
+        let counters = Arc::new(CacheCounters::default());
+        let evicted = counters.clone();
+        let store = Cache::builder()
+            .max_capacity(quota)
+            .weigher(weigh)
+            .eviction_policy(EvictionPolicy::lru())
+            .expire_after(EntryExpiry)
+            .eviction_listener(move |key: Arc<CacheKey>, _: Entry, cause| {
+                if cause == RemovalCause::Size {
+                    evicted.evictions.fetch_add(1, Ordering::Relaxed);
+                }
+                if cause != RemovalCause::Replaced {
+                    ledger.invalidate(&*key);
+                }
+            })
+            .build();
+        let cache = Arc::new(TenantCache {
+            tenant: Arc::from(tenant),
+            store,
+            ledger: self.shared.ledger.clone(),
+            quota,
+            max_object: self.shared.bounds.max_object_bytes,
+            counters,
+            flights: Flights::default(),
+        });
+        tenants.insert(Arc::from(tenant), cache.clone());
+        cache
+    }
+
+    /// Drops the caches of tenants not in `keep` (after a reload removed them).
+    pub fn retain(&self, keep: &[&str]) {
+        let mut tenants = self
+            .shared
+            .tenants
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        tenants.retain(|name, cache| {
+            let kept = keep.contains(&&**name);
+            if !kept {
+                cache.purge(&Purge::All);
+            }
+            kept
+        });
+    }
+
+    /// Every tenant's cache.
+    pub fn tenants(&self) -> Vec<Arc<TenantCache>> {
+        let tenants = self
+            .shared
+            .tenants
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        tenants.values().cloned().collect()
+    }
+
+    /// Bytes held over all tenants.
+    pub fn bytes(&self) -> u64 {
+        self.shared.ledger.run_pending_tasks();
+        self.tenants()
+            .iter()
+            .map(|tenant| tenant.figures().bytes)
+            .sum()
+    }
+}
