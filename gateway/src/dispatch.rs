@@ -3,12 +3,16 @@
 //! 1. stamp a request id (a sane client `X-Request-Id`, or a fresh one);
 //! 2. route: host → tenant (421 when the host does not belong on this TLS connection),
 //!    then path and method → route (404, 405 with `Allow`);
-//! 3. refuse a body larger than the tenant allows (413), before or while it streams, and a
-//!    request over the tenant's concurrency (503 with `Retry-After`);
-//! 4. set the forwarding headers the handler sees;
-//! 5. run the route's handler in its isolate through the runtime's `WorkerHandle`;
-//! 6. turn the answer, or the error, into a hyper response (`http/response.rs`);
-//! 7. write one access-log line when the response body is done.
+//! 3. refuse a body larger than the tenant allows (413), before or while it streams;
+//! 4. consult the response cache: a fresh entry (or a 304 from one) answers here, a stale
+//!    one within `stale-while-revalidate` answers and is refreshed in the background, and
+//!    concurrent misses for one entry wait for a single handler call;
+//! 5. refuse a request over the tenant's concurrency (503 with `Retry-After`);
+//! 6. set the forwarding headers the handler sees;
+//! 7. run the route's handler in its isolate through the runtime's `WorkerHandle`;
+//! 8. store the answer when it may be (streamed bodies while they are sent), label it with
+//!    `Cache-Status`, and turn it, or the error, into a hyper response (`http/response.rs`);
+//! 9. write one access-log line when the response body is done.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,11 +21,17 @@ use std::time::Instant;
 use arc_swap::ArcSwap;
 use http::Request;
 use http::Response;
+use http_body_util::BodyExt;
 use hyper::body::Incoming;
+use isogate_runtime::HandlerRequest;
 use isogate_runtime::LimitBreach;
 use isogate_runtime::LimitKind;
+use isogate_runtime::RequestId;
 use isogate_runtime::RuntimeError;
+use isogate_runtime::WorkerHandle;
 
+use crate::cache;
+use crate::cache::Consult;
 use crate::error::GatewayError;
 use crate::http::request;
 use crate::http::request::PeerAddress;
@@ -130,7 +140,7 @@ async fn run(
     let lookup = table
         .router
         .route(host_tenant, request.method(), request.uri().path());
-    let (tenant, route, worker, params) = match lookup {
+    let (tenant, route, target, params) = match lookup {
         Lookup::UnknownHost if connection.tls => return Err(GatewayError::Misdirected { host }),
         Lookup::UnknownHost => return Err(GatewayError::UnknownHost { host }),
         Lookup::NoRoute { tenant } => {
@@ -152,15 +162,64 @@ async fn run(
     };
     record.tenant = tenant_id(table, tenant);
     record.route = route.to_owned();
-    // 3. Body size, when declared, and the tenant's concurrency.
     let Some(tenant) = table.tenants.get(tenant) else {
         return Err(GatewayError::NoRoute);
     };
+
+    // 3. Body size, when declared.
     let max_body = tenant.max_body;
     if request::content_length(&request).is_some_and(|length| length > max_body) {
         request::linger(request.into_body());
         return Err(GatewayError::BodyTooLarge { limit: max_body });
     }
+
+    // 4. Cache.
+    let host_name = crate::routing::normalize_host(&host);
+    let routed = Routed {
+        route: route.to_owned(),
+        params,
+    };
+    let forward = match &tenant.caching {
+        Some(caching) => {
+            let using = cache::Use {
+                cache: caching.cache.clone(),
+                route: target.cache.clone(),
+                honor_client_reload: caching.honor_client_no_cache,
+            };
+            let ask = cache::Ask {
+                method: request.method(),
+                secure: connection.tls,
+                host: &host_name,
+                target: request
+                    .uri()
+                    .path_and_query()
+                    .map_or("/", |target| target.as_str()),
+                headers: request.headers(),
+            };
+            match cache::consult(&using, &ask).await {
+                Consult::Answer(response) => return Ok(response),
+                Consult::AnswerAndRefresh(response, refresh) => {
+                    let mut copy = bodiless_copy(&request);
+                    refresh.prepare(copy.headers_mut());
+                    let copy = prepared(table, copy, connection, &host_name);
+                    let id = RequestId(format!("{}-refresh", record.request_id));
+                    let background = request::to_bodiless_handler_request(
+                        &copy,
+                        id,
+                        connection.scheme(),
+                        &host,
+                        routed,
+                    );
+                    refresh_in_background(target.worker.clone(), background, refresh);
+                    return Ok(response);
+                }
+                Consult::Forward(forward) => Some(forward),
+            }
+        }
+        None => None,
+    };
+
+    // 5. The tenant's concurrency.
     if let Some((permits, max)) = &tenant.concurrency {
         let permit = permits
             .clone()
@@ -169,42 +228,71 @@ async fn run(
         record.permit = Some(permit);
     }
 
-    // 4. Forwarding headers.
-    let trusted = table
-        .policy
-        .trusted_proxies
-        .iter()
-        .any(|net| net.contains(&connection.peer.ip));
-    let host_name = crate::routing::normalize_host(&host);
-    request::set_forwarded(
-        request.headers_mut(),
-        &connection.peer,
-        connection.scheme(),
-        &host_name,
-        trusted,
-    );
-
-    // 5. Run the handler.
-    let routed = Routed {
-        route: route.to_owned(),
-        params,
-    };
+    // 6. Forwarding headers and 7. the handler.
+    if let Some(forward) = &forward {
+        forward.prepare(request.headers_mut());
+    }
     let (handler_request, meter) = request::to_handler_request(
-        request,
+        prepared(table, request, connection, &host_name),
         record.request_id.clone(),
         connection.scheme(),
         &host,
         routed,
         max_body,
     );
-    let answer = worker.dispatch(handler_request).await;
+    let answer = target.worker.dispatch(handler_request).await;
     record.ingress = Some(meter.clone());
     if meter.tripped() {
         return Err(GatewayError::BodyTooLarge { limit: max_body });
     }
 
-    // 6. Response.
-    response::from_handler(answer?)
+    // 8. Store and respond.
+    match forward {
+        Some(forward) => forward.finish(answer),
+        None => response::from_handler(answer?),
+    }
+}
+
+/// `request` with the forwarding headers the handler is to see.
+fn prepared<B>(
+    table: &RoutingTable,
+    mut request: Request<B>,
+    connection: &Connection,
+    host_name: &str,
+) -> Request<B> {
+    let trusted = table
+        .policy
+        .trusted_proxies
+        .iter()
+        .any(|net| net.contains(&connection.peer.ip));
+    request::set_forwarded(
+        request.headers_mut(),
+        &connection.peer,
+        connection.scheme(),
+        host_name,
+        trusted,
+    );
+    request
+}
+
+/// The head of a GET, for a background refresh.
+fn bodiless_copy<B>(request: &Request<B>) -> Request<()> {
+    let mut copy = Request::new(());
+    *copy.method_mut() = request.method().clone();
+    *copy.uri_mut() = request.uri().clone();
+    *copy.headers_mut() = request.headers().clone();
+    copy
+}
+
+/// Runs a `stale-while-revalidate` refresh without a client waiting for it.
+fn refresh_in_background(worker: WorkerHandle, request: HandlerRequest, refresh: cache::Forward) {
+    tokio::spawn(async move {
+        let answer = worker.dispatch(request).await;
+        if let Ok(response) = refresh.finish(answer) {
+            // Streamed bodies are stored as they are read.
+            let _ = response.into_body().collect().await;
+        }
+    });
 }
 
 fn over_concurrency(max: u32) -> GatewayError {

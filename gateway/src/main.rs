@@ -14,6 +14,8 @@ use clap::Parser;
 use clap::Subcommand;
 use clap::ValueEnum;
 use isogate_gateway::admin;
+use isogate_gateway::cache::Bounds;
+use isogate_gateway::cache::ResponseCache;
 use isogate_gateway::config;
 use isogate_gateway::config::GatewayConfig;
 use isogate_gateway::config::ServerConfig;
@@ -229,7 +231,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         workers,
         args.spares,
     ))?);
-    let table = RoutingTable::build(&config, &pool, None, None)?;
+    let cache = ResponseCache::new(Bounds {
+        max_bytes: config.cache.max_bytes,
+        max_object_bytes: config.cache.max_object_bytes,
+    });
+    let table = RoutingTable::build(&config, &pool, &cache, None, None)?;
     let metrics = Arc::new(Metrics::new());
     let dispatcher = Arc::new(Dispatcher::new(table, metrics.clone()));
 
@@ -262,6 +268,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
                 dispatcher: dispatcher.clone(),
                 metrics: metrics.clone(),
                 pool: pool.clone(),
+                cache: cache.clone(),
+                token: config::admin_token(&config.server)
+                    .map_err(|error| anyhow::anyhow!(error))?,
             });
             Some(tokio::spawn(admin::run(tcp, endpoints)))
         }
@@ -272,6 +281,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         file,
         config.clone(),
         pool.clone(),
+        cache,
         dispatcher.clone(),
         resolver,
     ));

@@ -21,6 +21,7 @@ use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 use serde::Serialize;
 
+use crate::cache::CacheFigures;
 use crate::routing::table::Consumption;
 
 /// A tenant label.
@@ -118,6 +119,7 @@ pub struct Metrics {
     isolate_creating: Family<WorkerLabel, Gauge<f64, AtomicU64>>,
     tenant_cpu: Family<TenantLabel, Gauge<f64, AtomicU64>>,
     tenant_subrequests: Family<TenantLabel, Gauge>,
+    cache: CacheGauges,
     tenants: RwLock<HashMap<String, Arc<TenantMeters>>>,
     window_start: u64,
 }
@@ -231,8 +233,10 @@ impl Metrics {
             "Outbound fetches the tenant's handlers made (a running total)",
             tenant_subrequests.clone(),
         );
+        let cache = CacheGauges::register(&mut registry);
         Self {
             registry,
+            cache,
             requests,
             duration,
             egress,
@@ -388,6 +392,28 @@ impl Metrics {
         }
     }
 
+    /// Sets the cache gauges from a fresh reading of each tenant's cache.
+    pub fn record_cache(&self, figures: &[(String, CacheFigures)]) {
+        let as_gauge = |value: u64| i64::try_from(value).unwrap_or(i64::MAX);
+        for (tenant, figures) in figures {
+            let label = TenantLabel {
+                tenant: tenant.clone(),
+            };
+            let gauges = &self.cache;
+            for (family, value) in [
+                (&gauges.hits, figures.hits),
+                (&gauges.misses, figures.misses),
+                (&gauges.stale, figures.stale),
+                (&gauges.stores, figures.stores),
+                (&gauges.evictions, figures.evictions),
+                (&gauges.bytes, figures.bytes),
+                (&gauges.entries, figures.entries),
+            ] {
+                family.get_or_create(&label).set(as_gauge(value));
+            }
+        }
+    }
+
     /// The Prometheus text exposition of every metric.
     pub fn render(&self) -> String {
         let mut text = String::new();
@@ -404,6 +430,49 @@ impl Metrics {
             .map(|meters| meters.usage.read())
             .unwrap_or_default();
         (usage, self.window_start)
+    }
+}
+
+/// The response cache's per-tenant gauges (running totals read from the cache at scrape).
+#[derive(Debug)]
+struct CacheGauges {
+    hits: Family<TenantLabel, Gauge>,
+    misses: Family<TenantLabel, Gauge>,
+    stale: Family<TenantLabel, Gauge>,
+    stores: Family<TenantLabel, Gauge>,
+    evictions: Family<TenantLabel, Gauge>,
+    bytes: Family<TenantLabel, Gauge>,
+    entries: Family<TenantLabel, Gauge>,
+}
+
+impl CacheGauges {
+    fn register(registry: &mut Registry) -> Self {
+        let mut family = |name: &str, help: &str| {
+            let family = Family::<TenantLabel, Gauge>::default();
+            registry.register(name, help, family.clone());
+            family
+        };
+        Self {
+            hits: family(
+                "cache_hits",
+                "Requests answered from the response cache, fresh or stale (a running total)",
+            ),
+            misses: family(
+                "cache_misses",
+                "Cacheable requests that went to the handler (a running total)",
+            ),
+            stale: family(
+                "cache_stale",
+                "Requests answered with a stale entry (a running total)",
+            ),
+            stores: family("cache_stores", "Responses stored (a running total)"),
+            evictions: family(
+                "cache_evictions",
+                "Entries evicted for room under a quota or the global bound (a running total)",
+            ),
+            bytes: family("cache_bytes", "Bytes the tenant's cache entries take"),
+            entries: family("cache_entries", "Entries in the tenant's cache"),
+        }
     }
 }
 

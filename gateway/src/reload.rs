@@ -17,6 +17,7 @@ use notify::Watcher;
 use tokio::sync::mpsc;
 use tokio::sync::Mutex;
 
+use crate::cache::ResponseCache;
 use crate::config;
 use crate::config::GatewayConfig;
 use crate::dispatch::Dispatcher;
@@ -37,17 +38,20 @@ pub struct Reloader {
     dispatcher: Arc<Dispatcher>,
     resolver: Arc<SniResolver>,
     pool: Arc<IsolatePool>,
+    cache: ResponseCache,
     /// One reload at a time.
     running: Mutex<()>,
 }
 
 impl Reloader {
     /// A reloader for `started` (the config at `file` the process started with), starting
-    /// handlers on `pool` and swapping into `dispatcher` and `resolver`.
+    /// handlers on `pool`, sharing `cache` out, and swapping into `dispatcher` and
+    /// `resolver`.
     pub fn new(
         file: PathBuf,
         started: GatewayConfig,
         pool: Arc<IsolatePool>,
+        cache: ResponseCache,
         dispatcher: Arc<Dispatcher>,
         resolver: Arc<SniResolver>,
     ) -> Self {
@@ -57,6 +61,7 @@ impl Reloader {
             dispatcher,
             resolver,
             pool,
+            cache,
             running: Mutex::new(()),
         }
     }
@@ -77,9 +82,13 @@ impl Reloader {
         {
             tracing::warn!("listener addresses changed; they take effect on restart");
         }
+        if config.cache != self.started.cache {
+            tracing::warn!("[cache] bounds changed; they take effect on restart");
+        }
         let store = cert_store(&config)?;
         let previous = self.dispatcher.table();
-        let table = RoutingTable::build(&config, &self.pool, Some(&previous), changed)?;
+        let table =
+            RoutingTable::build(&config, &self.pool, &self.cache, Some(&previous), changed)?;
         table.settled().await;
         let was_failing: HashSet<(String, PathBuf)> = previous
             .load_states()

@@ -119,10 +119,12 @@ async fn limits_stop_the_abuser_with_reasons_and_spare_the_victim() {
     );
 
     // Two slow requests hold the tenant's two permits; a third is refused at once.
+    // (Distinct URLs: concurrent GETs of one URL wait for a single handler call.)
     let slow: Vec<_> = (0..2)
-        .map(|_| {
+        .map(|i| {
             let addr = addr.clone();
-            tokio::spawn(async move { host_get(&addr, "abuser.test", "/slow").await })
+            let path = format!("/slow?{i}");
+            tokio::spawn(async move { host_get(&addr, "abuser.test", &path).await })
         })
         .collect();
     tokio::time::sleep(Duration::from_millis(300)).await;

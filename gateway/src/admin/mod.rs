@@ -1,6 +1,9 @@
 //! The admin listener (loopback by default): `/healthz` (the process serves), `/readyz`
-//! (every handler module of the current config has loaded), `/metrics` (Prometheus text)
-//! and `/admin/usage?tenant=NAME` (what a tenant used since the window opened, as JSON).
+//! (every handler module of the current config has loaded), `/metrics` (Prometheus text),
+//! `/admin/usage?tenant=NAME` (what a tenant used since the window opened, as JSON) and
+//! `POST /admin/cache/purge` (`purge.rs`; needs the admin token).
+
+mod purge;
 
 use std::convert::Infallible;
 use std::fmt::Write as _;
@@ -22,6 +25,8 @@ use isogate_runtime::LoadState;
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 
+use crate::cache::CacheFigures;
+use crate::cache::ResponseCache;
 use crate::dispatch::Dispatcher;
 use crate::metrics::Metrics;
 
@@ -34,6 +39,10 @@ pub struct Admin {
     pub metrics: Arc<Metrics>,
     /// The isolate pool, whose figures are read for each scrape.
     pub pool: Arc<IsolatePool>,
+    /// The response cache, purged here and read for each scrape.
+    pub cache: ResponseCache,
+    /// The bearer token write endpoints need; without one they are refused.
+    pub token: Option<String>,
 }
 
 /// Serves the admin endpoints on `listener` until the task is dropped.
@@ -47,7 +56,7 @@ pub async fn run(listener: TcpListener, admin: Arc<Admin>) {
                 connections.spawn(async move {
                     let service = service_fn(move |request| {
                         let admin = admin.clone();
-                        async move { Ok::<_, Infallible>(answer(&request, &admin)) }
+                        async move { Ok::<_, Infallible>(answer(request, &admin).await) }
                     });
                     let _ = auto::Builder::new(TokioExecutor::new())
                         .serve_connection(TokioIo::new(stream), service)
@@ -59,7 +68,10 @@ pub async fn run(listener: TcpListener, admin: Arc<Admin>) {
     }
 }
 
-fn answer(request: &Request<Incoming>, admin: &Admin) -> Response<Full<Bytes>> {
+async fn answer(request: Request<Incoming>, admin: &Admin) -> Response<Full<Bytes>> {
+    if request.uri().path() == "/admin/cache/purge" {
+        return purge::handle(request, admin).await;
+    }
     if request.method() != Method::GET && request.method() != Method::HEAD {
         return text(StatusCode::METHOD_NOT_ALLOWED, "use GET\n".to_owned());
     }
@@ -71,6 +83,7 @@ fn answer(request: &Request<Incoming>, admin: &Admin) -> Response<Full<Bytes>> {
             admin
                 .metrics
                 .record_consumption(&admin.dispatcher.table().consumption());
+            admin.metrics.record_cache(&cache_figures(&admin.cache));
             let mut response = text(StatusCode::OK, admin.metrics.render());
             response.headers_mut().insert(
                 http::header::CONTENT_TYPE,
@@ -78,7 +91,7 @@ fn answer(request: &Request<Incoming>, admin: &Admin) -> Response<Full<Bytes>> {
             );
             response
         }
-        "/admin/usage" => usage(request, admin),
+        "/admin/usage" => usage(&request, admin),
         _ => text(StatusCode::NOT_FOUND, "not found\n".to_owned()),
     }
 }
@@ -112,6 +125,13 @@ fn usage(request: &Request<Incoming>, admin: &Admin) -> Response<Full<Bytes>> {
         .get(&tenant)
         .copied()
         .unwrap_or_default();
+    let cache = admin
+        .cache
+        .figures()
+        .into_iter()
+        .find(|(name, _)| **name == *tenant)
+        .map(|(_, figures)| figures)
+        .unwrap_or_default();
     let body = serde_json::json!({
         "tenant": tenant,
         "window_start_unix_s": since,
@@ -122,6 +142,9 @@ fn usage(request: &Request<Incoming>, admin: &Admin) -> Response<Full<Bytes>> {
         "egress_bytes": figures.egress_bytes,
         "ingress_bytes": figures.ingress_bytes,
         "limit_stops": figures.limit_stops,
+        "cache_hits": cache.hits,
+        "cache_misses": cache.misses,
+        "cache_bytes": cache.bytes,
     });
     let mut response = text(StatusCode::OK, format!("{body}\n"));
     response.headers_mut().insert(
@@ -150,6 +173,15 @@ fn readiness(dispatcher: &Dispatcher) -> Response<Full<Bytes>> {
             format!("not ready\n{waiting}"),
         )
     }
+}
+
+/// Every tenant's cache figures.
+fn cache_figures(cache: &ResponseCache) -> Vec<(String, CacheFigures)> {
+    cache
+        .figures()
+        .into_iter()
+        .map(|(tenant, figures)| (tenant.to_string(), figures))
+        .collect()
 }
 
 fn text(status: StatusCode, body: String) -> Response<Full<Bytes>> {

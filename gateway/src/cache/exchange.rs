@@ -114,7 +114,6 @@ pub struct Forward {
     cache: Arc<TenantCache>,
     key: CacheKey,
     reason: Reason,
-    method: Method,
     request: HeaderMap,
     stale: Option<Arc<Stored>>,
     store: bool,
@@ -148,7 +147,6 @@ pub async fn consult(using: &Use, ask: &Ask<'_>) -> Consult {
         cache: cache.clone(),
         key: key.clone(),
         reason,
-        method: ask.method.clone(),
         request: ask.headers.clone(),
         stale: None,
         store,
@@ -200,6 +198,10 @@ pub async fn consult(using: &Use, ask: &Ask<'_>) -> Consult {
         }
         Found::UriMiss => Reason::UriMiss,
         Found::VaryMiss => Reason::VaryMiss,
+        Found::Pass => {
+            cache.counters.misses.fetch_add(1, Ordering::Relaxed);
+            return Consult::Forward(forward(Reason::UriMiss, !head));
+        }
     };
     cache.counters.misses.fetch_add(1, Ordering::Relaxed);
     if head {
@@ -292,6 +294,9 @@ impl Forward {
         let freshness = match verdict {
             Ok(freshness) => freshness,
             Err(skip) => {
+                if let Some(flight) = &self.flight {
+                    self.cache.mark_pass(flight.key());
+                }
                 let response = response::assemble(status, headers, answer.body);
                 return self.label(response, &[&format!("detail={}", skip_token(skip))]);
             }
@@ -342,7 +347,12 @@ impl Forward {
         {
             response = not_modified(response.headers());
         }
-        self.label(response, if stored { &["stored"] } else { &[] })
+        let forwarded = format!("fwd-status={}", status.as_u16());
+        if stored {
+            self.label(response, &[&forwarded, "stored"])
+        } else {
+            self.label(response, &[&forwarded])
+        }
     }
 
     /// What the tee calls with the whole body of a streamed response.
@@ -451,16 +461,6 @@ impl Forward {
             response.headers_mut().insert(CACHE_STATUS, value);
         }
         Ok(response)
-    }
-
-    /// Whether the answer is for the background refresh of a stale entry.
-    pub fn is_refresh(&self) -> bool {
-        self.refresh.is_some()
-    }
-
-    /// The method the handler is to see.
-    pub fn method(&self) -> &Method {
-        &self.method
     }
 }
 

@@ -34,6 +34,13 @@ pub struct Flight {
     _landed: watch::Sender<()>,
 }
 
+impl Flight {
+    /// The key being fetched.
+    pub fn key(&self) -> &CacheKey {
+        &self.key
+    }
+}
+
 impl Drop for Flight {
     fn drop(&mut self) {
         self.running

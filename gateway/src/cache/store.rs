@@ -26,6 +26,9 @@ use super::flight::Flights;
 use super::key::CacheKey;
 use super::policy::Freshness;
 
+/// How long requests for a URL whose last answer could not be stored skip coalescing.
+const PASS_WINDOW: Duration = Duration::from_secs(30);
+
 /// A response kept in a cache.
 #[derive(Debug)]
 pub struct Stored {
@@ -57,10 +60,10 @@ impl Stored {
         !self.freshness.always_revalidate && self.age(now) < self.freshness.lifetime
     }
 
-    /// Seconds of freshness left, negative once stale.
+    /// Seconds of freshness left, negative once stale (whole seconds, as `Age` counts).
     pub fn ttl(&self, now: Instant) -> i64 {
-        let age = self.age(now).as_secs_f64();
-        (self.freshness.lifetime.as_secs_f64() - age).floor() as i64
+        let seconds = |duration: Duration| i64::try_from(duration.as_secs()).unwrap_or(i64::MAX);
+        seconds(self.freshness.lifetime) - seconds(self.age(now))
     }
 
     /// How long past being fresh it is, when stale.
@@ -99,13 +102,19 @@ pub(super) enum Entry {
         /// How long to keep the pointer (as long as the variant that set it).
         keep: Duration,
     },
+    /// The last answer could not be stored: requests go straight to the handler, without
+    /// waiting for one another, until a storable answer replaces this.
+    Pass {
+        /// How long the mark lasts.
+        keep: Duration,
+    },
 }
 
 impl Entry {
     fn keep(&self) -> Duration {
         match self {
             Self::Response(stored) => stored.keep(),
-            Self::Vary { keep, .. } => *keep,
+            Self::Vary { keep, .. } | Self::Pass { keep } => *keep,
         }
     }
 }
@@ -176,7 +185,7 @@ type Ledger = Cache<CacheKey, Line>;
 fn weigh(key: &CacheKey, entry: &Entry) -> u32 {
     let bytes = match entry {
         Entry::Response(stored) => stored.weight(key),
-        Entry::Vary { .. } => (key.size() + 64) as u64,
+        Entry::Vary { .. } | Entry::Pass { .. } => (key.size() + 64) as u64,
     };
     u32::try_from(bytes).unwrap_or(u32::MAX)
 }
@@ -205,6 +214,8 @@ pub enum Found {
     UriMiss,
     /// The URL varies and nothing matches this request's headers.
     VaryMiss,
+    /// Recently uncacheable: forward without coalescing.
+    Pass,
 }
 
 /// What to purge.
@@ -237,10 +248,12 @@ impl TenantCache {
         match self.store.get(key) {
             None => (None, Found::UriMiss),
             Some(Entry::Response(stored)) => (None, Found::Response(stored)),
+            Some(Entry::Pass { .. }) => (None, Found::Pass),
             Some(Entry::Vary { names, .. }) => {
                 let variant = key.variant(&names, headers);
                 let found = match self.store.get(&variant) {
                     Some(Entry::Response(stored)) => Found::Response(stored),
+                    Some(Entry::Pass { .. }) => Found::Pass,
                     _ => Found::VaryMiss,
                 };
                 (Some(variant), found)
@@ -277,6 +290,11 @@ impl TenantCache {
         true
     }
 
+    /// Marks `key` as recently uncacheable for `PASS_WINDOW`.
+    pub fn mark_pass(self: &Arc<Self>, key: &CacheKey) {
+        self.put(key.clone(), Entry::Pass { keep: PASS_WINDOW });
+    }
+
     fn put(self: &Arc<Self>, key: CacheKey, entry: Entry) {
         let line = Line {
             tenant: Arc::downgrade(self),
@@ -284,6 +302,10 @@ impl TenantCache {
         };
         self.store.insert(key.clone(), entry);
         self.ledger.insert(key, line);
+        // Evict now rather than at moka's next housekeeping, so that the bounds hold
+        // between writes too; a store is a miss, which has just run a handler anyway.
+        self.ledger.run_pending_tasks();
+        self.store.run_pending_tasks();
     }
 
     /// Removes what `purge` names; returns how many responses went.
@@ -296,7 +318,7 @@ impl TenantCache {
                 Purge::Prefix { host, prefix } => key.prefix_matches(host, prefix),
                 Purge::Tag(tag) => match entry {
                     Entry::Response(stored) => stored.tags.iter().any(|t| **t == **tag),
-                    Entry::Vary { .. } => false,
+                    Entry::Vary { .. } | Entry::Pass { .. } => false,
                 },
                 Purge::All => true,
             })
@@ -455,12 +477,12 @@ impl ResponseCache {
         tenants.values().cloned().collect()
     }
 
-    /// Bytes held over all tenants.
-    pub fn bytes(&self) -> u64 {
+    /// Every tenant's figures, after pending evictions are done.
+    pub fn figures(&self) -> Vec<(Arc<str>, CacheFigures)> {
         self.shared.ledger.run_pending_tasks();
         self.tenants()
             .iter()
-            .map(|tenant| tenant.figures().bytes)
-            .sum()
+            .map(|tenant| (tenant.tenant.clone(), tenant.figures()))
+            .collect()
     }
 }

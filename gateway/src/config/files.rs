@@ -11,6 +11,11 @@ use crate::tls;
 
 /// Reports handler modules, certificates and secrets that cannot be read.
 pub(super) fn check(problems: &mut Problems<'_>, server: &ServerConfig, tenants: &[TenantConfig]) {
+    if let Some(token) = &server.admin_token {
+        if let Err(message) = read_secret("admin_token", token.get_ref()) {
+            problems.at(token.span(), message);
+        }
+    }
     for tenant in tenants {
         for route in &tenant.routes {
             let handler = route.handler.get_ref();
@@ -42,6 +47,15 @@ pub fn resolve_secrets(tenant: &TenantConfig) -> Result<BTreeMap<String, String>
         .iter()
         .map(|(name, source)| Ok((name.clone(), read_secret(name, source.get_ref())?)))
         .collect()
+}
+
+/// The admin token, read now, when one is configured.
+pub fn admin_token(server: &ServerConfig) -> Result<Option<String>, String> {
+    server
+        .admin_token
+        .as_ref()
+        .map(|token| read_secret("admin_token", token.get_ref()))
+        .transpose()
 }
 
 fn read_secret(name: &str, source: &SecretSource) -> Result<String, String> {

@@ -25,11 +25,14 @@ use toml::de::DeTable;
 use toml::de::DeValue;
 use toml::Spanned;
 
+pub use files::admin_token;
 pub use files::resolve_secrets;
 pub use tenant::LimitsConfig;
 pub use tenant::LogLevelConfig;
+pub use tenant::RouteCacheConfig;
 pub use tenant::RouteConfig;
 pub use tenant::SecretSource;
+pub use tenant::TenantCacheConfig;
 pub use tenant::TenantConfig;
 pub use tenant::TlsFilesConfig;
 
@@ -44,6 +47,8 @@ pub struct GatewayConfig {
     pub limits: LimitsConfig,
     /// The isolate pool (`[pool]`).
     pub pool: PoolConfig,
+    /// The response cache (`[cache]`).
+    pub cache: CacheConfig,
     /// The tenants, in file order.
     pub tenants: Vec<TenantConfig>,
 }
@@ -105,6 +110,10 @@ pub struct ServerConfig {
     /// Put handler stacks and load errors in 500 bodies (development only).
     #[serde(default)]
     pub expose_errors: bool,
+    /// Bearer token the admin API's write endpoints (cache purge) require, from the
+    /// environment or a file; without it they are refused.
+    #[serde(default)]
+    pub admin_token: Option<Spanned<SecretSource>>,
 }
 
 fn default_admin() -> Option<SocketAddr> {
@@ -149,6 +158,7 @@ impl Default for ServerConfig {
             shutdown_timeout_s: default_shutdown_timeout_s(),
             trusted_proxies: Vec::new(),
             expose_errors: false,
+            admin_token: None,
         }
     }
 }
@@ -239,6 +249,34 @@ impl Default for PoolConfig {
             recycle_after_requests: None,
             recycle_heap_mb: None,
             meter_cpu: true,
+        }
+    }
+}
+
+/// `[cache]`: the response cache shared by every tenant.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct CacheConfig {
+    /// Bytes the cache holds at most, over all tenants (responses, headers and keys).
+    #[serde(default = "default_cache_bytes")]
+    pub max_bytes: u64,
+    /// Largest response stored, in bytes; larger ones are passed through.
+    #[serde(default = "default_cache_object_bytes")]
+    pub max_object_bytes: u64,
+}
+
+fn default_cache_bytes() -> u64 {
+    256 * 1024 * 1024
+}
+fn default_cache_object_bytes() -> u64 {
+    8 * 1024 * 1024
+}
+
+impl Default for CacheConfig {
+    fn default() -> Self {
+        Self {
+            max_bytes: default_cache_bytes(),
+            max_object_bytes: default_cache_object_bytes(),
         }
     }
 }
@@ -369,6 +407,7 @@ pub fn parse(file: &Path, text: &str) -> Result<GatewayConfig, ConfigErrors> {
                 server: ServerConfig::default(),
                 limits: LimitsConfig::default(),
                 pool: PoolConfig::default(),
+                cache: CacheConfig::default(),
                 tenants: Vec::new(),
             });
         }
@@ -379,6 +418,7 @@ pub fn parse(file: &Path, text: &str) -> Result<GatewayConfig, ConfigErrors> {
     let mut server = ServerConfig::default();
     let mut limits = LimitsConfig::default();
     let mut pool = PoolConfig::default();
+    let mut cache = CacheConfig::default();
     let mut tenants = Vec::new();
     for (key, value) in root.iter() {
         match key.get_ref().as_ref() {
@@ -397,6 +437,11 @@ pub fn parse(file: &Path, text: &str) -> Result<GatewayConfig, ConfigErrors> {
                     pool = parsed;
                 }
             }
+            "cache" => {
+                if let Some(parsed) = deserialize::<CacheConfig>(&mut problems, value) {
+                    cache = parsed;
+                }
+            }
             "tenants" => match value.get_ref() {
                 DeValue::Array(entries) => {
                     for entry in entries.iter() {
@@ -410,7 +455,7 @@ pub fn parse(file: &Path, text: &str) -> Result<GatewayConfig, ConfigErrors> {
             other => problems.at_key(
                 key.span(),
                 other.to_owned(),
-                "unknown key, expected `server`, `limits`, `pool` or `tenants`",
+                "unknown key, expected `server`, `limits`, `pool`, `cache` or `tenants`",
             ),
         }
     }
@@ -424,6 +469,13 @@ pub fn parse(file: &Path, text: &str) -> Result<GatewayConfig, ConfigErrors> {
     for tenant in &mut tenants {
         tenant.resolve_paths(&base);
     }
+    if let Some(token) = &mut server.admin_token {
+        if let SecretSource::File(path) = token.get_mut() {
+            if path.is_relative() {
+                *path = base.join(&*path);
+            }
+        }
+    }
     validate_server(&mut problems, &server, &tenants);
     tenant::validate(&mut problems, &tenants);
     files::check(&mut problems, &server, &tenants);
@@ -432,6 +484,7 @@ pub fn parse(file: &Path, text: &str) -> Result<GatewayConfig, ConfigErrors> {
         server,
         limits,
         pool,
+        cache,
         tenants,
     })
 }

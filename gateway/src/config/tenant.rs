@@ -46,6 +46,9 @@ pub struct TenantConfig {
     /// Isolates per handler, each on its own worker thread (a busy tenant uses more cores).
     #[serde(default = "one")]
     pub max_isolates: Spanned<usize>,
+    /// The tenant's share of the response cache.
+    #[serde(default)]
+    pub cache: TenantCacheConfig,
     /// Routes, matched in matchit's priority order (static beats parameter beats catch-all).
     #[serde(default)]
     pub routes: Vec<RouteConfig>,
@@ -56,6 +59,63 @@ pub struct TenantConfig {
 
 fn one() -> Spanned<usize> {
     Spanned::new(0..0, 1)
+}
+
+/// A tenant's `cache`.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct TenantCacheConfig {
+    /// Whether its responses are cached at all.
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// Bytes its entries take at most (default: the whole cache's `max_bytes`).
+    #[serde(default)]
+    pub max_bytes: Option<u64>,
+    /// Whether a client's `Cache-Control: no-cache` (or `Pragma: no-cache`) sends the
+    /// request to the handler instead of the cache.
+    #[serde(default)]
+    pub honor_client_no_cache: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for TenantCacheConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            max_bytes: None,
+            honor_client_no_cache: false,
+        }
+    }
+}
+
+/// A route's `cache`: overrides of what the handler's headers say.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct RouteCacheConfig {
+    /// Freshness of every storable response of the route, in seconds, whatever its
+    /// `Cache-Control` says (`no-store` and `private` are still honoured).
+    #[serde(default)]
+    pub ttl_s: Option<u64>,
+    /// Neither look up nor store the route's responses.
+    #[serde(default)]
+    pub bypass: bool,
+    /// Sort the query parameters in the cache key.
+    #[serde(default)]
+    pub sort_query: bool,
+}
+
+impl RouteCacheConfig {
+    /// The policy the cache applies.
+    pub fn policy(&self) -> crate::cache::RoutePolicy {
+        crate::cache::RoutePolicy {
+            ttl: self.ttl_s.map(Duration::from_secs),
+            bypass: self.bypass,
+            sort_query: self.sort_query,
+        }
+    }
 }
 
 /// A tenant's `log_level`.
@@ -170,6 +230,9 @@ pub struct RouteConfig {
     pub methods: Option<Vec<Spanned<String>>>,
     /// Handler module, relative to the config file.
     pub handler: Spanned<PathBuf>,
+    /// How the route's responses are cached.
+    #[serde(default)]
+    pub cache: RouteCacheConfig,
 }
 
 impl RouteConfig {

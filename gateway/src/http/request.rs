@@ -201,16 +201,7 @@ pub fn to_handler_request(
 ) -> (HandlerRequest, Arc<BodyMeter>) {
     let url = absolute_url(&request, scheme, host);
     let (parts, body) = request.into_parts();
-    let headers = parts
-        .headers
-        .iter()
-        .map(|(name, value)| {
-            (
-                Bytes::copy_from_slice(name.as_str().as_bytes()),
-                Bytes::copy_from_slice(value.as_bytes()),
-            )
-        })
-        .collect();
+    let headers = header_pairs(&parts.headers);
     let meter = Arc::new(BodyMeter::default());
     let body = (!body.is_end_stream()).then(|| capped(body, max_body, meter.clone()));
     let request = HandlerRequest {
@@ -231,6 +222,37 @@ const LINGER_BYTES: usize = 16 * 1024 * 1024;
 
 /// How long a refused body is read and thrown away at most.
 const LINGER_TIME: Duration = Duration::from_secs(5);
+
+/// A handler request with the head of `request` and no body (a background refresh).
+pub fn to_bodiless_handler_request<B>(
+    request: &Request<B>,
+    id: RequestId,
+    scheme: &str,
+    host: &str,
+    routed: Routed,
+) -> HandlerRequest {
+    HandlerRequest {
+        id,
+        method: request.method().as_str().to_owned(),
+        url: absolute_url(request, scheme, host),
+        headers: header_pairs(request.headers()),
+        body: None,
+        route: routed.route,
+        params: routed.params,
+    }
+}
+
+fn header_pairs(headers: &http::HeaderMap) -> Vec<(Bytes, Bytes)> {
+    headers
+        .iter()
+        .map(|(name, value)| {
+            (
+                Bytes::copy_from_slice(name.as_str().as_bytes()),
+                Bytes::copy_from_slice(value.as_bytes()),
+            )
+        })
+        .collect()
+}
 
 /// Reads and discards a refused request body in the background, up to 16 MiB and 5 s
 /// (`LINGER_BYTES`, `LINGER_TIME`).

@@ -19,6 +19,9 @@ use tokio::sync::Semaphore;
 
 use super::Router;
 use super::TenantRoutes;
+use crate::cache::ResponseCache;
+use crate::cache::RoutePolicy;
+use crate::cache::TenantCache;
 use crate::config::resolve_secrets;
 use crate::config::GatewayConfig;
 use crate::config::TenantConfig;
@@ -39,11 +42,31 @@ impl fmt::Display for TenantId {
     }
 }
 
+/// What a route leads to: the handler's isolates and how its responses are cached.
+#[derive(Clone, Debug)]
+pub struct RouteTarget {
+    /// The handler.
+    pub worker: WorkerHandle,
+    /// The route's cache overrides.
+    pub cache: RoutePolicy,
+}
+
+/// A tenant's use of the response cache.
+#[derive(Clone, Debug)]
+pub struct TenantCaching {
+    /// Its share of the cache.
+    pub cache: Arc<TenantCache>,
+    /// Whether a client's `no-cache` skips the cache.
+    pub honor_client_no_cache: bool,
+}
+
 /// A tenant as the live gateway sees it.
 #[derive(Debug)]
 pub struct Tenant {
     /// Its name.
     pub id: TenantId,
+    /// Its share of the response cache, unless caching is off for it.
+    pub caching: Option<TenantCaching>,
     /// Largest request body accepted, in bytes.
     pub max_body: u64,
     /// Requests in flight at once, when limited: the permits and their number.
@@ -71,8 +94,8 @@ pub struct EdgePolicy {
 /// One config version, live.
 #[derive(Debug)]
 pub struct RoutingTable {
-    /// Host → tenant → path → worker.
-    pub router: Router<WorkerHandle>,
+    /// Host → tenant → path → handler.
+    pub router: Router<RouteTarget>,
     /// Tenants by the index the router returns.
     pub tenants: Vec<Arc<Tenant>>,
     /// Edge behaviour.
@@ -88,13 +111,17 @@ impl RoutingTable {
     pub fn single(spec: HandlerSpec, pool: &IsolatePool) -> Result<Self, GatewayError> {
         let worker = pool.spawn(&spec)?;
         let mut routes = TenantRoutes::default();
-        routes.set_fallback(worker.clone());
+        routes.set_fallback(RouteTarget {
+            worker: worker.clone(),
+            cache: RoutePolicy::default(),
+        });
         let mut router = Router::default();
         router.add_any_host_tenant(routes);
         Ok(Self {
             router,
             tenants: vec![Arc::new(Tenant {
                 id: TenantId(Arc::from("dev")),
+                caching: None,
                 max_body: u64::MAX,
                 concurrency: None,
             })],
@@ -106,12 +133,14 @@ impl RoutingTable {
         })
     }
 
-    /// Builds the table for `config`, starting handlers on `pool`, reusing `previous`'s workers whose handler, env and
-    /// policy are unchanged and whose folder holds none of the `changed` paths (`None`:
-    /// reuse nothing).
+    /// Builds the table for `config`, starting handlers on `pool`, reusing `previous`'s
+    /// workers whose handler, env and policy are unchanged and whose folder holds none of the
+    /// `changed` paths (`None`: reuse nothing). Tenants keep their share of `cache` across
+    /// versions; tenants no longer configured lose theirs.
     pub fn build(
         config: &GatewayConfig,
         pool: &IsolatePool,
+        cache: &ResponseCache,
         previous: Option<&Self>,
         changed: Option<&[PathBuf]>,
     ) -> Result<Self, GatewayError> {
@@ -157,7 +186,14 @@ impl RoutingTable {
                 };
                 let methods = route.method_list();
                 routes
-                    .add(route.path.get_ref(), methods.as_deref(), worker)
+                    .add(
+                        route.path.get_ref(),
+                        methods.as_deref(),
+                        RouteTarget {
+                            worker,
+                            cache: route.cache.policy(),
+                        },
+                    )
                     .map_err(|conflict| GatewayError::Route {
                         tenant: tenant.name.get_ref().clone(),
                         conflict,
@@ -175,12 +211,27 @@ impl RoutingTable {
                 let permits = usize::try_from(max).unwrap_or(usize::MAX);
                 (Arc::new(Semaphore::new(permits)), max)
             });
+            let caching = tenant.cache.enabled.then(|| TenantCaching {
+                cache: cache.tenant(
+                    tenant.name.get_ref(),
+                    tenant.cache.max_bytes.unwrap_or(u64::MAX),
+                ),
+                honor_client_no_cache: tenant.cache.honor_client_no_cache,
+            });
             tenants.push(Arc::new(Tenant {
                 id: TenantId(Arc::from(tenant.name.get_ref().as_str())),
+                caching,
                 max_body: limits.max_body_bytes(),
                 concurrency,
             }));
         }
+        let cached: Vec<&str> = config
+            .tenants
+            .iter()
+            .filter(|tenant| tenant.cache.enabled)
+            .map(|tenant| tenant.name.get_ref().as_str())
+            .collect();
+        cache.retain(&cached);
         Ok(Self {
             router,
             tenants,
