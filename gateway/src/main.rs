@@ -174,6 +174,7 @@ async fn dev(args: DevArgs) -> anyhow::Result<()> {
         drain: Duration::from_secs(30),
         limits: Limits::default(),
         log_level: LogLevel::default(),
+        cache: None,
     };
     // One worker thread: the handler's isolate and the connections share it.
     let pool = Arc::new(IsolatePool::new(PoolOptions {

@@ -411,3 +411,51 @@ async fn cache_tenants_and_client_directives_stay_apart() {
     let (_, headers, _) = shop(&server, "/fresh").await;
     assert!(status(&headers).contains("fwd=uri-miss"));
 }
+
+#[tokio::test]
+async fn cache_api_put_match_delete_per_tenant() {
+    let (server, _dir) = start();
+    let api = |host: &'static str, path: String| {
+        let server = &server;
+        async move { send(server, "GET", host, &path, &[]).await.2 }
+    };
+    assert_eq!(api("shop.test", "/api/match?key=a".into()).await, "miss");
+    assert_eq!(api("shop.test", "/api/put?key=a".into()).await, "stored");
+    assert_eq!(
+        api("shop.test", "/api/match?key=a".into()).await,
+        "value of a"
+    );
+    // Another tenant, and another cache of the same tenant, do not see it.
+    assert_eq!(api("small.test", "/api/match?key=a".into()).await, "miss");
+    assert_eq!(
+        api("shop.test", "/api/named/match?key=a".into()).await,
+        "miss"
+    );
+    assert_eq!(
+        api("shop.test", "/api/named/put?key=a".into()).await,
+        "stored"
+    );
+    assert_eq!(
+        api("shop.test", "/api/named/match?key=a".into()).await,
+        "value of a"
+    );
+
+    // put honours Cache-Control, and refuses what Workers refuse.
+    assert_eq!(
+        api("shop.test", "/api/put-uncacheable?key=b".into()).await,
+        "offered"
+    );
+    assert_eq!(api("shop.test", "/api/match?key=b".into()).await, "miss");
+    assert_eq!(
+        api("shop.test", "/api/put-post?key=c".into()).await,
+        "TypeError: Cannot cache response to non-GET request."
+    );
+
+    assert_eq!(api("shop.test", "/api/delete?key=a".into()).await, "true");
+    assert_eq!(api("shop.test", "/api/delete?key=a".into()).await, "false");
+    assert_eq!(api("shop.test", "/api/match?key=a".into()).await, "miss");
+    assert_eq!(
+        api("shop.test", "/api/named/match?key=a".into()).await,
+        "value of a"
+    );
+}

@@ -84,6 +84,7 @@ fn main() {
         drain: Duration::from_millis(10),
         limits: Limits::default(),
         log_level: LogLevel::default(),
+        cache: None,
     };
     let mut first = Vec::with_capacity(HANDLER_SAMPLES);
     let mut warm = Vec::with_capacity(HANDLER_SAMPLES);

@@ -39,6 +39,7 @@ fn main() {
             ..Limits::default()
         },
         log_level: LogLevel::default(),
+        cache: None,
     };
     let worker = WorkerHandle::spawn(&spec).unwrap();
     let mut overshoot: Vec<Duration> = runtime.block_on(async {

@@ -4,6 +4,7 @@
 
 import { core, primordials } from "ext:core/mod.js";
 import { op_isogate_console, op_isogate_subrequest } from "ext:core/ops";
+import { Cache, caches, CacheStorage } from "ext:isogate/05_cache.js";
 
 const {
   ArrayPrototypeIncludes,
@@ -178,6 +179,8 @@ const globals = {
   AbortSignal: core.propNonEnumerable(abortSignal.AbortSignal),
   Blob: core.propNonEnumerable(file.Blob),
   ByteLengthQueuingStrategy: core.propNonEnumerable(streams.ByteLengthQueuingStrategy),
+  Cache: core.propNonEnumerable(Cache),
+  CacheStorage: core.propNonEnumerable(CacheStorage),
   CloseEvent: core.propNonEnumerable(event.CloseEvent),
   CompressionStream: core.propNonEnumerable(compression.CompressionStream),
   CountQueuingStrategy: core.propNonEnumerable(streams.CountQueuingStrategy),
@@ -227,6 +230,7 @@ const globals = {
 
   atob: core.propWritable(base64.atob),
   btoa: core.propWritable(base64.btoa),
+  caches: core.propGetterOnly(() => caches),
   clearInterval: core.propWritable(timers.clearInterval),
   clearTimeout: core.propWritable(timers.clearTimeout),
   console: core.propNonEnumerable(console),

@@ -18,6 +18,8 @@ use tokio::sync::Notify;
 
 use crate::error::RuntimeError;
 use crate::ext;
+use crate::ext::cache::CacheHandle;
+use crate::ext::cache::Caches;
 use crate::ext::console::HandlerLabel;
 use crate::ext::console::LogLevel;
 use crate::ext::fetch::FetchPolicy;
@@ -384,6 +386,11 @@ impl Isolate {
     /// Counts what the handler uses (subrequests, and CPU when metered) into `meters`.
     pub(crate) fn set_meters(&mut self, meters: Arc<Meters>) {
         self.runtime.op_state().borrow_mut().put(meters);
+    }
+
+    /// Backs the handler's `caches` with `caches` (none: lookups miss, puts are dropped).
+    pub(crate) fn set_caches(&mut self, caches: Option<CacheHandle>) {
+        self.runtime.op_state().borrow_mut().put(Caches(caches));
     }
 
     /// Logs the handler's `console` lines at `level` and above only.

@@ -15,8 +15,9 @@
 //!   *exited* so that many can share a worker thread.
 //! - `loader`: the module loader: disk only, confined to the handler's folder, TypeScript
 //!   transpiled with source maps.
-//! - `ext`: the ordered extension list (`ext/mod.rs`), isogate's ops (`http`, `console`)
-//!   and the outbound fetch policy (`fetch`).
+//! - `ext`: the ordered extension list (`ext/mod.rs`), isogate's ops (`http`, `console`),
+//!   the outbound fetch policy (`fetch`) and the Cache API's store (`cache`, behind the
+//!   [`HandlerCache`] the embedder implements).
 //! - `limits`: [`Limits`] and the [`LimitBreach`] a stopped request reports: the CPU
 //!   watchdog (`limits/cpu.rs`), the heap cap (`limits/memory.rs`); the wall clock is a
 //!   deadline on dispatch, subrequests are counted by the `fetch` wrapper in JS.
@@ -48,6 +49,10 @@ mod pool;
 pub use error::ErrorSource;
 pub use error::LoaderError;
 pub use error::RuntimeError;
+pub use ext::cache::CacheHandle;
+pub use ext::cache::CacheRequest;
+pub use ext::cache::CachedResponse;
+pub use ext::cache::HandlerCache;
 pub use ext::console::LogLevel;
 pub use ext::fetch::FetchPolicy;
 pub use isolate::Isolate;

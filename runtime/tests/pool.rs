@@ -38,6 +38,7 @@ fn spec(label: &str, entry: PathBuf, limits: Limits) -> HandlerSpec {
         drain: Duration::from_secs(1),
         limits,
         log_level: LogLevel::default(),
+        cache: None,
     }
 }
 

@@ -31,6 +31,7 @@ use super::store::Found;
 use super::store::Purge;
 use super::store::Stored;
 use super::store::TenantCache;
+use super::store::CACHE_TAG;
 use super::tee;
 use crate::error::GatewayError;
 use crate::http::response;
@@ -38,9 +39,6 @@ use crate::http::response::GatewayBody;
 
 /// The response header that says what the cache did (RFC 9211).
 pub const CACHE_STATUS: &str = "cache-status";
-
-/// The response header listing tags to purge by; kept by the cache, not sent on.
-pub(super) const CACHE_TAG: &str = "cache-tag";
 
 /// Longest a request waits for another fetching the same entry before fetching it itself.
 const MOST_COALESCED_WAIT: Duration = Duration::from_secs(30);
@@ -167,7 +165,7 @@ pub async fn consult(using: &Use, ask: &Ask<'_>) -> Consult {
     }
     let head = *ask.method == Method::HEAD;
 
-    let (variant, found) = cache.lookup(&key, ask.headers);
+    let (variant, found) = cache.find(&key, ask.headers);
     let now = Instant::now();
     let reason = match found {
         Found::Response(stored) => {
@@ -219,7 +217,7 @@ pub async fn consult(using: &Use, ask: &Ask<'_>) -> Consult {
         Turn::Follow(landing) => {
             let _ = tokio::time::timeout(MOST_COALESCED_WAIT, landing.wait()).await;
             let now = Instant::now();
-            if let (_, Found::Response(stored)) = cache.lookup(&key, ask.headers) {
+            if let (_, Found::Response(stored)) = cache.find(&key, ask.headers) {
                 if stored.is_fresh(now) {
                     cache.counters.misses.fetch_sub(1, Ordering::Relaxed);
                     cache.counters.hits.fetch_add(1, Ordering::Relaxed);
@@ -275,14 +273,13 @@ impl Forward {
         if !self.store {
             return self.label(response::from_handler(answer)?, &[]);
         }
-        let (status, mut headers) = response::head(&answer)?;
+        let (status, headers) = response::head(&answer)?;
         let stale = self.stale.take();
         if status == StatusCode::NOT_MODIFIED {
             if let Some(stale) = stale {
                 return self.freshen(&stale, &headers, now);
             }
         }
-        let tags = take_tags(&mut headers);
         let authorization = self.request.contains_key(header::AUTHORIZATION);
         let verdict = policy::storable(
             status.as_u16(),
@@ -302,23 +299,11 @@ impl Forward {
             }
         };
         let vary = policy::vary_names(&headers).unwrap_or_default();
-        let mut kept = headers.clone();
-        kept.remove(header::SET_COOKIE);
-        kept.remove(header::AGE);
-        kept.remove(CACHE_STATUS);
         let body = match answer.body {
             ResponseBody::Empty => Bytes::new(),
             ResponseBody::Full(bytes) => bytes,
             ResponseBody::Stream(chunks) => {
-                let stored = Stored {
-                    status,
-                    headers: kept,
-                    body: Bytes::new(),
-                    stored_at: now,
-                    freshness,
-                    tags,
-                    refreshing: Default::default(),
-                };
+                let stored = Stored::new(status, headers.clone(), Bytes::new(), freshness, now);
                 let body = tee::store_when_complete(
                     chunks,
                     stored,
@@ -330,15 +315,7 @@ impl Forward {
                 return self.label(response, &[]);
             }
         };
-        let stored = Stored {
-            status,
-            headers: kept,
-            body: body.clone(),
-            stored_at: now,
-            freshness,
-            tags,
-            refreshing: Default::default(),
-        };
+        let stored = Stored::new(status, headers.clone(), body.clone(), freshness, now);
         let stored = self.cache.insert(&self.key, &self.request, &vary, stored);
         let mut response = response::assemble(status, headers, ResponseBody::Full(body));
         if status == StatusCode::OK
@@ -435,7 +412,8 @@ impl Forward {
 
     /// A successful unsafe request invalidates what is stored for its URL (RFC 9111 §4.4).
     fn invalidate_url(&self) {
-        self.cache.purge(&Purge::Url {
+        self.cache.purge(&Purge::Entry {
+            cache: Arc::from(EDGE),
             host: self.key.host.to_string(),
             target: self.key.target.to_string(),
         });
@@ -497,6 +475,13 @@ fn serve(
 fn not_modified(stored: &HeaderMap) -> Response<GatewayBody> {
     let mut response = Response::new(response::full(Bytes::new()));
     *response.status_mut() = StatusCode::NOT_MODIFIED;
+    *response.headers_mut() = not_modified_headers(stored);
+    response
+}
+
+/// The headers of a 304 for a stored response with `stored` headers.
+pub(super) fn not_modified_headers(stored: &HeaderMap) -> HeaderMap {
+    let mut headers = HeaderMap::new();
     for name in [
         header::CACHE_CONTROL,
         header::CONTENT_LOCATION,
@@ -507,30 +492,15 @@ fn not_modified(stored: &HeaderMap) -> Response<GatewayBody> {
         header::VARY,
     ] {
         for value in stored.get_all(&name) {
-            response.headers_mut().append(name.clone(), value.clone());
+            headers.append(name.clone(), value.clone());
         }
     }
-    response
+    headers
 }
 
 fn strip_status(mut response: Response<GatewayBody>) -> Response<GatewayBody> {
     response.headers_mut().remove(CACHE_STATUS);
     response
-}
-
-/// Takes the `Cache-Tag` values off a response.
-fn take_tags(headers: &mut HeaderMap) -> Box<[Box<str>]> {
-    let tags = headers
-        .get_all(CACHE_TAG)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(','))
-        .map(str::trim)
-        .filter(|tag| !tag.is_empty())
-        .map(Box::from)
-        .collect();
-    headers.remove(CACHE_TAG);
-    tags
 }
 
 fn skip_token(skip: Skip) -> &'static str {

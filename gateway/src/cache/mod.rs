@@ -11,6 +11,7 @@
 //! - `exchange.rs`: the cache's part of the request pipeline: [`consult`] before the
 //!   handler, [`Forward::finish`] after it, with `Cache-Status` (RFC 9211) on every answer.
 
+mod api;
 mod exchange;
 mod flight;
 mod key;

@@ -49,7 +49,42 @@ pub struct Stored {
     pub refreshing: AtomicBool,
 }
 
+/// The response header listing tags to purge by; kept by the cache, not sent on.
+pub(super) const CACHE_TAG: &str = "cache-tag";
+
 impl Stored {
+    /// A response to keep, received `now`: its `Cache-Tag` values are taken off as its tags,
+    /// and the headers that describe one exchange are dropped.
+    pub fn new(
+        status: StatusCode,
+        mut headers: HeaderMap,
+        body: Bytes,
+        freshness: Freshness,
+        now: Instant,
+    ) -> Self {
+        let tags = headers
+            .get_all(CACHE_TAG)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| value.split(','))
+            .map(str::trim)
+            .filter(|tag| !tag.is_empty())
+            .map(Box::from)
+            .collect();
+        for name in [CACHE_TAG, "set-cookie", "age", "cache-status"] {
+            headers.remove(name);
+        }
+        Self {
+            status,
+            headers,
+            body,
+            stored_at: now,
+            freshness,
+            tags,
+            refreshing: AtomicBool::new(false),
+        }
+    }
+
     /// Its current age (RFC 9111 §4.2.3, with the cache's own clock for the resident time).
     pub fn age(&self, now: Instant) -> Duration {
         self.freshness.initial_age + now.saturating_duration_since(self.stored_at)
@@ -195,6 +230,8 @@ fn weigh(key: &CacheKey, entry: &Entry) -> u32 {
 pub struct TenantCache {
     /// The tenant.
     pub tenant: Arc<str>,
+    /// Itself, for the ledger's lines.
+    me: Weak<TenantCache>,
     store: Cache<CacheKey, Entry>,
     ledger: Ledger,
     quota: u64,
@@ -237,6 +274,15 @@ pub enum Purge {
     },
     /// Responses that carried this `Cache-Tag`.
     Tag(String),
+    /// One URL in one named cache (the Cache API's `delete`).
+    Entry {
+        /// The cache's name.
+        cache: Arc<str>,
+        /// Lower-case host.
+        host: String,
+        /// Path and query.
+        target: String,
+    },
     /// Everything the tenant has.
     All,
 }
@@ -244,7 +290,7 @@ pub enum Purge {
 impl TenantCache {
     /// Looks up `key` for a request with `headers`, following a `Vary` pointer; returns the
     /// key of the variant that matched (or would).
-    pub fn lookup(&self, key: &CacheKey, headers: &HeaderMap) -> (Option<CacheKey>, Found) {
+    pub fn find(&self, key: &CacheKey, headers: &HeaderMap) -> (Option<CacheKey>, Found) {
         match self.store.get(key) {
             None => (None, Found::UriMiss),
             Some(Entry::Response(stored)) => (None, Found::Response(stored)),
@@ -264,7 +310,7 @@ impl TenantCache {
     /// Stores `stored` for `key`, as the variant for `request` when it varies on `vary`.
     /// False when it is larger than an object may be or than the tenant's quota.
     pub fn insert(
-        self: &Arc<Self>,
+        &self,
         key: &CacheKey,
         request: &HeaderMap,
         vary: &[HeaderName],
@@ -291,13 +337,13 @@ impl TenantCache {
     }
 
     /// Marks `key` as recently uncacheable for `PASS_WINDOW`.
-    pub fn mark_pass(self: &Arc<Self>, key: &CacheKey) {
+    pub fn mark_pass(&self, key: &CacheKey) {
         self.put(key.clone(), Entry::Pass { keep: PASS_WINDOW });
     }
 
-    fn put(self: &Arc<Self>, key: CacheKey, entry: Entry) {
+    fn put(&self, key: CacheKey, entry: Entry) {
         let line = Line {
-            tenant: Arc::downgrade(self),
+            tenant: self.me.clone(),
             weight: weigh(&key, &entry),
         };
         self.store.insert(key.clone(), entry);
@@ -316,6 +362,11 @@ impl TenantCache {
             .filter(|(key, entry)| match purge {
                 Purge::Url { host, target } => key.url_matches(host, target),
                 Purge::Prefix { host, prefix } => key.prefix_matches(host, prefix),
+                Purge::Entry {
+                    cache,
+                    host,
+                    target,
+                } => key.cache == *cache && key.url_matches(host, target),
                 Purge::Tag(tag) => match entry {
                     Entry::Response(stored) => stored.tags.iter().any(|t| **t == **tag),
                     Entry::Vary { .. } | Entry::Pass { .. } => false,
@@ -438,8 +489,9 @@ impl ResponseCache {
                 }
             })
             .build();
-        let cache = Arc::new(TenantCache {
+        let cache = Arc::new_cyclic(|me| TenantCache {
             tenant: Arc::from(tenant),
+            me: me.clone(),
             store,
             ledger: self.shared.ledger.clone(),
             quota,

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ipnet::IpNet;
+use isogate_runtime::CacheHandle;
 use isogate_runtime::FetchPolicy;
 use isogate_runtime::HandlerSpec;
 use isogate_runtime::IsolatePool;
@@ -150,6 +151,16 @@ impl RoutingTable {
         for tenant in &config.tenants {
             let env = tenant_env(tenant)?;
             let limits = tenant.limits.or(&config.limits);
+            let caching = tenant.cache.enabled.then(|| TenantCaching {
+                cache: cache.tenant(
+                    tenant.name.get_ref(),
+                    tenant.cache.max_bytes.unwrap_or(u64::MAX),
+                ),
+                honor_client_no_cache: tenant.cache.honor_client_no_cache,
+            });
+            let handler_cache = caching
+                .as_ref()
+                .map(|caching| CacheHandle(caching.cache.clone()));
             let mut routes = TenantRoutes::default();
             for route in &tenant.routes {
                 let spec = HandlerSpec {
@@ -162,6 +173,7 @@ impl RoutingTable {
                     drain: DRAIN,
                     limits: limits.runtime(),
                     log_level: tenant.log_level.into(),
+                    cache: handler_cache.clone(),
                 };
                 let placement = Placement {
                     spec,
@@ -210,13 +222,6 @@ impl RoutingTable {
             let concurrency = limits.max_concurrency.map(|max| {
                 let permits = usize::try_from(max).unwrap_or(usize::MAX);
                 (Arc::new(Semaphore::new(permits)), max)
-            });
-            let caching = tenant.cache.enabled.then(|| TenantCaching {
-                cache: cache.tenant(
-                    tenant.name.get_ref(),
-                    tenant.cache.max_bytes.unwrap_or(u64::MAX),
-                ),
-                honor_client_no_cache: tenant.cache.honor_client_no_cache,
             });
             tenants.push(Arc::new(Tenant {
                 id: TenantId(Arc::from(tenant.name.get_ref().as_str())),

@@ -1,6 +1,7 @@
 //! The ordered extension list, declared in one place: Deno's Web API crates, then isogate's
 //! own ops and bootstrap JS. `build.rs` builds the startup snapshot from the same list.
 
+pub(crate) mod cache;
 pub(crate) mod console;
 pub(crate) mod fetch;
 pub(crate) mod http;
@@ -13,6 +14,9 @@ deno_core::extension!(
     isogate,
     deps = [deno_webidl, deno_web, deno_crypto, deno_fetch],
     ops = [
+        cache::op_isogate_cache_delete,
+        cache::op_isogate_cache_match,
+        cache::op_isogate_cache_put,
         console::op_isogate_console,
         fetch::op_isogate_subrequest,
         http::op_isogate_req_next,
@@ -22,7 +26,7 @@ deno_core::extension!(
         http::op_isogate_resp_limit,
     ],
     esm_entry_point = "ext:isogate/99_main.js",
-    esm = [dir "js", "01_globals.js", "10_serve.js", "99_main.js"],
+    esm = [dir "js", "01_globals.js", "05_cache.js", "10_serve.js", "99_main.js"],
     // deno_fetch's JS imports these from crates isogate does not use (Deno's TLS client
     // certificates and OpenTelemetry); small stand-ins keep fetch working without them.
     lazy_loaded_js = [

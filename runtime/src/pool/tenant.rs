@@ -21,6 +21,7 @@ use super::spares::Spares;
 use super::worker::Counters;
 use super::LoadState;
 use crate::error::RuntimeError;
+use crate::ext::cache::CacheHandle;
 use crate::ext::console::LogLevel;
 use crate::ext::fetch::FetchPolicy;
 use crate::ext::fetch::Meters;
@@ -49,6 +50,9 @@ pub struct HandlerSpec {
     pub limits: Limits,
     /// The least severe `console` level that reaches the log.
     pub log_level: LogLevel,
+    /// The tenant's caches behind `caches.default` and `caches.open` (none: every lookup
+    /// misses and nothing is stored).
+    pub cache: Option<CacheHandle>,
 }
 
 /// A handler to start on a worker: what it runs, its queue, and where to report loading.
@@ -132,6 +136,7 @@ async fn serve(
             }
         };
         isolate.set_log_level(spec.log_level);
+        isolate.set_caches(spec.cache.clone());
         isolate.set_meters(meters.clone());
         let _alive = Alive::new(counters);
         let entry = isolate.entry();

@@ -43,6 +43,7 @@ pub(crate) fn spawn_limited(entry: PathBuf, env: &[(&str, &str)], limits: Limits
         drain: Duration::from_secs(1),
         limits,
         log_level: LogLevel::default(),
+        cache: None,
     })
     .unwrap()
 }

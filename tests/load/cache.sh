@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Response cache throughput of `isogate serve` against the raw hyper hello baseline, both
+# started by this script, driven by wrk (servers on core 0, wrk on core 1):
+#   - cache hit: a response with `Cache-Control: max-age=3600`, served from the cache;
+#   - miss path: a `no-store` response, looked up and labelled by the cache on every request,
+#     against the same handler on a route with `cache = { bypass = true }`: the ratio of the
+#     two is what the cache costs a request it cannot serve.
+#
+# Subjects are measured in alternation (ROUNDS times, DURATION each); medians are kept.
+#
+#   tests/load/cache.sh                 # defaults: 3 rounds of 5s, 32 connections
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+source tests/load/lib.sh
+
+cargo build --release --locked -q -p isogate-gateway --bin isogate --example raw_hyper_hello
+
+work="$(mktemp -d)"
+cat >"$work/handler.js" <<'JS'
+export default {
+  fetch(request) {
+    const cached = new URL(request.url).pathname === "/cached";
+    return new Response("Hello from isogate!\n", {
+      headers: {
+        "content-type": "text/plain; charset=utf-8",
+        "cache-control": cached ? "public, max-age=3600" : "no-store",
+      },
+    });
+  },
+};
+JS
+cat >"$work/isogate.toml" <<TOML
+[server]
+http = "127.0.0.1:0"
+admin = "127.0.0.1:0"
+
+[[tenants]]
+name = "hello"
+hosts = ["127.0.0.1"]
+
+  [[tenants.routes]]
+  path = "/bypass"
+  handler = "handler.js"
+  cache = { bypass = true }
+
+  [[tenants.routes]]
+  path = "/{*rest}"
+  handler = "handler.js"
+TOML
+
+start 'http://[0-9.:]*' target/release/examples/raw_hyper_hello
+raw_url="$LAST_URL/"
+raw_pid="$LAST_PID"
+RUST_LOG=warn start 'http://[0-9.:]*' \
+  target/release/isogate serve --config "$work/isogate.toml" --workers 1 --no-watch
+iso_url="$LAST_URL"
+iso_pid="$LAST_PID"
+
+read -r raw_rps raw_p50 raw_p99 hit_rps hit_p50 hit_p99 < \
+  <(compare "$ROUNDS" "$raw_url" "$iso_url/cached")
+read -r off_rps off_p50 off_p99 miss_rps miss_p50 miss_p99 < \
+  <(compare "$ROUNDS" "$iso_url/bypass" "$iso_url/uncacheable")
+raw_rss="$(rss_mib "$raw_pid")"
+iso_rss="$(rss_mib "$iso_pid")"
+
+header "response cache over HTTP/1.1"
+row "raw hyper hello" "$raw_rps" "$raw_p50" "$raw_p99" "$raw_rss" "$raw_rps"
+row "isogate cache hit" "$hit_rps" "$hit_p50" "$hit_p99" "$iso_rss" "$raw_rps"
+row "isogate handler, no cache" "$off_rps" "$off_p50" "$off_p99" "$iso_rss" "$raw_rps"
+row "isogate handler, miss path" "$miss_rps" "$miss_p50" "$miss_p99" "$iso_rss" "$raw_rps"
+printf 'miss path / no cache: %.2f\n' "$(awk -v a="$miss_rps" -v b="$off_rps" 'BEGIN { print a / b }')"
