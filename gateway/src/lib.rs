@@ -13,10 +13,12 @@
 //! - `http`: serving one connection with its limits; `request.rs` (request id, forwarding
 //!   headers, body cap) and `response.rs` (the one place errors become responses; the
 //!   access log).
+//! - `cache`: the response cache (RFC 9111 on moka, per-tenant quotas under a global bound,
+//!   coalescing, `Cache-Status`) and the handlers' Cache API over it.
 //! - `dispatch`: the request pipeline below, top to bottom.
 //! - `reload`: SIGHUP and file-watch reloads, swapped in once the new handlers load.
 //! - `metrics`: every metric defined once; per-tenant usage.
-//! - `admin`: `/healthz`, `/readyz`, `/metrics`, `/admin/usage`.
+//! - `admin`: `/healthz`, `/readyz`, `/metrics`, `/admin/usage`, `/admin/cache/purge`.
 //! - `dev`: `isogate dev`'s watcher that reloads the one handler on change.
 //! - `error`: `GatewayError` and its status map.
 //!
@@ -29,10 +31,14 @@
 //!    idle timeout and a cap on requests per connection.
 //! 4. **Route**: `dispatch` resolves host → tenant (421 across tenants on one TLS
 //!    connection), then path and method → handler (404, 405).
-//! 5. **Protect**: body cap (413), tenant concurrency (503), forwarding headers.
-//! 6. **Isolate**: the handler's `WorkerHandle` runs it under the tenant's limits.
-//! 7. **Response**: `http::response` streams the answer back, or renders the error with its
-//!    `isogate-error` code; one access-log line when the body is done.
+//! 5. **Protect**: body cap (413).
+//! 6. **Cache lookup**: a fresh entry answers here (`Cache-Status: isogate; hit`); concurrent
+//!    misses of one entry wait for a single handler call.
+//! 7. **Protect**: tenant concurrency (503), forwarding headers.
+//! 8. **Isolate**: the handler's `WorkerHandle` runs it under the tenant's limits.
+//! 9. **Store and respond**: the cache stores what it may (streamed bodies as they are sent);
+//!    `http::response` streams the answer back, or renders the error with its `isogate-error`
+//!    code; one access-log line when the body is done.
 
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 

@@ -7,6 +7,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
 tests/load/hello.sh
 tests/load/https.sh
+tests/load/cache.sh
 tests/load/workers.sh
 
 printf '\nIn-process figures (%s, %s, %s cores)\n' "$(date -u +%Y-%m-%d)" "$(uname -m)" "$(nproc)"

@@ -22,7 +22,6 @@ use isogate_runtime::RuntimeError;
 use super::flight::Flight;
 use super::flight::Turn;
 use super::key::CacheKey;
-use super::key::EDGE;
 use super::policy;
 use super::policy::ClientDirectives;
 use super::policy::RoutePolicy;
@@ -135,7 +134,7 @@ pub async fn consult(using: &Use, ask: &Ask<'_>) -> Consult {
     let cache = &using.cache;
     let key = CacheKey::new(
         cache.tenant.clone(),
-        Arc::from(EDGE),
+        cache.edge.clone(),
         ask.secure,
         ask.host,
         ask.target,
@@ -413,7 +412,7 @@ impl Forward {
     /// A successful unsafe request invalidates what is stored for its URL (RFC 9111 §4.4).
     fn invalidate_url(&self) {
         self.cache.purge(&Purge::Entry {
-            cache: Arc::from(EDGE),
+            cache: self.cache.edge.clone(),
             host: self.key.host.to_string(),
             target: self.key.target.to_string(),
         });

@@ -232,6 +232,8 @@ pub struct TenantCache {
     pub tenant: Arc<str>,
     /// Itself, for the ledger's lines.
     me: Weak<TenantCache>,
+    /// The edge cache's name, shared by its keys.
+    pub edge: Arc<str>,
     store: Cache<CacheKey, Entry>,
     ledger: Ledger,
     quota: u64,
@@ -492,6 +494,7 @@ impl ResponseCache {
         let cache = Arc::new_cyclic(|me| TenantCache {
             tenant: Arc::from(tenant),
             me: me.clone(),
+            edge: Arc::from(super::key::EDGE),
             store,
             ledger: self.shared.ledger.clone(),
             quota,
