@@ -109,9 +109,9 @@ pub enum LoaderError {
     #[class(type)]
     #[error("\"{0}\" is not available: isogate provides Web APIs, not Node.js built-ins")]
     NodeBuiltin(String),
-    /// Any other scheme (`data:`, `blob:`, ...) or a bare specifier.
+    /// Any other scheme (`data:`, `blob:`, ...).
     #[class(type)]
-    #[error("import \"{specifier}\" from \"{referrer}\" is not supported: use a relative path (./file.ts)")]
+    #[error("import \"{specifier}\" from \"{referrer}\" is not supported: use a relative path (./file.ts) or a package in node_modules")]
     Unsupported {
         /// The specifier as written.
         specifier: String,
@@ -129,7 +129,9 @@ pub enum LoaderError {
     },
     /// A file type the loader does not know.
     #[class(type)]
-    #[error("cannot import \"{0}\": unsupported file type (use .js, .mjs, .ts, .mts or .json)")]
+    #[error(
+        "cannot import \"{0}\": unsupported file type (use .js, .mjs, .ts, .mts, .json or .wasm)"
+    )]
     UnsupportedType(String),
     /// The file could not be read.
     #[class(type)]
@@ -140,6 +142,42 @@ pub enum LoaderError {
         /// The OS error.
         #[source]
         source: std::io::Error,
+    },
+    /// A bare specifier with no package in the handler's `node_modules`.
+    #[class(type)]
+    #[error("package \"{specifier}\" is not in node_modules (install it next to the handler; Node.js built-ins are not available)")]
+    PackageNotFound {
+        /// The specifier as written.
+        specifier: String,
+    },
+    /// The package's `exports` does not offer the subpath.
+    #[class(type)]
+    #[error("package \"{package}\" does not export \"{subpath}\"")]
+    PackageSubpath {
+        /// The package name.
+        package: String,
+        /// The subpath asked for (`.` or `./sub`).
+        subpath: String,
+    },
+    /// A package offers CommonJS only.
+    #[class(type)]
+    #[error("package \"{package}\" is CommonJS only: isogate loads ES modules (look for an ESM build of it, or bundle the handler)")]
+    CommonJs {
+        /// The package name.
+        package: String,
+    },
+    /// A `.cjs` file was imported.
+    #[class(type)]
+    #[error("cannot import \"{0}\": CommonJS modules are not supported, only ES modules")]
+    CommonJsFile(String),
+    /// The package's `package.json` is not valid JSON.
+    #[class(type)]
+    #[error("package \"{package}\": invalid package.json: {message}")]
+    PackageManifest {
+        /// The package name.
+        package: String,
+        /// The parse error.
+        message: String,
     },
     /// TypeScript failed to parse or transpile.
     #[class(syntax)]

@@ -18,3 +18,126 @@ async fn handler_ts_with_imports_json_and_env_answers() {
     assert_eq!(json["hasDeno"], false);
     assert_eq!(json["ua"], "isogate");
 }
+
+/// The bytes of a WebAssembly module exporting `add(i32, i32) -> i32`.
+const ADD_WASM: &[u8] = &[
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version
+    0x01, 0x07, 0x01, 0x60, 0x02, 0x7f, 0x7f, 0x01, 0x7f, // type: (i32, i32) -> i32
+    0x03, 0x02, 0x01, 0x00, // function 0 has type 0
+    0x07, 0x07, 0x01, 0x03, b'a', b'd', b'd', 0x00, 0x00, // export "add"
+    0x0a, 0x09, 0x01, 0x07, 0x00, 0x20, 0x00, 0x20, 0x01, 0x6a, 0x0b, // local.get 0 1; add
+];
+
+/// A file of a test folder: its path and contents.
+type File<'a> = (&'a str, &'a [u8]);
+
+/// Writes `files` under a new temporary folder.
+fn folder(files: &[File<'_>]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, contents) in files {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, contents).unwrap();
+    }
+    dir
+}
+
+#[tokio::test]
+async fn handler_imports_packages_from_node_modules_and_wasm() {
+    let dir = folder(&[
+        (
+            "handler.js",
+            br#"import { greet } from "greeter";
+import { shout } from "greeter/loud";
+import { version } from "@acme/util";
+import add from "./add.wasm";
+const { exports } = new WebAssembly.Instance(add);
+export default {
+  fetch() {
+    return Response.json({
+      greeting: shout(greet("isogate")),
+      version,
+      sum: exports.add(2, 40),
+      isModule: add instanceof WebAssembly.Module,
+    });
+  },
+};"#,
+        ),
+        ("add.wasm", ADD_WASM),
+        (
+            "node_modules/greeter/package.json",
+            br#"{"name":"greeter","exports":{".":{"require":"./index.cjs","import":"./esm/index.js"},"./loud":"./esm/loud.mjs"}}"#,
+        ),
+        ("node_modules/greeter/index.cjs", b"module.exports = {};"),
+        (
+            "node_modules/greeter/esm/index.js",
+            b"export const greet = (name) => `hello, ${name}`;",
+        ),
+        (
+            "node_modules/greeter/esm/loud.mjs",
+            b"export const shout = (text) => text.toUpperCase();",
+        ),
+        (
+            "node_modules/@acme/util/package.json",
+            br#"{"name":"@acme/util","type":"module","main":"lib/main.js"}"#,
+        ),
+        (
+            "node_modules/@acme/util/lib/main.js",
+            b"export { version } from \"./version.js\";",
+        ),
+        (
+            "node_modules/@acme/util/lib/version.js",
+            b"export const version = \"1.2.3\";",
+        ),
+    ]);
+    let worker = spawn(dir.path().join("handler.js"), &[]);
+    let (status, body) = call(&worker, get("http://example.test/")).await.unwrap();
+    assert_eq!(status, 200, "{body}");
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(json["greeting"], "HELLO, ISOGATE");
+    assert_eq!(json["version"], "1.2.3");
+    assert_eq!(json["sum"], 42);
+    assert_eq!(json["isModule"], true);
+}
+
+#[tokio::test]
+async fn handler_import_errors_name_the_package() {
+    let cases: [(&str, &[File<'_>], &str); 3] = [
+        (
+            "import x from \"old-style\";",
+            &[
+                (
+                    "node_modules/old-style/package.json",
+                    br#"{"name":"old-style","main":"index.js"}"#,
+                ),
+                ("node_modules/old-style/index.js", b"module.exports = 1;"),
+            ],
+            "package \"old-style\" is CommonJS only",
+        ),
+        (
+            "import x from \"absent\";",
+            &[],
+            "package \"absent\" is not in node_modules",
+        ),
+        (
+            "import fs from \"node:fs\";",
+            &[],
+            "\"node:fs\" is not available",
+        ),
+    ];
+    for (import, files, expected) in cases {
+        let source = format!(
+            "{import}\nexport default {{ fetch() {{ return new Response(String(x)); }} }};"
+        );
+        let mut all: Vec<File<'_>> = files.to_vec();
+        all.push(("handler.js", source.as_bytes()));
+        let dir = folder(&all);
+        let worker = spawn(dir.path().join("handler.js"), &[]);
+        match worker.loaded().await {
+            isogate_runtime::LoadState::Failed(error) => {
+                assert!(error.contains(expected), "{import}: {error}")
+            }
+            other => panic!("{import}: loaded as {other:?}"),
+        }
+    }
+}

@@ -1,7 +1,10 @@
 //! Loads a handler's module graph from disk: relative imports inside the handler's folder,
-//! `.js/.mjs` as is, `.ts/.mts/.tsx/.jsx` transpiled by deno_ast with source maps (so stacks
-//! point at TypeScript lines), `.json` as JSON modules. Everything else is refused with an
-//! error that says why.
+//! bare specifiers through its `node_modules` (`packages.rs`), `.js/.mjs` as is,
+//! `.ts/.mts/.tsx/.jsx` transpiled by deno_ast with source maps (so stacks point at
+//! TypeScript lines), `.json` as JSON modules, and `.wasm` as a `WebAssembly.Module` default
+//! export (as Workers do). Everything else is refused with an error that says why.
+
+mod packages;
 
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -21,6 +24,7 @@ use deno_core::ModuleSource;
 use deno_core::ModuleSourceCode;
 use deno_core::ModuleSpecifier;
 use deno_core::ModuleType;
+use deno_core::RequestedModuleType;
 use deno_core::ResolutionKind;
 use deno_error::JsErrorBox;
 
@@ -54,17 +58,45 @@ impl HandlerLoader {
             Some("npm" | "jsr") => Err(LoaderError::PackageImport(specifier.to_owned())),
             Some("node") => Err(LoaderError::NodeBuiltin(specifier.to_owned())),
             Some("file") => Ok(()),
-            _ if specifier.starts_with("./")
-                || specifier.starts_with("../")
-                || specifier.starts_with('/') =>
-            {
-                Ok(())
-            }
+            None => Ok(()),
             _ => Err(LoaderError::Unsupported {
                 specifier: specifier.to_owned(),
                 referrer: referrer.to_owned(),
             }),
         }
+    }
+
+    /// Whether `specifier` names a package (`hono`, `@scope/pkg/sub`) rather than a path.
+    fn is_bare(specifier: &str) -> bool {
+        !(specifier.starts_with("./")
+            || specifier.starts_with("../")
+            || specifier.starts_with('/')
+            || specifier.contains(':'))
+    }
+
+    /// Resolves a package import from the module `referrer` through `node_modules`.
+    fn resolve_package(
+        &self,
+        specifier: &str,
+        referrer: &str,
+    ) -> Result<ModuleSpecifier, LoaderError> {
+        let unsupported = || LoaderError::Unsupported {
+            specifier: specifier.to_owned(),
+            referrer: referrer.to_owned(),
+        };
+        let from = ModuleSpecifier::parse(referrer)
+            .ok()
+            .and_then(|url| url.to_file_path().ok())
+            .and_then(|path| path.parent().map(Path::to_path_buf))
+            .ok_or_else(unsupported)?;
+        let root = self.root.borrow().clone();
+        let path = packages::resolve(specifier, &from, &root)?;
+        let real = std::fs::canonicalize(&path).map_err(|source| LoaderError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        self.confine(specifier, &real)?;
+        ModuleSpecifier::from_file_path(&real).map_err(|()| unsupported())
     }
 
     fn confine(&self, specifier: &str, path: &Path) -> Result<(), LoaderError> {
@@ -79,7 +111,11 @@ impl HandlerLoader {
         }
     }
 
-    fn load_file(&self, specifier: &ModuleSpecifier) -> Result<ModuleSource, LoaderError> {
+    fn load_file(
+        &self,
+        specifier: &ModuleSpecifier,
+        requested: &RequestedModuleType,
+    ) -> Result<ModuleSource, LoaderError> {
         let path = specifier
             .to_file_path()
             .map_err(|()| LoaderError::UnsupportedType(specifier.to_string()))?;
@@ -90,6 +126,12 @@ impl HandlerLoader {
         })?;
         self.confine(specifier.as_str(), &real)?;
         let media_type = MediaType::from_path(&path);
+        if media_type == MediaType::Wasm {
+            return self.load_wasm(specifier, &real, requested);
+        }
+        if media_type == MediaType::Cjs {
+            return Err(LoaderError::CommonJsFile(specifier.to_string()));
+        }
         let (module_type, transpile) = match media_type {
             MediaType::JavaScript | MediaType::Mjs => (ModuleType::JavaScript, false),
             MediaType::TypeScript | MediaType::Mts | MediaType::Tsx | MediaType::Jsx => {
@@ -109,6 +151,40 @@ impl HandlerLoader {
         };
         Ok(ModuleSource::new(
             module_type,
+            ModuleSourceCode::String(code.into()),
+            specifier,
+            None,
+        ))
+    }
+
+    /// A `.wasm` import: a small JS module whose default export is the compiled
+    /// `WebAssembly.Module`, over the file's bytes imported as a bytes module.
+    fn load_wasm(
+        &self,
+        specifier: &ModuleSpecifier,
+        real: &Path,
+        requested: &RequestedModuleType,
+    ) -> Result<ModuleSource, LoaderError> {
+        if *requested == RequestedModuleType::Bytes {
+            let bytes = std::fs::read(real).map_err(|source| LoaderError::Read {
+                path: real.display().to_string(),
+                source,
+            })?;
+            return Ok(ModuleSource::new(
+                ModuleType::Bytes,
+                ModuleSourceCode::Bytes(bytes.into_boxed_slice().into()),
+                specifier,
+                None,
+            ));
+        }
+        let url = serde_json::to_string(specifier.as_str())
+            .map_err(|error| LoaderError::Transpile(error.to_string()))?;
+        let code = format!(
+            "import bytes from {url} with {{ type: \"bytes\" }};\n\
+             export default new WebAssembly.Module(bytes);\n"
+        );
+        Ok(ModuleSource::new(
+            ModuleType::JavaScript,
             ModuleSourceCode::String(code.into()),
             specifier,
             None,
@@ -163,6 +239,11 @@ impl ModuleLoader for HandlerLoader {
         _kind: ResolutionKind,
     ) -> Result<ModuleSpecifier, ModuleLoaderError> {
         Self::check_scheme(specifier, referrer).map_err(JsErrorBox::from_err)?;
+        if Self::is_bare(specifier) {
+            return self
+                .resolve_package(specifier, referrer)
+                .map_err(JsErrorBox::from_err);
+        }
         let resolved =
             deno_core::resolve_import(specifier, referrer).map_err(JsErrorBox::from_err)?;
         let path = resolved.to_file_path().map_err(|()| {
@@ -180,9 +261,12 @@ impl ModuleLoader for HandlerLoader {
         &self,
         specifier: &ModuleSpecifier,
         _referrer: Option<&ModuleLoadReferrer>,
-        _options: ModuleLoadOptions,
+        options: ModuleLoadOptions,
     ) -> ModuleLoadResponse {
-        ModuleLoadResponse::Sync(self.load_file(specifier).map_err(JsErrorBox::from_err))
+        ModuleLoadResponse::Sync(
+            self.load_file(specifier, &options.requested_module_type)
+                .map_err(JsErrorBox::from_err),
+        )
     }
 
     fn get_source_map(&self, file_name: &str) -> Option<Cow<'_, [u8]>> {
@@ -213,10 +297,12 @@ mod tests {
             Err(LoaderError::NodeBuiltin(_))
         ));
         assert!(matches!(
-            HandlerLoader::check_scheme("hono", referrer),
+            HandlerLoader::check_scheme("data:text/javascript,1", referrer),
             Err(LoaderError::Unsupported { .. })
         ));
         assert!(HandlerLoader::check_scheme("./util.ts", referrer).is_ok());
+        assert!(HandlerLoader::is_bare("hono/cors"));
+        assert!(!HandlerLoader::is_bare("./hono"));
     }
 
     #[test]
