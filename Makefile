@@ -4,7 +4,8 @@ V8_SEED := $(wildcard ../shared/v8/seed.sh)
 HANDLER ?= examples/hello/handler.js
 PORT ?= 8787
 
-.PHONY: run test fmt lint conformance bench ci v8
+.PHONY: run test fmt lint conformance bench ci v8 examples
+EXAMPLES_WITH_PACKAGES := $(patsubst %/package.json,%,$(wildcard examples/*/package.json))
 
 # Offline machines get the V8 static library from ../shared/v8; elsewhere cargo downloads it.
 v8:
@@ -15,7 +16,13 @@ endif
 run: v8
 	cargo run --locked -p isogate-gateway --bin isogate -- dev $(HANDLER) --port $(PORT)
 
-test: v8
+# npm packages the examples import from node_modules, from their committed lockfiles.
+examples:
+	@for example in $(EXAMPLES_WITH_PACKAGES); do \
+	  npm ci --prefix "$$example" --no-audit --no-fund --loglevel=error || exit 1; \
+	done
+
+test: v8 examples
 	cargo test --workspace --locked
 
 fmt:
