@@ -4,7 +4,7 @@ V8_SEED := $(wildcard ../shared/v8/seed.sh)
 HANDLER ?= examples/hello/handler.js
 PORT ?= 8787
 
-.PHONY: run test fmt lint conformance bench ci v8 examples
+.PHONY: run test fmt lint conformance bench ci v8 examples sdk
 EXAMPLES_WITH_PACKAGES := $(patsubst %/package.json,%,$(wildcard examples/*/package.json))
 
 # Offline machines get the V8 static library from ../shared/v8; elsewhere cargo downloads it.
@@ -22,7 +22,13 @@ examples:
 	  npm ci --prefix "$$example" --no-audit --no-fund --loglevel=error || exit 1; \
 	done
 
-test: v8 examples
+# sdk-js: build, its own tests (node's runner), and tsc over every TypeScript example.
+sdk: examples
+	npm ci --prefix sdk-js --no-audit --no-fund --loglevel=error
+	npm --prefix sdk-js test
+	npm --prefix sdk-js run typecheck
+
+test: v8 examples sdk
 	cargo test --workspace --locked
 
 fmt:

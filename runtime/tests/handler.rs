@@ -141,3 +141,111 @@ async fn handler_import_errors_name_the_package() {
         }
     }
 }
+
+/// ECMAScript's own globals (and WebAssembly's), which the SDK does not list.
+const ECMASCRIPT_GLOBALS: &[&str] = &[
+    "AggregateError",
+    "Array",
+    "ArrayBuffer",
+    "AsyncDisposableStack",
+    "Atomics",
+    "BigInt",
+    "BigInt64Array",
+    "BigUint64Array",
+    "Boolean",
+    "DataView",
+    "Date",
+    "DisposableStack",
+    "Error",
+    "EvalError",
+    "FinalizationRegistry",
+    "Float16Array",
+    "Float32Array",
+    "Float64Array",
+    "Function",
+    "Infinity",
+    "Int16Array",
+    "Int32Array",
+    "Int8Array",
+    "Intl",
+    "Iterator",
+    "JSON",
+    "Map",
+    "Math",
+    "NaN",
+    "Number",
+    "Object",
+    "Promise",
+    "Proxy",
+    "RangeError",
+    "ReferenceError",
+    "Reflect",
+    "RegExp",
+    "Set",
+    "SharedArrayBuffer",
+    "String",
+    "SuppressedError",
+    "Symbol",
+    "SyntaxError",
+    "TypeError",
+    "URIError",
+    "Uint16Array",
+    "Uint32Array",
+    "Uint8Array",
+    "Uint8ClampedArray",
+    "WeakMap",
+    "WeakRef",
+    "WeakSet",
+    "WebAssembly",
+    "decodeURI",
+    "decodeURIComponent",
+    "encodeURI",
+    "encodeURIComponent",
+    "escape",
+    "eval",
+    "globalThis",
+    "isFinite",
+    "isNaN",
+    "parseFloat",
+    "parseInt",
+    "undefined",
+    "unescape",
+];
+
+#[tokio::test]
+async fn handler_globals_match_the_sdk_declarations() {
+    let sdk = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../sdk-js/src/globals.ts"),
+    )
+    .unwrap();
+    let list = sdk
+        .split_once("ISOGATE_GLOBALS = [")
+        .and_then(|(_, rest)| rest.split_once(']'))
+        .map(|(list, _)| list)
+        .unwrap();
+    let declared: std::collections::BTreeSet<String> = list
+        .split(',')
+        .map(|item| item.trim().trim_matches('"').to_owned())
+        .filter(|item| !item.is_empty())
+        .collect();
+
+    let dir = folder(&[(
+        "handler.js",
+        b"export default { fetch() { return Response.json(Object.getOwnPropertyNames(globalThis)); } };",
+    )]);
+    let worker = spawn(dir.path().join("handler.js"), &[]);
+    let (status, body) = call(&worker, get("http://example.test/")).await.unwrap();
+    assert_eq!(status, 200, "{body}");
+    let exposed: std::collections::BTreeSet<String> = serde_json::from_str::<Vec<String>>(&body)
+        .unwrap()
+        .into_iter()
+        .filter(|name| !ECMASCRIPT_GLOBALS.contains(&name.as_str()))
+        .collect();
+    let undeclared: Vec<_> = exposed.difference(&declared).collect();
+    let missing: Vec<_> = declared.difference(&exposed).collect();
+    assert!(
+        undeclared.is_empty() && missing.is_empty(),
+        "sdk-js/src/globals.ts is out of step with the runtime: exposed but not declared \
+         {undeclared:?}; declared but not exposed {missing:?}"
+    );
+}

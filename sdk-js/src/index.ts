@@ -1,0 +1,176 @@
+/**
+ * `@isogate/sdk`: the contract between isogate and a handler module, the globals isogate
+ * adds to the Web platform's, and small helpers.
+ *
+ * ```ts
+ * import { json, type ExportedHandler } from "@isogate/sdk";
+ *
+ * interface Env { GREETING: string }
+ *
+ * export default {
+ *   fetch(request, env, ctx) {
+ *     ctx.waitUntil(Promise.resolve());
+ *     return json({ greeting: env.GREETING, id: ctx.params.id });
+ *   },
+ * } satisfies ExportedHandler<Env>;
+ * ```
+ *
+ * Type-only imports vanish when isogate transpiles a handler; the helpers are plain
+ * functions, to copy or to bundle.
+ */
+
+export { ISOGATE_GLOBALS, type IsogateGlobal } from "./globals.js";
+
+/** The variables a handler gets: `env` and `secrets` of its tenant, all strings. */
+export type Env = Record<string, string>;
+
+/** The third argument of `fetch`: the request's context. */
+export interface ExecutionContext {
+  /**
+   * Keeps the isolate working on `promise` after the response is sent (logging, cache
+   * writes). It runs under the tenant's limits; a rejection is logged.
+   */
+  waitUntil(promise: Promise<unknown>): void;
+  /** Accepted for Workers compatibility; an exception still becomes a 500. */
+  passThroughOnException(): void;
+  /** The parameters the matched route captured (`/users/{id}` → `{ id }`). */
+  readonly params: Readonly<Record<string, string>>;
+  /** The matched route pattern (`"/users/{id}"`); empty under `isogate dev`. */
+  readonly route: string;
+}
+
+/** A handler module's default export. */
+export interface ExportedHandler<E = Env> {
+  /** Answers one request. Throwing (or rejecting) gives the client a 500. */
+  fetch(request: Request, env: E, ctx: ExecutionContext): Response | Promise<Response>;
+}
+
+/** Options of {@link json} and {@link error}. */
+export interface ResponseOptions {
+  /** HTTP status (default 200 for `json`). */
+  status?: number;
+  /** Extra headers. */
+  headers?: HeadersInit;
+}
+
+/** A JSON response: `value` serialised, `content-type: application/json; charset=utf-8`. */
+export function json(value: unknown, options: ResponseOptions = {}): Response {
+  const headers = new Headers(options.headers);
+  if (!headers.has("content-type")) {
+    headers.set("content-type", "application/json; charset=utf-8");
+  }
+  return new Response(JSON.stringify(value), { status: options.status ?? 200, headers });
+}
+
+/** An error response in one shape: `{"error": message, "status": status}`. */
+export function error(status: number, message?: string, options: Omit<ResponseOptions, "status"> = {}): Response {
+  if (!Number.isInteger(status) || status < 400 || status > 599) {
+    throw new RangeError(`error() takes a 4xx or 5xx status, not ${status}`);
+  }
+  return json({ error: message ?? defaultMessage(status), status }, { ...options, status });
+}
+
+function defaultMessage(status: number): string {
+  const messages: Record<number, string> = {
+    400: "bad request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not found",
+    405: "method not allowed",
+    409: "conflict",
+    413: "payload too large",
+    422: "unprocessable content",
+    429: "too many requests",
+    500: "internal server error",
+    502: "bad gateway",
+    503: "service unavailable",
+    504: "gateway timeout",
+  };
+  return messages[status] ?? (status < 500 ? "client error" : "server error");
+}
+
+/**
+ * Reads a typed `env`: the names in `required` must be present (a missing one throws,
+ * naming it), so a misconfigured tenant fails on its first request with a clear message.
+ */
+export function requireEnv<K extends string>(env: Record<string, string | undefined>, ...required: K[]): Record<K, string> {
+  const missing = required.filter((name) => typeof env[name] !== "string");
+  if (missing.length > 0) {
+    throw new Error(`missing env: ${missing.join(", ")} (set them in the tenant's env or secrets)`);
+  }
+  return env as Record<K, string>;
+}
+
+/** The limit that stopped a request, as the `isogate-error` header names it. */
+export type LimitCode = "cpu-limit" | "memory-limit" | "wall-limit" | "concurrency-limit" | "subrequest-limit";
+
+declare global {
+  /** isogate's Cache API: `caches.default` and `await caches.open(name)` (as in Workers). */
+  interface CacheStorage {
+    /** The tenant's default cache. */
+    readonly default: Cache;
+  }
+
+  /** `navigator`'s class (the WebWorker library calls its type `WorkerNavigator`). */
+  var Navigator: {
+    readonly prototype: WorkerNavigator;
+  };
+
+  /** The parts of a URL pattern, or of a URL matched against one. */
+  interface URLPatternInit {
+    protocol?: string;
+    username?: string;
+    password?: string;
+    hostname?: string;
+    port?: string;
+    pathname?: string;
+    search?: string;
+    hash?: string;
+    baseURL?: string;
+  }
+
+  /** One component of a match: the input and the named groups it captured. */
+  interface URLPatternComponentResult {
+    input: string;
+    groups: Record<string, string | undefined>;
+  }
+
+  /** What `URLPattern.exec` found. */
+  interface URLPatternResult {
+    inputs: (string | URLPatternInit)[];
+    protocol: URLPatternComponentResult;
+    username: URLPatternComponentResult;
+    password: URLPatternComponentResult;
+    hostname: URLPatternComponentResult;
+    port: URLPatternComponentResult;
+    pathname: URLPatternComponentResult;
+    search: URLPatternComponentResult;
+    hash: URLPatternComponentResult;
+  }
+
+  /** A URL pattern (the URLPattern standard), e.g. `new URLPattern({ pathname: "/users/:id" })`. */
+  interface URLPattern {
+    test(input?: string | URLPatternInit, baseURL?: string): boolean;
+    exec(input?: string | URLPatternInit, baseURL?: string): URLPatternResult | null;
+    readonly protocol: string;
+    readonly username: string;
+    readonly password: string;
+    readonly hostname: string;
+    readonly port: string;
+    readonly pathname: string;
+    readonly search: string;
+    readonly hash: string;
+    readonly hasRegExpGroups: boolean;
+  }
+
+  var URLPattern: {
+    readonly prototype: URLPattern;
+    new (input?: string | URLPatternInit, baseURL?: string, options?: { ignoreCase?: boolean }): URLPattern;
+  };
+
+  /** Options of `Cache.match` and `Cache.delete`. */
+  interface CacheQueryOptions {
+    /** Match a non-GET request as if it were a GET. */
+    ignoreMethod?: boolean;
+  }
+}
