@@ -109,6 +109,7 @@ impl Dispatcher {
             route: String::new(),
             permit: None,
             ingress: None,
+            cpu: None,
             metrics: self.metrics.clone(),
         };
         let mut response = match run(&table, request, connection, &mut record).await {
@@ -242,6 +243,11 @@ async fn run(
     );
     let answer = target.worker.dispatch(handler_request).await;
     record.ingress = Some(meter.clone());
+    record.cpu = answer
+        .as_ref()
+        .ok()
+        .map(|response| response.cpu)
+        .filter(|cpu| !cpu.is_zero());
     if meter.tripped() {
         return Err(GatewayError::BodyTooLarge { limit: max_body });
     }

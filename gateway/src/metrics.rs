@@ -56,6 +56,7 @@ struct TenantMeters {
     /// Requests by status class, `1xx` to `5xx`.
     requests: [Counter; 5],
     duration: Histogram,
+    cpu: Histogram,
     egress: Counter,
     ingress: Counter,
     usage: UsageCounters,
@@ -99,12 +100,28 @@ pub struct Usage {
     pub limit_stops: u64,
 }
 
+/// What one finished request adds to its tenant's figures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RequestFigures {
+    /// The status sent.
+    pub status: u16,
+    /// From arrival to the end of the response body.
+    pub elapsed: Duration,
+    /// Response body bytes sent.
+    pub egress: u64,
+    /// Request body bytes received.
+    pub ingress: u64,
+    /// CPU time charged to it, when the handler answered and its isolate is metered.
+    pub cpu: Option<Duration>,
+}
+
 /// The registry and its metrics.
 #[derive(Debug)]
 pub struct Metrics {
     registry: Registry,
     requests: Family<StatusLabels, Counter>,
     duration: Family<TenantLabel, Histogram>,
+    request_cpu: Family<TenantLabel, Histogram>,
     egress: Family<TenantLabel, Counter>,
     ingress: Family<TenantLabel, Counter>,
     limit_stops: Family<LimitLabels, Counter>,
@@ -147,6 +164,15 @@ impl Metrics {
             "http_request_duration_seconds",
             "Time from a request's arrival to the end of its response body",
             duration.clone(),
+        );
+        let request_cpu = Family::<TenantLabel, Histogram>::new_with_constructor(|| {
+            Histogram::new(exponential_buckets(0.000_05, 2.0, 16))
+        });
+        registry.register(
+            "tenant_request_cpu_seconds",
+            "CPU time charged to each request the handler answered, up to its response head: \
+             its share of the isolate's event-loop turns while it was in flight (when metered)",
+            request_cpu.clone(),
         );
         let egress = Family::<TenantLabel, Counter>::default();
         registry.register(
@@ -239,6 +265,7 @@ impl Metrics {
             cache,
             requests,
             duration,
+            request_cpu,
             egress,
             ingress,
             limit_stops,
@@ -283,6 +310,7 @@ impl Metrics {
                 class("5xx"),
             ],
             duration: self.duration.get_or_create(&label).clone(),
+            cpu: self.request_cpu.get_or_create(&label).clone(),
             egress: self.egress.get_or_create(&label).clone(),
             ingress: self.ingress.get_or_create(&label).clone(),
             usage: UsageCounters::default(),
@@ -294,21 +322,24 @@ impl Metrics {
     }
 
     /// Records one finished request of `tenant` (empty when it never reached one).
-    pub fn record_request(
-        &self,
-        tenant: &str,
-        status: u16,
-        elapsed: Duration,
-        egress: u64,
-        ingress: u64,
-    ) {
+    pub fn record_request(&self, tenant: &str, request: &RequestFigures) {
         if tenant.is_empty() {
             return;
         }
+        let RequestFigures {
+            status,
+            elapsed,
+            egress,
+            ingress,
+            cpu,
+        } = *request;
         let meters = self.tenant(tenant);
         let class = usize::from(status / 100).clamp(1, 5) - 1;
         meters.requests[class].inc();
         meters.duration.observe(elapsed.as_secs_f64());
+        if let Some(cpu) = cpu {
+            meters.cpu.observe(cpu.as_secs_f64());
+        }
         meters.egress.inc_by(egress);
         meters.ingress.inc_by(ingress);
         let usage = &meters.usage;
@@ -503,8 +534,22 @@ mod tests {
     #[test]
     fn metrics_render_requests_and_usage_per_tenant() {
         let metrics = Metrics::new();
-        metrics.record_request("acme", 200, Duration::from_millis(3), 100, 10);
-        metrics.record_request("acme", 503, Duration::from_millis(1), 20, 0);
+        let answered = RequestFigures {
+            status: 200,
+            elapsed: Duration::from_millis(3),
+            egress: 100,
+            ingress: 10,
+            cpu: Some(Duration::from_micros(300)),
+        };
+        metrics.record_request("acme", &answered);
+        let stopped = RequestFigures {
+            status: 503,
+            elapsed: Duration::from_millis(1),
+            egress: 20,
+            ingress: 0,
+            cpu: None,
+        };
+        metrics.record_request("acme", &stopped);
         metrics.record_limit_stop("acme", "cpu-limit");
         let text = metrics.render();
         assert!(
@@ -516,6 +561,10 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("isogate_http_request_duration_seconds_bucket"));
+        assert!(
+            text.contains(r#"isogate_tenant_request_cpu_seconds_count{tenant="acme"} 1"#),
+            "{text}"
+        );
         let (usage, _) = metrics.usage("acme");
         assert_eq!(usage.requests, 2);
         assert_eq!(usage.egress_bytes, 120);

@@ -663,6 +663,7 @@ async fn admin_exports_metrics_and_tenant_usage() {
         "isogate_pool_isolates_live{worker=\"0\"}",
         "isogate_pool_isolates_spare",
         r#"isogate_tenant_cpu_seconds{tenant="acme"}"#,
+        r#"isogate_tenant_request_cpu_seconds_count{tenant="acme"} 3"#,
         "isogate_pool_isolate_creation_seconds{worker=\"0\"}",
     ] {
         assert!(text.contains(expected), "{expected} missing from\n{text}");

@@ -189,7 +189,23 @@ impl Isolate {
         })
     }
 
-    /// The CPU limit of one event-loop turn (none configured: no practical limit).
+    /// A request in flight whose CPU time over several turns went past its budget.
+    fn summed_breach(&mut self, used: Duration) -> LimitBreach {
+        let heap_used = self
+            .runtime
+            .v8_isolate()
+            .get_heap_statistics()
+            .used_heap_size();
+        LimitBreach {
+            kind: LimitKind::Cpu,
+            limit: millis(self.cpu_limit()),
+            used: millis(used),
+            cpu: used,
+            heap_used: u64::try_from(heap_used).unwrap_or(u64::MAX),
+        }
+    }
+
+    /// The CPU limit of a request (none configured: no practical limit).
     fn cpu_limit(&self) -> Duration {
         self.limits.cpu.unwrap_or(Duration::MAX)
     }
@@ -301,10 +317,19 @@ impl Isolate {
         // Reading a thread's CPU clock is a system call: only when there is a limit to keep
         // or CPU time to meter.
         let limit = self.limits.cpu.or(meter.map(|_| Duration::MAX));
+        let state = self.runtime.op_state();
+        if limit.is_some() {
+            let clock = self.cpu.clone();
+            state
+                .borrow_mut()
+                .borrow_mut::<Replies>()
+                .meter(Box::new(move || clock.so_far()), self.limits.cpu);
+        }
         let mut checks = tokio::time::interval(RETIREMENT_CHECK);
         let turns = std::future::poll_fn(|cx| {
             if let Some(limit) = limit {
                 self.cpu.begin(limit);
+                state.borrow_mut().borrow_mut::<Replies>().begin_turn();
             }
             let polled = self
                 .runtime
@@ -316,6 +341,15 @@ impl Isolate {
             }
             if let Some(breach) = self.breach(cpu_used) {
                 return Poll::Ready(Err(RuntimeError::LimitExceeded(breach)));
+            }
+            if limit.is_some() {
+                let heaviest = state
+                    .borrow_mut()
+                    .try_borrow_mut::<Replies>()
+                    .and_then(|replies| replies.end_turn(cpu_used));
+                if let Some(used) = heaviest {
+                    return Poll::Ready(Err(RuntimeError::LimitExceeded(self.summed_breach(used))));
+                }
             }
             if let Poll::Ready(result) = polled {
                 return Poll::Ready(

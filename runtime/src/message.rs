@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::pin::Pin;
+use std::time::Duration;
 
 use bytes::Bytes;
 use futures::Stream;
@@ -50,6 +51,9 @@ pub struct HandlerResponse {
     pub headers: Vec<(Bytes, Bytes)>,
     /// The response body.
     pub body: ResponseBody,
+    /// CPU time charged to the request up to its response head: its share of each
+    /// event-loop turn while it was in flight (zero unless the isolate is metered).
+    pub cpu: Duration,
 }
 
 /// A handler's response body: known up front, or streamed while JS produces it.

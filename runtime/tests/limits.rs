@@ -189,3 +189,26 @@ async fn subrequest_limit_stops_the_request_at_the_fetch_past_it() {
         "subrequest limit 3 exceeded (fetch number 4 refused)"
     );
 }
+
+#[tokio::test]
+async fn cpu_limit_counts_a_requests_cpu_over_all_its_turns() {
+    let worker = spawn_limited(fixture("cpu_split", "handler.js"), &[], cpu_limited());
+    // 20 slices of 10 ms: no turn reaches 50 ms, the request does.
+    let breach = breach_of(call(&worker, get("http://t.test/?slice=10&slices=20")).await);
+    assert_eq!(breach.kind, LimitKind::Cpu);
+    assert_eq!(breach.limit, "50 ms");
+    assert!(breach.cpu > CPU_LIMIT, "{breach:?}");
+    assert!(breach.to_string().starts_with("cpu limit 50 ms exceeded ("));
+
+    // Within the budget, the answer carries the CPU time charged to it.
+    let response = worker
+        .dispatch(get("http://t.test/?slice=5&slices=4"))
+        .await
+        .unwrap();
+    assert_eq!(response.status, 200);
+    assert!(
+        response.cpu >= Duration::from_millis(15) && response.cpu < CPU_LIMIT,
+        "{:?}",
+        response.cpu
+    );
+}

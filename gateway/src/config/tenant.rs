@@ -171,7 +171,7 @@ pub struct TlsFilesConfig {
 #[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct LimitsConfig {
-    /// CPU time one uninterrupted run of the request's JS may use.
+    /// CPU time a request's JS may use, per uninterrupted run and over all its runs.
     pub cpu_ms: Option<u64>,
     /// Heap size of the tenant's isolate.
     pub memory_mb: Option<u64>,

@@ -36,6 +36,7 @@ use super::request::BodyMeter;
 use super::request::REQUEST_ID_HEADER;
 use crate::error::GatewayError;
 use crate::metrics::Metrics;
+use crate::metrics::RequestFigures;
 use crate::routing::table::TenantId;
 
 /// The body type of every response isogate sends.
@@ -223,6 +224,8 @@ pub struct AccessRecord {
     pub permit: Option<OwnedSemaphorePermit>,
     /// The request body's meter, once it went to a handler.
     pub ingress: Option<Arc<BodyMeter>>,
+    /// CPU time charged to the request, when the handler answered on a metered isolate.
+    pub cpu: Option<std::time::Duration>,
     /// Where the request's figures go.
     pub metrics: Arc<Metrics>,
 }
@@ -286,9 +289,16 @@ impl Drop for LoggedBody {
         let elapsed = record.started.elapsed();
         let tenant = record.tenant.as_ref().map_or("", |tenant| &tenant.0);
         let ingress = record.ingress.as_ref().map_or(0, |meter| meter.read());
-        record
-            .metrics
-            .record_request(tenant, self.status, elapsed, self.bytes, ingress);
+        record.metrics.record_request(
+            tenant,
+            &RequestFigures {
+                status: self.status,
+                elapsed,
+                egress: self.bytes,
+                ingress,
+                cpu: record.cpu,
+            },
+        );
         tracing::info!(
             target: "isogate::access",
             tenant = record.tenant.as_ref().map_or("", |tenant| &tenant.0),
@@ -298,6 +308,7 @@ impl Drop for LoggedBody {
             status = self.status,
             bytes = self.bytes,
             duration_ms = elapsed.as_secs_f64() * 1000.0,
+            cpu_ms = record.cpu.map_or(0.0, |cpu| cpu.as_secs_f64() * 1000.0),
             request_id = %record.request_id,
         );
     }

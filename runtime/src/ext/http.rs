@@ -33,6 +33,7 @@ use tokio::sync::oneshot;
 use tokio::sync::Notify;
 
 use crate::error::RuntimeError;
+use crate::limits::millis;
 use crate::limits::LimitBreach;
 use crate::limits::LimitKind;
 use crate::message::BodyStream;
@@ -144,18 +145,57 @@ pub(crate) struct Inbox {
     pub(crate) closed: Rc<Notify>,
 }
 
-/// Requests handed to JS that have not answered yet, by their in-isolate slot number.
+/// Requests handed to JS that have not answered yet, by their in-isolate slot number, with
+/// the CPU time charged to each so far.
+///
+/// When the isolate is metered, each event-loop turn's CPU time is shared out evenly among
+/// the requests in flight during it (concurrent requests on one isolate interleave within a
+/// turn, so an even share is the fair reading), up to the moment each is answered: a
+/// request's figure is its share of every turn from when JS took it to its response head.
+///
+/// The per-request budget counts only CPU time that is certainly the request's own: time
+/// spent while it was the only request in flight. An even share of a busy neighbour's turns
+/// must not stop a request that is only waiting; a runaway request is stopped by the
+/// per-turn watchdog whatever its neighbours do.
 #[derive(Default)]
 pub(crate) struct Replies {
     next: u32,
-    waiting: HashMap<u32, Reply>,
+    waiting: HashMap<u32, InFlight>,
+    /// The current turn's CPU time so far, and the per-request budget, when metered.
+    meter: Option<(TurnClock, Option<Duration>)>,
+    /// CPU time of the current turn already shared out.
+    turn_charged: Duration,
+}
+
+/// Reads the CPU time the current event-loop turn has used so far.
+pub(crate) type TurnClock = Box<dyn Fn() -> Duration>;
+
+struct InFlight {
+    reply: Reply,
+    /// Its share of the turns while it was in flight.
+    cpu: Duration,
+    /// The part of `cpu` spent while it was the only request in flight.
+    own: Duration,
 }
 
 impl Replies {
     fn insert(&mut self, reply: Reply) -> u32 {
         self.next = self.next.wrapping_add(1);
-        self.waiting.insert(self.next, reply);
+        self.waiting.insert(
+            self.next,
+            InFlight {
+                reply,
+                cpu: Duration::ZERO,
+                own: Duration::ZERO,
+            },
+        );
         self.next
+    }
+
+    /// Charges CPU time to requests from now on, read from `clock`; a request whose total
+    /// goes past `limit` is stopped.
+    pub(crate) fn meter(&mut self, clock: TurnClock, limit: Option<Duration>) {
+        self.meter = Some((clock, limit));
     }
 
     /// How many requests are in flight (taken by JS, not answered yet).
@@ -163,19 +203,93 @@ impl Replies {
         self.waiting.len()
     }
 
+    /// A turn of the event loop starts.
+    pub(crate) fn begin_turn(&mut self) {
+        self.turn_charged = Duration::ZERO;
+    }
+
+    /// A turn that used `used` CPU time ended: shares out what is left of it. Returns the
+    /// largest CPU time of its own a request in flight has used when it is past the budget.
+    pub(crate) fn end_turn(&mut self, used: Duration) -> Option<Duration> {
+        self.share(used);
+        let limit = self.meter.as_ref()?.1?;
+        self.waiting
+            .values()
+            .map(|request| request.own)
+            .max()
+            .filter(|heaviest| *heaviest > limit)
+    }
+
+    /// Shares out the part of the current turn's `so_far` CPU time not yet charged.
+    fn share(&mut self, so_far: Duration) {
+        let fresh = so_far.saturating_sub(self.turn_charged);
+        self.turn_charged = self.turn_charged.max(so_far);
+        let count = u32::try_from(self.waiting.len()).unwrap_or(u32::MAX);
+        if count == 0 || fresh.is_zero() {
+            return;
+        }
+        let each = fresh / count;
+        for request in self.waiting.values_mut() {
+            request.cpu += each;
+            if count == 1 {
+                request.own += each;
+            }
+        }
+    }
+
     /// Answers every waiting request with `error`; how many there were.
     pub(crate) fn fail_all(self, error: &RuntimeError) -> usize {
         let count = self.waiting.len();
-        for (_, reply) in self.waiting {
-            let _ = reply.send(Err(error.replicate()));
+        for (_, request) in self.waiting {
+            let _ = request.reply.send(Err(error.replicate()));
         }
         count
     }
 
-    fn take(&mut self, slot: u32) -> Result<Reply, JsErrorBox> {
-        self.waiting
+    /// Takes the request in `slot` to answer it, with the CPU time charged to it (its share
+    /// of this turn so far included).
+    fn take(&mut self, slot: u32) -> Result<Answering, JsErrorBox> {
+        if let Some((clock, _)) = &self.meter {
+            let so_far = clock();
+            self.share(so_far);
+        }
+        let request = self
+            .waiting
             .remove(&slot)
-            .ok_or_else(|| JsErrorBox::type_error("this request has already been answered"))
+            .ok_or_else(|| JsErrorBox::type_error("this request has already been answered"))?;
+        Ok(Answering {
+            reply: request.reply,
+            cpu: request.cpu,
+            own: request.own,
+            limit: self.meter.as_ref().and_then(|(_, limit)| *limit),
+        })
+    }
+}
+
+/// A request being answered: where the answer goes, and its CPU time against its budget.
+struct Answering {
+    reply: Reply,
+    cpu: Duration,
+    own: Duration,
+    limit: Option<Duration>,
+}
+
+impl Answering {
+    /// Sends `answer`, or the CPU limit's error when the request went past its budget over
+    /// several turns (no single turn did, or the watchdog would have stopped it).
+    fn send(self, answer: Result<HandlerResponse, RuntimeError>) {
+        let answer = match self.limit {
+            Some(limit) if self.own > limit => Err(RuntimeError::LimitExceeded(LimitBreach {
+                kind: LimitKind::Cpu,
+                limit: millis(limit),
+                used: millis(self.own),
+                cpu: self.own,
+                heap_used: 0,
+            })),
+            _ => answer,
+        };
+        // The gateway may have gone away (client disconnected); nothing to answer then.
+        let _ = self.reply.send(answer);
     }
 }
 
@@ -308,7 +422,7 @@ pub(crate) fn op_isogate_resp_send(
     #[buffer] body: &[u8],
     #[smi] stream_rid: i32,
 ) -> Result<(), JsErrorBox> {
-    let reply = state.borrow_mut::<Replies>().take(slot)?;
+    let answering = state.borrow_mut::<Replies>().take(slot)?;
     let body = match u32::try_from(stream_rid) {
         Ok(rid) => {
             let resource = state
@@ -320,7 +434,7 @@ pub(crate) fn op_isogate_resp_send(
         Err(_) if body.is_empty() => ResponseBody::Empty,
         Err(_) => ResponseBody::Full(Bytes::copy_from_slice(body)),
     };
-    answer(reply, status, headers, body);
+    answer(answering, status, headers, body);
     Ok(())
 }
 
@@ -333,17 +447,22 @@ pub(crate) fn op_isogate_resp_send_text(
     #[scoped] headers: Vec<(ByteString, ByteString)>,
     #[string] body: String,
 ) -> Result<(), JsErrorBox> {
-    let reply = state.borrow_mut::<Replies>().take(slot)?;
+    let answering = state.borrow_mut::<Replies>().take(slot)?;
     let body = if body.is_empty() {
         ResponseBody::Empty
     } else {
         ResponseBody::Full(Bytes::from(body))
     };
-    answer(reply, status, headers, body);
+    answer(answering, status, headers, body);
     Ok(())
 }
 
-fn answer(reply: Reply, status: u16, headers: Vec<(ByteString, ByteString)>, body: ResponseBody) {
+fn answer(
+    answering: Answering,
+    status: u16,
+    headers: Vec<(ByteString, ByteString)>,
+    body: ResponseBody,
+) {
     let response = HandlerResponse {
         status,
         headers: headers
@@ -351,9 +470,9 @@ fn answer(reply: Reply, status: u16, headers: Vec<(ByteString, ByteString)>, bod
             .map(|(name, value)| (Bytes::from(name.to_vec()), Bytes::from(value.to_vec())))
             .collect(),
         body,
+        cpu: answering.cpu,
     };
-    // The gateway may have gone away (client disconnected); nothing to answer then.
-    let _ = reply.send(Ok(response));
+    answering.send(Ok(response));
 }
 
 /// Stops a request that went past its subrequest limit after `made` fetches.
@@ -363,14 +482,17 @@ pub(crate) fn op_isogate_resp_limit(
     #[smi] slot: u32,
     #[smi] made: u32,
 ) -> Result<(), JsErrorBox> {
-    let reply = state.borrow_mut::<Replies>().take(slot)?;
-    let _ = reply.send(Err(RuntimeError::LimitExceeded(LimitBreach {
-        kind: LimitKind::Subrequest,
-        limit: made.to_string(),
-        used: format!("fetch number {} refused", made.saturating_add(1)),
-        cpu: Duration::ZERO,
-        heap_used: 0,
-    })));
+    let answering = state.borrow_mut::<Replies>().take(slot)?;
+    let cpu = answering.cpu;
+    let _ = answering
+        .reply
+        .send(Err(RuntimeError::LimitExceeded(LimitBreach {
+            kind: LimitKind::Subrequest,
+            limit: made.to_string(),
+            used: format!("fetch number {} refused", made.saturating_add(1)),
+            cpu,
+            heap_used: 0,
+        })));
     Ok(())
 }
 
@@ -382,8 +504,10 @@ pub(crate) fn op_isogate_resp_error(
     #[string] message: String,
     #[string] stack: String,
 ) -> Result<(), JsErrorBox> {
-    let reply = state.borrow_mut::<Replies>().take(slot)?;
-    let _ = reply.send(Err(RuntimeError::HandlerFailed { message, stack }));
+    let answering = state.borrow_mut::<Replies>().take(slot)?;
+    let _ = answering
+        .reply
+        .send(Err(RuntimeError::HandlerFailed { message, stack }));
     Ok(())
 }
 
