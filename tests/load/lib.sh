@@ -83,8 +83,13 @@ header() {
   printf '%-28s %12s %10s %10s %9s %8s\n' subject "req/s" p50 p99 "RSS MiB" ratio
 }
 
-# row NAME RPS P50 P99 RSS BASELINE_RPS
+# row NAME RPS P50 P99 RSS BASELINE_RPS: prints one line of the current table, and keeps it
+# for the summary table when BENCH_ROWS names a file (`bench.sh` sets it).
 row() {
-  printf '%-28s %12s %10s %10s %9s %8.2f\n' "$1" "$2" "$3" "$4" "$5" \
-    "$(awk -v a="$2" -v b="$6" 'BEGIN { print a / b }')"
+  local ratio
+  ratio="$(awk -v a="$2" -v b="$6" 'BEGIN { printf "%.2f", a / b }')"
+  printf '%-28s %12s %10s %10s %9s %8s\n' "$1" "$2" "$3" "$4" "$5" "$ratio"
+  if [ -n "${BENCH_ROWS:-}" ]; then
+    printf '%s|%s|%s|%s|%s|%s\n' "$1" "$2" "$3" "$4" "$5" "$ratio" >>"$BENCH_ROWS"
+  fi
 }
