@@ -260,7 +260,7 @@ impl Forward {
                 if let Some(response) = self.stale_if_error(now, &failed) {
                     return Ok(response);
                 }
-                return response::from_handler(failed?);
+                return self.label(response::from_handler(failed?)?, &[]);
             }
         };
         if self.reason == Reason::Method {
