@@ -1,21 +1,26 @@
 //! Outbound fetch policy: which hosts a handler may reach, enforced by deno_fetch's own
 //! permission checks (before the connection, and again on every resolved address).
 
+use std::net::Ipv6Addr;
 use std::sync::atomic::AtomicU64;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use deno_core::op2;
 use deno_core::OpState;
+use deno_permissions::Host;
+use deno_permissions::NetDescriptor;
+use deno_permissions::PermissionDescriptorParser;
 use deno_permissions::Permissions;
 use deno_permissions::PermissionsContainer;
 use deno_permissions::PermissionsOptions;
 use deno_permissions::RuntimePermissionDescriptorParser;
+use ipnet::IpNet;
+use ipnet::Ipv6Net;
 
 /// Addresses a handler may not reach unless private networks are allowed: loopback, RFC 1918,
-/// carrier-grade NAT, link-local (cloud metadata) and unspecified. deno_permissions takes IPv6
-/// only as single bracketed addresses, so the IPv6 entries are the loopback and unspecified
-/// addresses.
+/// carrier-grade NAT, link-local (cloud metadata) and unspecified (IPv4-mapped IPv6
+/// addresses are checked as the IPv4 address they map).
 const PRIVATE_RANGES: &[&str] = &[
     "localhost",
     "0.0.0.0/8",
@@ -27,6 +32,14 @@ const PRIVATE_RANGES: &[&str] = &[
     "192.168.0.0/16",
     "[::]",
     "[::1]",
+];
+
+/// IPv6 ranges denied with the above: unique local (`fc00::/7`) and link-local (`fe80::/10`).
+/// deno_permissions' option parser takes IPv6 only as single addresses, so these are added
+/// as subnets directly (its checks match any subnet).
+const PRIVATE_IPV6: &[(Ipv6Addr, u8)] = &[
+    (Ipv6Addr::new(0xfc00, 0, 0, 0, 0, 0, 0, 0), 7),
+    (Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 0), 10),
 ];
 
 /// What outbound requests a handler may make.
@@ -44,19 +57,24 @@ pub(crate) fn permissions(
     let parser = Arc::new(RuntimePermissionDescriptorParser::new(
         sys_traits::impls::RealSys,
     ));
-    let deny_net = (!policy.allow_private_net).then(|| {
-        PRIVATE_RANGES
-            .iter()
-            .map(|range| (*range).to_owned())
-            .collect()
-    });
     let options = PermissionsOptions {
         allow_net: Some(Vec::new()),
-        deny_net,
         prompt: false,
         ..Default::default()
     };
-    let permissions = Permissions::from_options(parser.as_ref(), &options)?;
+    let mut permissions = Permissions::from_options(parser.as_ref(), &options)?;
+    if !policy.allow_private_net {
+        let mut deny = PRIVATE_RANGES
+            .iter()
+            .map(|range| parser.parse_net_descriptor(range))
+            .collect::<Result<Vec<_>, _>>()?;
+        for (address, prefix) in PRIVATE_IPV6 {
+            if let Ok(net) = Ipv6Net::new(*address, *prefix) {
+                deny.push(NetDescriptor(Host::IpSubnet(IpNet::V6(net)), None));
+            }
+        }
+        permissions.net = Permissions::new_unary(Some(Vec::new()), Some(deny), false);
+    }
     Ok(PermissionsContainer::new(parser, permissions))
 }
 
@@ -71,6 +89,34 @@ mod tests {
             allow_private_net: true
         })
         .is_ok());
+    }
+
+    #[test]
+    fn fetch_permissions_deny_private_ipv6_ranges() {
+        let mut denied = permissions(FetchPolicy::default()).unwrap();
+        for ip in [
+            "fd00::1",
+            "fe80::1",
+            "::1",
+            "::ffff:127.0.0.1",
+            "::ffff:10.0.0.1",
+            "169.254.169.254",
+            "10.1.2.3",
+        ] {
+            let ip: std::net::IpAddr = ip.parse().unwrap();
+            assert!(
+                denied.check_net_resolved(&ip, 80, "fetch()").is_err(),
+                "{ip} reachable"
+            );
+        }
+        let mut allowed = permissions(FetchPolicy {
+            allow_private_net: true,
+        })
+        .unwrap();
+        let ula: std::net::IpAddr = "fd00::1".parse().unwrap();
+        assert!(allowed.check_net_resolved(&ula, 80, "fetch()").is_ok());
+        let public: std::net::IpAddr = "2606:4700::1".parse().unwrap();
+        assert!(denied.check_net_resolved(&public, 443, "fetch()").is_ok());
     }
 }
 
