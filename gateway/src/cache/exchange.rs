@@ -290,7 +290,9 @@ impl Forward {
         let freshness = match verdict {
             Ok(freshness) => freshness,
             Err(skip) => {
-                if let Some(flight) = &self.flight {
+                // Others queued behind this request for nothing: let the next ones through
+                // at once for a while (an uncontended URL leaves no mark).
+                if let Some(flight) = self.flight.as_ref().filter(|flight| flight.has_followers()) {
                     self.cache.mark_pass(flight.key());
                 }
                 let response = response::assemble(status, headers, answer.body);
