@@ -32,6 +32,15 @@ fn example(name: &str) -> PathBuf {
 /// Serves `examples/<name>` with `env` in isogate's environment: its config, written to a
 /// temporary folder with free ports and the handler paths made absolute.
 fn serve_example(name: &str, env: &[(&str, &str)]) -> (DevServer, tempfile::TempDir) {
+    serve_example_with(name, env, &[])
+}
+
+/// [`serve_example`], with each `(from, to)` of `replace` applied to the config first.
+fn serve_example_with(
+    name: &str,
+    env: &[(&str, &str)],
+    replace: &[(&str, &str)],
+) -> (DevServer, tempfile::TempDir) {
     let folder = example(name);
     if folder.join("package.json").is_file() {
         assert!(
@@ -39,8 +48,15 @@ fn serve_example(name: &str, env: &[(&str, &str)]) -> (DevServer, tempfile::Temp
             "examples/{name} needs its npm packages: run `make examples` (npm ci)"
         );
     }
-    let config = std::fs::read_to_string(folder.join("isogate.toml"))
-        .unwrap()
+    let mut config = std::fs::read_to_string(folder.join("isogate.toml")).unwrap();
+    for (from, to) in replace {
+        assert!(
+            config.contains(from),
+            "{from} not in examples/{name}/isogate.toml"
+        );
+        config = config.replace(from, to);
+    }
+    let config = config
         .replace("127.0.0.1:8080", "127.0.0.1:0")
         .replace("127.0.0.1:9901", "127.0.0.1:0")
         .replace(
@@ -223,25 +239,12 @@ async fn upstream() -> (String, Arc<AtomicUsize>) {
 #[tokio::test]
 async fn example_edge_cache_proxy_fetches_upstream_once() {
     let (origin, served) = upstream().await;
-    let folder = example("edge-cache-proxy");
-    let config = std::fs::read_to_string(folder.join("isogate.toml")).unwrap();
-    assert!(config.contains("http://127.0.0.1:9000"));
     // The example's upstream address, replaced by this test's.
-    let dir = tempfile::tempdir().unwrap();
-    let text = config
-        .replace("http://127.0.0.1:9000", &origin)
-        .replace("127.0.0.1:8080", "127.0.0.1:0")
-        .replace("127.0.0.1:9901", "127.0.0.1:0")
-        .replace(
-            "handler = \"",
-            &format!("handler = \"{}/", folder.display()),
-        );
-    std::fs::write(dir.path().join("isogate.toml"), text).unwrap();
-    let mut command = Command::new(env!("CARGO_BIN_EXE_isogate"));
-    command
-        .args(["serve", "--no-watch", "--config"])
-        .arg(dir.path().join("isogate.toml"));
-    let server = DevServer::launch(command, 2);
+    let (server, _dir) = serve_example_with(
+        "edge-cache-proxy",
+        &[],
+        &[("http://127.0.0.1:9000", origin.as_str())],
+    );
 
     let (status, headers, body) = call(&server, "GET", "/hello.txt", &[], "").await;
     assert_eq!(status, StatusCode::OK, "{body}");

@@ -24,6 +24,7 @@ use super::store::Found;
 use super::store::Purge;
 use super::store::Stored;
 use super::store::TenantCache;
+use crate::http::request::header_pairs;
 use crate::routing::normalize_host;
 
 impl HandlerCache for TenantCache {
@@ -54,7 +55,7 @@ impl HandlerCache for TenantCache {
         );
         Some(CachedResponse {
             status: status.as_u16(),
-            headers: pairs(&answer_headers),
+            headers: header_pairs(&answer_headers),
             body,
         })
     }
@@ -123,16 +124,4 @@ fn header_map(pairs: &[(Bytes, Bytes)]) -> HeaderMap {
         }
     }
     map
-}
-
-fn pairs(headers: &HeaderMap) -> Vec<(Bytes, Bytes)> {
-    headers
-        .iter()
-        .map(|(name, value)| {
-            (
-                Bytes::copy_from_slice(name.as_str().as_bytes()),
-                Bytes::copy_from_slice(value.as_bytes()),
-            )
-        })
-        .collect()
 }

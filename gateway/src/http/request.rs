@@ -255,7 +255,8 @@ pub fn to_bodiless_handler_request<B>(
     }
 }
 
-fn header_pairs(headers: &http::HeaderMap) -> Vec<(Bytes, Bytes)> {
+/// Headers as the runtime's name/value pairs.
+pub(crate) fn header_pairs(headers: &http::HeaderMap) -> Vec<(Bytes, Bytes)> {
     headers
         .iter()
         .map(|(name, value)| {
