@@ -85,6 +85,8 @@ enum Reason {
     UriMiss,
     VaryMiss,
     Miss,
+    /// Recently found not storable: forwarded as is (`fwd=uri-miss; detail=pass`).
+    Pass,
     Stale,
     Request,
     Method,
@@ -94,7 +96,7 @@ enum Reason {
 impl Reason {
     fn token(self) -> &'static str {
         match self {
-            Self::UriMiss => "uri-miss",
+            Self::UriMiss | Self::Pass => "uri-miss",
             Self::VaryMiss => "vary-miss",
             Self::Miss => "miss",
             Self::Stale => "stale",
@@ -144,7 +146,12 @@ pub async fn consult(using: &Use, ask: &Ask<'_>) -> Consult {
         cache: cache.clone(),
         key: key.clone(),
         reason,
-        request: ask.headers.clone(),
+        // The request's headers matter only to an answer that may be stored.
+        request: if store {
+            ask.headers.clone()
+        } else {
+            HeaderMap::new()
+        },
         stale: None,
         store,
         route: using.route.clone(),
@@ -197,7 +204,7 @@ pub async fn consult(using: &Use, ask: &Ask<'_>) -> Consult {
         Found::VaryMiss => Reason::VaryMiss,
         Found::Pass => {
             cache.counters.misses.fetch_add(1, Ordering::Relaxed);
-            return Consult::Forward(forward(Reason::UriMiss, !head));
+            return Consult::Forward(forward(Reason::Pass, false));
         }
     };
     cache.counters.misses.fetch_add(1, Ordering::Relaxed);
@@ -290,9 +297,8 @@ impl Forward {
         let freshness = match verdict {
             Ok(freshness) => freshness,
             Err(skip) => {
-                // Others queued behind this request for nothing: let the next ones through
-                // at once for a while (an uncontended URL leaves no mark).
-                if let Some(flight) = self.flight.as_ref().filter(|flight| flight.has_followers()) {
+                // Let the next requests for it through at once for a while.
+                if let Some(flight) = &self.flight {
                     self.cache.mark_pass(flight.key());
                 }
                 let response = response::assemble(status, headers, answer.body);
@@ -434,6 +440,9 @@ impl Forward {
         for param in params {
             status.push_str("; ");
             status.push_str(param);
+        }
+        if self.reason == Reason::Pass {
+            status.push_str("; detail=pass");
         }
         response.headers_mut().remove(CACHE_TAG);
         if let Ok(value) = HeaderValue::from_str(&status) {

@@ -31,19 +31,13 @@ pub enum Turn {
 pub struct Flight {
     key: CacheKey,
     running: Arc<Mutex<HashMap<CacheKey, watch::Receiver<()>>>>,
-    landed: watch::Sender<()>,
+    _landed: watch::Sender<()>,
 }
 
 impl Flight {
     /// The key being fetched.
     pub fn key(&self) -> &CacheKey {
         &self.key
-    }
-
-    /// Whether other requests are waiting for this one.
-    pub fn has_followers(&self) -> bool {
-        // The map of running flights holds one receiver; each follower holds another.
-        self.landed.receiver_count() > 1
     }
 }
 
@@ -80,7 +74,7 @@ impl Flights {
         Turn::Lead(Flight {
             key: key.clone(),
             running: self.running.clone(),
-            landed,
+            _landed: landed,
         })
     }
 }
@@ -99,11 +93,9 @@ mod tests {
         let Turn::Lead(flight) = flights.join(&key) else {
             panic!("first request leads")
         };
-        assert!(!flight.has_followers());
         let Turn::Follow(landing) = flights.join(&key) else {
             panic!("second request follows")
         };
-        assert!(flight.has_followers());
         let waiter = tokio::spawn(landing.wait());
         tokio::time::sleep(Duration::from_millis(10)).await;
         assert!(!waiter.is_finished());

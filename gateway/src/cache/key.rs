@@ -55,7 +55,11 @@ impl CacheKey {
             tenant,
             cache,
             secure,
-            host: host.to_ascii_lowercase().into_boxed_str(),
+            host: if host.bytes().any(|b| b.is_ascii_uppercase()) {
+                host.to_ascii_lowercase().into_boxed_str()
+            } else {
+                Box::from(host)
+            },
             target,
             variant: None,
         }

@@ -49,17 +49,25 @@ impl Directives {
                         .and_then(|value| value.parse::<u64>().ok())
                         .map(Duration::from_secs)
                 };
-                match name.to_ascii_lowercase().as_str() {
-                    "no-store" => directives.no_store = true,
-                    "no-cache" => directives.no_cache = true,
-                    "private" => directives.private = true,
-                    "public" => directives.public = true,
-                    "must-revalidate" | "proxy-revalidate" => directives.must_revalidate = true,
-                    "max-age" => directives.max_age = Some(seconds().unwrap_or_default()),
-                    "s-maxage" => directives.s_maxage = Some(seconds().unwrap_or_default()),
-                    "stale-while-revalidate" => directives.stale_while_revalidate = seconds(),
-                    "stale-if-error" => directives.stale_if_error = seconds(),
-                    _ => {}
+                let is = |directive: &str| name.eq_ignore_ascii_case(directive);
+                if is("no-store") {
+                    directives.no_store = true;
+                } else if is("no-cache") {
+                    directives.no_cache = true;
+                } else if is("private") {
+                    directives.private = true;
+                } else if is("public") {
+                    directives.public = true;
+                } else if is("must-revalidate") || is("proxy-revalidate") {
+                    directives.must_revalidate = true;
+                } else if is("max-age") {
+                    directives.max_age = Some(seconds().unwrap_or_default());
+                } else if is("s-maxage") {
+                    directives.s_maxage = Some(seconds().unwrap_or_default());
+                } else if is("stale-while-revalidate") {
+                    directives.stale_while_revalidate = seconds();
+                } else if is("stale-if-error") {
+                    directives.stale_if_error = seconds();
                 }
             }
         }

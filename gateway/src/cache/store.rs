@@ -29,6 +29,9 @@ use super::policy::Freshness;
 /// How long requests for a URL whose last answer could not be stored skip coalescing.
 const PASS_WINDOW: Duration = Duration::from_secs(30);
 
+/// Most URLs one tenant keeps marked as uncacheable.
+const MOST_PASSES: u64 = 10_000;
+
 /// A response kept in a cache.
 #[derive(Debug)]
 pub struct Stored {
@@ -137,19 +140,13 @@ pub(super) enum Entry {
         /// How long to keep the pointer (as long as the variant that set it).
         keep: Duration,
     },
-    /// The last answer could not be stored: requests go straight to the handler, without
-    /// waiting for one another, until a storable answer replaces this.
-    Pass {
-        /// How long the mark lasts.
-        keep: Duration,
-    },
 }
 
 impl Entry {
     fn keep(&self) -> Duration {
         match self {
             Self::Response(stored) => stored.keep(),
-            Self::Vary { keep, .. } | Self::Pass { keep } => *keep,
+            Self::Vary { keep, .. } => *keep,
         }
     }
 }
@@ -220,7 +217,7 @@ type Ledger = Cache<CacheKey, Line>;
 fn weigh(key: &CacheKey, entry: &Entry) -> u32 {
     let bytes = match entry {
         Entry::Response(stored) => stored.weight(key),
-        Entry::Vary { .. } | Entry::Pass { .. } => (key.size() + 64) as u64,
+        Entry::Vary { .. } => (key.size() + 64) as u64,
     };
     u32::try_from(bytes).unwrap_or(u32::MAX)
 }
@@ -242,6 +239,11 @@ pub struct TenantCache {
     pub counters: Arc<CacheCounters>,
     /// Misses being fetched, which others wait for.
     pub flights: Flights,
+    /// URLs whose last answer could not be stored: for `PASS_WINDOW` their requests go
+    /// straight to the handler, neither waiting for one another nor kept (Varnish's
+    /// hit-for-pass). Bounded by count, apart from the stored bytes, so that an API with
+    /// many distinct uncacheable URLs evicts no stored response.
+    passes: Cache<CacheKey, ()>,
 }
 
 /// What a lookup found.
@@ -293,15 +295,16 @@ impl TenantCache {
     /// Looks up `key` for a request with `headers`, following a `Vary` pointer; returns the
     /// key of the variant that matched (or would).
     pub fn find(&self, key: &CacheKey, headers: &HeaderMap) -> (Option<CacheKey>, Found) {
+        if self.passes.contains_key(key) {
+            return (None, Found::Pass);
+        }
         match self.store.get(key) {
             None => (None, Found::UriMiss),
             Some(Entry::Response(stored)) => (None, Found::Response(stored)),
-            Some(Entry::Pass { .. }) => (None, Found::Pass),
             Some(Entry::Vary { names, .. }) => {
                 let variant = key.variant(&names, headers);
                 let found = match self.store.get(&variant) {
                     Some(Entry::Response(stored)) => Found::Response(stored),
-                    Some(Entry::Pass { .. }) => Found::Pass,
                     _ => Found::VaryMiss,
                 };
                 (Some(variant), found)
@@ -324,6 +327,7 @@ impl TenantCache {
         }
         let keep = stored.keep();
         let stored = Entry::Response(Arc::new(stored));
+        self.passes.invalidate(key);
         if vary.is_empty() {
             self.put(key.clone(), stored);
         } else {
@@ -340,7 +344,7 @@ impl TenantCache {
 
     /// Marks `key` as recently uncacheable for `PASS_WINDOW`.
     pub fn mark_pass(&self, key: &CacheKey) {
-        self.put(key.clone(), Entry::Pass { keep: PASS_WINDOW });
+        self.passes.insert(key.clone(), ());
     }
 
     fn put(&self, key: CacheKey, entry: Entry) {
@@ -371,12 +375,14 @@ impl TenantCache {
                 } => key.cache == *cache && key.url_matches(host, target),
                 Purge::Tag(tag) => match entry {
                     Entry::Response(stored) => stored.tags.iter().any(|t| **t == **tag),
-                    Entry::Vary { .. } | Entry::Pass { .. } => false,
+                    Entry::Vary { .. } => false,
                 },
                 Purge::All => true,
             })
             .map(|(key, entry)| (key, matches!(entry, Entry::Response(_))))
             .collect();
+        // Every URL is looked at afresh after a purge.
+        self.passes.invalidate_all();
         let mut responses = 0;
         for (key, is_response) in doomed {
             self.store.invalidate(&*key);
@@ -501,6 +507,10 @@ impl ResponseCache {
             max_object: self.shared.bounds.max_object_bytes,
             counters,
             flights: Flights::default(),
+            passes: Cache::builder()
+                .max_capacity(MOST_PASSES)
+                .time_to_live(PASS_WINDOW)
+                .build(),
         });
         tenants.insert(Arc::from(tenant), cache.clone());
         cache
