@@ -23,6 +23,7 @@ use http::Request;
 use http::Response;
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
+use isogate_runtime::CpuCharge;
 use isogate_runtime::HandlerRequest;
 use isogate_runtime::LimitBreach;
 use isogate_runtime::LimitKind;
@@ -109,7 +110,7 @@ impl Dispatcher {
             route: String::new(),
             permit: None,
             ingress: None,
-            cpu: None,
+            cpu: CpuCharge::default(),
             metrics: self.metrics.clone(),
         };
         let mut response = match run(&table, request, connection, &mut record).await {
@@ -243,11 +244,9 @@ async fn run(
     );
     let answer = target.worker.dispatch(handler_request).await;
     record.ingress = Some(meter.clone());
-    record.cpu = answer
-        .as_ref()
-        .ok()
-        .map(|response| response.cpu)
-        .filter(|cpu| !cpu.is_zero());
+    if let Ok(response) = &answer {
+        record.cpu = response.cpu.clone();
+    }
     if meter.tripped() {
         return Err(GatewayError::BodyTooLarge { limit: max_body });
     }

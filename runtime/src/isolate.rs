@@ -319,17 +319,15 @@ impl Isolate {
         let limit = self.limits.cpu.or(meter.map(|_| Duration::MAX));
         let state = self.runtime.op_state();
         if limit.is_some() {
-            let clock = self.cpu.clone();
             state
                 .borrow_mut()
                 .borrow_mut::<Replies>()
-                .meter(Box::new(move || clock.so_far()), self.limits.cpu);
+                .meter(self.limits.cpu);
         }
         let mut checks = tokio::time::interval(RETIREMENT_CHECK);
         let turns = std::future::poll_fn(|cx| {
             if let Some(limit) = limit {
                 self.cpu.begin(limit);
-                state.borrow_mut().borrow_mut::<Replies>().begin_turn();
             }
             let polled = self
                 .runtime

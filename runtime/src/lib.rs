@@ -62,6 +62,7 @@ pub use limits::LimitKind;
 pub use limits::Limits;
 pub use message::BodyError;
 pub use message::BodyStream;
+pub use message::CpuCharge;
 pub use message::HandlerRequest;
 pub use message::HandlerResponse;
 pub use message::RequestId;

@@ -3,6 +3,9 @@
 
 use std::fmt;
 use std::pin::Pin;
+use std::sync::atomic::AtomicU64;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -51,9 +54,28 @@ pub struct HandlerResponse {
     pub headers: Vec<(Bytes, Bytes)>,
     /// The response body.
     pub body: ResponseBody,
-    /// CPU time charged to the request up to its response head: its share of each
-    /// event-loop turn while it was in flight (zero unless the isolate is metered).
-    pub cpu: Duration,
+    /// CPU time charged to the request up to its response head.
+    pub cpu: CpuCharge,
+}
+
+/// CPU time charged to a request by its isolate: its share of each event-loop turn while it
+/// was in flight, up to and including the turn that answered it. Final once that turn has
+/// ended (the isolate adds its share then); empty when the isolate is not metered. Clones
+/// share the figure.
+#[derive(Clone, Debug, Default)]
+pub struct CpuCharge(Option<Arc<AtomicU64>>);
+
+impl CpuCharge {
+    pub(crate) fn new(nanos: Arc<AtomicU64>) -> Self {
+        Self(Some(nanos))
+    }
+
+    /// The time charged so far; `None` when the isolate is not metered.
+    pub fn read(&self) -> Option<Duration> {
+        self.0
+            .as_ref()
+            .map(|nanos| Duration::from_nanos(nanos.load(Ordering::Relaxed)))
+    }
 }
 
 /// A handler's response body: known up front, or streamed while JS produces it.

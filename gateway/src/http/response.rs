@@ -23,6 +23,7 @@ use hyper::body::Body;
 use hyper::body::Frame;
 use hyper::body::SizeHint;
 use isogate_runtime::BodyError;
+use isogate_runtime::CpuCharge;
 use isogate_runtime::HandlerResponse;
 use isogate_runtime::LimitBreach;
 use isogate_runtime::LimitKind;
@@ -224,8 +225,9 @@ pub struct AccessRecord {
     pub permit: Option<OwnedSemaphorePermit>,
     /// The request body's meter, once it went to a handler.
     pub ingress: Option<Arc<BodyMeter>>,
-    /// CPU time charged to the request, when the handler answered on a metered isolate.
-    pub cpu: Option<std::time::Duration>,
+    /// CPU time charged to the request, when the handler answered on a metered isolate
+    /// (read when the body is done, by when the answering turn has ended).
+    pub cpu: CpuCharge,
     /// Where the request's figures go.
     pub metrics: Arc<Metrics>,
 }
@@ -289,6 +291,7 @@ impl Drop for LoggedBody {
         let elapsed = record.started.elapsed();
         let tenant = record.tenant.as_ref().map_or("", |tenant| &tenant.0);
         let ingress = record.ingress.as_ref().map_or(0, |meter| meter.read());
+        let cpu = record.cpu.read();
         record.metrics.record_request(
             tenant,
             &RequestFigures {
@@ -296,7 +299,7 @@ impl Drop for LoggedBody {
                 elapsed,
                 egress: self.bytes,
                 ingress,
-                cpu: record.cpu,
+                cpu,
             },
         );
         tracing::info!(
@@ -308,7 +311,7 @@ impl Drop for LoggedBody {
             status = self.status,
             bytes = self.bytes,
             duration_ms = elapsed.as_secs_f64() * 1000.0,
-            cpu_ms = record.cpu.map_or(0.0, |cpu| cpu.as_secs_f64() * 1000.0),
+            cpu_ms = cpu.map_or(0.0, |cpu| cpu.as_secs_f64() * 1000.0),
             request_id = %record.request_id,
         );
     }

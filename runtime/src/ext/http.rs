@@ -9,6 +9,9 @@ use std::cell::Cell;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
+use std::sync::atomic::AtomicU64;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::time::Duration;
 use std::time::Instant;
 
@@ -33,10 +36,10 @@ use tokio::sync::oneshot;
 use tokio::sync::Notify;
 
 use crate::error::RuntimeError;
-use crate::limits::millis;
 use crate::limits::LimitBreach;
 use crate::limits::LimitKind;
 use crate::message::BodyStream;
+use crate::message::CpuCharge;
 use crate::message::HandlerRequest;
 use crate::message::HandlerResponse;
 use crate::message::ResponseBody;
@@ -148,33 +151,34 @@ pub(crate) struct Inbox {
 /// Requests handed to JS that have not answered yet, by their in-isolate slot number, with
 /// the CPU time charged to each so far.
 ///
-/// When the isolate is metered, each event-loop turn's CPU time is shared out evenly among
-/// the requests in flight during it (concurrent requests on one isolate interleave within a
-/// turn, so an even share is the fair reading), up to the moment each is answered: a
-/// request's figure is its share of every turn from when JS took it to its response head.
+/// When the isolate is metered, each event-loop turn's CPU time is shared out evenly, at its
+/// end, among the requests in flight during it and those it answered (concurrent requests on
+/// one isolate interleave within a turn, so an even share is the fair reading). A request's
+/// figure ([`CpuCharge`]) is its share of every turn from when JS took it to the turn that
+/// answered it; no clock is read per request.
 ///
-/// The per-request budget counts only CPU time that is certainly the request's own: time
-/// spent while it was the only request in flight. An even share of a busy neighbour's turns
-/// must not stop a request that is only waiting; a runaway request is stopped by the
-/// per-turn watchdog whatever its neighbours do.
+/// The per-request budget counts only CPU time that is certainly the request's own: turns in
+/// which it was the only request in flight. An even share of a busy neighbour's turns must
+/// not stop a request that is only waiting; a runaway request is stopped by the per-turn
+/// watchdog whatever its neighbours do.
 #[derive(Default)]
 pub(crate) struct Replies {
     next: u32,
     waiting: HashMap<u32, InFlight>,
-    /// The current turn's CPU time so far, and the per-request budget, when metered.
-    meter: Option<(TurnClock, Option<Duration>)>,
-    /// CPU time of the current turn already shared out.
-    turn_charged: Duration,
+    /// Whether CPU time is charged to requests.
+    metered: bool,
+    /// The CPU time a request may use over all its turns.
+    budget: Option<Duration>,
+    /// Figures of the requests answered during the current turn, which get their share of
+    /// it when it ends.
+    answered: Vec<Arc<AtomicU64>>,
 }
-
-/// Reads the CPU time the current event-loop turn has used so far.
-pub(crate) type TurnClock = Box<dyn Fn() -> Duration>;
 
 struct InFlight {
     reply: Reply,
     /// Its share of the turns while it was in flight.
     cpu: Duration,
-    /// The part of `cpu` spent while it was the only request in flight.
+    /// The part of `cpu` from turns in which it was the only request in flight.
     own: Duration,
 }
 
@@ -192,10 +196,11 @@ impl Replies {
         self.next
     }
 
-    /// Charges CPU time to requests from now on, read from `clock`; a request whose total
-    /// goes past `limit` is stopped.
-    pub(crate) fn meter(&mut self, clock: TurnClock, limit: Option<Duration>) {
-        self.meter = Some((clock, limit));
+    /// Charges CPU time to requests from now on; one whose own CPU time goes past `budget`
+    /// is stopped.
+    pub(crate) fn meter(&mut self, budget: Option<Duration>) {
+        self.metered = true;
+        self.budget = budget;
     }
 
     /// How many requests are in flight (taken by JS, not answered yet).
@@ -203,38 +208,28 @@ impl Replies {
         self.waiting.len()
     }
 
-    /// A turn of the event loop starts.
-    pub(crate) fn begin_turn(&mut self) {
-        self.turn_charged = Duration::ZERO;
-    }
-
-    /// A turn that used `used` CPU time ended: shares out what is left of it. Returns the
-    /// largest CPU time of its own a request in flight has used when it is past the budget.
+    /// A turn that used `used` CPU time ended: shares it out. Returns the largest CPU time of
+    /// its own a request still in flight has used, when that is past the budget.
     pub(crate) fn end_turn(&mut self, used: Duration) -> Option<Duration> {
-        self.share(used);
-        let limit = self.meter.as_ref()?.1?;
+        let count = self.waiting.len() + self.answered.len();
+        if let Ok(count @ 1..) = u32::try_from(count) {
+            let each = used / count;
+            for request in self.waiting.values_mut() {
+                request.cpu += each;
+                if count == 1 {
+                    request.own += each;
+                }
+            }
+            for figure in self.answered.drain(..) {
+                figure.fetch_add(nanos(each), Ordering::Relaxed);
+            }
+        }
+        let budget = self.budget?;
         self.waiting
             .values()
             .map(|request| request.own)
             .max()
-            .filter(|heaviest| *heaviest > limit)
-    }
-
-    /// Shares out the part of the current turn's `so_far` CPU time not yet charged.
-    fn share(&mut self, so_far: Duration) {
-        let fresh = so_far.saturating_sub(self.turn_charged);
-        self.turn_charged = self.turn_charged.max(so_far);
-        let count = u32::try_from(self.waiting.len()).unwrap_or(u32::MAX);
-        if count == 0 || fresh.is_zero() {
-            return;
-        }
-        let each = fresh / count;
-        for request in self.waiting.values_mut() {
-            request.cpu += each;
-            if count == 1 {
-                request.own += each;
-            }
-        }
+            .filter(|heaviest| *heaviest > budget)
     }
 
     /// Answers every waiting request with `error`; how many there were.
@@ -246,51 +241,35 @@ impl Replies {
         count
     }
 
-    /// Takes the request in `slot` to answer it, with the CPU time charged to it (its share
-    /// of this turn so far included).
+    /// Takes the request in `slot` to answer it, with its CPU figure (completed when the
+    /// current turn ends).
     fn take(&mut self, slot: u32) -> Result<Answering, JsErrorBox> {
-        if let Some((clock, _)) = &self.meter {
-            let so_far = clock();
-            self.share(so_far);
-        }
         let request = self
             .waiting
             .remove(&slot)
             .ok_or_else(|| JsErrorBox::type_error("this request has already been answered"))?;
+        let cpu = if self.metered {
+            let figure = Arc::new(AtomicU64::new(nanos(request.cpu)));
+            self.answered.push(figure.clone());
+            CpuCharge::new(figure)
+        } else {
+            CpuCharge::default()
+        };
         Ok(Answering {
             reply: request.reply,
-            cpu: request.cpu,
-            own: request.own,
-            limit: self.meter.as_ref().and_then(|(_, limit)| *limit),
+            cpu,
         })
     }
 }
 
-/// A request being answered: where the answer goes, and its CPU time against its budget.
-struct Answering {
-    reply: Reply,
-    cpu: Duration,
-    own: Duration,
-    limit: Option<Duration>,
+fn nanos(duration: Duration) -> u64 {
+    u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX)
 }
 
-impl Answering {
-    /// Sends `answer`, or the CPU limit's error when the request went past its budget over
-    /// several turns (no single turn did, or the watchdog would have stopped it).
-    fn send(self, answer: Result<HandlerResponse, RuntimeError>) {
-        let answer = match self.limit {
-            Some(limit) if self.own > limit => Err(RuntimeError::LimitExceeded(LimitBreach {
-                kind: LimitKind::Cpu,
-                limit: millis(limit),
-                used: millis(self.own),
-                cpu: self.own,
-                heap_used: 0,
-            })),
-            _ => answer,
-        };
-        // The gateway may have gone away (client disconnected); nothing to answer then.
-        let _ = self.reply.send(answer);
-    }
+/// A request being answered: where the answer goes, and its CPU figure.
+struct Answering {
+    reply: Reply,
+    cpu: CpuCharge,
 }
 
 /// One request as the JS serve loop receives it: a flat array, `[slot, requestId, method,
@@ -472,7 +451,8 @@ fn answer(
         body,
         cpu: answering.cpu,
     };
-    answering.send(Ok(response));
+    // The gateway may have gone away (client disconnected); nothing to answer then.
+    let _ = answering.reply.send(Ok(response));
 }
 
 /// Stops a request that went past its subrequest limit after `made` fetches.
@@ -483,7 +463,7 @@ pub(crate) fn op_isogate_resp_limit(
     #[smi] made: u32,
 ) -> Result<(), JsErrorBox> {
     let answering = state.borrow_mut::<Replies>().take(slot)?;
-    let cpu = answering.cpu;
+    let cpu = answering.cpu.read().unwrap_or_default();
     let _ = answering
         .reply
         .send(Err(RuntimeError::LimitExceeded(LimitBreach {

@@ -90,15 +90,6 @@ impl Watched {
         Duration::from_nanos(nanos(self.clock.now()).saturating_sub(started))
     }
 
-    /// CPU time the current run has used so far (zero between runs).
-    pub(crate) fn so_far(&self) -> Duration {
-        let started = self.run_started.load(Ordering::Acquire);
-        if started == IDLE {
-            return Duration::ZERO;
-        }
-        Duration::from_nanos(nanos(self.clock.now()).saturating_sub(started))
-    }
-
     /// CPU time of the run the watchdog terminated, if it terminated one.
     pub(crate) fn fired(&self) -> Option<Duration> {
         match self.fired.load(Ordering::Acquire) {
