@@ -303,6 +303,9 @@ impl TenantCache {
             Some(Entry::Response(stored)) => (None, Found::Response(stored)),
             Some(Entry::Vary { names, .. }) => {
                 let variant = key.variant(&names, headers);
+                if self.passes.contains_key(&variant) {
+                    return (Some(variant), Found::Pass);
+                }
                 let found = match self.store.get(&variant) {
                     Some(Entry::Response(stored)) => Found::Response(stored),
                     _ => Found::VaryMiss,
