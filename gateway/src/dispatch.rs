@@ -177,10 +177,6 @@ async fn run(
 
     // 4. Cache.
     let host_name = crate::routing::normalize_host(&host);
-    let routed = Routed {
-        route: route.to_owned(),
-        params,
-    };
     let forward = match &tenant.caching {
         Some(caching) => {
             let using = cache::Use {
@@ -205,6 +201,10 @@ async fn run(
                     refresh.prepare(copy.headers_mut());
                     let copy = prepared(table, copy, connection, &host_name);
                     let id = RequestId(format!("{}-refresh", record.request_id));
+                    let routed = Routed {
+                        route: route.to_owned(),
+                        params,
+                    };
                     let background = request::to_bodiless_handler_request(
                         &copy,
                         id,
@@ -234,6 +234,10 @@ async fn run(
     if let Some(forward) = &forward {
         forward.prepare(request.headers_mut());
     }
+    let routed = Routed {
+        route: route.to_owned(),
+        params,
+    };
     let (handler_request, meter) = request::to_handler_request(
         prepared(table, request, connection, &host_name),
         record.request_id.clone(),

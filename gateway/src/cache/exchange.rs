@@ -177,16 +177,16 @@ pub async fn consult(using: &Use, ask: &Ask<'_>) -> Consult {
         Found::Response(stored) => {
             if stored.is_fresh(now) {
                 cache.counters.hits.fetch_add(1, Ordering::Relaxed);
-                let status = format!("hit; ttl={}", stored.ttl(now));
-                return Consult::Answer(serve(&stored, ask.headers, now, &status));
+                let status = format!("isogate; hit; ttl={}", stored.ttl(now));
+                return Consult::Answer(serve(&stored, ask.headers, now, Some(status)));
             }
             let late = stored.staleness(now).unwrap_or_default();
             let swr = stored.freshness.stale_while_revalidate;
             if !stored.freshness.always_revalidate && !swr.is_zero() && late <= swr {
                 cache.counters.hits.fetch_add(1, Ordering::Relaxed);
                 cache.counters.stale.fetch_add(1, Ordering::Relaxed);
-                let status = format!("hit; ttl={}", stored.ttl(now));
-                let response = serve(&stored, ask.headers, now, &status);
+                let status = format!("isogate; hit; ttl={}", stored.ttl(now));
+                let response = serve(&stored, ask.headers, now, Some(status));
                 if stored.refreshing.swap(true, Ordering::AcqRel) {
                     return Consult::Answer(response);
                 }
@@ -227,8 +227,8 @@ pub async fn consult(using: &Use, ask: &Ask<'_>) -> Consult {
                 if stored.is_fresh(now) {
                     cache.counters.misses.fetch_sub(1, Ordering::Relaxed);
                     cache.counters.hits.fetch_add(1, Ordering::Relaxed);
-                    let status = format!("hit; ttl={}; collapsed", stored.ttl(now));
-                    return Consult::Answer(serve(&stored, ask.headers, now, &status));
+                    let status = format!("isogate; hit; ttl={}; collapsed", stored.ttl(now));
+                    return Consult::Answer(serve(&stored, ask.headers, now, Some(status)));
                 }
             }
             Consult::Forward(forward(Reason::Miss, true))
@@ -386,14 +386,14 @@ impl Forward {
             tags: stale.tags.clone(),
             refreshing: Default::default(),
         };
-        let response = serve(&fresh, &self.request, now, "");
+        let response = serve(&fresh, &self.request, now, None);
         if verdict.is_ok() {
             let vary = policy::vary_names(&fresh.headers).unwrap_or_default();
             if self.cache.insert(&self.key, &self.request, &vary, fresh) {
                 stored_param = &["fwd-status=304", "stored"];
             }
         }
-        self.label(strip_status(response), stored_param)
+        self.label(response, stored_param)
     }
 
     /// On a failure, a stale entry still inside its `stale-if-error` window answers.
@@ -413,8 +413,8 @@ impl Forward {
             Ok(answer) => format!("fwd-status={}", answer.status),
             Err(_) => "detail=stale-if-error".to_owned(),
         };
-        let status = format!("hit; ttl={}; fwd=stale; {failure}", stale.ttl(now));
-        Some(serve(stale, &self.request, now, &status))
+        let status = format!("isogate; hit; ttl={}; fwd=stale; {failure}", stale.ttl(now));
+        Some(serve(stale, &self.request, now, Some(status)))
     }
 
     /// A successful unsafe request invalidates what is stored for its URL (RFC 9111 §4.4).
@@ -458,7 +458,7 @@ fn serve(
     stored: &Stored,
     request: &HeaderMap,
     now: Instant,
-    status: &str,
+    status: Option<String>,
 ) -> Response<GatewayBody> {
     let mut response = if policy::is_conditional(request)
         && stored.status == StatusCode::OK
@@ -473,10 +473,8 @@ fn serve(
     };
     let headers = response.headers_mut();
     headers.insert(header::AGE, HeaderValue::from(stored.age(now).as_secs()));
-    if !status.is_empty() {
-        if let Ok(value) = HeaderValue::from_str(&format!("isogate; {status}")) {
-            headers.insert(CACHE_STATUS, value);
-        }
+    if let Some(Ok(value)) = status.map(HeaderValue::try_from) {
+        headers.insert(CACHE_STATUS, value);
     }
     response
 }
@@ -506,11 +504,6 @@ pub(super) fn not_modified_headers(stored: &HeaderMap) -> HeaderMap {
         }
     }
     headers
-}
-
-fn strip_status(mut response: Response<GatewayBody>) -> Response<GatewayBody> {
-    response.headers_mut().remove(CACHE_STATUS);
-    response
 }
 
 fn skip_token(skip: Skip) -> &'static str {
