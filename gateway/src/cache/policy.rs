@@ -210,9 +210,8 @@ pub(super) fn storable(
         stale_if_error,
         always_revalidate: directives.no_cache && route.ttl.is_none(),
     };
-    let has_validator = validators(response).is_some();
     let useful = freshness.lifetime > freshness.initial_age
-        || freshness.retention(has_validator) > Duration::ZERO;
+        || freshness.retention(has_validator(response)) > Duration::ZERO;
     if !useful {
         return Err(Skip::NoFreshness);
     }
@@ -264,13 +263,9 @@ pub(super) fn vary_names(headers: &HeaderMap) -> Option<Vec<http::HeaderName>> {
     Some(names)
 }
 
-/// A stored response's validators: its `ETag` and `Last-Modified`, when it has either.
-pub(super) fn validators(
-    headers: &HeaderMap,
-) -> Option<(Option<&HeaderValue>, Option<&HeaderValue>)> {
-    let etag = headers.get(header::ETAG);
-    let last_modified = headers.get(header::LAST_MODIFIED);
-    (etag.is_some() || last_modified.is_some()).then_some((etag, last_modified))
+/// Whether a response carries a validator (`ETag` or `Last-Modified`) to revalidate with.
+pub(super) fn has_validator(headers: &HeaderMap) -> bool {
+    headers.contains_key(header::ETAG) || headers.contains_key(header::LAST_MODIFIED)
 }
 
 /// What the client asked of the cache in its own `Cache-Control` / `Pragma`.

@@ -24,6 +24,7 @@ use moka::Expiry;
 
 use super::flight::Flights;
 use super::key::CacheKey;
+use super::policy;
 use super::policy::Freshness;
 
 /// How long requests for a URL whose last answer could not be stored skip coalescing.
@@ -111,10 +112,10 @@ impl Stored {
 
     /// How long the store keeps it from now on.
     fn keep(&self) -> Duration {
-        let has_validator = self.headers.contains_key(http::header::ETAG)
-            || self.headers.contains_key(http::header::LAST_MODIFIED);
-        (self.freshness.lifetime + self.freshness.retention(has_validator))
-            .saturating_sub(self.freshness.initial_age)
+        let retention = self
+            .freshness
+            .retention(policy::has_validator(&self.headers));
+        (self.freshness.lifetime + retention).saturating_sub(self.freshness.initial_age)
     }
 
     fn weight(&self, key: &CacheKey) -> u64 {
@@ -461,11 +462,6 @@ impl ResponseCache {
                 tenants: Mutex::new(HashMap::new()),
             }),
         }
-    }
-
-    /// The bounds it was made with.
-    pub fn bounds(&self) -> Bounds {
-        self.shared.bounds
     }
 
     /// The cache of `tenant` with `quota` bytes: the existing one when the quota is the
