@@ -40,9 +40,12 @@ use crate::http::request::Routed;
 use crate::http::response;
 use crate::http::response::AccessRecord;
 use crate::http::response::GatewayBody;
+use crate::http::response::LoggedBody;
 use crate::metrics::Metrics;
+use crate::routing::normalize_host;
+use crate::routing::owned_params;
 use crate::routing::table::RoutingTable;
-use crate::routing::table::TenantId;
+use crate::routing::table::Tenant;
 use crate::routing::Lookup;
 
 /// What the gateway knows about the connection a request came on.
@@ -98,167 +101,199 @@ impl Dispatcher {
         &self,
         request: Request<Incoming>,
         connection: &Connection,
-    ) -> Response<GatewayBody> {
-        let table = self.table();
-        let request_id = request::request_id(&request);
+    ) -> Response<LoggedBody> {
+        let table = self.table.load();
         let mut record = AccessRecord {
             started: Instant::now(),
-            request_id: request_id.clone(),
+            request_id: request::request_id(&request),
             method: request.method().clone(),
             uri: request.uri().clone(),
             tenant: None,
-            route: String::new(),
+            meters: None,
+            route: None,
             permit: None,
             ingress: None,
             cpu: CpuCharge::default(),
-            metrics: self.metrics.clone(),
         };
-        let mut response = match run(&table, request, connection, &mut record).await {
+        let run = Run {
+            table: &table,
+            connection,
+            metrics: &self.metrics,
+        };
+        let mut response = match run.request(request, &mut record).await {
             Ok(response) => response,
             Err(error) => {
-                response::log_error(&error, &request_id, record.tenant.as_ref(), &self.metrics);
-                response::from_error(&error, &request_id, table.policy.expose_errors)
+                let tenant = record.tenant.as_ref();
+                response::log_error(&error, &record.request_id, tenant, &self.metrics);
+                response::from_error(&error, &record.request_id, table.policy.expose_errors)
             }
         };
-        response::stamp_request_id(&mut response, &request_id);
+        response::stamp_request_id(&mut response, &record.request_id);
         response::with_access_log(response, record)
     }
 }
 
-async fn run(
-    table: &RoutingTable,
-    mut request: Request<Incoming>,
-    connection: &Connection,
-    record: &mut AccessRecord,
-) -> Result<Response<GatewayBody>, GatewayError> {
-    // 2. Route. A TLS client that named one tenant in its handshake may not reach another.
-    let host = request::host(&request).ok_or(GatewayError::MissingHost)?;
-    let host_tenant = table.router.tenant_for_host(&host);
-    if let Some(sni) = connection.sni.as_deref() {
-        if table.router.tenant_for_host(sni) != host_tenant {
-            return Err(GatewayError::Misdirected { host });
-        }
-    }
-    let lookup = table
-        .router
-        .route(host_tenant, request.method(), request.uri().path());
-    let (tenant, route, target, params) = match lookup {
-        Lookup::UnknownHost if connection.tls => return Err(GatewayError::Misdirected { host }),
-        Lookup::UnknownHost => return Err(GatewayError::UnknownHost { host }),
-        Lookup::NoRoute { tenant } => {
-            record.tenant = tenant_id(table, tenant);
-            return Err(GatewayError::NoRoute);
-        }
-        Lookup::MethodNotAllowed { tenant, allow } => {
-            record.tenant = tenant_id(table, tenant);
-            return Err(GatewayError::MethodNotAllowed {
-                allow: allow.to_owned(),
-            });
-        }
-        Lookup::Found {
-            tenant,
-            route,
-            target,
-            params,
-        } => (tenant, route, target.clone(), params),
-    };
-    record.tenant = tenant_id(table, tenant);
-    record.route = route.to_owned();
-    let Some(tenant) = table.tenants.get(tenant) else {
-        return Err(GatewayError::NoRoute);
-    };
+/// One request's view of the gateway.
+struct Run<'a> {
+    table: &'a RoutingTable,
+    connection: &'a Connection,
+    metrics: &'a Metrics,
+}
 
-    // 3. Body size, when declared.
-    let max_body = tenant.max_body;
-    if request::content_length(&request).is_some_and(|length| length > max_body) {
-        request::linger(request.into_body());
-        return Err(GatewayError::BodyTooLarge { limit: max_body });
+impl Run<'_> {
+    /// Names the tenant in the request's record, so that its figures count for it.
+    fn attribute(&self, record: &mut AccessRecord, tenant: usize) -> Option<&Arc<Tenant>> {
+        let tenant = self.table.tenants.get(tenant)?;
+        record.tenant = Some(tenant.id.clone());
+        record.meters = Some(tenant.meters(self.metrics).clone());
+        Some(tenant)
     }
 
-    // 4. Cache.
-    let host_name = crate::routing::normalize_host(&host);
-    let forward = match &tenant.caching {
-        Some(caching) => {
-            let using = cache::Use {
-                cache: caching.cache.clone(),
-                route: target.cache.clone(),
-                honor_client_reload: caching.honor_client_no_cache,
-            };
-            let ask = cache::Ask {
-                method: request.method(),
-                secure: connection.tls,
-                host: &host_name,
-                target: request
-                    .uri()
-                    .path_and_query()
-                    .map_or("/", |target| target.as_str()),
-                headers: request.headers(),
-            };
-            match cache::consult(&using, &ask).await {
-                Consult::Answer(response) => return Ok(response),
-                Consult::AnswerAndRefresh(response, refresh) => {
-                    let mut copy = bodiless_copy(&request);
-                    refresh.prepare(copy.headers_mut());
-                    let copy = prepared(table, copy, connection, &host_name);
-                    let id = RequestId(format!("{}-refresh", record.request_id));
-                    let routed = Routed {
-                        route: route.to_owned(),
-                        params,
-                    };
-                    let background = request::to_bodiless_handler_request(
-                        &copy,
-                        id,
-                        connection.scheme(),
-                        &host,
-                        routed,
-                    );
-                    refresh_in_background(target.worker.clone(), background, refresh);
-                    return Ok(response);
-                }
-                Consult::Forward(forward) => Some(forward),
+    async fn request(
+        &self,
+        mut request: Request<Incoming>,
+        record: &mut AccessRecord,
+    ) -> Result<Response<GatewayBody>, GatewayError> {
+        let Self {
+            table, connection, ..
+        } = *self;
+        // 2. Route. A TLS client that named one tenant in its handshake may not reach another.
+        let host = request::host(&request).ok_or(GatewayError::MissingHost)?;
+        let host_name = normalize_host(host.as_str());
+        let host_tenant = table.router.tenant_for_host(&host_name);
+        if let Some(sni) = connection.sni.as_deref() {
+            if table.router.tenant_for_host(sni) != host_tenant {
+                return Err(GatewayError::Misdirected {
+                    host: host.as_str().to_owned(),
+                });
             }
         }
-        None => None,
-    };
+        let uri = request.uri().clone();
+        let lookup = table
+            .router
+            .route(host_tenant, request.method(), uri.path());
+        let (tenant, route, target, params) = match lookup {
+            Lookup::UnknownHost if connection.tls => {
+                return Err(GatewayError::Misdirected {
+                    host: host.as_str().to_owned(),
+                })
+            }
+            Lookup::UnknownHost => {
+                return Err(GatewayError::UnknownHost {
+                    host: host.as_str().to_owned(),
+                })
+            }
+            Lookup::NoRoute { tenant } => {
+                self.attribute(record, tenant);
+                return Err(GatewayError::NoRoute);
+            }
+            Lookup::MethodNotAllowed { tenant, allow } => {
+                self.attribute(record, tenant);
+                return Err(GatewayError::MethodNotAllowed {
+                    allow: allow.to_owned(),
+                });
+            }
+            Lookup::Found {
+                tenant,
+                route,
+                target,
+                params,
+            } => (tenant, route, target, params),
+        };
+        record.route = Some(route.clone());
+        let Some(tenant) = self.attribute(record, tenant) else {
+            return Err(GatewayError::NoRoute);
+        };
 
-    // 5. The tenant's concurrency.
-    if let Some((permits, max)) = &tenant.concurrency {
-        let permit = permits
-            .clone()
-            .try_acquire_owned()
-            .map_err(|_| over_concurrency(*max))?;
-        record.permit = Some(permit);
-    }
+        // 3. Body size, when declared.
+        let max_body = tenant.max_body;
+        if request::content_length(&request).is_some_and(|length| length > max_body) {
+            request::linger(request.into_body());
+            return Err(GatewayError::BodyTooLarge { limit: max_body });
+        }
 
-    // 6. Forwarding headers and 7. the handler.
-    if let Some(forward) = &forward {
-        forward.prepare(request.headers_mut());
-    }
-    let routed = Routed {
-        route: route.to_owned(),
-        params,
-    };
-    let (handler_request, meter) = request::to_handler_request(
-        prepared(table, request, connection, &host_name),
-        record.request_id.clone(),
-        connection.scheme(),
-        &host,
-        routed,
-        max_body,
-    );
-    let answer = target.worker.dispatch(handler_request).await;
-    record.ingress = Some(meter.clone());
-    if let Ok(response) = &answer {
-        record.cpu = response.cpu.clone();
-    }
-    if meter.tripped() {
-        return Err(GatewayError::BodyTooLarge { limit: max_body });
-    }
+        // 4. Cache.
+        let forward = match &tenant.caching {
+            Some(caching) => {
+                let using = cache::Use {
+                    cache: &caching.cache,
+                    route: &target.cache,
+                    honor_client_reload: caching.honor_client_no_cache,
+                };
+                let ask = cache::Ask {
+                    method: request.method(),
+                    secure: connection.tls,
+                    host: &host_name,
+                    target: uri.path_and_query().map_or("/", |target| target.as_str()),
+                    headers: request.headers(),
+                    now: record.started,
+                };
+                match cache::consult(using, &ask).await {
+                    Consult::Answer(response) => return Ok(response),
+                    Consult::AnswerAndRefresh(response, refresh) => {
+                        let mut copy = bodiless_copy(&request);
+                        refresh.prepare(copy.headers_mut());
+                        let copy = prepared(table, copy, connection, &host_name);
+                        let id = RequestId(format!("{}-refresh", record.request_id));
+                        let routed = Routed {
+                            route: route.to_string(),
+                            params: owned_params(&params),
+                        };
+                        let background = request::to_bodiless_handler_request(
+                            &copy,
+                            id,
+                            connection.scheme(),
+                            host.as_str(),
+                            routed,
+                        );
+                        refresh_in_background(target.worker.clone(), background, refresh);
+                        return Ok(response);
+                    }
+                    Consult::Forward(forward) => Some(forward),
+                }
+            }
+            None => None,
+        };
 
-    // 8. Store and respond.
-    match forward {
-        Some(forward) => forward.finish(answer),
-        None => response::from_handler(answer?),
+        // 5. The tenant's concurrency.
+        if let Some((permits, max)) = &tenant.concurrency {
+            let permit = permits
+                .clone()
+                .try_acquire_owned()
+                .map_err(|_| over_concurrency(*max))?;
+            record.permit = Some(permit);
+        }
+
+        // 6. Forwarding headers and 7. the handler.
+        if let Some(forward) = &forward {
+            forward.prepare(request.headers_mut());
+        }
+        let routed = Routed {
+            route: route.to_string(),
+            params: owned_params(&params),
+        };
+        let (handler_request, meter) = request::to_handler_request(
+            prepared(table, request, connection, &host_name),
+            record.request_id.clone(),
+            connection.scheme(),
+            host.as_str(),
+            routed,
+            max_body,
+        );
+        let answer = target.worker.dispatch(handler_request).await;
+        record.ingress = Some(meter.clone());
+        if let Ok(response) = &answer {
+            record.cpu = response.cpu.clone();
+        }
+        if meter.tripped() {
+            return Err(GatewayError::BodyTooLarge { limit: max_body });
+        }
+
+        // 8. Store and respond.
+        match forward {
+            Some(forward) => forward.finish(answer),
+            None => response::from_handler(answer?),
+        }
     }
 }
 
@@ -312,8 +347,4 @@ fn over_concurrency(max: u32) -> GatewayError {
         cpu: Duration::ZERO,
         heap_used: 0,
     }))
-}
-
-fn tenant_id(table: &RoutingTable, tenant: usize) -> Option<TenantId> {
-    table.tenants.get(tenant).map(|tenant| tenant.id.clone())
 }

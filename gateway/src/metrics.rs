@@ -50,9 +50,10 @@ struct WorkerLabel {
     worker: String,
 }
 
-/// One tenant's metric handles and usage counters, looked up once per request by name.
+/// One tenant's metric handles and usage counters, looked up by name when a config version
+/// is built, so that a request records its figures without a lookup.
 #[derive(Debug)]
-struct TenantMeters {
+pub struct TenantMeters {
     /// Requests by status class, `1xx` to `5xx`.
     requests: [Counter; 5],
     duration: Histogram,
@@ -70,6 +71,33 @@ struct UsageCounters {
     egress_bytes: AtomicU64,
     ingress_bytes: AtomicU64,
     limit_stops: AtomicU64,
+}
+
+impl TenantMeters {
+    /// Records one finished request.
+    pub fn record(&self, request: &RequestFigures) {
+        let RequestFigures {
+            status,
+            elapsed,
+            egress,
+            ingress,
+            cpu,
+        } = *request;
+        let class = usize::from(status / 100).clamp(1, 5) - 1;
+        self.requests[class].inc();
+        self.duration.observe(elapsed.as_secs_f64());
+        if let Some(cpu) = cpu {
+            self.cpu.observe(cpu.as_secs_f64());
+        }
+        self.egress.inc_by(egress);
+        self.ingress.inc_by(ingress);
+        let usage = &self.usage;
+        let wall_ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX);
+        usage.requests.fetch_add(1, Ordering::Relaxed);
+        usage.wall_ms.fetch_add(wall_ms, Ordering::Relaxed);
+        usage.egress_bytes.fetch_add(egress, Ordering::Relaxed);
+        usage.ingress_bytes.fetch_add(ingress, Ordering::Relaxed);
+    }
 }
 
 impl UsageCounters {
@@ -285,8 +313,8 @@ impl Metrics {
         }
     }
 
-    /// The tenant's handles, created on its first request.
-    fn tenant(&self, tenant: &str) -> Arc<TenantMeters> {
+    /// The handles of `tenant`, created on first use; the same ones across config versions.
+    pub fn tenant(&self, tenant: &str) -> Arc<TenantMeters> {
         if let Some(meters) = read(&self.tenants).get(tenant) {
             return meters.clone();
         }
@@ -319,35 +347,6 @@ impl Metrics {
             .entry(tenant.to_owned())
             .or_insert(meters)
             .clone()
-    }
-
-    /// Records one finished request of `tenant` (empty when it never reached one).
-    pub fn record_request(&self, tenant: &str, request: &RequestFigures) {
-        if tenant.is_empty() {
-            return;
-        }
-        let RequestFigures {
-            status,
-            elapsed,
-            egress,
-            ingress,
-            cpu,
-        } = *request;
-        let meters = self.tenant(tenant);
-        let class = usize::from(status / 100).clamp(1, 5) - 1;
-        meters.requests[class].inc();
-        meters.duration.observe(elapsed.as_secs_f64());
-        if let Some(cpu) = cpu {
-            meters.cpu.observe(cpu.as_secs_f64());
-        }
-        meters.egress.inc_by(egress);
-        meters.ingress.inc_by(ingress);
-        let usage = &meters.usage;
-        let wall_ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX);
-        usage.requests.fetch_add(1, Ordering::Relaxed);
-        usage.wall_ms.fetch_add(wall_ms, Ordering::Relaxed);
-        usage.egress_bytes.fetch_add(egress, Ordering::Relaxed);
-        usage.ingress_bytes.fetch_add(ingress, Ordering::Relaxed);
     }
 
     /// Records a request of `tenant` stopped by `limit` (its `isogate-error` code).
@@ -541,7 +540,7 @@ mod tests {
             ingress: 10,
             cpu: Some(Duration::from_micros(300)),
         };
-        metrics.record_request("acme", &answered);
+        metrics.tenant("acme").record(&answered);
         let stopped = RequestFigures {
             status: 503,
             elapsed: Duration::from_millis(1),
@@ -549,7 +548,7 @@ mod tests {
             ingress: 0,
             cpu: None,
         };
-        metrics.record_request("acme", &stopped);
+        metrics.tenant("acme").record(&stopped);
         metrics.record_limit_stop("acme", "cpu-limit");
         let text = metrics.render();
         assert!(

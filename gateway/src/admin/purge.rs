@@ -184,7 +184,7 @@ fn locate(table: &RoutingTable, url: &str) -> Result<(Arc<TenantCache>, String, 
         .path_and_query()
         .map_or("/", |target| target.as_str())
         .to_owned();
-    Ok((cache, host, target))
+    Ok((cache, host.into_owned(), target))
 }
 
 /// Compares secrets in time independent of where they differ.

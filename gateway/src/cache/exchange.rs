@@ -11,6 +11,7 @@ use std::time::SystemTime;
 use bytes::Bytes;
 use http::header;
 use http::HeaderMap;
+use http::HeaderName;
 use http::HeaderValue;
 use http::Method;
 use http::Response;
@@ -37,7 +38,7 @@ use crate::http::response;
 use crate::http::response::GatewayBody;
 
 /// The response header that says what the cache did (RFC 9211).
-pub const CACHE_STATUS: &str = "cache-status";
+pub const CACHE_STATUS: HeaderName = HeaderName::from_static("cache-status");
 
 /// Longest a request waits for another fetching the same entry before fetching it itself.
 const MOST_COALESCED_WAIT: Duration = Duration::from_secs(30);
@@ -55,15 +56,17 @@ pub struct Ask<'a> {
     pub target: &'a str,
     /// Its headers.
     pub headers: &'a HeaderMap,
+    /// When it arrived: the cache's "now" for it.
+    pub now: Instant,
 }
 
 /// How a tenant's route uses the cache.
-#[derive(Clone, Debug)]
-pub struct Use {
+#[derive(Clone, Copy, Debug)]
+pub struct Use<'a> {
     /// The tenant's cache.
-    pub cache: Arc<TenantCache>,
+    pub cache: &'a Arc<TenantCache>,
     /// The route's overrides.
-    pub route: RoutePolicy,
+    pub route: &'a RoutePolicy,
     /// Whether a client's `Cache-Control: no-cache` makes the request skip the cache.
     pub honor_client_reload: bool,
 }
@@ -132,8 +135,8 @@ impl Drop for RefreshGuard {
 }
 
 /// Looks the request up.
-pub async fn consult(using: &Use, ask: &Ask<'_>) -> Consult {
-    let cache = &using.cache;
+pub async fn consult(using: Use<'_>, ask: &Ask<'_>) -> Consult {
+    let cache = using.cache;
     let key = CacheKey::new(
         cache.tenant.clone(),
         cache.edge.clone(),
@@ -172,7 +175,7 @@ pub async fn consult(using: &Use, ask: &Ask<'_>) -> Consult {
     let head = *ask.method == Method::HEAD;
 
     let (variant, found) = cache.find(&key, ask.headers);
-    let now = Instant::now();
+    let now = ask.now;
     let reason = match found {
         Found::Response(stored) => {
             if stored.is_fresh(now) {

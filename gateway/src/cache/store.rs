@@ -212,7 +212,11 @@ struct Line {
     weight: u32,
 }
 
-type Ledger = Cache<CacheKey, Line>;
+/// The hasher of every map keyed by `CacheKey`: keys come from clients, so it is seeded
+/// per process.
+type KeyHasher = ahash::RandomState;
+
+type Ledger = Cache<CacheKey, Line, KeyHasher>;
 
 /// An entry's weight as moka counts it.
 fn weigh(key: &CacheKey, entry: &Entry) -> u32 {
@@ -232,7 +236,7 @@ pub struct TenantCache {
     me: Weak<TenantCache>,
     /// The edge cache's name, shared by its keys.
     pub edge: Arc<str>,
-    store: Cache<CacheKey, Entry>,
+    store: Cache<CacheKey, Entry, KeyHasher>,
     ledger: Ledger,
     quota: u64,
     max_object: u64,
@@ -244,7 +248,7 @@ pub struct TenantCache {
     /// straight to the handler, neither waiting for one another nor kept (Varnish's
     /// hit-for-pass). Bounded by count, apart from the stored bytes, so that an API with
     /// many distinct uncacheable URLs evicts no stored response.
-    passes: Cache<CacheKey, ()>,
+    passes: Cache<CacheKey, (), KeyHasher>,
 }
 
 /// What a lookup found.
@@ -296,10 +300,9 @@ impl TenantCache {
     /// Looks up `key` for a request with `headers`, following a `Vary` pointer; returns the
     /// key of the variant that matched (or would).
     pub fn find(&self, key: &CacheKey, headers: &HeaderMap) -> (Option<CacheKey>, Found) {
-        if self.passes.contains_key(key) {
-            return (None, Found::Pass);
-        }
+        // Storing a URL clears its pass mark, so a stored URL needs no look at the marks.
         match self.store.get(key) {
+            None if self.passes.contains_key(key) => (None, Found::Pass),
             None => (None, Found::UriMiss),
             Some(Entry::Response(stored)) => (None, Found::Response(stored)),
             Some(Entry::Vary { names, .. }) => {
@@ -454,7 +457,7 @@ impl ResponseCache {
                     }
                 }
             })
-            .build();
+            .build_with_hasher(KeyHasher::new());
         Self {
             shared: Arc::new(Shared {
                 ledger,
@@ -495,7 +498,7 @@ impl ResponseCache {
                     ledger.invalidate(&*key);
                 }
             })
-            .build();
+            .build_with_hasher(KeyHasher::new());
         let cache = Arc::new_cyclic(|me| TenantCache {
             tenant: Arc::from(tenant),
             me: me.clone(),
@@ -509,7 +512,7 @@ impl ResponseCache {
             passes: Cache::builder()
                 .max_capacity(MOST_PASSES)
                 .time_to_live(PASS_WINDOW)
-                .build(),
+                .build_with_hasher(KeyHasher::new()),
         });
         tenants.insert(Arc::from(tenant), cache.clone());
         cache

@@ -26,7 +26,7 @@ use isogate_runtime::HandlerRequest;
 use isogate_runtime::RequestId;
 
 /// Header carrying the request id in and out.
-pub const REQUEST_ID_HEADER: &str = "x-request-id";
+pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
 
 const X_FORWARDED_FOR: &str = "x-forwarded-for";
 const X_FORWARDED_PROTO: &str = "x-forwarded-proto";
@@ -72,20 +72,25 @@ fn fresh_id(prefix: u64, sequence: u64) -> String {
     id
 }
 
+/// The host a client asked for, as it sent it; shares the request's buffer when it came in
+/// `Host`.
+#[derive(Clone, Debug)]
+pub struct RequestHost(HeaderValue);
+
+impl RequestHost {
+    /// The host, with its port if it had one.
+    pub fn as_str(&self) -> &str {
+        self.0.to_str().unwrap_or_default()
+    }
+}
+
 /// The host the client asked for: the URI's authority (HTTP/2, absolute-form) or `Host`.
-pub fn host<B>(request: &Request<B>) -> Option<String> {
-    request
-        .uri()
-        .authority()
-        .map(|authority| authority.as_str().to_owned())
-        .or_else(|| {
-            request
-                .headers()
-                .get(HOST)
-                .and_then(|value| value.to_str().ok())
-                .filter(|host| !host.is_empty())
-                .map(str::to_owned)
-        })
+pub fn host<B>(request: &Request<B>) -> Option<RequestHost> {
+    let value = match request.uri().authority() {
+        Some(authority) => HeaderValue::from_str(authority.as_str()).ok()?,
+        None => request.headers().get(HOST)?.clone(),
+    };
+    (!value.is_empty() && value.to_str().is_ok()).then_some(RequestHost(value))
 }
 
 /// The absolute URL the handler sees: scheme, `host` (the one the client asked for), path
@@ -365,7 +370,7 @@ mod tests {
             .body(())
             .unwrap();
         assert_eq!(
-            absolute_url(&request, "http", &host(&request).unwrap()),
+            absolute_url(&request, "http", host(&request).unwrap().as_str()),
             "http://example.test:8787/a/b?x=1"
         );
     }

@@ -38,13 +38,14 @@ use super::request::REQUEST_ID_HEADER;
 use crate::error::GatewayError;
 use crate::metrics::Metrics;
 use crate::metrics::RequestFigures;
+use crate::metrics::TenantMeters;
 use crate::routing::table::TenantId;
 
 /// The body type of every response isogate sends.
 pub type GatewayBody = BoxBody<Bytes, BodyError>;
 
 /// Header naming why isogate (not the handler) produced an error response.
-pub const ERROR_HEADER: &str = "isogate-error";
+pub const ERROR_HEADER: HeaderName = HeaderName::from_static("isogate-error");
 
 /// Converts the handler's answer, streaming its body through.
 pub fn from_handler(response: HandlerResponse) -> Result<Response<GatewayBody>, GatewayError> {
@@ -161,7 +162,7 @@ fn limit_response(
 }
 
 /// Stamps the request id on a response.
-pub fn stamp_request_id(response: &mut Response<GatewayBody>, request_id: &RequestId) {
+pub fn stamp_request_id<B>(response: &mut Response<B>, request_id: &RequestId) {
     if let Ok(value) = HeaderValue::from_str(&request_id.0) {
         response.headers_mut().insert(REQUEST_ID_HEADER, value);
     }
@@ -219,8 +220,10 @@ pub struct AccessRecord {
     pub uri: http::Uri,
     /// The tenant, once routed.
     pub tenant: Option<TenantId>,
+    /// Where the tenant's figures go, once routed.
+    pub meters: Option<Arc<TenantMeters>>,
     /// The matched route pattern, once routed.
-    pub route: String,
+    pub route: Option<Arc<str>>,
     /// The tenant's concurrency permit, held until the response body is done.
     pub permit: Option<OwnedSemaphorePermit>,
     /// The request body's meter, once it went to a handler.
@@ -228,8 +231,6 @@ pub struct AccessRecord {
     /// CPU time charged to the request, when the handler answered on a metered isolate
     /// (read when the body is done, by when the answering turn has ended).
     pub cpu: CpuCharge,
-    /// Where the request's figures go.
-    pub metrics: Arc<Metrics>,
 }
 
 /// Wraps `response`'s body so that one access-log line is written when the body is done
@@ -237,21 +238,20 @@ pub struct AccessRecord {
 pub fn with_access_log(
     response: Response<GatewayBody>,
     record: AccessRecord,
-) -> Response<GatewayBody> {
+) -> Response<LoggedBody> {
     let status = response.status().as_u16();
-    response.map(|inner| {
-        LoggedBody {
-            inner,
-            bytes: 0,
-            status,
-            record,
-        }
-        .boxed()
+    response.map(|inner| LoggedBody {
+        inner,
+        bytes: 0,
+        status,
+        record,
     })
 }
 
-/// A response body that counts what it sends and logs the request when it is dropped.
-struct LoggedBody {
+/// The body of every response isogate sends: it counts what it sends and logs the request
+/// when it is dropped.
+#[derive(Debug)]
+pub struct LoggedBody {
     inner: GatewayBody,
     bytes: u64,
     status: u16,
@@ -292,20 +292,19 @@ impl Drop for LoggedBody {
         let tenant = record.tenant.as_ref().map_or("", |tenant| &tenant.0);
         let ingress = record.ingress.as_ref().map_or(0, |meter| meter.read());
         let cpu = record.cpu.read();
-        record.metrics.record_request(
-            tenant,
-            &RequestFigures {
+        if let Some(meters) = &record.meters {
+            meters.record(&RequestFigures {
                 status: self.status,
                 elapsed,
                 egress: self.bytes,
                 ingress,
                 cpu,
-            },
-        );
+            });
+        }
         tracing::info!(
             target: "isogate::access",
-            tenant = record.tenant.as_ref().map_or("", |tenant| &tenant.0),
-            route = record.route,
+            tenant,
+            route = record.route.as_deref().unwrap_or_default(),
             method = record.method.as_str(),
             path = record.uri.path(),
             status = self.status,

@@ -6,9 +6,26 @@
 
 pub mod table;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use http::Method;
+
+/// The hasher of the router's host maps (keys come from clients: seeded per process).
+type HostMap = HashMap<String, usize, ahash::RandomState>;
+
+/// A matched route's parameters, borrowed from the router (names) and the path (values);
+/// copied out only for a request that reaches its handler.
+pub type RouteParams<'r, 'p> = matchit::Params<'r, 'p>;
+
+/// The parameters as owned `(name, value)` pairs, in pattern order (`ctx.params`).
+pub fn owned_params(params: &RouteParams<'_, '_>) -> Vec<(String, String)> {
+    params
+        .iter()
+        .map(|(name, value)| (name.to_owned(), value.to_owned()))
+        .collect()
+}
 
 /// Why a route cannot be added to a tenant's table.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -32,7 +49,7 @@ pub enum RouteConflict {
 /// The routes of one path pattern.
 #[derive(Debug)]
 struct PathEntry<T> {
-    pattern: String,
+    pattern: Arc<str>,
     any: Option<T>,
     methods: Vec<(Method, T)>,
     allow: String,
@@ -74,6 +91,8 @@ pub struct TenantRoutes<T> {
     /// matchit's catch-all needs at least one character. An explicit route replaces them.
     implicit: HashMap<String, usize>,
     fallback: Option<T>,
+    /// The route name of the fallback: none.
+    unnamed: Arc<str>,
 }
 
 impl<T> Default for TenantRoutes<T> {
@@ -83,6 +102,7 @@ impl<T> Default for TenantRoutes<T> {
             entries: Vec::new(),
             implicit: HashMap::new(),
             fallback: None,
+            unnamed: Arc::from(""),
         }
     }
 }
@@ -95,7 +115,7 @@ impl<T: Clone> TenantRoutes<T> {
         methods: Option<&[Method]>,
         target: T,
     ) -> Result<(), RouteConflict> {
-        let index = match self.entries.iter().position(|e| e.pattern == pattern) {
+        let index = match self.entries.iter().position(|e| *e.pattern == *pattern) {
             Some(index) => index,
             None => self.insert_pattern(pattern)?,
         };
@@ -151,7 +171,7 @@ impl<T: Clone> TenantRoutes<T> {
             })?;
         let index = self.entries.len();
         self.entries.push(PathEntry {
-            pattern: pattern.to_owned(),
+            pattern: Arc::from(pattern),
             any: None,
             methods: Vec::new(),
             allow: String::new(),
@@ -172,13 +192,13 @@ impl<T> TenantRoutes<T> {
         self.fallback = Some(target);
     }
 
-    fn lookup(&self, method: &Method, path: &str) -> PathLookup<'_, T> {
+    fn lookup<'r, 'p>(&'r self, method: &Method, path: &'p str) -> PathLookup<'r, 'p, T> {
         let Ok(matched) = self.paths.at(path) else {
             return match &self.fallback {
                 Some(target) => PathLookup::Found {
-                    route: "",
+                    route: &self.unnamed,
                     target,
-                    params: Vec::new(),
+                    params: RouteParams::new(),
                 },
                 None => PathLookup::NoRoute,
             };
@@ -190,11 +210,7 @@ impl<T> TenantRoutes<T> {
             Some(target) => PathLookup::Found {
                 route: &entry.pattern,
                 target,
-                params: matched
-                    .params
-                    .iter()
-                    .map(|(name, value)| (name.to_owned(), value.to_owned()))
-                    .collect(),
+                params: matched.params,
             },
             None => PathLookup::MethodNotAllowed {
                 allow: &entry.allow,
@@ -203,11 +219,11 @@ impl<T> TenantRoutes<T> {
     }
 }
 
-enum PathLookup<'r, T> {
+enum PathLookup<'r, 'p, T> {
     Found {
-        route: &'r str,
+        route: &'r Arc<str>,
         target: &'r T,
-        params: Vec<(String, String)>,
+        params: RouteParams<'r, 'p>,
     },
     NoRoute,
     MethodNotAllowed {
@@ -217,7 +233,7 @@ enum PathLookup<'r, T> {
 
 /// The outcome of routing one request.
 #[derive(Debug)]
-pub enum Lookup<'r, T> {
+pub enum Lookup<'r, 'p, T> {
     /// No tenant serves this host.
     UnknownHost,
     /// The tenant (by index) serves the host but no route matches the path.
@@ -237,19 +253,19 @@ pub enum Lookup<'r, T> {
         /// The tenant's index.
         tenant: usize,
         /// The matched pattern (`ctx.route`).
-        route: &'r str,
+        route: &'r Arc<str>,
         /// What serves it.
         target: &'r T,
         /// Captured parameters in pattern order (`ctx.params`).
-        params: Vec<(String, String)>,
+        params: RouteParams<'r, 'p>,
     },
 }
 
 /// Host → tenant → path → target.
 #[derive(Debug)]
 pub struct Router<T> {
-    exact: HashMap<String, usize>,
-    wildcard: HashMap<String, usize>,
+    exact: HostMap,
+    wildcard: HostMap,
     any_host: Option<usize>,
     tenants: Vec<TenantRoutes<T>>,
 }
@@ -257,8 +273,8 @@ pub struct Router<T> {
 impl<T> Default for Router<T> {
     fn default() -> Self {
         Self {
-            exact: HashMap::new(),
-            wildcard: HashMap::new(),
+            exact: HostMap::default(),
+            wildcard: HostMap::default(),
             any_host: None,
             tenants: Vec::new(),
         }
@@ -279,7 +295,7 @@ impl<T> Router<T> {
             let host = normalize_host(host);
             match host.strip_prefix("*.") {
                 Some(suffix) => self.wildcard.entry(suffix.to_owned()).or_insert(index),
-                None => self.exact.entry(host).or_insert(index),
+                None => self.exact.entry(host.into_owned()).or_insert(index),
             };
         }
         index
@@ -296,7 +312,7 @@ impl<T> Router<T> {
     /// The tenant serving `host` (with or without a port; any case).
     pub fn tenant_for_host(&self, host: &str) -> Option<usize> {
         let host = normalize_host(host);
-        if let Some(index) = self.exact.get(&host) {
+        if let Some(index) = self.exact.get(&*host) {
             return Some(*index);
         }
         host.split_once('.')
@@ -306,13 +322,18 @@ impl<T> Router<T> {
     }
 
     /// Routes a request for `host`, `method` and `path`.
-    pub fn lookup(&self, host: &str, method: &Method, path: &str) -> Lookup<'_, T> {
+    pub fn lookup<'p>(&self, host: &str, method: &Method, path: &'p str) -> Lookup<'_, 'p, T> {
         self.route(self.tenant_for_host(host), method, path)
     }
 
     /// Routes a request for `method` and `path` to the tenant a host lookup found (`None`:
     /// no tenant serves the host).
-    pub fn route(&self, tenant: Option<usize>, method: &Method, path: &str) -> Lookup<'_, T> {
+    pub fn route<'p>(
+        &self,
+        tenant: Option<usize>,
+        method: &Method,
+        path: &'p str,
+    ) -> Lookup<'_, 'p, T> {
         let Some(tenant) = tenant else {
             return Lookup::UnknownHost;
         };
@@ -336,8 +357,8 @@ impl<T> Router<T> {
     }
 }
 
-/// Lower case, without a port or a trailing dot.
-pub fn normalize_host(host: &str) -> String {
+/// Lower case, without a port or a trailing dot; borrowed when only a port or dot goes.
+pub fn normalize_host(host: &str) -> Cow<'_, str> {
     let without_port = if host.starts_with('[') {
         // An IPv6 literal: keep the brackets, drop what follows them.
         host.split_inclusive(']').next().unwrap_or(host)
@@ -346,7 +367,12 @@ pub fn normalize_host(host: &str) -> String {
             .filter(|(_, port)| port.bytes().all(|b| b.is_ascii_digit()))
             .map_or(host, |(name, _)| name)
     };
-    without_port.trim_end_matches('.').to_ascii_lowercase()
+    let name = without_port.trim_end_matches('.');
+    if name.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(name.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(name)
+    }
 }
 
 #[cfg(test)]
@@ -394,8 +420,8 @@ mod tests {
         else {
             panic!("no match");
         };
-        assert_eq!((tenant, route, *target), (0, "/api/users/{id}", "users"));
-        assert_eq!(params, vec![("id".to_owned(), "42".to_owned())]);
+        assert_eq!((tenant, &**route, *target), (0, "/api/users/{id}", "users"));
+        assert_eq!(owned_params(&params), [("id".to_owned(), "42".to_owned())]);
         let Lookup::Found { target, .. } =
             router.lookup("acme.test", &Method::DELETE, "/api/users/42")
         else {

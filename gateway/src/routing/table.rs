@@ -7,6 +7,7 @@ use std::fmt;
 use std::path::Path;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use ipnet::IpNet;
@@ -27,6 +28,8 @@ use crate::config::resolve_secrets;
 use crate::config::GatewayConfig;
 use crate::config::TenantConfig;
 use crate::error::GatewayError;
+use crate::metrics::Metrics;
+use crate::metrics::TenantMeters;
 use crate::tls::load_certified_key;
 use crate::tls::sni::CertStore;
 
@@ -72,6 +75,15 @@ pub struct Tenant {
     pub max_body: u64,
     /// Requests in flight at once, when limited: the permits and their number.
     pub concurrency: Option<(Arc<Semaphore>, u32)>,
+    /// Its metric handles, looked up on its first request.
+    meters: OnceLock<Arc<TenantMeters>>,
+}
+
+impl Tenant {
+    /// Where its requests' figures go in `metrics`.
+    pub fn meters(&self, metrics: &Metrics) -> &Arc<TenantMeters> {
+        self.meters.get_or_init(|| metrics.tenant(&self.id.0))
+    }
 }
 
 /// What a tenant's handlers used, counted by the runtime.
@@ -125,6 +137,7 @@ impl RoutingTable {
                 caching: None,
                 max_body: u64::MAX,
                 concurrency: None,
+                meters: OnceLock::new(),
             })],
             policy: EdgePolicy {
                 expose_errors: true,
@@ -228,6 +241,7 @@ impl RoutingTable {
                 caching,
                 max_body: limits.max_body_bytes(),
                 concurrency,
+                meters: OnceLock::new(),
             }));
         }
         let cached: Vec<&str> = config
