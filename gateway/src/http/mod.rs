@@ -3,16 +3,16 @@
 //! per-connection protections: header read timeout, head size cap, idle timeout, and a cap
 //! on requests per connection.
 
+mod control;
 pub mod request;
 pub mod response;
 
 use std::convert::Infallible;
-use std::sync::atomic::AtomicU64;
-use std::sync::atomic::AtomicUsize;
-use std::sync::atomic::Ordering;
+use std::future::poll_fn;
+use std::future::Future;
+use std::pin::pin;
 use std::sync::Arc;
 use std::time::Duration;
-use std::time::Instant;
 
 use hyper::body::Incoming;
 use hyper::rt::Read;
@@ -22,7 +22,10 @@ use hyper_util::rt::TokioExecutor;
 use hyper_util::rt::TokioTimer;
 use hyper_util::server::conn::auto;
 use tokio::sync::watch;
-use tokio::sync::Notify;
+
+use self::control::Activity;
+use self::control::Controls;
+use self::control::InFlight;
 
 use crate::dispatch::Connection;
 use crate::dispatch::Dispatcher;
@@ -43,32 +46,6 @@ pub struct ConnectionLimits {
     pub max_requests: u64,
 }
 
-/// Activity shared between a connection's task and its requests.
-struct Activity {
-    started: Instant,
-    requests: AtomicU64,
-    in_flight: AtomicUsize,
-    /// Milliseconds since `started` at the last request start or end.
-    last: AtomicU64,
-    /// Woken when the connection should close after the requests in flight.
-    close: Notify,
-}
-
-impl Activity {
-    fn touch(&self) {
-        let now = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        self.last.store(now, Ordering::Relaxed);
-    }
-
-    fn idle_for(&self) -> Option<Duration> {
-        if self.in_flight.load(Ordering::Relaxed) > 0 {
-            return None;
-        }
-        let last = Duration::from_millis(self.last.load(Ordering::Relaxed));
-        Some(self.started.elapsed().saturating_sub(last))
-    }
-}
-
 /// Serves one connection until the client closes it, a limit closes it, or `shutdown`
 /// turns true (then requests in flight finish and the connection closes).
 pub async fn serve_connection<I>(
@@ -76,17 +53,11 @@ pub async fn serve_connection<I>(
     connection: Connection,
     dispatcher: Arc<Dispatcher>,
     limits: &ConnectionLimits,
-    mut shutdown: watch::Receiver<bool>,
+    shutdown: watch::Receiver<bool>,
 ) where
     I: Read + Write + Unpin + Send + 'static,
 {
-    let activity = Arc::new(Activity {
-        started: Instant::now(),
-        requests: AtomicU64::new(0),
-        in_flight: AtomicUsize::new(0),
-        last: AtomicU64::new(0),
-        close: Notify::new(),
-    });
+    let activity = Arc::new(Activity::default());
     let connection = Arc::new(connection);
     let service = {
         let activity = activity.clone();
@@ -97,15 +68,8 @@ pub async fn serve_connection<I>(
             let activity = activity.clone();
             let connection = connection.clone();
             async move {
-                activity.in_flight.fetch_add(1, Ordering::Relaxed);
-                activity.touch();
-                let served = activity.requests.fetch_add(1, Ordering::Relaxed) + 1;
-                if max_requests > 0 && served >= max_requests {
-                    activity.close.notify_one();
-                }
+                let _in_flight = InFlight::new(&activity, max_requests);
                 let response = dispatcher.handle(request, &connection).await;
-                activity.in_flight.fetch_sub(1, Ordering::Relaxed);
-                activity.touch();
                 Ok::<_, Infallible>(response)
             }
         })
@@ -121,36 +85,21 @@ pub async fn serve_connection<I>(
         .http2()
         .timer(TokioTimer::new())
         .max_header_list_size(u32::try_from(limits.max_header_bytes).unwrap_or(u32::MAX));
-    let serving = builder.serve_connection(io, service);
-    tokio::pin!(serving);
+    let mut serving = pin!(builder.serve_connection(io, service));
 
-    let period = (limits.idle_timeout / 2).max(Duration::from_millis(50));
-    let mut idle_check = tokio::time::interval(period);
+    // The controls are polled only when one of them is due, not on every wake of the
+    // connection: its requests pay nothing for them.
+    let mut controls = Controls::new(activity.clone(), limits.idle_timeout, shutdown);
     let mut closing = false;
-    loop {
-        tokio::select! {
-            result = serving.as_mut() => {
-                if let Err(error) = result {
-                    tracing::debug!(peer = %connection.peer.ip, %error, "connection ended with an error");
-                }
-                return;
-            }
-            () = activity.close.notified(), if !closing => {
-                closing = true;
-                serving.as_mut().graceful_shutdown();
-            }
-            changed = shutdown.changed(), if !closing => {
-                if changed.is_err() || *shutdown.borrow() {
-                    closing = true;
-                    serving.as_mut().graceful_shutdown();
-                }
-            }
-            _ = idle_check.tick(), if !closing => {
-                if activity.idle_for().is_some_and(|idle| idle >= limits.idle_timeout) {
-                    closing = true;
-                    serving.as_mut().graceful_shutdown();
-                }
-            }
+    let result = poll_fn(|cx| {
+        if !closing && controls.poll_due(cx).is_ready() {
+            closing = true;
+            serving.as_mut().graceful_shutdown();
         }
+        serving.as_mut().poll(cx)
+    })
+    .await;
+    if let Err(error) = result {
+        tracing::debug!(peer = %connection.peer.ip, %error, "connection ended with an error");
     }
 }
