@@ -33,9 +33,11 @@ use isogate_runtime::WorkerHandle;
 
 use crate::cache;
 use crate::cache::Consult;
+use crate::cache::Landed;
 use crate::error::GatewayError;
 use crate::http::request;
 use crate::http::request::PeerAddress;
+use crate::http::request::RequestHost;
 use crate::http::request::Routed;
 use crate::http::response;
 use crate::http::response::AccessRecord;
@@ -44,6 +46,7 @@ use crate::http::response::LoggedBody;
 use crate::metrics::Metrics;
 use crate::routing::normalize_host;
 use crate::routing::owned_params;
+use crate::routing::table::RouteTarget;
 use crate::routing::table::RoutingTable;
 use crate::routing::table::Tenant;
 use crate::routing::Lookup;
@@ -120,7 +123,14 @@ impl Dispatcher {
             connection,
             metrics: &self.metrics,
         };
-        let mut response = match run.request(request, &mut record).await {
+        // Steps 2 to 4 never wait: a request the cache answers is done without a future of
+        // its own. The others go on to steps 5 to 8 in one.
+        let answer = match run.route_and_consult(request, &mut record) {
+            Ok(Step::Answered(response)) => Ok(response),
+            Ok(Step::Onward(onward)) => Box::pin(run.onward(onward, &mut record)).await,
+            Err(error) => Err(error),
+        };
+        let mut response = match answer {
             Ok(response) => response,
             Err(error) => {
                 let tenant = record.tenant.as_ref();
@@ -140,27 +150,55 @@ struct Run<'a> {
     metrics: &'a Metrics,
 }
 
-impl Run<'_> {
+/// Where a request stands after the cache.
+enum Step<'a> {
+    /// Answered (from the cache).
+    Answered(Response<GatewayBody>),
+    /// On its way to the handler.
+    Onward(Onward<'a>),
+}
+
+/// A request on its way to its handler.
+struct Onward<'a> {
+    request: Request<Incoming>,
+    host: RequestHost,
+    host_name: String,
+    tenant: &'a Tenant,
+    target: &'a RouteTarget,
+    routed: Routed,
+    cache: Option<Pending>,
+}
+
+/// What the cache still has to do for a request on its way to the handler.
+enum Pending {
+    /// Wait for another request fetching the same entry.
+    Wait(cache::Wait),
+    /// Store (or label) the handler's answer.
+    Forward(cache::Forward),
+}
+
+impl<'a> Run<'a> {
     /// Names the tenant in the request's record, so that its figures count for it.
-    fn attribute(&self, record: &mut AccessRecord, tenant: usize) -> Option<&Arc<Tenant>> {
+    fn attribute(&self, record: &mut AccessRecord, tenant: usize) -> Option<&'a Arc<Tenant>> {
         let tenant = self.table.tenants.get(tenant)?;
         record.tenant = Some(tenant.id.clone());
         record.meters = Some(tenant.meters(self.metrics).clone());
         Some(tenant)
     }
 
-    async fn request(
+    /// Steps 2 to 4.
+    fn route_and_consult(
         &self,
-        mut request: Request<Incoming>,
+        request: Request<Incoming>,
         record: &mut AccessRecord,
-    ) -> Result<Response<GatewayBody>, GatewayError> {
+    ) -> Result<Step<'a>, GatewayError> {
         let Self {
             table, connection, ..
         } = *self;
         // 2. Route. A TLS client that named one tenant in its handshake may not reach another.
         let host = request::host(&request).ok_or(GatewayError::MissingHost)?;
         let host_name = normalize_host(host.as_str());
-        let host_tenant = table.router.tenant_for_host(&host_name);
+        let host_tenant = table.router.tenant_for_name(&host_name);
         if let Some(sni) = connection.sni.as_deref() {
             if table.router.tenant_for_host(sni) != host_tenant {
                 return Err(GatewayError::Misdirected {
@@ -168,10 +206,9 @@ impl Run<'_> {
                 });
             }
         }
-        let uri = request.uri().clone();
         let lookup = table
             .router
-            .route(host_tenant, request.method(), uri.path());
+            .route(host_tenant, request.method(), request.uri().path());
         let (tenant, route, target, params) = match lookup {
             Lookup::UnknownHost if connection.tls => {
                 return Err(GatewayError::Misdirected {
@@ -200,20 +237,25 @@ impl Run<'_> {
                 params,
             } => (tenant, route, target, params),
         };
-        record.route = Some(route.clone());
+        let routed = |params| Routed {
+            route: route.to_string(),
+            params: owned_params(params),
+        };
         let Some(tenant) = self.attribute(record, tenant) else {
             return Err(GatewayError::NoRoute);
         };
+        record.route = Some(route.clone());
 
         // 3. Body size, when declared.
-        let max_body = tenant.max_body;
-        if request::content_length(&request).is_some_and(|length| length > max_body) {
+        if request::content_length(&request).is_some_and(|length| length > tenant.max_body) {
             request::linger(request.into_body());
-            return Err(GatewayError::BodyTooLarge { limit: max_body });
+            return Err(GatewayError::BodyTooLarge {
+                limit: tenant.max_body,
+            });
         }
 
         // 4. Cache.
-        let forward = match &tenant.caching {
+        let pending = match &tenant.caching {
             Some(caching) => {
                 let using = cache::Use {
                     cache: &caching.cache,
@@ -224,34 +266,68 @@ impl Run<'_> {
                     method: request.method(),
                     secure: connection.tls,
                     host: &host_name,
-                    target: uri.path_and_query().map_or("/", |target| target.as_str()),
+                    target: request
+                        .uri()
+                        .path_and_query()
+                        .map_or("/", |target| target.as_str()),
                     headers: request.headers(),
                     now: record.started,
                 };
-                match cache::consult(using, &ask).await {
-                    Consult::Answer(response) => return Ok(response),
+                match cache::consult(using, &ask) {
+                    Consult::Answer(response) => return Ok(Step::Answered(response)),
                     Consult::AnswerAndRefresh(response, refresh) => {
                         let mut copy = bodiless_copy(&request);
                         refresh.prepare(copy.headers_mut());
                         let copy = prepared(table, copy, connection, &host_name);
                         let id = RequestId(format!("{}-refresh", record.request_id));
-                        let routed = Routed {
-                            route: route.to_string(),
-                            params: owned_params(&params),
-                        };
                         let background = request::to_bodiless_handler_request(
                             &copy,
                             id,
                             connection.scheme(),
                             host.as_str(),
-                            routed,
+                            routed(&params),
                         );
                         refresh_in_background(target.worker.clone(), background, refresh);
-                        return Ok(response);
+                        return Ok(Step::Answered(response));
                     }
-                    Consult::Forward(forward) => Some(forward),
+                    Consult::Wait(wait) => Some(Pending::Wait(wait)),
+                    Consult::Forward(forward) => Some(Pending::Forward(forward)),
                 }
             }
+            None => None,
+        };
+        Ok(Step::Onward(Onward {
+            routed: routed(&params),
+            host_name: host_name.into_owned(),
+            request,
+            host,
+            tenant,
+            target,
+            cache: pending,
+        }))
+    }
+
+    /// Steps 4 (a miss another request is fetching), then 5 to 8.
+    async fn onward(
+        &self,
+        onward: Onward<'_>,
+        record: &mut AccessRecord,
+    ) -> Result<Response<GatewayBody>, GatewayError> {
+        let Onward {
+            mut request,
+            host,
+            host_name,
+            tenant,
+            target,
+            routed,
+            cache,
+        } = onward;
+        let forward = match cache {
+            Some(Pending::Wait(wait)) => match wait.landed(request.headers()).await {
+                Landed::Answer(response) => return Ok(response),
+                Landed::Forward(forward) => Some(forward),
+            },
+            Some(Pending::Forward(forward)) => Some(forward),
             None => None,
         };
 
@@ -268,14 +344,11 @@ impl Run<'_> {
         if let Some(forward) = &forward {
             forward.prepare(request.headers_mut());
         }
-        let routed = Routed {
-            route: route.to_string(),
-            params: owned_params(&params),
-        };
+        let max_body = tenant.max_body;
         let (handler_request, meter) = request::to_handler_request(
-            prepared(table, request, connection, &host_name),
+            prepared(self.table, request, self.connection, &host_name),
             record.request_id.clone(),
-            connection.scheme(),
+            self.connection.scheme(),
             host.as_str(),
             routed,
             max_body,

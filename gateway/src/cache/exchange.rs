@@ -21,6 +21,7 @@ use isogate_runtime::ResponseBody;
 use isogate_runtime::RuntimeError;
 
 use super::flight::Flight;
+use super::flight::Landing;
 use super::flight::Turn;
 use super::key::CacheKey;
 use super::policy;
@@ -39,6 +40,9 @@ use crate::http::response::GatewayBody;
 
 /// The response header that says what the cache did (RFC 9211).
 pub const CACHE_STATUS: HeaderName = HeaderName::from_static("cache-status");
+
+/// Headers a cached response gets on its way out: `Age`, `Cache-Status`, `X-Request-Id`.
+const ADDED_HEADERS: usize = 3;
 
 /// Longest a request waits for another fetching the same entry before fetching it itself.
 const MOST_COALESCED_WAIT: Duration = Duration::from_secs(30);
@@ -80,6 +84,27 @@ pub enum Consult {
     AnswerAndRefresh(Response<GatewayBody>, Forward),
     /// Run the handler, then [`Forward::finish`].
     Forward(Forward),
+    /// Another request is fetching the entry: [`Wait::landed`] says what to do once it is
+    /// done.
+    Wait(Wait),
+}
+
+/// What a coalesced miss does once the request it waited for is done.
+#[derive(Debug)]
+pub enum Landed {
+    /// Answer from what that request stored.
+    Answer(Response<GatewayBody>),
+    /// Run the handler after all.
+    Forward(Forward),
+}
+
+/// A miss waiting for another request to fetch the same entry.
+#[derive(Debug)]
+pub struct Wait {
+    landing: Landing,
+    cache: Arc<TenantCache>,
+    key: CacheKey,
+    route: RoutePolicy,
 }
 
 /// Why the request goes to the handler (the `fwd` parameter of `Cache-Status`).
@@ -135,7 +160,7 @@ impl Drop for RefreshGuard {
 }
 
 /// Looks the request up.
-pub async fn consult(using: Use<'_>, ask: &Ask<'_>) -> Consult {
+pub fn consult(using: Use<'_>, ask: &Ask<'_>) -> Consult {
     let cache = using.cache;
     let key = CacheKey::new(
         cache.tenant.clone(),
@@ -223,19 +248,46 @@ pub async fn consult(using: Use<'_>, ask: &Ask<'_>) -> Consult {
             forward.flight = Some(flight);
             Consult::Forward(forward)
         }
-        Turn::Follow(landing) => {
-            let _ = tokio::time::timeout(MOST_COALESCED_WAIT, landing.wait()).await;
-            let now = Instant::now();
-            if let (_, Found::Response(stored)) = cache.find(&key, ask.headers) {
-                if stored.is_fresh(now) {
-                    cache.counters.misses.fetch_sub(1, Ordering::Relaxed);
-                    cache.counters.hits.fetch_add(1, Ordering::Relaxed);
-                    let status = format!("isogate; hit; ttl={}; collapsed", stored.ttl(now));
-                    return Consult::Answer(serve(&stored, ask.headers, now, Some(status)));
-                }
+        Turn::Follow(landing) => Consult::Wait(Wait {
+            landing,
+            cache: cache.clone(),
+            key,
+            route: using.route.clone(),
+        }),
+    }
+}
+
+impl Wait {
+    /// Waits (at most `MOST_COALESCED_WAIT`) for the request fetching the entry, then
+    /// answers from what it stored, or forwards this request (with `headers`) too.
+    pub async fn landed(self, headers: &HeaderMap) -> Landed {
+        let Self {
+            landing,
+            cache,
+            key,
+            route,
+        } = self;
+        let _ = tokio::time::timeout(MOST_COALESCED_WAIT, landing.wait()).await;
+        let now = Instant::now();
+        if let (_, Found::Response(stored)) = cache.find(&key, headers) {
+            if stored.is_fresh(now) {
+                cache.counters.misses.fetch_sub(1, Ordering::Relaxed);
+                cache.counters.hits.fetch_add(1, Ordering::Relaxed);
+                let status = format!("isogate; hit; ttl={}; collapsed", stored.ttl(now));
+                return Landed::Answer(serve(&stored, headers, now, Some(status)));
             }
-            Consult::Forward(forward(Reason::Miss, true))
         }
+        Landed::Forward(Forward {
+            cache,
+            key,
+            reason: Reason::Miss,
+            request: headers.clone(),
+            stale: None,
+            store: true,
+            route,
+            flight: None,
+            refresh: None,
+        })
     }
 }
 
@@ -471,7 +523,12 @@ fn serve(
     } else {
         let mut response = Response::new(response::full(stored.body.clone()));
         *response.status_mut() = stored.status;
-        *response.headers_mut() = stored.headers.clone();
+        // Room for what is added here and by the gateway: a copy would have to grow.
+        let headers = response.headers_mut();
+        headers.reserve(stored.headers.len() + ADDED_HEADERS);
+        for (name, value) in &stored.headers {
+            headers.append(name, value.clone());
+        }
         response
     };
     let headers = response.headers_mut();

@@ -244,7 +244,7 @@ pub fn with_access_log(
         inner,
         bytes: 0,
         status,
-        record,
+        record: Box::new(record),
     })
 }
 
@@ -255,7 +255,8 @@ pub struct LoggedBody {
     inner: GatewayBody,
     bytes: u64,
     status: u16,
-    record: AccessRecord,
+    /// Boxed: hyper moves the response several times before it is sent.
+    record: Box<AccessRecord>,
 }
 
 impl Body for LoggedBody {

@@ -311,11 +311,15 @@ impl<T> Router<T> {
 
     /// The tenant serving `host` (with or without a port; any case).
     pub fn tenant_for_host(&self, host: &str) -> Option<usize> {
-        let host = normalize_host(host);
-        if let Some(index) = self.exact.get(&*host) {
+        self.tenant_for_name(&normalize_host(host))
+    }
+
+    /// The tenant serving `name`, a host as [`normalize_host`] leaves it.
+    pub fn tenant_for_name(&self, name: &str) -> Option<usize> {
+        if let Some(index) = self.exact.get(name) {
             return Some(*index);
         }
-        host.split_once('.')
+        name.split_once('.')
             .and_then(|(_, parent)| self.wildcard.get(parent))
             .copied()
             .or(self.any_host)
@@ -359,15 +363,27 @@ impl<T> Router<T> {
 
 /// Lower case, without a port or a trailing dot; borrowed when only a port or dot goes.
 pub fn normalize_host(host: &str) -> Cow<'_, str> {
-    let without_port = if host.starts_with('[') {
+    let bytes = host.as_bytes();
+    let mut end = bytes.len();
+    if bytes.first() == Some(&b'[') {
         // An IPv6 literal: keep the brackets, drop what follows them.
-        host.split_inclusive(']').next().unwrap_or(host)
+        if let Some(close) = bytes.iter().position(|&b| b == b']') {
+            end = close + 1;
+        }
     } else {
-        host.rsplit_once(':')
-            .filter(|(_, port)| port.bytes().all(|b| b.is_ascii_digit()))
-            .map_or(host, |(name, _)| name)
-    };
-    let name = without_port.trim_end_matches('.');
+        let digits = bytes
+            .iter()
+            .rev()
+            .take_while(|b| b.is_ascii_digit())
+            .count();
+        if digits < end && bytes[end - digits - 1] == b':' {
+            end -= digits + 1;
+        }
+    }
+    while end > 0 && bytes[end - 1] == b'.' {
+        end -= 1;
+    }
+    let name = &host[..end];
     if name.bytes().any(|b| b.is_ascii_uppercase()) {
         Cow::Owned(name.to_ascii_lowercase())
     } else {
