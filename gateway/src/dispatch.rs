@@ -155,7 +155,7 @@ enum Step<'a> {
     /// Answered (from the cache).
     Answered(Response<GatewayBody>),
     /// On its way to the handler.
-    Onward(Onward<'a>),
+    Onward(Box<Onward<'a>>),
 }
 
 /// A request on its way to its handler.
@@ -174,7 +174,7 @@ enum Pending {
     /// Wait for another request fetching the same entry.
     Wait(cache::Wait),
     /// Store (or label) the handler's answer.
-    Forward(cache::Forward),
+    Forward(Box<cache::Forward>),
 }
 
 impl<'a> Run<'a> {
@@ -291,12 +291,12 @@ impl<'a> Run<'a> {
                         return Ok(Step::Answered(response));
                     }
                     Consult::Wait(wait) => Some(Pending::Wait(wait)),
-                    Consult::Forward(forward) => Some(Pending::Forward(forward)),
+                    Consult::Forward(forward) => Some(Pending::Forward(Box::new(forward))),
                 }
             }
             None => None,
         };
-        Ok(Step::Onward(Onward {
+        Ok(Step::Onward(Box::new(Onward {
             routed: routed(&params),
             host_name: host_name.into_owned(),
             request,
@@ -304,13 +304,13 @@ impl<'a> Run<'a> {
             tenant,
             target,
             cache: pending,
-        }))
+        })))
     }
 
     /// Steps 4 (a miss another request is fetching), then 5 to 8.
     async fn onward(
         &self,
-        onward: Onward<'_>,
+        onward: Box<Onward<'_>>,
         record: &mut AccessRecord,
     ) -> Result<Response<GatewayBody>, GatewayError> {
         let Onward {
@@ -321,13 +321,13 @@ impl<'a> Run<'a> {
             target,
             routed,
             cache,
-        } = onward;
+        } = *onward;
         let forward = match cache {
             Some(Pending::Wait(wait)) => match wait.landed(request.headers()).await {
                 Landed::Answer(response) => return Ok(response),
-                Landed::Forward(forward) => Some(forward),
+                Landed::Forward(forward) => Some(*forward),
             },
-            Some(Pending::Forward(forward)) => Some(forward),
+            Some(Pending::Forward(forward)) => Some(*forward),
             None => None,
         };
 

@@ -95,7 +95,7 @@ pub enum Landed {
     /// Answer from what that request stored.
     Answer(Response<GatewayBody>),
     /// Run the handler after all.
-    Forward(Forward),
+    Forward(Box<Forward>),
 }
 
 /// A miss waiting for another request to fetch the same entry.
@@ -277,7 +277,7 @@ impl Wait {
                 return Landed::Answer(serve(&stored, headers, now, Some(status)));
             }
         }
-        Landed::Forward(Forward {
+        Landed::Forward(Box::new(Forward {
             cache,
             key,
             reason: Reason::Miss,
@@ -287,7 +287,7 @@ impl Wait {
             route,
             flight: None,
             refresh: None,
-        })
+        }))
     }
 }
 
