@@ -30,7 +30,7 @@ use crate::routing::normalize_host;
 impl HandlerCache for TenantCache {
     fn lookup(&self, cache: &str, request: &CacheRequest) -> Option<CachedResponse> {
         let (key, headers) = self.api_key(cache, request)?;
-        let (_, Found::Response(stored)) = self.find(&key, &headers) else {
+        let (_, Found::Response(stored)) = self.find(&key.parts(), &headers) else {
             return None;
         };
         let now = Instant::now();

@@ -23,7 +23,9 @@ use isogate_runtime::RuntimeError;
 use super::flight::Flight;
 use super::flight::Landing;
 use super::flight::Turn;
+use super::key;
 use super::key::CacheKey;
+use super::key::KeyRef;
 use super::policy;
 use super::policy::ClientDirectives;
 use super::policy::RoutePolicy;
@@ -162,17 +164,18 @@ impl Drop for RefreshGuard {
 /// Looks the request up.
 pub fn consult(using: Use<'_>, ask: &Ask<'_>) -> Consult {
     let cache = using.cache;
-    let key = CacheKey::new(
-        cache.tenant.clone(),
-        cache.edge.clone(),
-        ask.secure,
-        ask.host,
-        ask.target,
-        using.route.sort_query,
-    );
+    let target = key::target(ask.target, using.route.sort_query);
+    let key = KeyRef {
+        tenant: &cache.tenant,
+        cache: &cache.edge,
+        secure: ask.secure,
+        host: ask.host,
+        target: &target,
+        variant: None,
+    };
     let forward = |reason, store| Forward {
         cache: cache.clone(),
-        key: key.clone(),
+        key: key.to_key(),
         reason,
         // The request's headers matter only to an answer that may be stored.
         request: if store {
@@ -205,16 +208,16 @@ pub fn consult(using: Use<'_>, ask: &Ask<'_>) -> Consult {
         Found::Response(stored) => {
             if stored.is_fresh(now) {
                 cache.counters.hits.fetch_add(1, Ordering::Relaxed);
-                let status = format!("isogate; hit; ttl={}", stored.ttl(now));
-                return Consult::Answer(serve(&stored, ask.headers, now, Some(status)));
+                let status = hit_status(stored.ttl(now), "");
+                return Consult::Answer(serve(&stored, ask.headers, now, status));
             }
             let late = stored.staleness(now).unwrap_or_default();
             let swr = stored.freshness.stale_while_revalidate;
             if !stored.freshness.always_revalidate && !swr.is_zero() && late <= swr {
                 cache.counters.hits.fetch_add(1, Ordering::Relaxed);
                 cache.counters.stale.fetch_add(1, Ordering::Relaxed);
-                let status = format!("isogate; hit; ttl={}", stored.ttl(now));
-                let response = serve(&stored, ask.headers, now, Some(status));
+                let status = hit_status(stored.ttl(now), "");
+                let response = serve(&stored, ask.headers, now, status);
                 if stored.refreshing.swap(true, Ordering::AcqRel) {
                     return Consult::Answer(response);
                 }
@@ -241,7 +244,7 @@ pub fn consult(using: Use<'_>, ask: &Ask<'_>) -> Consult {
     }
 
     // A miss: one request fetches, the others for the same entry wait and then look again.
-    let flight_key = variant.unwrap_or_else(|| key.clone());
+    let flight_key = variant.unwrap_or_else(|| key.to_key());
     match cache.flights.join(&flight_key) {
         Turn::Lead(flight) => {
             let mut forward = forward(reason, true);
@@ -251,7 +254,7 @@ pub fn consult(using: Use<'_>, ask: &Ask<'_>) -> Consult {
         Turn::Follow(landing) => Consult::Wait(Wait {
             landing,
             cache: cache.clone(),
-            key,
+            key: key.to_key(),
             route: using.route.clone(),
         }),
     }
@@ -269,12 +272,12 @@ impl Wait {
         } = self;
         let _ = tokio::time::timeout(MOST_COALESCED_WAIT, landing.wait()).await;
         let now = Instant::now();
-        if let (_, Found::Response(stored)) = cache.find(&key, headers) {
+        if let (_, Found::Response(stored)) = cache.find(&key.parts(), headers) {
             if stored.is_fresh(now) {
                 cache.counters.misses.fetch_sub(1, Ordering::Relaxed);
                 cache.counters.hits.fetch_add(1, Ordering::Relaxed);
-                let status = format!("isogate; hit; ttl={}; collapsed", stored.ttl(now));
-                return Landed::Answer(serve(&stored, headers, now, Some(status)));
+                let status = hit_status(stored.ttl(now), "; collapsed");
+                return Landed::Answer(serve(&stored, headers, now, status));
             }
         }
         Landed::Forward(Box::new(Forward {
@@ -468,8 +471,8 @@ impl Forward {
             Ok(answer) => format!("fwd-status={}", answer.status),
             Err(_) => "detail=stale-if-error".to_owned(),
         };
-        let status = format!("isogate; hit; ttl={}; fwd=stale; {failure}", stale.ttl(now));
-        Some(serve(stale, &self.request, now, Some(status)))
+        let status = hit_status(stale.ttl(now), &format!("; fwd=stale; {failure}"));
+        Some(serve(stale, &self.request, now, status))
     }
 
     /// A successful unsafe request invalidates what is stored for its URL (RFC 9111 §4.4).
@@ -513,7 +516,7 @@ fn serve(
     stored: &Stored,
     request: &HeaderMap,
     now: Instant,
-    status: Option<String>,
+    status: Option<HeaderValue>,
 ) -> Response<GatewayBody> {
     let mut response = if policy::is_conditional(request)
         && stored.status == StatusCode::OK
@@ -532,11 +535,33 @@ fn serve(
         response
     };
     let headers = response.headers_mut();
-    headers.insert(header::AGE, HeaderValue::from(stored.age(now).as_secs()));
-    if let Some(Ok(value)) = status.map(HeaderValue::try_from) {
-        headers.insert(CACHE_STATUS, value);
+    if let Some(age) = joined_value(&[itoa::Buffer::new().format(stored.age(now).as_secs())]) {
+        headers.insert(header::AGE, age);
+    }
+    if let Some(status) = status {
+        headers.insert(CACHE_STATUS, status);
     }
     response
+}
+
+/// `Cache-Status` for an answer from the cache: `isogate; hit; ttl=…` then `more`.
+fn hit_status(ttl: i64, more: &str) -> Option<HeaderValue> {
+    joined_value(&["isogate; hit; ttl=", itoa::Buffer::new().format(ttl), more])
+}
+
+/// `parts` joined into one header value, in a single allocation (`format!` and
+/// `HeaderValue::from(u64)` take two or three); `None` past 256 bytes or when invalid.
+fn joined_value(parts: &[&str]) -> Option<HeaderValue> {
+    let mut joined = [0; 256];
+    let mut length = 0;
+    for part in parts {
+        let end = length + part.len();
+        joined
+            .get_mut(length..end)?
+            .copy_from_slice(part.as_bytes());
+        length = end;
+    }
+    HeaderValue::from_bytes(joined.get(..length)?).ok()
 }
 
 /// A 304 carrying the headers RFC 9110 §15.4.5 asks for.

@@ -1,6 +1,10 @@
 //! `CacheKey`: what identifies a stored response. HEAD shares GET's entries, so the method is
 //! not part of it.
 
+use std::borrow::Borrow;
+use std::borrow::Cow;
+use std::hash::Hash;
+use std::hash::Hasher;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -13,7 +17,7 @@ pub(crate) const EDGE: &str = "";
 
 /// Identifies one stored response (or, without `variant`, the URL's entry point, which may
 /// list the headers its responses vary on).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CacheKey {
     /// The tenant that owns it.
     pub tenant: Arc<str>,
@@ -39,18 +43,6 @@ impl CacheKey {
         path_and_query: &str,
         sort_query: bool,
     ) -> Self {
-        let target = match path_and_query.split_once('?') {
-            Some((path, query)) if sort_query => {
-                let mut pairs: Vec<&str> = query.split('&').filter(|p| !p.is_empty()).collect();
-                pairs.sort_unstable();
-                if pairs.is_empty() {
-                    path.into()
-                } else {
-                    format!("{path}?{}", pairs.join("&")).into_boxed_str()
-                }
-            }
-            _ => path_and_query.into(),
-        };
         Self {
             tenant,
             cache,
@@ -60,30 +52,26 @@ impl CacheKey {
             } else {
                 Box::from(host)
             },
-            target,
+            target: Box::from(target(path_and_query, sort_query)),
             variant: None,
+        }
+    }
+
+    /// The key's parts, borrowed.
+    pub fn parts(&self) -> KeyRef<'_> {
+        KeyRef {
+            tenant: &self.tenant,
+            cache: &self.cache,
+            secure: self.secure,
+            host: &self.host,
+            target: &self.target,
+            variant: self.variant.as_deref(),
         }
     }
 
     /// The key of this URL's variant for a request with `headers`, varying on `names`.
     pub fn variant(&self, names: &[HeaderName], headers: &HeaderMap) -> Self {
-        let values = names
-            .iter()
-            .map(|name| {
-                let mut values = headers.get_all(name).iter();
-                let first = values.next()?;
-                let mut joined = first.as_bytes().to_vec();
-                for more in values {
-                    joined.extend_from_slice(b", ");
-                    joined.extend_from_slice(more.as_bytes());
-                }
-                Some(Bytes::from(joined))
-            })
-            .collect();
-        Self {
-            variant: Some(values),
-            ..self.clone()
-        }
+        self.parts().variant(names, headers)
     }
 
     /// The URL without the variant: `host` + `target`.
@@ -105,6 +93,119 @@ impl CacheKey {
                 .sum()
         });
         std::mem::size_of::<Self>() + self.host.len() + self.target.len() + variant
+    }
+}
+
+/// A key's parts, borrowed: what a lookup hashes and compares, so that a hit builds no
+/// key. The host is normalised (see `routing::normalize_host`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct KeyRef<'a> {
+    /// The tenant.
+    pub tenant: &'a Arc<str>,
+    /// The cache's name.
+    pub cache: &'a Arc<str>,
+    /// `https` or not.
+    pub secure: bool,
+    /// Host, lower case, without a default port.
+    pub host: &'a str,
+    /// Path and query, as keyed (see [`target`]).
+    pub target: &'a str,
+    /// The variant's header values, for a variant.
+    pub variant: Option<&'a [Option<Bytes>]>,
+}
+
+impl KeyRef<'_> {
+    /// The owned key.
+    pub fn to_key(self) -> CacheKey {
+        CacheKey {
+            tenant: self.tenant.clone(),
+            cache: self.cache.clone(),
+            secure: self.secure,
+            host: Box::from(self.host),
+            target: Box::from(self.target),
+            variant: self.variant.map(Box::from),
+        }
+    }
+
+    /// The key of this URL's variant for a request with `headers`, varying on `names`.
+    pub fn variant(&self, names: &[HeaderName], headers: &HeaderMap) -> CacheKey {
+        let values = names
+            .iter()
+            .map(|name| {
+                let mut values = headers.get_all(name).iter();
+                let first = values.next()?;
+                let mut joined = first.as_bytes().to_vec();
+                for more in values {
+                    joined.extend_from_slice(b", ");
+                    joined.extend_from_slice(more.as_bytes());
+                }
+                Some(Bytes::from(joined))
+            })
+            .collect();
+        CacheKey {
+            variant: Some(values),
+            ..self.to_key()
+        }
+    }
+}
+
+/// What a key's parts are to lookups: [`CacheKey`] and [`KeyRef`] hash and compare alike.
+pub trait KeyParts {
+    /// The parts.
+    fn parts(&self) -> KeyRef<'_>;
+}
+
+impl KeyParts for CacheKey {
+    fn parts(&self) -> KeyRef<'_> {
+        CacheKey::parts(self)
+    }
+}
+
+impl KeyParts for KeyRef<'_> {
+    fn parts(&self) -> KeyRef<'_> {
+        *self
+    }
+}
+
+impl Hash for CacheKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.parts().hash(state);
+    }
+}
+
+impl<'a> Borrow<dyn KeyParts + 'a> for CacheKey {
+    fn borrow(&self) -> &(dyn KeyParts + 'a) {
+        self
+    }
+}
+
+impl Hash for dyn KeyParts + '_ {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.parts().hash(state);
+    }
+}
+
+impl PartialEq for dyn KeyParts + '_ {
+    fn eq(&self, other: &Self) -> bool {
+        self.parts() == other.parts()
+    }
+}
+
+impl Eq for dyn KeyParts + '_ {}
+
+/// The request target as keyed: as sent, or with its query parameters sorted.
+pub(super) fn target(path_and_query: &str, sort_query: bool) -> Cow<'_, str> {
+    match path_and_query.split_once('?') {
+        Some((path, query)) if sort_query => {
+            let mut pairs: Vec<&str> = query.split('&').filter(|p| !p.is_empty()).collect();
+            pairs.sort_unstable();
+            if pairs.is_empty() {
+                Cow::Borrowed(path)
+            } else {
+                Cow::Owned(format!("{path}?{}", pairs.join("&")))
+            }
+        }
+        _ => Cow::Borrowed(path_and_query),
     }
 }
 

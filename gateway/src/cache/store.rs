@@ -24,6 +24,8 @@ use moka::Expiry;
 
 use super::flight::Flights;
 use super::key::CacheKey;
+use super::key::KeyParts;
+use super::key::KeyRef;
 use super::policy;
 use super::policy::Freshness;
 
@@ -299,10 +301,11 @@ pub enum Purge {
 impl TenantCache {
     /// Looks up `key` for a request with `headers`, following a `Vary` pointer; returns the
     /// key of the variant that matched (or would).
-    pub fn find(&self, key: &CacheKey, headers: &HeaderMap) -> (Option<CacheKey>, Found) {
+    pub fn find(&self, key: &KeyRef<'_>, headers: &HeaderMap) -> (Option<CacheKey>, Found) {
+        let lookup: &dyn KeyParts = key;
         // Storing a URL clears its pass mark, so a stored URL needs no look at the marks.
-        match self.store.get(key) {
-            None if self.passes.contains_key(key) => (None, Found::Pass),
+        match self.store.get(lookup) {
+            None if self.passes.contains_key(lookup) => (None, Found::Pass),
             None => (None, Found::UriMiss),
             Some(Entry::Response(stored)) => (None, Found::Response(stored)),
             Some(Entry::Vary { names, .. }) => {
