@@ -2,7 +2,8 @@
 # Every benchmark in one run (`make bench`): the load scripts (each measures its subjects
 # against a raw baseline it starts itself, in alternation), the in-process figures (isolate
 # start-up, tenant cold start, CPU-limit overshoot, route match), then one summary table of
-# them all. Not part of CI's pass/fail.
+# them all, and the instruction counts of a cache hit (`instructions.sh`). Not part of CI's
+# pass/fail.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
@@ -33,3 +34,5 @@ printf '%-30s %12s %10s %10s %9s %8s\n' subject "req/s" p50 p99 "RSS MiB" ratio
 while IFS='|' read -r name rps p50 p99 rss ratio; do
   printf '%-30s %12s %10s %10s %9s %8s\n' "$name" "$rps" "$p50" "$p99" "$rss" "$ratio"
 done <"$BENCH_ROWS"
+
+tests/load/instructions.sh

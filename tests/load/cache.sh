@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Response cache throughput of `isogate serve` against the raw hyper hello baseline, both
-# started by this script, driven by wrk (servers on core 0, wrk on core 1):
+# started by this script, driven by wrk (servers on core 0, wrk on core 1), serving
+# `tests/load/cache/`:
 #   - cache hit: a response with `Cache-Control: max-age=3600`, served from the cache;
 #   - miss path: a `no-store` response, looked up and labelled by the cache on every request,
 #     against the same handler on a route with `cache = { bypass = true }`: the ratio of the
@@ -15,44 +16,11 @@ source tests/load/lib.sh
 
 cargo build --release --locked -q -p isogate-gateway --bin isogate --example raw_hyper_hello
 
-work="$(mktemp -d)"
-cat >"$work/handler.js" <<'JS'
-export default {
-  fetch(request) {
-    const cached = new URL(request.url).pathname === "/cached";
-    return new Response("Hello from isogate!\n", {
-      headers: {
-        "content-type": "text/plain; charset=utf-8",
-        "cache-control": cached ? "public, max-age=3600" : "no-store",
-      },
-    });
-  },
-};
-JS
-cat >"$work/isogate.toml" <<TOML
-[server]
-http = "127.0.0.1:0"
-admin = "127.0.0.1:0"
-
-[[tenants]]
-name = "hello"
-hosts = ["127.0.0.1"]
-
-  [[tenants.routes]]
-  path = "/bypass"
-  handler = "handler.js"
-  cache = { bypass = true }
-
-  [[tenants.routes]]
-  path = "/{*rest}"
-  handler = "handler.js"
-TOML
-
 start 'http://[0-9.:]*' target/release/examples/raw_hyper_hello
 raw_url="$LAST_URL/"
 raw_pid="$LAST_PID"
 RUST_LOG=warn start 'http://[0-9.:]*' \
-  target/release/isogate serve --config "$work/isogate.toml" --workers 1 --no-watch
+  target/release/isogate serve --config tests/load/cache/isogate.toml --workers 1 --no-watch
 iso_url="$LAST_URL"
 iso_pid="$LAST_PID"
 
