@@ -27,7 +27,6 @@ use isogate_runtime::CpuCharge;
 use isogate_runtime::HandlerRequest;
 use isogate_runtime::LimitBreach;
 use isogate_runtime::LimitKind;
-use isogate_runtime::RequestId;
 use isogate_runtime::RuntimeError;
 use isogate_runtime::WorkerHandle;
 
@@ -279,7 +278,7 @@ impl<'a> Run<'a> {
                         let mut copy = bodiless_copy(&request);
                         refresh.prepare(copy.headers_mut());
                         let copy = prepared(table, copy, connection, &host_name);
-                        let id = RequestId(format!("{}-refresh", record.request_id));
+                        let id = record.request_id.to_runtime("-refresh");
                         let background = request::to_bodiless_handler_request(
                             &copy,
                             id,
@@ -347,7 +346,7 @@ impl<'a> Run<'a> {
         let max_body = tenant.max_body;
         let (handler_request, meter) = request::to_handler_request(
             prepared(self.table, request, self.connection, &host_name),
-            record.request_id.clone(),
+            record.request_id.to_runtime(""),
             self.connection.scheme(),
             host.as_str(),
             routed,

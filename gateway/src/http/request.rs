@@ -41,35 +41,63 @@ static NEXT_REQUEST: AtomicU64 = AtomicU64::new(1);
 /// random draw (a system call) per request.
 static ID_PREFIX: LazyLock<u64> = LazyLock::new(|| uuid::Uuid::new_v4().as_u64_pair().0);
 
-/// The client's `X-Request-Id` if it is short and printable, else a fresh one.
-pub fn request_id<B>(request: &Request<B>) -> RequestId {
-    let supplied = request
-        .headers()
-        .get(REQUEST_ID_HEADER)
-        .and_then(|value| value.to_str().ok())
-        .filter(|id| !id.is_empty() && id.len() <= MAX_CLIENT_REQUEST_ID)
-        .filter(|id| id.bytes().all(|b| b.is_ascii_graphic()));
-    match supplied {
-        Some(id) => RequestId(id.to_owned()),
-        None => RequestId(fresh_id(
-            *ID_PREFIX,
-            NEXT_REQUEST.fetch_add(1, Ordering::Relaxed),
-        )),
+/// A request's id, as the `X-Request-Id` header carries it: a client's id is shared with
+/// its request, a fresh one takes one allocation, and copies (for the response header, the
+/// log) take none.
+#[derive(Clone, Debug)]
+pub struct RequestIdValue(HeaderValue);
+
+impl RequestIdValue {
+    /// The id.
+    pub fn as_str(&self) -> &str {
+        self.0.to_str().unwrap_or_default()
+    }
+
+    /// The id as a header value.
+    pub fn header(&self) -> HeaderValue {
+        self.0.clone()
+    }
+
+    /// The id as the runtime carries it, with `suffix`.
+    pub fn to_runtime(&self, suffix: &str) -> RequestId {
+        RequestId(format!("{}{suffix}", self.as_str()))
     }
 }
 
-/// `prefix` as 16 hex digits then the low 32 bits of `sequence` as 8 (`format!` costs more,
-/// on every request).
-fn fresh_id(prefix: u64, sequence: u64) -> String {
+impl std::fmt::Display for RequestIdValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The client's `X-Request-Id` if it is short and printable, else a fresh one.
+pub fn request_id<B>(request: &Request<B>) -> RequestIdValue {
+    let supplied = request
+        .headers()
+        .get(REQUEST_ID_HEADER)
+        .filter(|id| !id.is_empty() && id.len() <= MAX_CLIENT_REQUEST_ID)
+        .filter(|id| id.as_bytes().iter().all(u8::is_ascii_graphic));
+    match supplied {
+        Some(id) => RequestIdValue(id.clone()),
+        None => fresh_id(*ID_PREFIX, NEXT_REQUEST.fetch_add(1, Ordering::Relaxed)),
+    }
+}
+
+/// `prefix` as 16 hex digits then the low 32 bits of `sequence` as 8.
+fn fresh_id(prefix: u64, sequence: u64) -> RequestIdValue {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut id = String::with_capacity(24);
-    for shift in (0..16).rev() {
-        id.push(char::from(HEX[((prefix >> (shift * 4)) & 0xf) as usize]));
+    let mut id = [0; 24];
+    let (high, low) = id.split_at_mut(16);
+    for (index, slot) in high.iter_mut().enumerate() {
+        *slot = HEX[((prefix >> ((15 - index) * 4)) & 0xf) as usize];
     }
-    for shift in (0..8).rev() {
-        id.push(char::from(HEX[((sequence >> (shift * 4)) & 0xf) as usize]));
+    for (index, slot) in low.iter_mut().enumerate() {
+        *slot = HEX[((sequence >> ((7 - index) * 4)) & 0xf) as usize];
     }
-    id
+    // Hex digits are always a valid value.
+    let value = HeaderValue::from_maybe_shared(Bytes::from_owner(id))
+        .unwrap_or_else(|_| HeaderValue::from_static("0"));
+    RequestIdValue(value)
 }
 
 /// The host a client asked for, as it sent it; shares the request's buffer when it came in
@@ -343,7 +371,7 @@ mod tests {
     #[test]
     fn request_id_fresh_ids_are_hex_prefix_then_sequence() {
         assert_eq!(
-            fresh_id(0x0123_4567_89ab_cdef, 0x2a),
+            fresh_id(0x0123_4567_89ab_cdef, 0x2a).as_str(),
             format!("{:016x}{:08x}", 0x0123_4567_89ab_cdef_u64, 0x2a)
         );
     }
@@ -354,12 +382,12 @@ mod tests {
             .header(REQUEST_ID_HEADER, "abc-123")
             .body(())
             .unwrap();
-        assert_eq!(request_id(&with).0, "abc-123");
+        assert_eq!(request_id(&with).as_str(), "abc-123");
         let bad = Request::builder()
             .header(REQUEST_ID_HEADER, "has space")
             .body(())
             .unwrap();
-        assert_ne!(request_id(&bad).0, "has space");
+        assert_ne!(request_id(&bad).as_str(), "has space");
     }
 
     #[test]

@@ -27,13 +27,13 @@ use isogate_runtime::CpuCharge;
 use isogate_runtime::HandlerResponse;
 use isogate_runtime::LimitBreach;
 use isogate_runtime::LimitKind;
-use isogate_runtime::RequestId;
 use isogate_runtime::ResponseBody;
 use isogate_runtime::RuntimeError;
 use tokio::sync::OwnedSemaphorePermit;
 use tokio_stream::wrappers::ReceiverStream;
 
 use super::request::BodyMeter;
+use super::request::RequestIdValue;
 use super::request::REQUEST_ID_HEADER;
 use crate::error::GatewayError;
 use crate::metrics::Metrics;
@@ -97,7 +97,7 @@ pub fn full(bytes: Bytes) -> GatewayBody {
 /// carries the handler's stack or the module's load error; otherwise only a short reason.
 pub fn from_error(
     error: &GatewayError,
-    request_id: &RequestId,
+    request_id: &RequestIdValue,
     expose_details: bool,
 ) -> Response<GatewayBody> {
     let status = error.status();
@@ -162,17 +162,17 @@ fn limit_response(
 }
 
 /// Stamps the request id on a response.
-pub fn stamp_request_id<B>(response: &mut Response<B>, request_id: &RequestId) {
-    if let Ok(value) = HeaderValue::from_str(&request_id.0) {
-        response.headers_mut().insert(REQUEST_ID_HEADER, value);
-    }
+pub fn stamp_request_id<B>(response: &mut Response<B>, request_id: &RequestIdValue) {
+    response
+        .headers_mut()
+        .insert(REQUEST_ID_HEADER, request_id.header());
 }
 
 /// Logs a failed request once: handler failures with the source-mapped stack at error
 /// level, client mistakes (unknown host, no route) at debug.
 pub fn log_error(
     error: &GatewayError,
-    request_id: &RequestId,
+    request_id: &RequestIdValue,
     tenant: Option<&TenantId>,
     metrics: &Metrics,
 ) {
@@ -213,7 +213,7 @@ pub struct AccessRecord {
     /// When the request arrived.
     pub started: Instant,
     /// The request id.
-    pub request_id: RequestId,
+    pub request_id: RequestIdValue,
     /// The method.
     pub method: http::Method,
     /// The request target (the log shows its path).
