@@ -233,6 +233,36 @@ mod tests {
     }
 
     #[test]
+    fn key_parts_find_what_the_owned_key_stored() {
+        use std::collections::HashMap;
+
+        let stored = key("/p?b=2&a=1", true);
+        let state = ahash::RandomState::new();
+        let mut map = HashMap::with_hasher(state.clone());
+        map.insert(stored.clone(), 1);
+        let target = target("/p?b=2&a=1", true);
+        let tenant = Arc::from("t");
+        let edge = Arc::from(EDGE);
+        let parts = KeyRef {
+            tenant: &tenant,
+            cache: &edge,
+            secure: true,
+            host: "a.test",
+            target: &target,
+            variant: None,
+        };
+        let lookup: &dyn KeyParts = &parts;
+        assert_eq!(state.hash_one(&stored), state.hash_one(lookup));
+        assert_eq!(map.get(lookup), Some(&1));
+        assert_eq!(parts.to_key(), stored);
+        let other = KeyRef {
+            target: "/p?b=2&a=1",
+            ..parts
+        };
+        assert_eq!(map.get(&other as &dyn KeyParts), None);
+    }
+
+    #[test]
     fn key_variants_differ_by_vary_header_values() {
         let base = key("/", false);
         let names = [HeaderName::from_static("accept-language")];
