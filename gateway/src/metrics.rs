@@ -50,8 +50,9 @@ struct WorkerLabel {
     worker: String,
 }
 
-/// One tenant's metric handles and usage counters, looked up by name when a config version
-/// is built, so that a request records its figures without a lookup.
+/// One tenant's metric handles and usage counters, looked up by name once per tenant of a
+/// config version (on its first request), so that a request records its figures without a
+/// lookup.
 #[derive(Debug)]
 pub struct TenantMeters {
     /// Requests by status class, `1xx` to `5xx`.
