@@ -13,6 +13,9 @@
 //! 8. store the answer when it may be (streamed bodies while they are sent), label it with
 //!    `Cache-Status`, and turn it, or the error, into a hyper response (`http/response.rs`);
 //! 9. write one access-log line when the response body is done.
+//!
+//! Steps 2 to 4 never wait (`Run::route_and_consult`), so a cache hit is answered without
+//! an async state of its own; the rest (`Run::onward`) runs in one boxed future.
 
 use std::sync::Arc;
 use std::time::Duration;
