@@ -173,22 +173,8 @@ pub fn consult(using: Use<'_>, ask: &Ask<'_>) -> Consult {
         target: &target,
         variant: None,
     };
-    let forward = |reason, store| Forward {
-        cache: cache.clone(),
-        key: key.to_key(),
-        reason,
-        // The request's headers matter only to an answer that may be stored.
-        request: if store {
-            ask.headers.clone()
-        } else {
-            HeaderMap::new()
-        },
-        stale: None,
-        store,
-        route: using.route.clone(),
-        flight: None,
-        refresh: None,
-    };
+    let forward =
+        |reason, store| Forward::new(cache, key.to_key(), reason, ask.headers, store, using.route);
     if using.route.bypass {
         return Consult::Forward(forward(Reason::Bypass, false));
     }
@@ -280,21 +266,45 @@ impl Wait {
                 return Landed::Answer(serve(&stored, headers, now, status));
             }
         }
-        Landed::Forward(Box::new(Forward {
-            cache,
+        Landed::Forward(Box::new(Forward::new(
+            &cache,
             key,
-            reason: Reason::Miss,
-            request: headers.clone(),
-            stale: None,
-            store: true,
-            route,
-            flight: None,
-            refresh: None,
-        }))
+            Reason::Miss,
+            headers,
+            true,
+            &route,
+        )))
     }
 }
 
 impl Forward {
+    /// A request forwarded for `reason`, its answer to be stored when `store`.
+    fn new(
+        cache: &Arc<TenantCache>,
+        key: CacheKey,
+        reason: Reason,
+        headers: &HeaderMap,
+        store: bool,
+        route: &RoutePolicy,
+    ) -> Self {
+        Self {
+            cache: cache.clone(),
+            key,
+            reason,
+            // The request's headers matter only to an answer that may be stored.
+            request: if store {
+                headers.clone()
+            } else {
+                HeaderMap::new()
+            },
+            stale: None,
+            store,
+            route: route.clone(),
+            flight: None,
+            refresh: None,
+        }
+    }
+
     /// Adjusts the headers the handler gets: the client's validators are dropped when the
     /// answer is to be stored (the cache wants a whole response and answers 304 itself), and
     /// the stale entry's validators are sent so that the handler may answer 304.
