@@ -25,7 +25,9 @@ use tokio::sync::watch;
 
 use self::control::Activity;
 use self::control::Controls;
+use self::control::HeadTimer;
 use self::control::InFlight;
+use self::control::Ticks;
 
 use crate::dispatch::Connection;
 use crate::dispatch::Dispatcher;
@@ -75,10 +77,11 @@ pub async fn serve_connection<I>(
         })
     };
 
+    let ticks = Ticks::new(limits.idle_timeout, limits.header_timeout);
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder
         .http1()
-        .timer(TokioTimer::new())
+        .timer(HeadTimer(ticks.clone()))
         .header_read_timeout(limits.header_timeout)
         .max_buf_size(limits.max_header_bytes.max(MIN_READ_BUFFER));
     builder
@@ -89,7 +92,7 @@ pub async fn serve_connection<I>(
 
     // The controls are polled only when one of them is due, not on every wake of the
     // connection: its requests pay nothing for them.
-    let mut controls = Controls::new(activity.clone(), limits.idle_timeout, shutdown);
+    let mut controls = Controls::new(activity.clone(), ticks, limits.idle_timeout, shutdown);
     let mut closing = false;
     let result = poll_fn(|cx| {
         if !closing && controls.poll_due(cx).is_ready() {
