@@ -48,6 +48,22 @@ async fn cpu_limit_terminates_infinite_loop_and_isolate_recovers() {
 }
 
 #[tokio::test]
+async fn cpu_limit_holds_when_the_watchdog_has_slept_through_a_quiet_spell() {
+    let worker = spawn_limited(fixture("infinite_loop", "handler.js"), &[], cpu_limited());
+    let (status, _) = call(&worker, get("http://t.test/ok")).await.unwrap();
+    assert_eq!(status, 200);
+    // Long enough for the watchdog to go to sleep (after 10 ticks with nothing running),
+    // unless another test's runs keep it awake.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let breach = breach_of(call(&worker, get("http://t.test/loop")).await);
+    assert_eq!(breach.kind, LimitKind::Cpu);
+    assert!(
+        breach.cpu < CPU_LIMIT + Duration::from_millis(45),
+        "{breach:?}"
+    );
+}
+
+#[tokio::test]
 async fn cpu_limit_fails_every_request_in_flight_on_the_stopped_isolate() {
     let worker = spawn_limited(fixture("infinite_loop", "handler.js"), &[], cpu_limited());
     let hanging = {

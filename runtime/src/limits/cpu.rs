@@ -3,6 +3,8 @@
 //! start on that clock. One watchdog thread reads the clocks every millisecond and calls V8's
 //! `terminate_execution` on a run that has used more than its limit, so the overshoot is
 //! about a tick, whatever the JavaScript does (loops, regex backtracking, microtask storms).
+//! When no run has been in progress for a while, the watchdog sleeps until one begins: an
+//! idle gateway, or one answering from its cache, is not woken a thousand times a second.
 //! CPU time is the thread's own (`CLOCK_THREAD_CPUTIME_ID`), not wall time: a run waiting
 //! for the OS scheduler is not charged.
 
@@ -13,13 +15,18 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::sync::LazyLock;
 use std::sync::Mutex;
+use std::sync::OnceLock;
 use std::sync::Weak;
+use std::thread::Thread;
 use std::time::Duration;
 
 use deno_core::v8;
 
 /// How often the watchdog reads the clocks.
 const TICK: Duration = Duration::from_millis(1);
+
+/// Ticks in a row with no run in progress after which the watchdog sleeps until one begins.
+const IDLE_TICKS: u32 = 10;
 
 /// No run in progress.
 const IDLE: u64 = u64::MAX;
@@ -79,6 +86,10 @@ impl Watched {
         self.run_limit.store(nanos(limit), Ordering::Relaxed);
         self.run_started
             .store(nanos(self.clock.now()), Ordering::Release);
+        // Without a syscall unless the watchdog sleeps.
+        if let Some(watchdog) = WATCHDOG.get() {
+            watchdog.unpark();
+        }
     }
 
     /// Marks the end of the run; returns the CPU time it used.
@@ -98,16 +109,22 @@ impl Watched {
         }
     }
 
-    fn check(&self) {
+    /// Terminates the run in progress if it is over its limit; returns whether a run is in
+    /// progress.
+    fn check(&self) -> bool {
         let started = self.run_started.load(Ordering::Acquire);
-        if started == IDLE || self.fired.load(Ordering::Relaxed) != 0 {
-            return;
+        if started == IDLE {
+            return false;
+        }
+        if self.fired.load(Ordering::Relaxed) != 0 {
+            return true;
         }
         let used = nanos(self.clock.now()).saturating_sub(started);
         if used > self.run_limit.load(Ordering::Relaxed) {
             self.fired.store(used.max(1), Ordering::Release);
             self.isolate.terminate_execution();
         }
+        true
     }
 }
 
@@ -120,14 +137,28 @@ static WATCHED: LazyLock<Mutex<Vec<Weak<Watched>>>> = LazyLock::new(|| {
     let spawned = std::thread::Builder::new()
         .name("isogate-cpu-watchdog".to_owned())
         .spawn(watch_loop);
-    if let Err(error) = spawned {
-        tracing::error!(%error, "cannot start the CPU watchdog; cpu limits are not enforced");
+    match spawned {
+        Ok(watchdog) => {
+            let _ = WATCHDOG.set(watchdog.thread().clone());
+        }
+        Err(error) => {
+            tracing::error!(%error, "cannot start the CPU watchdog; cpu limits are not enforced");
+        }
     }
     Mutex::new(Vec::new())
 });
 
+/// The watchdog thread, woken by a run that begins while it sleeps.
+static WATCHDOG: OnceLock<Thread> = OnceLock::new();
+
 fn watch_loop() {
+    let mut idle_ticks = 0;
     loop {
+        if idle_ticks >= IDLE_TICKS {
+            // A run that began since the last check has already unparked it: no wake is lost.
+            std::thread::park();
+            idle_ticks = 0;
+        }
         std::thread::sleep(TICK);
         let watched: Vec<Arc<Watched>> = {
             let mut list = match WATCHED.lock() {
@@ -137,9 +168,11 @@ fn watch_loop() {
             list.retain(|entry| entry.strong_count() > 0);
             list.iter().filter_map(Weak::upgrade).collect()
         };
+        let mut running = false;
         for entry in watched {
-            entry.check();
+            running |= entry.check();
         }
+        idle_ticks = if running { 0 } else { idle_ticks + 1 };
     }
 }
 
