@@ -33,8 +33,8 @@ impl HandlerCache for TenantCache {
         let (_, Found::Response(stored)) = self.find(&key.parts(), &headers) else {
             return None;
         };
-        let now = Instant::now();
-        if !stored.is_fresh(now) {
+        let aged = stored.at(Instant::now());
+        if !aged.is_fresh() {
             return None;
         }
         let conditional = stored.status == StatusCode::OK
@@ -49,10 +49,7 @@ impl HandlerCache for TenantCache {
         } else {
             (stored.status, stored.headers.clone(), stored.body.clone())
         };
-        answer_headers.insert(
-            http::header::AGE,
-            HeaderValue::from(stored.age(now).as_secs()),
-        );
+        answer_headers.insert(http::header::AGE, HeaderValue::from(aged.age.as_secs()));
         Some(CachedResponse {
             status: status.as_u16(),
             headers: header_pairs(&answer_headers),

@@ -30,6 +30,7 @@ use super::policy;
 use super::policy::ClientDirectives;
 use super::policy::RoutePolicy;
 use super::policy::Skip;
+use super::store::Aged;
 use super::store::Found;
 use super::store::Purge;
 use super::store::Stored;
@@ -192,18 +193,19 @@ pub fn consult(using: Use<'_>, ask: &Ask<'_>) -> Consult {
     let now = ask.now;
     let reason = match found {
         Found::Response(stored) => {
-            if stored.is_fresh(now) {
+            let aged = stored.at(now);
+            if aged.is_fresh() {
                 cache.counters.hits.fetch_add(1, Ordering::Relaxed);
-                let status = hit_status(stored.ttl(now), "");
-                return Consult::Answer(serve(&stored, ask.headers, now, status));
+                let status = hit_status(aged.ttl(), "");
+                return Consult::Answer(serve(aged, ask.headers, status));
             }
-            let late = stored.staleness(now).unwrap_or_default();
+            let late = aged.staleness().unwrap_or_default();
             let swr = stored.freshness.stale_while_revalidate;
             if !stored.freshness.always_revalidate && !swr.is_zero() && late <= swr {
                 cache.counters.hits.fetch_add(1, Ordering::Relaxed);
                 cache.counters.stale.fetch_add(1, Ordering::Relaxed);
-                let status = hit_status(stored.ttl(now), "");
-                let response = serve(&stored, ask.headers, now, status);
+                let status = hit_status(aged.ttl(), "");
+                let response = serve(aged, ask.headers, status);
                 if stored.refreshing.swap(true, Ordering::AcqRel) {
                     return Consult::Answer(response);
                 }
@@ -257,13 +259,13 @@ impl Wait {
             route,
         } = self;
         let _ = tokio::time::timeout(MOST_COALESCED_WAIT, landing.wait()).await;
-        let now = Instant::now();
         if let (_, Found::Response(stored)) = cache.find(&key.parts(), headers) {
-            if stored.is_fresh(now) {
+            let aged = stored.at(Instant::now());
+            if aged.is_fresh() {
                 cache.counters.misses.fetch_sub(1, Ordering::Relaxed);
                 cache.counters.hits.fetch_add(1, Ordering::Relaxed);
-                let status = hit_status(stored.ttl(now), "; collapsed");
-                return Landed::Answer(serve(&stored, headers, now, status));
+                let status = hit_status(aged.ttl(), "; collapsed");
+                return Landed::Answer(serve(aged, headers, status));
             }
         }
         Landed::Forward(Box::new(Forward::new(
@@ -454,7 +456,7 @@ impl Forward {
             tags: stale.tags.clone(),
             refreshing: Default::default(),
         };
-        let response = serve(&fresh, &self.request, now, None);
+        let response = serve(fresh.at(now), &self.request, None);
         if verdict.is_ok() {
             let vary = policy::vary_names(&fresh.headers).unwrap_or_default();
             if self.cache.insert(&self.key, &self.request, &vary, fresh) {
@@ -470,9 +472,9 @@ impl Forward {
         now: Instant,
         failed: &Result<HandlerResponse, RuntimeError>,
     ) -> Option<Response<GatewayBody>> {
-        let stale = self.stale.as_ref()?;
-        let late = stale.staleness(now)?;
-        if late > stale.freshness.stale_if_error {
+        let stale = self.stale.as_ref()?.at(now);
+        let late = stale.staleness()?;
+        if late > stale.stored.freshness.stale_if_error {
             return None;
         }
         self.cache.counters.hits.fetch_add(1, Ordering::Relaxed);
@@ -481,8 +483,8 @@ impl Forward {
             Ok(answer) => format!("fwd-status={}", answer.status),
             Err(_) => "detail=stale-if-error".to_owned(),
         };
-        let status = hit_status(stale.ttl(now), &format!("; fwd=stale; {failure}"));
-        Some(serve(stale, &self.request, now, status))
+        let status = hit_status(stale.ttl(), &format!("; fwd=stale; {failure}"));
+        Some(serve(stale, &self.request, status))
     }
 
     /// A successful unsafe request invalidates what is stored for its URL (RFC 9111 §4.4).
@@ -523,11 +525,11 @@ impl Forward {
 /// A stored response as the answer to a request: 304 when the request's validators match,
 /// else the whole response, with `Age` and `Cache-Status`.
 fn serve(
-    stored: &Stored,
+    aged: Aged<'_>,
     request: &HeaderMap,
-    now: Instant,
     status: Option<HeaderValue>,
 ) -> Response<GatewayBody> {
+    let stored = aged.stored;
     let mut response = if policy::is_conditional(request)
         && stored.status == StatusCode::OK
         && policy::not_modified(request, &stored.headers)
@@ -545,7 +547,7 @@ fn serve(
         response
     };
     let headers = response.headers_mut();
-    if let Some(age) = joined_value(&[itoa::Buffer::new().format(stored.age(now).as_secs())]) {
+    if let Some(age) = joined_value(&[itoa::Buffer::new().format(aged.age.as_secs())]) {
         headers.insert(header::AGE, age);
     }
     if let Some(status) = status {

@@ -55,6 +55,33 @@ pub struct Stored {
     pub refreshing: AtomicBool,
 }
 
+/// A stored response as of one moment.
+#[derive(Clone, Copy, Debug)]
+pub struct Aged<'a> {
+    /// The response.
+    pub stored: &'a Stored,
+    /// Its age at that moment.
+    pub age: Duration,
+}
+
+impl Aged<'_> {
+    /// Whether it may answer without revalidation.
+    pub fn is_fresh(&self) -> bool {
+        !self.stored.freshness.always_revalidate && self.age < self.stored.freshness.lifetime
+    }
+
+    /// Seconds of freshness left, negative once stale (whole seconds, as `Age` counts).
+    pub fn ttl(&self) -> i64 {
+        let seconds = |duration: Duration| i64::try_from(duration.as_secs()).unwrap_or(i64::MAX);
+        seconds(self.stored.freshness.lifetime) - seconds(self.age)
+    }
+
+    /// How long past being fresh it is, when stale.
+    pub fn staleness(&self) -> Option<Duration> {
+        self.age.checked_sub(self.stored.freshness.lifetime)
+    }
+}
+
 /// The response header listing tags to purge by; kept by the cache, not sent on.
 pub(super) const CACHE_TAG: &str = "cache-tag";
 
@@ -91,25 +118,13 @@ impl Stored {
         }
     }
 
-    /// Its current age (RFC 9111 §4.2.3, with the cache's own clock for the resident time).
-    pub fn age(&self, now: Instant) -> Duration {
-        self.freshness.initial_age + now.saturating_duration_since(self.stored_at)
-    }
-
-    /// Whether it may answer without revalidation.
-    pub fn is_fresh(&self, now: Instant) -> bool {
-        !self.freshness.always_revalidate && self.age(now) < self.freshness.lifetime
-    }
-
-    /// Seconds of freshness left, negative once stale (whole seconds, as `Age` counts).
-    pub fn ttl(&self, now: Instant) -> i64 {
-        let seconds = |duration: Duration| i64::try_from(duration.as_secs()).unwrap_or(i64::MAX);
-        seconds(self.freshness.lifetime) - seconds(self.age(now))
-    }
-
-    /// How long past being fresh it is, when stale.
-    pub fn staleness(&self, now: Instant) -> Option<Duration> {
-        self.age(now).checked_sub(self.freshness.lifetime)
+    /// It as of `now`, its age (RFC 9111 §4.2.3, with the cache's own clock for the
+    /// resident time) worked out once.
+    pub fn at(&self, now: Instant) -> Aged<'_> {
+        Aged {
+            age: self.freshness.initial_age + now.saturating_duration_since(self.stored_at),
+            stored: self,
+        }
     }
 
     /// How long the store keeps it from now on.
