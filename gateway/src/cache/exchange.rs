@@ -182,10 +182,12 @@ pub fn consult(using: Use<'_>, ask: &Ask<'_>) -> Consult {
     if *ask.method != Method::GET && *ask.method != Method::HEAD {
         return Consult::Forward(forward(Reason::Method, false));
     }
-    let client = ClientDirectives::parse(ask.headers);
-    if using.honor_client_reload && client.reload {
-        cache.counters.misses.fetch_add(1, Ordering::Relaxed);
-        return Consult::Forward(forward(Reason::Request, !client.no_store));
+    if using.honor_client_reload {
+        let client = ClientDirectives::parse(ask.headers);
+        if client.reload {
+            cache.counters.misses.fetch_add(1, Ordering::Relaxed);
+            return Consult::Forward(forward(Reason::Request, !client.no_store));
+        }
     }
     let head = *ask.method == Method::HEAD;
 
