@@ -38,8 +38,9 @@ const MAX_CLIENT_REQUEST_ID: usize = 128;
 static NEXT_REQUEST: AtomicU64 = AtomicU64::new(1);
 
 /// A random prefix drawn once per process, so ids stay unique across restarts without a
-/// random draw (a system call) per request.
-static ID_PREFIX: LazyLock<u64> = LazyLock::new(|| uuid::Uuid::new_v4().as_u64_pair().0);
+/// random draw (a system call) per request; kept as the hex digits ids start with.
+static ID_PREFIX: LazyLock<[u8; 16]> =
+    LazyLock::new(|| hex_digits(uuid::Uuid::new_v4().as_u64_pair().0));
 
 /// A request's id, as the `X-Request-Id` header carries it: a client's id is shared with
 /// its request, a fresh one takes one allocation, and copies (for the response header, the
@@ -79,25 +80,29 @@ pub fn request_id<B>(request: &Request<B>) -> RequestIdValue {
         .filter(|id| id.as_bytes().iter().all(u8::is_ascii_graphic));
     match supplied {
         Some(id) => RequestIdValue(id.clone()),
-        None => fresh_id(*ID_PREFIX, NEXT_REQUEST.fetch_add(1, Ordering::Relaxed)),
+        None => fresh_id(&ID_PREFIX, NEXT_REQUEST.fetch_add(1, Ordering::Relaxed)),
     }
 }
 
-/// `prefix` as 16 hex digits then the low 32 bits of `sequence` as 8.
-fn fresh_id(prefix: u64, sequence: u64) -> RequestIdValue {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
+/// `prefix` (16 hex digits) then the low 32 bits of `sequence` as 8.
+fn fresh_id(prefix: &[u8; 16], sequence: u64) -> RequestIdValue {
     let mut id = [0; 24];
-    let (high, low) = id.split_at_mut(16);
-    for (index, slot) in high.iter_mut().enumerate() {
-        *slot = HEX[((prefix >> ((15 - index) * 4)) & 0xf) as usize];
-    }
-    for (index, slot) in low.iter_mut().enumerate() {
-        *slot = HEX[((sequence >> ((7 - index) * 4)) & 0xf) as usize];
-    }
+    id[..16].copy_from_slice(prefix);
+    id[16..].copy_from_slice(&hex_digits(sequence)[8..]);
     // Hex digits are always a valid value.
     let value = HeaderValue::from_maybe_shared(Bytes::from_owner(id))
         .unwrap_or_else(|_| HeaderValue::from_static("0"));
     RequestIdValue(value)
+}
+
+/// `number` as 16 lower-case hex digits.
+fn hex_digits(number: u64) -> [u8; 16] {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut digits = [0; 16];
+    for (index, digit) in digits.iter_mut().enumerate() {
+        *digit = HEX[((number >> ((15 - index) * 4)) & 0xf) as usize];
+    }
+    digits
 }
 
 /// The host a client asked for, as it sent it; shares the request's buffer when it came in
@@ -371,7 +376,7 @@ mod tests {
     #[test]
     fn request_id_fresh_ids_are_hex_prefix_then_sequence() {
         assert_eq!(
-            fresh_id(0x0123_4567_89ab_cdef, 0x2a).as_str(),
+            fresh_id(&hex_digits(0x0123_4567_89ab_cdef), 0x1_0000_002a).as_str(),
             format!("{:016x}{:08x}", 0x0123_4567_89ab_cdef_u64, 0x2a)
         );
     }
