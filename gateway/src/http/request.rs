@@ -11,7 +11,6 @@ use std::sync::LazyLock;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::header::CONTENT_LENGTH;
 use http::header::FORWARDED;
 use http::header::HOST;
 use http::HeaderMap;
@@ -360,13 +359,10 @@ fn capped(body: Incoming, max: u64, meter: Arc<BodyMeter>) -> isogate_runtime::B
     Box::pin(stream)
 }
 
-/// The declared body length, when the client sent one.
-pub fn content_length<B>(request: &Request<B>) -> Option<u64> {
-    request
-        .headers()
-        .get(CONTENT_LENGTH)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.parse().ok())
+/// The body's length when it is known ahead (a `Content-Length` hyper has checked, or no
+/// body at all), without a header lookup.
+pub fn content_length<B: Body>(request: &Request<B>) -> Option<u64> {
+    request.body().size_hint().exact()
 }
 
 #[cfg(test)]
