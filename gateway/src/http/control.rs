@@ -2,8 +2,8 @@
 //! the HTTP/1 header read timeout and shutdown. [`Controls`] watches them on wakers of their
 //! own, so that the connection's task, woken for every request, looks at them only when one
 //! of them is due. Time is kept by a coarse per-connection clock, [`Ticks`], advanced by the
-//! controls' periodic check: a request arms no timer and reads no clock of its own beyond
-//! the one hyper reads to set its head's deadline.
+//! controls' periodic check: for these limits a request arms no timer, and reads no clock
+//! beyond the one hyper reads to set its head's deadline.
 
 use std::future::Future;
 use std::pin::Pin;
