@@ -106,6 +106,7 @@ impl GatewayError {
                 LimitKind::Wall => StatusCode::GATEWAY_TIMEOUT,
                 _ => StatusCode::SERVICE_UNAVAILABLE,
             },
+            Self::Runtime(RuntimeError::WorkerCrashed(_)) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Runtime(_)
             | Self::InvalidResponse(_)
             | Self::Config(_)
@@ -131,6 +132,7 @@ impl GatewayError {
             Self::Runtime(RuntimeError::ModuleLoad { .. }) => "module-load",
             Self::Runtime(RuntimeError::NoHandler { .. }) => "no-handler",
             Self::Runtime(RuntimeError::HandlerFailed { .. }) => "handler-threw",
+            Self::Runtime(RuntimeError::WorkerCrashed(_)) => "worker-crashed",
             Self::Runtime(_) => "internal",
             Self::InvalidResponse(_) => "invalid-response",
             Self::Config(_)

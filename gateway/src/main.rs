@@ -18,6 +18,7 @@ use isogate_gateway::cache::Bounds;
 use isogate_gateway::cache::ResponseCache;
 use isogate_gateway::config;
 use isogate_gateway::config::GatewayConfig;
+use isogate_gateway::config::Isolation;
 use isogate_gateway::config::ServerConfig;
 use isogate_gateway::dispatch::Dispatcher;
 use isogate_gateway::http::ConnectionLimits;
@@ -37,7 +38,9 @@ use isogate_runtime::IsolatePool;
 use isogate_runtime::Limits;
 use isogate_runtime::LogLevel;
 use isogate_runtime::PoolOptions;
+use isogate_runtime::ProcessOptions;
 use isogate_runtime::Retirement;
+use isogate_runtime::WorkerCommand;
 use tokio::net::TcpListener;
 
 // Requests cross threads (gateway ↔ isolate) with their buffers: an allocator built for
@@ -70,6 +73,9 @@ enum Command {
     Serve(ServeArgs),
     /// Validate a config file, print every problem found, and exit.
     Check(CheckArgs),
+    /// Run as one of `serve`'s worker processes (started by the gateway, never by hand).
+    #[command(name = "__worker", hide = true)]
+    Worker,
 }
 
 #[derive(Debug, clap::Args)]
@@ -119,9 +125,12 @@ struct DevArgs {
     no_watch: bool,
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<std::process::ExitCode> {
     let cli = Cli::parse();
     init_tracing(cli.log_format);
+    if let Command::Worker = cli.command {
+        return Ok(isogate_runtime::serve_worker());
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .on_thread_start(isogate_runtime::prefer_throughput)
@@ -129,9 +138,11 @@ fn main() -> anyhow::Result<()> {
         .context("starting the tokio runtime")?;
     match cli.command {
         Command::Dev(args) => runtime.block_on(dev(args)),
-        Command::Serve(args) => runtime.block_on(serve(args)),
+        Command::Serve(args) => runtime.block_on(serve(args, cli.log_format)),
         Command::Check(args) => check(&args.config),
-    }
+        Command::Worker => Ok(()),
+    }?;
+    Ok(std::process::ExitCode::SUCCESS)
 }
 
 fn init_tracing(format: LogFormat) {
@@ -220,18 +231,30 @@ async fn dev(args: DevArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+async fn serve(args: ServeArgs, log_format: LogFormat) -> anyhow::Result<()> {
     let file = args.config.canonicalize().unwrap_or(args.config.clone());
     let config = config::load(&file).map_err(|errors| anyhow::anyhow!("{errors}"))?;
     let resolver = Arc::new(SniResolver::new(cert_store(&config)?));
-    let workers = args.workers.or(config.pool.workers).unwrap_or_else(|| {
-        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
-    });
-    let pool = Arc::new(IsolatePool::new(pool_options(
-        &config,
-        workers,
-        args.spares,
-    ))?);
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let options = |workers| pool_options(&config, workers, args.spares);
+    let (pool, workers) = match config.pool.isolation {
+        Isolation::Thread => {
+            let workers = args.workers.or(config.pool.workers).unwrap_or(cores);
+            (IsolatePool::new(options(workers))?, workers)
+        }
+        Isolation::Process => {
+            let processes = args.workers.or(config.pool.processes).unwrap_or(cores);
+            let processes = ProcessOptions {
+                processes,
+                command: worker_command(log_format)?,
+                rss_ceiling: Some(config.pool.process_rss_mb.saturating_mul(1024 * 1024)),
+                sandbox: config.pool.sandbox,
+            };
+            let count = processes.processes;
+            (IsolatePool::with_processes(options(1), &processes)?, count)
+        }
+    };
+    let pool = Arc::new(pool);
     let cache = ResponseCache::new(Bounds {
         max_bytes: config.cache.max_bytes,
         max_object_bytes: config.cache.max_object_bytes,
@@ -343,6 +366,19 @@ async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
     TcpListener::bind(addr)
         .await
         .with_context(|| format!("listening on {addr}"))
+}
+
+/// How the gateway starts its worker processes: this binary, `__worker`, the same log format.
+fn worker_command(log_format: LogFormat) -> anyhow::Result<WorkerCommand> {
+    let program = std::env::current_exe().context("locating the isogate binary")?;
+    let format = match log_format {
+        LogFormat::Text => "text",
+        LogFormat::Json => "json",
+    };
+    Ok(WorkerCommand {
+        program,
+        args: vec!["--log-format".into(), format.into(), "__worker".into()],
+    })
 }
 
 fn pool_options(config: &GatewayConfig, workers: usize, spares: Option<usize>) -> PoolOptions {

@@ -52,6 +52,10 @@ pub enum RuntimeError {
     /// The isolate's thread is gone (it exited or panicked) before answering.
     #[error("isolate worker stopped before answering")]
     WorkerGone,
+    /// The worker process hosting the isolate ended (a crash, an abort, a kill) while the
+    /// request was in flight; the message says how it ended.
+    #[error("{0}")]
+    WorkerCrashed(String),
     /// The isolate's thread could not be started.
     #[error("starting isolate worker thread")]
     Spawn(#[source] std::io::Error),
@@ -76,6 +80,7 @@ impl RuntimeError {
             },
             Self::LimitExceeded(breach) => Self::LimitExceeded(breach.clone()),
             Self::Bootstrap(message) => Self::Bootstrap(message.clone()),
+            Self::WorkerCrashed(reason) => Self::WorkerCrashed(reason.clone()),
             Self::WorkerGone | Self::Spawn(_) => Self::WorkerGone,
         }
     }
@@ -87,7 +92,9 @@ impl RuntimeError {
                 ErrorSource::Handler
             }
             Self::LimitExceeded(_) => ErrorSource::Limit,
-            Self::Bootstrap(_) | Self::WorkerGone | Self::Spawn(_) => ErrorSource::Internal,
+            Self::Bootstrap(_) | Self::WorkerGone | Self::WorkerCrashed(_) | Self::Spawn(_) => {
+                ErrorSource::Internal
+            }
         }
     }
 }

@@ -8,8 +8,11 @@
 //! # Layout
 //! - `message`: [`HandlerRequest`], [`HandlerResponse`], [`ResponseBody`]: plain values
 //!   that cross threads.
-//! - `pool`: [`IsolatePool`] (worker threads hosting isolates and warm spares),
-//!   [`WorkerHandle`] (the `Send` proxy, with its [`LoadState`]).
+//! - `pool`: [`IsolatePool`] (worker threads hosting isolates and warm spares, or worker
+//!   processes), [`WorkerHandle`] (the `Send` proxy, with its [`LoadState`]).
+//! - `process`: worker processes (Linux): the gateway's supervisor of each, the framed
+//!   socket between them with flow-controlled body streams, the worker's side
+//!   ([`serve_worker`], run by the binary's hidden `__worker` subcommand) and its sandbox.
 //! - `isolate`: [`Isolate`]: restore from the snapshot, load the module, run the event loop
 //!   under the CPU watchdog, retire when idle or worn ([`Retirement`]). Isolates rest
 //!   *exited* so that many can share a worker thread.
@@ -45,6 +48,8 @@ mod limits;
 mod loader;
 mod message;
 mod pool;
+#[cfg(target_os = "linux")]
+mod process;
 
 pub use error::ErrorSource;
 pub use error::LoaderError;
@@ -72,5 +77,9 @@ pub use pool::HandlerSpec;
 pub use pool::IsolatePool;
 pub use pool::LoadState;
 pub use pool::PoolOptions;
+pub use pool::ProcessOptions;
+pub use pool::WorkerCommand;
 pub use pool::WorkerHandle;
 pub use pool::WorkerStats;
+#[cfg(target_os = "linux")]
+pub use process::serve_worker;

@@ -226,6 +226,35 @@ pub struct PoolConfig {
     /// Meter every tenant's CPU time for usage figures (two clock reads per event-loop turn).
     #[serde(default = "yes")]
     pub meter_cpu: bool,
+    /// Where tenants' isolates run: sandboxed worker processes, or threads of the gateway.
+    #[serde(default)]
+    pub isolation: Isolation,
+    /// Worker processes (default: one per core; `--workers` overrides).
+    #[serde(default)]
+    pub processes: Option<usize>,
+    /// Resident memory one worker process may reach before it is ended and restarted
+    /// (default: 4096).
+    #[serde(default = "default_process_rss_mb")]
+    pub process_rss_mb: u64,
+    /// Whether worker processes enter their sandbox (seccomp, no_new_privs, Landlock).
+    #[serde(default = "yes")]
+    pub sandbox: bool,
+}
+
+/// Where tenants' isolates run.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Isolation {
+    /// In sandboxed worker processes: a crash or abort ends one process, not the gateway.
+    #[default]
+    Process,
+    /// On worker threads of the gateway process: faster to reach, but a V8 abort (some
+    /// out-of-memory paths) ends the whole gateway. For trusted, single-tenant use.
+    Thread,
+}
+
+fn default_process_rss_mb() -> u64 {
+    4096
 }
 
 fn yes() -> bool {
@@ -249,6 +278,10 @@ impl Default for PoolConfig {
             recycle_after_requests: None,
             recycle_heap_mb: None,
             meter_cpu: true,
+            isolation: Isolation::default(),
+            processes: None,
+            process_rss_mb: default_process_rss_mb(),
+            sandbox: true,
         }
     }
 }

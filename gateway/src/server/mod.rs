@@ -1,8 +1,10 @@
 //! The accept loops: `run(listeners, dispatcher, settings, pool, shutdown)` is the seam
 //! `main` drives. Every connection takes a permit from one semaphore shared by all
 //! listeners; over the cap a connection is refused at once (a plain-HTTP client gets a 503).
-//! Accepted connections are served on the isolate pool's worker threads, in turn: a request
-//! for an isolate living on the same thread then never crosses threads.
+//! With isolates in worker processes, connections are served on the gateway's own runtime;
+//! with isolates on threads of this process (`isolation = "thread"`, `isogate dev`), on the
+//! isolate pool's worker threads, in turn, so that a request for an isolate living on the same
+//! thread never crosses threads.
 
 pub mod shutdown;
 
@@ -111,7 +113,11 @@ async fn accept_loop(
                         stopped: stopped.clone(),
                         permit,
                     };
-                    if let Some(done) = hand_over(&pool, stream, connection) {
+                    if !pool.hosts_isolates() {
+                        // Isolates live in worker processes: connections are served on the
+                        // gateway's own threads, which tenant code never runs on.
+                        connections.spawn(serve(stream, connection));
+                    } else if let Some(done) = hand_over(&pool, stream, connection) {
                         connections.spawn(async move {
                             let _ = done.await;
                         });

@@ -36,12 +36,54 @@ pub struct WorkerHandle {
     wall: Option<Duration>,
 }
 
-/// One isolate of a handler: its queue, its load state and its meters.
+/// One isolate of a handler: on a worker thread of this process, or in a worker process.
 #[derive(Debug)]
-struct Replica {
+enum Replica {
+    Local(Local),
+    #[cfg(target_os = "linux")]
+    Remote(crate::process::Remote),
+}
+
+/// An isolate on a worker thread here: its queue, its load state and its meters.
+#[derive(Debug)]
+struct Local {
     inbox: mpsc::Sender<Envelope>,
     state: watch::Receiver<LoadState>,
     meters: Arc<Meters>,
+}
+
+impl Replica {
+    fn state(&self) -> &watch::Receiver<LoadState> {
+        match self {
+            Self::Local(local) => &local.state,
+            #[cfg(target_os = "linux")]
+            Self::Remote(remote) => &remote.state,
+        }
+    }
+
+    fn meters(&self) -> &Meters {
+        match self {
+            Self::Local(local) => &local.meters,
+            #[cfg(target_os = "linux")]
+            Self::Remote(remote) => &remote.meters,
+        }
+    }
+
+    async fn dispatch(&self, request: HandlerRequest) -> Result<HandlerResponse, RuntimeError> {
+        match self {
+            Self::Local(local) => {
+                let (reply, answer) = oneshot::channel();
+                local
+                    .inbox
+                    .send(Envelope { request, reply })
+                    .await
+                    .map_err(|_| RuntimeError::WorkerGone)?;
+                answer.await.map_err(|_| RuntimeError::WorkerGone)?
+            }
+            #[cfg(target_os = "linux")]
+            Self::Remote(remote) => remote.dispatch(request).await,
+        }
+    }
 }
 
 /// Where a worker is in loading its handler module.
@@ -80,13 +122,30 @@ impl WorkerHandle {
                     state,
                     meters: meters.clone(),
                 })?;
-                Ok(Replica {
+                Ok(Replica::Local(Local {
                     inbox,
                     state: state_receiver,
                     meters,
-                })
+                }))
             })
             .collect::<Result<Vec<_>, RuntimeError>>()?;
+        Self::of(replicas, spec)
+    }
+
+    /// Places the handler described by `spec` in each of the worker processes `slots`.
+    #[cfg(target_os = "linux")]
+    pub(super) fn place_in(
+        slots: &[&Arc<crate::process::Slot>],
+        spec: &HandlerSpec,
+    ) -> Result<Self, RuntimeError> {
+        let replicas = slots
+            .iter()
+            .map(|slot| Replica::Remote(slot.place(spec)))
+            .collect();
+        Self::of(replicas, spec)
+    }
+
+    fn of(replicas: Vec<Replica>, spec: &HandlerSpec) -> Result<Self, RuntimeError> {
         if replicas.is_empty() {
             return Err(RuntimeError::WorkerGone);
         }
@@ -111,7 +170,7 @@ impl WorkerHandle {
     fn sum(&self, counter: impl Fn(&Meters) -> &AtomicU64) -> u64 {
         self.replicas
             .iter()
-            .map(|replica| counter(&replica.meters).load(Ordering::Relaxed))
+            .map(|replica| counter(replica.meters()).load(Ordering::Relaxed))
             .fold(0u64, u64::saturating_add)
     }
 
@@ -125,7 +184,7 @@ impl WorkerHandle {
     pub fn load_state(&self) -> LoadState {
         let mut combined = LoadState::Ready;
         for replica in self.replicas.iter() {
-            match &*replica.state.borrow() {
+            match &*replica.state().borrow() {
                 LoadState::Failed(error) => return LoadState::Failed(error.clone()),
                 LoadState::Loading => combined = LoadState::Loading,
                 LoadState::Ready => {}
@@ -137,7 +196,7 @@ impl WorkerHandle {
     /// Waits until every isolate has loaded the module or failed to, and returns the state.
     pub async fn loaded(&self) -> LoadState {
         for replica in self.replicas.iter() {
-            let mut state = replica.state.clone();
+            let mut state = replica.state().clone();
             if state
                 .wait_for(|state| *state != LoadState::Loading)
                 .await
@@ -154,15 +213,7 @@ impl WorkerHandle {
     pub async fn dispatch(&self, request: HandlerRequest) -> Result<HandlerResponse, RuntimeError> {
         let started = Instant::now();
         let turn = self.next.fetch_add(1, Ordering::Relaxed) % self.replicas.len();
-        let inbox = &self.replicas[turn].inbox;
-        let exchange = async {
-            let (reply, answer) = oneshot::channel();
-            inbox
-                .send(Envelope { request, reply })
-                .await
-                .map_err(|_| RuntimeError::WorkerGone)?;
-            answer.await.map_err(|_| RuntimeError::WorkerGone)?
-        };
+        let exchange = self.replicas[turn].dispatch(request);
         let Some(wall) = self.wall else {
             return exchange.await;
         };

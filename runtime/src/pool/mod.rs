@@ -27,6 +27,7 @@ pub use worker::WorkerStats;
 use std::future::Future;
 use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::Ordering;
+use std::sync::Arc;
 
 use crate::error::RuntimeError;
 use crate::isolate::Retirement;
@@ -66,15 +67,40 @@ impl PoolOptions {
     }
 }
 
-/// Worker threads hosting isolates; each handler goes to the least loaded one.
+/// How the gateway starts a worker process: its own binary with a hidden subcommand.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WorkerCommand {
+    /// The executable.
+    pub program: std::path::PathBuf,
+    /// Its arguments.
+    pub args: Vec<std::ffi::OsString>,
+}
+
+/// How a pool of worker processes runs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProcessOptions {
+    /// Worker processes (at least one).
+    pub processes: usize,
+    /// How to start one.
+    pub command: WorkerCommand,
+    /// Resident memory a worker process may reach before it is ended (bytes).
+    pub rss_ceiling: Option<u64>,
+    /// Whether worker processes sandbox themselves (seccomp, no_new_privs, Landlock).
+    pub sandbox: bool,
+}
+
+/// Where a pool's isolates live: worker threads hosting isolates, or worker processes (each
+/// with its own isolate thread); each handler goes to the least loaded one.
 #[derive(Debug)]
 pub struct IsolatePool {
     workers: Vec<Worker>,
     next_task: AtomicUsize,
+    #[cfg(target_os = "linux")]
+    processes: Vec<Arc<crate::process::Slot>>,
 }
 
 impl IsolatePool {
-    /// Starts the pool's worker threads.
+    /// Starts the pool's worker threads, in this process.
     pub fn new(options: PoolOptions) -> Result<Self, RuntimeError> {
         let workers = (0..options.workers.max(1))
             .map(|index| Worker::spawn(format!("isogate-worker-{index}"), options))
@@ -82,7 +108,68 @@ impl IsolatePool {
         Ok(Self {
             workers,
             next_task: AtomicUsize::new(0),
+            #[cfg(target_os = "linux")]
+            processes: Vec::new(),
         })
+    }
+
+    /// Starts worker processes, each hosting isolates as `options` say (its `workers` is
+    /// ignored: a process has one isolate thread). Must be called inside a tokio runtime,
+    /// which supervises them. Only on Linux.
+    pub fn with_processes(
+        options: PoolOptions,
+        processes: &ProcessOptions,
+    ) -> Result<Self, RuntimeError> {
+        #[cfg(target_os = "linux")]
+        {
+            let settings = crate::process::WorkerSettings {
+                spares: options.spares,
+                spare_memory: options.spare_memory,
+                isolates: options.isolates_per_worker,
+                idle: options.retirement.idle,
+                after_requests: options.retirement.after_requests,
+                recycle_heap: options.retirement.heap,
+                meter_cpu: options.meter_cpu,
+                rss_ceiling: processes.rss_ceiling,
+                sandbox: processes.sandbox,
+            };
+            let slots = (0..processes.processes.max(1))
+                .map(|index| {
+                    crate::process::Slot::start(index, processes.command.clone(), settings)
+                })
+                .collect();
+            Ok(Self {
+                workers: Vec::new(),
+                next_task: AtomicUsize::new(0),
+                processes: slots,
+            })
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            let _ = (options, processes);
+            Err(RuntimeError::Bootstrap(
+                "worker processes need Linux; use thread isolation".to_owned(),
+            ))
+        }
+    }
+
+    /// Whether isolates run on this process's worker threads (where connections may be
+    /// served too, see [`Self::run`]) rather than in worker processes.
+    pub fn hosts_isolates(&self) -> bool {
+        !self.workers.is_empty()
+    }
+
+    /// The process ids of the worker processes running now, by slot (`None` while one
+    /// restarts); empty for a pool of threads.
+    pub fn worker_pids(&self) -> Vec<Option<u32>> {
+        #[cfg(target_os = "linux")]
+        {
+            self.processes.iter().map(|slot| slot.pid()).collect()
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            Vec::new()
+        }
     }
 
     /// Runs a task on the workers' threads, taking them in turn: the gateway serves its
@@ -101,13 +188,20 @@ impl IsolatePool {
             .run(task)
     }
 
-    /// Each worker's figures now.
+    /// Each worker's figures now (a worker process's as it last reported them).
     pub fn stats(&self) -> Vec<WorkerStats> {
-        self.workers.iter().map(Worker::stats).collect()
+        let mut stats: Vec<WorkerStats> = self.workers.iter().map(Worker::stats).collect();
+        #[cfg(target_os = "linux")]
+        stats.extend(self.processes.iter().map(|slot| slot.stats()));
+        stats
     }
 
-    /// How many worker threads there are.
+    /// How many workers (threads or processes) there are.
     pub fn workers(&self) -> usize {
+        #[cfg(target_os = "linux")]
+        if !self.processes.is_empty() {
+            return self.processes.len();
+        }
         self.workers.len()
     }
 
@@ -124,9 +218,25 @@ impl IsolatePool {
         spec: &HandlerSpec,
         isolates: usize,
     ) -> Result<WorkerHandle, RuntimeError> {
+        #[cfg(target_os = "linux")]
+        if !self.processes.is_empty() {
+            let mut by_load: Vec<&Arc<crate::process::Slot>> = self.processes.iter().collect();
+            by_load.sort_by_key(|slot| slot.load());
+            by_load.truncate(isolates.max(1));
+            return WorkerHandle::place_in(&by_load, spec);
+        }
         let mut by_load: Vec<&Worker> = self.workers.iter().collect();
         by_load.sort_by_key(|worker| worker.load());
         by_load.truncate(isolates.max(1));
         WorkerHandle::start_on(&by_load, spec)
+    }
+}
+
+impl Drop for IsolatePool {
+    fn drop(&mut self) {
+        #[cfg(target_os = "linux")]
+        for slot in &self.processes {
+            slot.close();
+        }
     }
 }

@@ -1,0 +1,518 @@
+//! A worker process: the hidden subcommand the gateway starts. It reads frames from the
+//! socket on its standard input, runs each handler placed on it in an isolate on its own
+//! isolate thread, and answers over the same socket. It trusts nothing it has not been sent:
+//! it is sandboxed before any isolate exists, and it ends when the gateway closes the socket.
+
+use std::collections::HashMap;
+use std::os::fd::AsFd;
+use std::process::ExitCode;
+use std::sync::atomic::AtomicU64;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use bytes::Bytes;
+use tokio::sync::mpsc;
+use tokio::task::AbortHandle;
+
+use super::flow;
+use super::flow::Credit;
+use super::flow::Inflow;
+use super::flow::Outlet;
+use super::host::EXIT_MEMORY_CEILING;
+use super::sandbox;
+use super::wire::CacheAnswer;
+use super::wire::CacheOp;
+use super::wire::CallId;
+use super::wire::FrameReader;
+use super::wire::HandlerId;
+use super::wire::ToGateway;
+use super::wire::ToWorker;
+use super::wire::WireBody;
+use super::wire::WireError;
+use super::wire::WireLoadState;
+use super::wire::WireRequest;
+use super::wire::WireSpec;
+use super::wire::WireStats;
+use super::wire::WorkerSettings;
+use crate::ext::cache::CacheHandle;
+use crate::ext::cache::CacheRequest;
+use crate::ext::cache::CachedResponse;
+use crate::ext::cache::HandlerCache;
+use crate::message::HandlerRequest;
+use crate::message::RequestId;
+use crate::message::ResponseBody;
+use crate::pool::IsolatePool;
+use crate::pool::PoolOptions;
+use crate::pool::WorkerHandle;
+
+/// How long a Cache API call waits for the gateway.
+const CACHE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How often the worker reports its figures and checks its memory.
+const REPORT_EVERY: Duration = Duration::from_millis(250);
+
+/// Runs a worker process until the gateway closes its socket (standard input).
+pub fn serve_worker() -> ExitCode {
+    let socket = match std::io::stdin().as_fd().try_clone_to_owned() {
+        Ok(fd) => std::os::unix::net::UnixStream::from(fd),
+        Err(error) => {
+            tracing::error!(%error, "a worker process needs its socket on standard input");
+            return ExitCode::FAILURE;
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            tracing::error!(%error, "cannot start the worker's runtime");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(serve(socket)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!(%error, "worker process failed");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(socket: std::os::unix::net::UnixStream) -> std::io::Result<()> {
+    socket.set_nonblocking(true)?;
+    let (read, write) = tokio::net::UnixStream::from_std(socket)?.into_split();
+    let mut reader = FrameReader::new(read);
+    let Some(ToWorker::Hello(settings)) = reader.next::<ToWorker>().await.map_err(io)? else {
+        return Err(std::io::Error::other("the first frame is not a hello"));
+    };
+    if settings.sandbox {
+        sandbox::enter().map_err(std::io::Error::other)?;
+    }
+    let pool = IsolatePool::new(PoolOptions {
+        workers: 1,
+        spares: settings.spares,
+        spare_memory: settings.spare_memory,
+        isolates_per_worker: settings.isolates,
+        retirement: settings.retirement(),
+        meter_cpu: settings.meter_cpu,
+    })
+    .map_err(std::io::Error::other)?;
+    let (frames, outgoing) = mpsc::unbounded_channel();
+    tokio::spawn(super::wire::write_frames(outgoing, write));
+    let worker = Arc::new(Worker {
+        frames,
+        pool,
+        handlers: Mutex::new(HashMap::new()),
+        calls: Mutex::new(HashMap::new()),
+        cache_calls: Arc::new(Mutex::new(HashMap::new())),
+        next_cache_call: Arc::new(AtomicU64::new(1)),
+    });
+    tokio::spawn(report(worker.clone(), settings));
+    while let Some(frame) = reader.next::<ToWorker>().await.map_err(io)? {
+        worker.receive(frame);
+    }
+    // The gateway is gone: nothing more will be asked, and nobody waits for answers.
+    Ok(())
+}
+
+fn io(fault: super::wire::WireFault) -> std::io::Error {
+    std::io::Error::other(fault)
+}
+
+/// Sends the worker's figures now and then, and ends the process past its memory ceiling.
+async fn report(worker: Arc<Worker>, settings: WorkerSettings) {
+    let mut last = WireStats::default();
+    let mut ticks = tokio::time::interval(REPORT_EVERY);
+    loop {
+        ticks.tick().await;
+        if let (Some(ceiling), Some(rss)) = (settings.rss_ceiling, resident_bytes()) {
+            if rss > ceiling {
+                tracing::error!(
+                    rss_mib = rss >> 20,
+                    ceiling_mib = ceiling >> 20,
+                    "worker process passed its resident memory ceiling; ending it"
+                );
+                std::process::exit(EXIT_MEMORY_CEILING);
+            }
+        }
+        let stats = worker
+            .pool
+            .stats()
+            .iter()
+            .fold(WireStats::default(), |sum, s| WireStats {
+                live: sum.live + s.live,
+                spare: sum.spare + s.spare,
+                created: sum.created + s.created,
+                creating: sum.creating + s.creating,
+                retired: sum.retired + s.retired,
+            });
+        if stats != last {
+            last = stats;
+            worker.send(ToGateway::Stats(stats));
+        }
+        let handlers: Vec<HandlerId> = worker.handlers().keys().copied().collect();
+        for handler in handlers {
+            worker.report_meters(handler);
+        }
+    }
+}
+
+/// The process's resident set size, from `/proc/self/statm`.
+fn resident_bytes() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * 4096)
+}
+
+/// A handler running here, and what of its use was last reported.
+struct Running {
+    handle: WorkerHandle,
+    reported_cpu: u64,
+    reported_subrequests: u64,
+}
+
+/// A request being served here.
+struct Serving {
+    task: Option<AbortHandle>,
+    /// Where the request body's chunks go.
+    request_body: Option<Inflow>,
+    /// Credit for the streamed response body.
+    response_body: Option<Credit>,
+}
+
+struct Worker {
+    frames: mpsc::UnboundedSender<ToGateway>,
+    pool: IsolatePool,
+    handlers: Mutex<HashMap<HandlerId, Running>>,
+    calls: Mutex<HashMap<CallId, Serving>>,
+    cache_calls: Arc<Mutex<HashMap<CallId, std::sync::mpsc::Sender<CacheAnswer>>>>,
+    next_cache_call: Arc<AtomicU64>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Worker {
+    fn send(&self, frame: ToGateway) {
+        let _ = self.frames.send(frame);
+    }
+
+    fn handlers(&self) -> std::sync::MutexGuard<'_, HashMap<HandlerId, Running>> {
+        lock(&self.handlers)
+    }
+
+    fn calls(&self) -> std::sync::MutexGuard<'_, HashMap<CallId, Serving>> {
+        lock(&self.calls)
+    }
+
+    fn receive(self: &Arc<Self>, frame: ToWorker) {
+        match frame {
+            ToWorker::Hello(_) => {}
+            ToWorker::Start { handler, spec } => self.start(handler, spec),
+            ToWorker::Stop { handler } => {
+                self.report_meters(handler);
+                self.handlers().remove(&handler);
+            }
+            ToWorker::Request {
+                call,
+                handler,
+                head,
+            } => self.request(call, handler, head),
+            ToWorker::Body { call, chunk } => {
+                if let Some(serving) = self.calls().get_mut(&call) {
+                    if let Some(body) = serving.request_body.as_mut() {
+                        if body.deliver(chunk).is_err() {
+                            serving.request_body = None;
+                        }
+                    }
+                }
+            }
+            ToWorker::BodyEnd { call, error } => {
+                if let Some(serving) = self.calls().get_mut(&call) {
+                    if let (Some(body), Some(error)) = (serving.request_body.take(), error) {
+                        body.fail(error);
+                    }
+                }
+            }
+            ToWorker::Credit { call, bytes } => {
+                if let Some(Some(credit)) = self.calls().get(&call).map(|s| &s.response_body) {
+                    credit.grant(bytes);
+                }
+            }
+            ToWorker::Cancel { call } => {
+                if let Some(serving) = self.calls().remove(&call) {
+                    if let Some(task) = serving.task {
+                        task.abort();
+                    }
+                    if let Some(credit) = serving.response_body {
+                        credit.close();
+                    }
+                }
+            }
+            ToWorker::CacheAnswer { call, answer } => {
+                if let Some(waiting) = lock(&self.cache_calls).remove(&call) {
+                    let _ = waiting.send(answer);
+                }
+            }
+        }
+    }
+
+    fn start(self: &Arc<Self>, handler: HandlerId, spec: WireSpec) {
+        if self.handlers().contains_key(&handler) {
+            return;
+        }
+        let cached = spec.cached;
+        let mut spec = spec.into_spec();
+        if cached {
+            spec.cache = Some(CacheHandle(Arc::new(RemoteCache {
+                handler,
+                frames: self.frames.clone(),
+                calls: self.cache_calls.clone(),
+                next: self.next_cache_call.clone(),
+            })));
+        }
+        let handle = match self.pool.spawn(&spec) {
+            Ok(handle) => handle,
+            Err(error) => {
+                self.send(ToGateway::Loaded {
+                    handler,
+                    state: WireLoadState::Failed(error.to_string()),
+                });
+                return;
+            }
+        };
+        self.handlers().insert(
+            handler,
+            Running {
+                handle: handle.clone(),
+                reported_cpu: 0,
+                reported_subrequests: 0,
+            },
+        );
+        let frames = self.frames.clone();
+        tokio::spawn(async move {
+            let state = handle.loaded().await;
+            let _ = frames.send(ToGateway::Loaded {
+                handler,
+                state: WireLoadState::from(&state),
+            });
+        });
+    }
+
+    /// Sends what `handler` used since its last report, if anything.
+    fn report_meters(&self, handler: HandlerId) {
+        let mut handlers = self.handlers();
+        let Some(running) = handlers.get_mut(&handler) else {
+            return;
+        };
+        let cpu = u64::try_from(running.handle.cpu_time().as_nanos()).unwrap_or(u64::MAX);
+        let subrequests = running.handle.subrequests();
+        let (cpu_delta, subrequest_delta) = (
+            cpu.saturating_sub(running.reported_cpu),
+            subrequests.saturating_sub(running.reported_subrequests),
+        );
+        if cpu_delta == 0 && subrequest_delta == 0 {
+            return;
+        }
+        running.reported_cpu = cpu;
+        running.reported_subrequests = subrequests;
+        self.send(ToGateway::Meters {
+            handler,
+            cpu_nanos: cpu_delta,
+            subrequests: subrequest_delta,
+        });
+    }
+
+    fn request(self: &Arc<Self>, call: CallId, handler: HandlerId, head: WireRequest) {
+        let Some(handle) = self.handlers().get(&handler).map(|r| r.handle.clone()) else {
+            self.send(ToGateway::Failed {
+                call,
+                error: WireError::Gone,
+            });
+            return;
+        };
+        let (request_body, body) = if head.body {
+            let frames = self.frames.clone();
+            let (inflow, stream) = flow::receive_body(move |bytes| {
+                let _ = frames.send(ToGateway::Credit { call, bytes });
+            });
+            (Some(inflow), Some(stream))
+        } else {
+            (None, None)
+        };
+        let request = HandlerRequest {
+            id: RequestId(head.id),
+            method: head.method,
+            url: head.url,
+            headers: head.headers,
+            body,
+            route: head.route,
+            params: head.params,
+        };
+        let mut calls = self.calls();
+        calls.insert(
+            call,
+            Serving {
+                task: None,
+                request_body,
+                response_body: None,
+            },
+        );
+        let worker = self.clone();
+        let task = tokio::spawn(async move {
+            worker.answer(call, handler, &handle, request).await;
+        });
+        if let Some(serving) = calls.get_mut(&call) {
+            serving.task = Some(task.abort_handle());
+        }
+    }
+
+    async fn answer(
+        &self,
+        call: CallId,
+        handler: HandlerId,
+        handle: &WorkerHandle,
+        request: HandlerRequest,
+    ) {
+        let response = match handle.dispatch(request).await {
+            Ok(response) => response,
+            Err(error) => {
+                self.calls().remove(&call);
+                self.send(ToGateway::Failed {
+                    call,
+                    error: WireError::from(&error),
+                });
+                self.report_meters(handler);
+                return;
+            }
+        };
+        let cpu = response.cpu.clone();
+        let nanos = |read: Option<Duration>| {
+            read.map(|cpu| u64::try_from(cpu.as_nanos()).unwrap_or(u64::MAX))
+        };
+        let (body, stream) = match response.body {
+            ResponseBody::Empty => (WireBody::Empty, None),
+            ResponseBody::Full(bytes) => (WireBody::Full(bytes), None),
+            ResponseBody::Stream(receiver) => (WireBody::Stream, Some(receiver)),
+        };
+        self.send(ToGateway::Head {
+            call,
+            status: response.status,
+            headers: response.headers,
+            body,
+            cpu: nanos(cpu.read()),
+        });
+        if let Some(receiver) = stream {
+            let credit = Credit::new();
+            match self.calls().get_mut(&call) {
+                Some(serving) => serving.response_body = Some(credit.clone()),
+                None => return,
+            }
+            let chunks = futures::stream::unfold(receiver, |mut receiver| async move {
+                receiver.recv().await.map(|item| (item, receiver))
+            });
+            let outlet = ResponseOutlet {
+                frames: self.frames.clone(),
+                call,
+            };
+            flow::send_body(Box::pin(chunks), credit, outlet).await;
+        } else {
+            // The figure is final once the turn that answered ends.
+            tokio::task::yield_now().await;
+        }
+        self.calls().remove(&call);
+        self.send(ToGateway::Done {
+            call,
+            cpu: nanos(cpu.read()),
+        });
+        self.report_meters(handler);
+    }
+}
+
+/// Sends a response body's chunks to the gateway.
+struct ResponseOutlet {
+    frames: mpsc::UnboundedSender<ToGateway>,
+    call: CallId,
+}
+
+impl Outlet for ResponseOutlet {
+    fn chunk(&self, chunk: Bytes) -> bool {
+        self.frames
+            .send(ToGateway::Body {
+                call: self.call,
+                chunk,
+            })
+            .is_ok()
+    }
+
+    fn end(&self, error: Option<String>) {
+        let _ = self.frames.send(ToGateway::BodyEnd {
+            call: self.call,
+            error,
+        });
+    }
+}
+
+/// A handler's Cache API, answered by the gateway's response cache over the link. The ops
+/// calling it are synchronous, so the isolate thread waits for the answer (bounded).
+#[derive(Debug)]
+struct RemoteCache {
+    handler: HandlerId,
+    frames: mpsc::UnboundedSender<ToGateway>,
+    calls: Arc<Mutex<HashMap<CallId, std::sync::mpsc::Sender<CacheAnswer>>>>,
+    next: Arc<AtomicU64>,
+}
+
+impl RemoteCache {
+    fn ask(&self, op: CacheOp) -> Option<CacheAnswer> {
+        let call = self.next.fetch_add(1, Ordering::Relaxed);
+        let (answer, waiting) = std::sync::mpsc::channel();
+        lock(&self.calls).insert(call, answer);
+        let sent = self.frames.send(ToGateway::Cache {
+            call,
+            handler: self.handler,
+            op,
+        });
+        let answer = sent
+            .ok()
+            .and_then(|()| waiting.recv_timeout(CACHE_TIMEOUT).ok());
+        lock(&self.calls).remove(&call);
+        answer
+    }
+}
+
+impl HandlerCache for RemoteCache {
+    fn lookup(&self, cache: &str, request: &CacheRequest) -> Option<CachedResponse> {
+        let op = CacheOp::Match {
+            cache: cache.to_owned(),
+            request: request.into(),
+        };
+        match self.ask(op)? {
+            CacheAnswer::Found(found) => found.map(Into::into),
+            CacheAnswer::Done(_) => None,
+        }
+    }
+
+    fn store(&self, cache: &str, request: &CacheRequest, response: CachedResponse) -> bool {
+        let op = CacheOp::Put {
+            cache: cache.to_owned(),
+            request: request.into(),
+            response: response.into(),
+        };
+        matches!(self.ask(op), Some(CacheAnswer::Done(true)))
+    }
+
+    fn delete(&self, cache: &str, request: &CacheRequest) -> bool {
+        let op = CacheOp::Delete {
+            cache: cache.to_owned(),
+            request: request.into(),
+        };
+        matches!(self.ask(op), Some(CacheAnswer::Done(true)))
+    }
+}

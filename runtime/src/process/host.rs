@@ -1,0 +1,721 @@
+//! The gateway's side of its worker processes: each [`Slot`] is one worker process kept
+//! running by its supervisor task, with the handlers placed on it; a [`Link`] is the socket
+//! to the process now running in the slot. A process that dies for any reason fails only the
+//! requests it had in flight (`worker-crashed`); the supervisor starts a new one and starts
+//! the slot's handlers in it again.
+
+use std::collections::HashMap;
+use std::os::fd::OwnedFd;
+use std::os::unix::process::ExitStatusExt;
+use std::process::ExitStatus;
+use std::process::Stdio;
+use std::sync::atomic::AtomicBool;
+use std::sync::atomic::AtomicU64;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::time::Duration;
+use std::time::Instant;
+
+use bytes::Bytes;
+use tokio::sync::mpsc;
+use tokio::sync::oneshot;
+use tokio::sync::watch;
+
+use super::flow;
+use super::flow::Credit;
+use super::flow::Inflow;
+use super::flow::Outlet;
+use super::flow::Refused;
+use super::wire::CacheAnswer;
+use super::wire::CacheOp;
+use super::wire::CallId;
+use super::wire::FrameReader;
+use super::wire::HandlerId;
+use super::wire::ToGateway;
+use super::wire::ToWorker;
+use super::wire::WireBody;
+use super::wire::WireRequest;
+use super::wire::WireSpec;
+use super::wire::WireStats;
+use super::wire::WorkerSettings;
+use crate::error::RuntimeError;
+use crate::ext::cache::CacheRequest;
+use crate::ext::fetch::Meters;
+use crate::message::CpuCharge;
+use crate::message::HandlerRequest;
+use crate::message::HandlerResponse;
+use crate::message::ResponseBody;
+use crate::pool::HandlerSpec;
+use crate::pool::LoadState;
+use crate::pool::WorkerCommand;
+use crate::pool::WorkerStats;
+
+/// The exit code a worker ends with when its resident memory passes its ceiling.
+pub(crate) const EXIT_MEMORY_CEILING: i32 = 86;
+
+/// Handler ids, unique over the gateway's life.
+static NEXT_HANDLER: AtomicU64 = AtomicU64::new(1);
+
+/// One worker process slot.
+#[derive(Debug)]
+pub(crate) struct Slot {
+    index: usize,
+    command: WorkerCommand,
+    settings: WorkerSettings,
+    /// The process running now; `None` while it is (re)started.
+    link: watch::Sender<Option<Arc<Link>>>,
+    /// The handlers placed here, started again in each new process.
+    handlers: Mutex<HashMap<HandlerId, Registered>>,
+    stats: Mutex<WireStats>,
+    /// Set when the pool is dropped: the supervisor stops restarting.
+    closing: AtomicBool,
+    /// Processes started in this slot so far.
+    started: AtomicU64,
+}
+
+/// A handler placed on a slot.
+#[derive(Debug)]
+struct Registered {
+    spec: HandlerSpec,
+    state: watch::Sender<LoadState>,
+    meters: Arc<Meters>,
+}
+
+/// What the gateway's `WorkerHandle` holds for a handler's isolate in a worker process.
+#[derive(Debug)]
+pub(crate) struct Remote {
+    slot: Arc<Slot>,
+    handler: HandlerId,
+    pub(crate) state: watch::Receiver<LoadState>,
+    pub(crate) meters: Arc<Meters>,
+}
+
+impl Drop for Remote {
+    fn drop(&mut self) {
+        self.slot.stop(self.handler);
+    }
+}
+
+impl Remote {
+    /// Runs `request` in the worker process, waiting for a restart in progress.
+    pub(crate) async fn dispatch(
+        &self,
+        request: HandlerRequest,
+    ) -> Result<HandlerResponse, RuntimeError> {
+        let link = self.slot.live().await?;
+        link.dispatch(self.handler, request).await
+    }
+}
+
+impl Slot {
+    /// Starts the slot's first process and its supervisor.
+    pub(crate) fn start(
+        index: usize,
+        command: WorkerCommand,
+        settings: WorkerSettings,
+    ) -> Arc<Self> {
+        let slot = Arc::new(Self {
+            index,
+            command,
+            settings,
+            link: watch::Sender::new(None),
+            handlers: Mutex::new(HashMap::new()),
+            stats: Mutex::new(WireStats::default()),
+            closing: AtomicBool::new(false),
+            started: AtomicU64::new(0),
+        });
+        tokio::spawn(supervise(Arc::downgrade(&slot)));
+        slot
+    }
+
+    /// How many handlers are placed here.
+    pub(crate) fn load(&self) -> usize {
+        self.handlers.lock().map_or(0, |handlers| handlers.len())
+    }
+
+    /// The isolate figures the process last reported.
+    pub(crate) fn stats(&self) -> WorkerStats {
+        let stats = self
+            .stats
+            .lock()
+            .map_or_else(|_| WireStats::default(), |s| *s);
+        WorkerStats {
+            live: stats.live,
+            spare: stats.spare,
+            created: stats.created,
+            creating: stats.creating,
+            retired: stats.retired,
+        }
+    }
+
+    /// The process id of the worker running now, if one is.
+    pub(crate) fn pid(&self) -> Option<u32> {
+        self.link.borrow().as_ref().map(|link| link.pid)
+    }
+
+    /// Places a handler here: it starts in the running process and in every later one.
+    pub(crate) fn place(self: &Arc<Self>, spec: &HandlerSpec) -> Remote {
+        let handler = NEXT_HANDLER.fetch_add(1, Ordering::Relaxed);
+        let (state, receiver) = watch::channel(LoadState::Loading);
+        let meters = Arc::new(Meters::default());
+        if let Ok(mut handlers) = self.handlers.lock() {
+            if let Some(link) = self.link.borrow().as_ref() {
+                link.send(ToWorker::Start {
+                    handler,
+                    spec: WireSpec::of(spec),
+                });
+            }
+            handlers.insert(
+                handler,
+                Registered {
+                    spec: spec.clone(),
+                    state,
+                    meters: meters.clone(),
+                },
+            );
+        }
+        Remote {
+            slot: self.clone(),
+            handler,
+            state: receiver,
+            meters,
+        }
+    }
+
+    fn stop(&self, handler: HandlerId) {
+        if let Ok(mut handlers) = self.handlers.lock() {
+            handlers.remove(&handler);
+            if let Some(link) = self.link.borrow().as_ref() {
+                link.send(ToWorker::Stop { handler });
+            }
+        }
+    }
+
+    /// Stops restarting the process and ends the running one.
+    pub(crate) fn close(&self) {
+        self.closing.store(true, Ordering::Relaxed);
+        self.link.send_replace(None);
+    }
+
+    /// The running process's link, waiting while one is started.
+    async fn live(&self) -> Result<Arc<Link>, RuntimeError> {
+        let mut link = self.link.subscribe();
+        let live = link
+            .wait_for(Option::is_some)
+            .await
+            .map_err(|_| RuntimeError::WorkerGone)?;
+        live.clone().ok_or(RuntimeError::WorkerGone)
+    }
+
+    fn labels(&self, only: Option<&[HandlerId]>) -> Vec<String> {
+        let Ok(handlers) = self.handlers.lock() else {
+            return Vec::new();
+        };
+        let mut labels: Vec<String> = handlers
+            .iter()
+            .filter(|(id, _)| only.is_none_or(|only| only.contains(id)))
+            .map(|(_, registered)| registered.spec.label.clone())
+            .collect();
+        labels.sort();
+        labels.dedup();
+        labels
+    }
+}
+
+/// Restarts the slot's process whenever it ends, until the slot closes.
+async fn supervise(slot: std::sync::Weak<Slot>) {
+    let mut quick_failures = 0u32;
+    loop {
+        let Some(strong) = slot.upgrade() else { return };
+        if strong.closing.load(Ordering::Relaxed) {
+            return;
+        }
+        let started = Instant::now();
+        let outcome = run_process(&strong).await;
+        if strong.closing.load(Ordering::Relaxed) {
+            return;
+        }
+        match outcome {
+            Ok(()) => {}
+            Err(error) => {
+                tracing::error!(slot = strong.index, %error, "cannot start a worker process")
+            }
+        }
+        drop(strong);
+        // A process that dies at once again and again is restarted with growing pauses.
+        if started.elapsed() < Duration::from_secs(1) {
+            quick_failures = quick_failures.saturating_add(1);
+        } else {
+            quick_failures = 0;
+        }
+        if quick_failures > 3 {
+            let pause = Duration::from_millis(100 << quick_failures.min(6));
+            tokio::time::sleep(pause).await;
+        }
+    }
+}
+
+/// Runs one worker process in `slot` until it ends.
+async fn run_process(slot: &Arc<Slot>) -> std::io::Result<()> {
+    let (ours, theirs) = std::os::unix::net::UnixStream::pair()?;
+    ours.set_nonblocking(true)?;
+    let mut child = tokio::process::Command::new(&slot.command.program)
+        .args(&slot.command.args)
+        .stdin(Stdio::from(OwnedFd::from(theirs)))
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()?;
+    let pid = child.id().unwrap_or(0);
+    let socket = tokio::net::UnixStream::from_std(ours)?;
+    let (read, write) = socket.into_split();
+    let (frames, outgoing) = mpsc::unbounded_channel();
+    tokio::spawn(super::wire::write_frames(outgoing, write));
+    let link = Arc::new(Link {
+        frames,
+        calls: Mutex::new(HashMap::new()),
+        next_call: AtomicU64::new(1),
+        pid,
+    });
+    link.send(ToWorker::Hello(slot.settings));
+    if let Ok(handlers) = slot.handlers.lock() {
+        for (handler, registered) in handlers.iter() {
+            registered.state.send_replace(LoadState::Loading);
+            link.send(ToWorker::Start {
+                handler: *handler,
+                spec: WireSpec::of(&registered.spec),
+            });
+        }
+        slot.link.send_replace(Some(link.clone()));
+    }
+    let generation = slot.started.fetch_add(1, Ordering::Relaxed);
+    tracing::debug!(slot = slot.index, pid, generation, "worker process started");
+
+    let mut closed = slot.link.subscribe();
+    let reading = read_frames(slot, &link, FrameReader::new(read));
+    let status = tokio::select! {
+        status = child.wait() => status,
+        fault = reading => {
+            if let Err(fault) = fault {
+                tracing::error!(slot = slot.index, pid, %fault, "worker process broke the protocol; ending it");
+            }
+            let _ = child.start_kill();
+            child.wait().await
+        }
+        () = async { let _ = closed.wait_for(Option::is_none).await; } => {
+            let _ = child.start_kill();
+            child.wait().await
+        }
+    };
+    if slot.closing.load(Ordering::Relaxed) {
+        return Ok(());
+    }
+    slot.link.send_replace(None);
+    let reason = exit_reason(status.as_ref().ok());
+    let running = link.running();
+    let error = RuntimeError::WorkerCrashed(format!("worker process {pid} {reason}"));
+    let failed = link.fail_all(&error);
+    tracing::error!(
+        slot = slot.index,
+        pid,
+        reason = %reason,
+        hosted = ?slot.labels(None),
+        running = ?slot.labels(Some(&running)),
+        failed_requests = failed,
+        "worker process ended; restarting it"
+    );
+    Ok(())
+}
+
+/// How a worker process ended, for the log and the error.
+fn exit_reason(status: Option<&ExitStatus>) -> String {
+    let Some(status) = status else {
+        return "ended (status unknown)".to_owned();
+    };
+    if let Some(signal) = status.signal() {
+        let name = match signal {
+            libc::SIGKILL => "SIGKILL",
+            libc::SIGABRT => "SIGABRT",
+            libc::SIGSEGV => "SIGSEGV",
+            libc::SIGBUS => "SIGBUS",
+            libc::SIGTRAP => "SIGTRAP",
+            libc::SIGSYS => "SIGSYS",
+            libc::SIGILL => "SIGILL",
+            _ => "a signal",
+        };
+        return format!("was killed by {name} ({signal})");
+    }
+    match status.code() {
+        Some(EXIT_MEMORY_CEILING) => "passed its resident memory ceiling".to_owned(),
+        Some(code) => format!("exited with code {code}"),
+        None => "ended".to_owned(),
+    }
+}
+
+/// Reads the worker's frames until it closes the socket or breaks the protocol.
+async fn read_frames(
+    slot: &Arc<Slot>,
+    link: &Arc<Link>,
+    mut reader: FrameReader<tokio::net::unix::OwnedReadHalf>,
+) -> Result<(), super::wire::WireFault> {
+    while let Some(frame) = reader.next::<ToGateway>().await? {
+        if let Err(fault) = link.receive(slot, frame) {
+            return Err(super::wire::WireFault::Io(std::io::Error::other(fault)));
+        }
+    }
+    Ok(())
+}
+
+/// The socket to one running worker process, and the requests in flight on it.
+#[derive(Debug)]
+pub(crate) struct Link {
+    frames: mpsc::UnboundedSender<ToWorker>,
+    calls: Mutex<HashMap<CallId, Call>>,
+    next_call: AtomicU64,
+    pid: u32,
+}
+
+/// One request in flight on a link.
+struct Call {
+    handler: HandlerId,
+    reply: Option<oneshot::Sender<Result<HandlerResponse, RuntimeError>>>,
+    /// Credit for the request body the gateway sends.
+    request_body: Option<Credit>,
+    /// The response body the worker sends.
+    response_body: Option<Inflow>,
+    cpu: Arc<AtomicU64>,
+}
+
+impl std::fmt::Debug for Call {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Call")
+            .field("handler", &self.handler)
+            .field("answered", &self.reply.is_none())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Call {
+    fn end(self, error: &RuntimeError) {
+        if let Some(credit) = &self.request_body {
+            credit.close();
+        }
+        if let Some(reply) = self.reply {
+            let _ = reply.send(Err(error.replicate()));
+        }
+        if let Some(body) = self.response_body {
+            body.fail(error.to_string());
+        }
+    }
+}
+
+impl Link {
+    fn send(&self, frame: ToWorker) {
+        let _ = self.frames.send(frame);
+    }
+
+    fn calls(&self) -> std::sync::MutexGuard<'_, HashMap<CallId, Call>> {
+        self.calls
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The handlers with requests in flight.
+    fn running(&self) -> Vec<HandlerId> {
+        self.calls().values().map(|call| call.handler).collect()
+    }
+
+    /// Fails every request in flight with `error`; how many there were.
+    fn fail_all(&self, error: &RuntimeError) -> usize {
+        let calls: Vec<Call> = self.calls().drain().map(|(_, call)| call).collect();
+        let count = calls.len();
+        for call in calls {
+            call.end(error);
+        }
+        count
+    }
+
+    async fn dispatch(
+        self: &Arc<Self>,
+        handler: HandlerId,
+        request: HandlerRequest,
+    ) -> Result<HandlerResponse, RuntimeError> {
+        let call = self.next_call.fetch_add(1, Ordering::Relaxed);
+        let (reply, answer) = oneshot::channel();
+        let credit = request.body.as_ref().map(|_| Credit::new());
+        self.calls().insert(
+            call,
+            Call {
+                handler,
+                reply: Some(reply),
+                request_body: credit.clone(),
+                response_body: None,
+                cpu: Arc::new(AtomicU64::new(0)),
+            },
+        );
+        let waiting = Waiting {
+            link: self,
+            call,
+            armed: true,
+        };
+        let HandlerRequest {
+            id,
+            method,
+            url,
+            headers,
+            body,
+            route,
+            params,
+        } = request;
+        self.send(ToWorker::Request {
+            call,
+            handler,
+            head: WireRequest {
+                id: id.0,
+                method,
+                url,
+                headers,
+                body: body.is_some(),
+                route,
+                params,
+            },
+        });
+        if let (Some(body), Some(credit)) = (body, credit) {
+            let outlet = RequestOutlet {
+                frames: self.frames.clone(),
+                call,
+            };
+            tokio::spawn(flow::send_body(body, credit, outlet));
+        }
+        let answer = answer.await;
+        waiting.disarm();
+        answer.map_err(|_| RuntimeError::WorkerCrashed("worker process ended".to_owned()))?
+    }
+
+    /// Handles one frame from the worker; an error is a protocol fault.
+    fn receive(self: &Arc<Self>, slot: &Slot, frame: ToGateway) -> Result<(), &'static str> {
+        match frame {
+            ToGateway::Loaded { handler, state } => {
+                if let Ok(handlers) = slot.handlers.lock() {
+                    if let Some(registered) = handlers.get(&handler) {
+                        registered.state.send_replace(state.into());
+                    }
+                }
+            }
+            ToGateway::Head {
+                call,
+                status,
+                headers,
+                body,
+                cpu,
+            } => self.head(call, status, headers, body, cpu)?,
+            ToGateway::Failed { call, error } => {
+                if let Some(mut entry) = self.calls().remove(&call) {
+                    if let Some(reply) = entry.reply.take() {
+                        let _ = reply.send(Err(error.into()));
+                    }
+                    if let Some(credit) = &entry.request_body {
+                        credit.close();
+                    }
+                }
+            }
+            ToGateway::Body { call, chunk } => {
+                let mut calls = self.calls();
+                let Some(entry) = calls.get_mut(&call) else {
+                    return Ok(());
+                };
+                let Some(body) = entry.response_body.as_mut() else {
+                    return Err("a body chunk for a response without a streamed body");
+                };
+                match body.deliver(chunk) {
+                    Ok(()) => {}
+                    Err(Refused::Gone) => {
+                        // The client went away: the rest of the body is unwanted.
+                        calls.remove(&call);
+                        self.send(ToWorker::Cancel { call });
+                    }
+                    Err(Refused::Overrun) => return Err("a response body past its window"),
+                }
+            }
+            ToGateway::BodyEnd { call, error } => {
+                if let Some(entry) = self.calls().get_mut(&call) {
+                    if let (Some(body), Some(error)) = (entry.response_body.take(), error) {
+                        body.fail(error);
+                    }
+                }
+            }
+            ToGateway::Credit { call, bytes } => {
+                if let Some(Some(credit)) = self.calls().get(&call).map(|c| &c.request_body) {
+                    credit.grant(bytes);
+                }
+            }
+            ToGateway::Done { call, cpu } => {
+                if let Some(entry) = self.calls().remove(&call) {
+                    if let Some(nanos) = cpu {
+                        entry.cpu.store(nanos, Ordering::Relaxed);
+                    }
+                    if let Some(credit) = &entry.request_body {
+                        credit.close();
+                    }
+                }
+            }
+            ToGateway::Meters {
+                handler,
+                cpu_nanos,
+                subrequests,
+            } => {
+                if let Ok(handlers) = slot.handlers.lock() {
+                    if let Some(registered) = handlers.get(&handler) {
+                        let meters = &registered.meters;
+                        meters.cpu.fetch_add(cpu_nanos, Ordering::Relaxed);
+                        meters.subrequests.fetch_add(subrequests, Ordering::Relaxed);
+                    }
+                }
+            }
+            ToGateway::Stats(stats) => {
+                if let Ok(mut slot_stats) = slot.stats.lock() {
+                    *slot_stats = stats;
+                }
+            }
+            ToGateway::Cache { call, handler, op } => {
+                let cache = slot.handlers.lock().ok().and_then(|handlers| {
+                    handlers
+                        .get(&handler)
+                        .and_then(|registered| registered.spec.cache.clone())
+                });
+                let answer = match (cache, op) {
+                    (None, CacheOp::Match { .. }) => CacheAnswer::Found(None),
+                    (None, _) => CacheAnswer::Done(false),
+                    (
+                        Some(cache),
+                        CacheOp::Match {
+                            cache: name,
+                            request,
+                        },
+                    ) => CacheAnswer::Found(
+                        cache
+                            .0
+                            .lookup(&name, &CacheRequest::from(request))
+                            .map(Into::into),
+                    ),
+                    (
+                        Some(cache),
+                        CacheOp::Put {
+                            cache: name,
+                            request,
+                            response,
+                        },
+                    ) => CacheAnswer::Done(cache.0.store(
+                        &name,
+                        &CacheRequest::from(request),
+                        response.into(),
+                    )),
+                    (
+                        Some(cache),
+                        CacheOp::Delete {
+                            cache: name,
+                            request,
+                        },
+                    ) => CacheAnswer::Done(cache.0.delete(&name, &CacheRequest::from(request))),
+                };
+                self.send(ToWorker::CacheAnswer { call, answer });
+            }
+        }
+        Ok(())
+    }
+
+    fn head(
+        self: &Arc<Self>,
+        call: CallId,
+        status: u16,
+        headers: Vec<(Bytes, Bytes)>,
+        body: WireBody,
+        cpu: Option<u64>,
+    ) -> Result<(), &'static str> {
+        let mut calls = self.calls();
+        let Some(entry) = calls.get_mut(&call) else {
+            return Ok(());
+        };
+        let Some(reply) = entry.reply.take() else {
+            return Err("a second response head for one request");
+        };
+        let body = match body {
+            WireBody::Empty => ResponseBody::Empty,
+            WireBody::Full(bytes) => ResponseBody::Full(bytes),
+            WireBody::Stream => {
+                let frames = self.frames.clone();
+                let (inflow, stream) = flow::receive_body(move |bytes| {
+                    let _ = frames.send(ToWorker::Credit { call, bytes });
+                });
+                entry.response_body = Some(inflow);
+                ResponseBody::Stream(flow::bounded(stream))
+            }
+        };
+        let charge = cpu.map(|nanos| {
+            entry.cpu.store(nanos, Ordering::Relaxed);
+            CpuCharge::new(entry.cpu.clone())
+        });
+        let response = HandlerResponse {
+            status,
+            headers,
+            body,
+            cpu: charge.unwrap_or_default(),
+        };
+        if reply.send(Ok(response)).is_err() {
+            // Nobody waits for it any more.
+            calls.remove(&call);
+            self.send(ToWorker::Cancel { call });
+        }
+        Ok(())
+    }
+}
+
+/// A request waiting for its head; dropped early (wall limit, client gone), it tells the
+/// worker to stop.
+struct Waiting<'l> {
+    link: &'l Arc<Link>,
+    call: CallId,
+    armed: bool,
+}
+
+impl Waiting<'_> {
+    fn disarm(mut self) {
+        self.armed = false;
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        if self.armed {
+            if let Some(call) = self.link.calls().remove(&self.call) {
+                call.end(&RuntimeError::WorkerGone);
+            }
+            self.link.send(ToWorker::Cancel { call: self.call });
+        }
+    }
+}
+
+/// Sends a request body's chunks to the worker.
+struct RequestOutlet {
+    frames: mpsc::UnboundedSender<ToWorker>,
+    call: CallId,
+}
+
+impl Outlet for RequestOutlet {
+    fn chunk(&self, chunk: Bytes) -> bool {
+        self.frames
+            .send(ToWorker::Body {
+                call: self.call,
+                chunk,
+            })
+            .is_ok()
+    }
+
+    fn end(&self, error: Option<String>) {
+        let _ = self.frames.send(ToWorker::BodyEnd {
+            call: self.call,
+            error,
+        });
+    }
+}

@@ -1,0 +1,21 @@
+//! Worker processes: isolates run outside the gateway, in sandboxed processes of the same
+//! binary, so that nothing a tenant's code does (V8 aborting on out-of-memory, a crash, a
+//! runaway allocation) can take the gateway or other processes' tenants down.
+//!
+//! - `wire.rs`: the frames and their codec (length-prefixed postcard over a Unix socket).
+//! - `flow.rs`: body streams across the socket with credit-based flow control.
+//! - `host.rs`: the gateway's side: a [`Slot`] per worker process and its supervisor, the
+//!   [`Link`](host::Link) to the running process.
+//! - `guest.rs`: the worker process's side: [`serve_worker`].
+//! - `sandbox.rs`: `no_new_privs`, seccomp and Landlock, entered before any isolate exists.
+
+mod flow;
+mod guest;
+mod host;
+mod sandbox;
+mod wire;
+
+pub use guest::serve_worker;
+pub(crate) use host::Remote;
+pub(crate) use host::Slot;
+pub(crate) use wire::WorkerSettings;

@@ -1,0 +1,551 @@
+//! The frames a gateway and its worker processes exchange over their Unix socket, and the
+//! codec: a little-endian `u32` length, then the frame encoded with postcard. Everything a
+//! worker sends is untrusted: a frame over [`MAX_FRAME`] or one that does not decode ends the
+//! link (and the worker with it).
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use bytes::Bytes;
+use serde::Deserialize;
+use serde::Serialize;
+use tokio::io::AsyncReadExt;
+use tokio::io::AsyncWrite;
+use tokio::io::AsyncWriteExt;
+
+use crate::error::RuntimeError;
+use crate::ext::cache::CacheRequest;
+use crate::ext::cache::CachedResponse;
+use crate::ext::console::LogLevel;
+use crate::ext::fetch::FetchPolicy;
+use crate::isolate::Retirement;
+use crate::limits::LimitBreach;
+use crate::limits::LimitKind;
+use crate::limits::Limits;
+use crate::pool::HandlerSpec;
+use crate::pool::LoadState;
+
+/// The largest frame either side accepts (a Cache API body is the largest payload).
+pub(crate) const MAX_FRAME: usize = 64 * 1024 * 1024;
+
+/// Identifies a handler started in a worker process.
+pub(crate) type HandlerId = u64;
+
+/// Identifies one request on a link, and its body streams.
+pub(crate) type CallId = u64;
+
+/// Gateway → worker.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) enum ToWorker {
+    /// The first frame: how the worker runs its isolates.
+    Hello(WorkerSettings),
+    /// Start a handler.
+    Start { handler: HandlerId, spec: WireSpec },
+    /// No request will come for the handler again: let it drain and stop.
+    Stop { handler: HandlerId },
+    /// A request for a handler; its body follows as `Body` frames when `body` is set.
+    Request {
+        call: CallId,
+        handler: HandlerId,
+        head: WireRequest,
+    },
+    /// A chunk of a request body.
+    Body { call: CallId, chunk: Bytes },
+    /// The request body is complete (or failed with the message).
+    BodyEnd { call: CallId, error: Option<String> },
+    /// The gateway consumed `bytes` of a response body: the worker may send that much more.
+    Credit { call: CallId, bytes: u32 },
+    /// The gateway no longer wants the answer (client gone, wall limit).
+    Cancel { call: CallId },
+    /// The answer to a Cache API call.
+    CacheAnswer { call: CallId, answer: CacheAnswer },
+}
+
+/// Worker → gateway.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) enum ToGateway {
+    /// A handler's load state changed.
+    Loaded {
+        handler: HandlerId,
+        state: WireLoadState,
+    },
+    /// A response head; with a streamed body, `Body` frames follow, then `Done`.
+    Head {
+        call: CallId,
+        status: u16,
+        headers: Vec<(Bytes, Bytes)>,
+        body: WireBody,
+        /// CPU time charged so far, when the isolate is metered.
+        cpu: Option<u64>,
+    },
+    /// The request failed.
+    Failed { call: CallId, error: WireError },
+    /// A chunk of a streamed response body.
+    Body { call: CallId, chunk: Bytes },
+    /// The response body is complete (or failed with the message).
+    BodyEnd { call: CallId, error: Option<String> },
+    /// The worker consumed `bytes` of a request body: the gateway may send that much more.
+    Credit { call: CallId, bytes: u32 },
+    /// The last frame of an answered request: its final CPU figure (when metered).
+    Done { call: CallId, cpu: Option<u64> },
+    /// What a handler used since the last report.
+    Meters {
+        handler: HandlerId,
+        cpu_nanos: u64,
+        subrequests: u64,
+    },
+    /// The worker's isolate figures.
+    Stats(WireStats),
+    /// A Cache API call from a handler, answered by `CacheAnswer`.
+    Cache {
+        call: CallId,
+        handler: HandlerId,
+        op: CacheOp,
+    },
+}
+
+/// How a worker process runs its isolates (`PoolOptions` minus what the gateway keeps).
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+pub(crate) struct WorkerSettings {
+    pub(crate) spares: usize,
+    pub(crate) spare_memory: Option<u64>,
+    pub(crate) isolates: Option<usize>,
+    pub(crate) idle: Option<Duration>,
+    pub(crate) after_requests: Option<u64>,
+    pub(crate) recycle_heap: Option<u64>,
+    pub(crate) meter_cpu: bool,
+    /// The worker's resident memory ceiling in bytes: past it, the worker ends itself.
+    pub(crate) rss_ceiling: Option<u64>,
+    /// Whether to sandbox the process (seccomp, no_new_privs, Landlock).
+    pub(crate) sandbox: bool,
+}
+
+impl WorkerSettings {
+    pub(crate) fn retirement(&self) -> Retirement {
+        Retirement {
+            idle: self.idle,
+            after_requests: self.after_requests,
+            heap: self.recycle_heap,
+        }
+    }
+}
+
+/// A [`HandlerSpec`] without the embedder's cache object (Cache API calls cross the link).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct WireSpec {
+    pub(crate) label: String,
+    pub(crate) entry: PathBuf,
+    pub(crate) env: BTreeMap<String, String>,
+    pub(crate) allow_private_net: bool,
+    pub(crate) drain: Duration,
+    pub(crate) cpu: Option<Duration>,
+    pub(crate) memory: Option<u64>,
+    pub(crate) subrequests: Option<u32>,
+    pub(crate) log_level: u8,
+    pub(crate) cached: bool,
+}
+
+impl WireSpec {
+    pub(crate) fn of(spec: &HandlerSpec) -> Self {
+        Self {
+            label: spec.label.clone(),
+            entry: spec.entry.clone(),
+            env: spec.env.clone(),
+            allow_private_net: spec.fetch.allow_private_net,
+            drain: spec.drain,
+            cpu: spec.limits.cpu,
+            memory: spec.limits.memory,
+            subrequests: spec.limits.subrequests,
+            log_level: match spec.log_level {
+                LogLevel::Debug => 0,
+                LogLevel::Info => 1,
+                LogLevel::Warn => 2,
+                LogLevel::Error => 3,
+                LogLevel::Off => 4,
+            },
+            cached: spec.cache.is_some(),
+        }
+    }
+
+    /// The spec a worker runs (its wall limit is the gateway's to keep).
+    pub(crate) fn into_spec(self) -> HandlerSpec {
+        HandlerSpec {
+            label: self.label,
+            entry: self.entry,
+            env: self.env,
+            fetch: FetchPolicy {
+                allow_private_net: self.allow_private_net,
+            },
+            drain: self.drain,
+            limits: Limits {
+                cpu: self.cpu,
+                memory: self.memory,
+                wall: None,
+                subrequests: self.subrequests,
+            },
+            log_level: match self.log_level {
+                0 => LogLevel::Debug,
+                1 => LogLevel::Info,
+                2 => LogLevel::Warn,
+                3 => LogLevel::Error,
+                _ => LogLevel::Off,
+            },
+            cache: None,
+        }
+    }
+}
+
+/// A request head.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct WireRequest {
+    pub(crate) id: String,
+    pub(crate) method: String,
+    pub(crate) url: String,
+    pub(crate) headers: Vec<(Bytes, Bytes)>,
+    pub(crate) body: bool,
+    pub(crate) route: String,
+    pub(crate) params: Vec<(String, String)>,
+}
+
+/// A response body as the head announces it.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) enum WireBody {
+    Empty,
+    Full(Bytes),
+    Stream,
+}
+
+/// A handler's load state.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) enum WireLoadState {
+    Loading,
+    Ready,
+    Failed(String),
+}
+
+impl From<&LoadState> for WireLoadState {
+    fn from(state: &LoadState) -> Self {
+        match state {
+            LoadState::Loading => Self::Loading,
+            LoadState::Ready => Self::Ready,
+            LoadState::Failed(error) => Self::Failed(error.clone()),
+        }
+    }
+}
+
+impl From<WireLoadState> for LoadState {
+    fn from(state: WireLoadState) -> Self {
+        match state {
+            WireLoadState::Loading => Self::Loading,
+            WireLoadState::Ready => Self::Ready,
+            WireLoadState::Failed(error) => Self::Failed(error),
+        }
+    }
+}
+
+/// A [`RuntimeError`] as it crosses the link.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) enum WireError {
+    ModuleLoad {
+        path: PathBuf,
+        message: String,
+    },
+    NoHandler {
+        path: PathBuf,
+        message: String,
+    },
+    HandlerFailed {
+        message: String,
+        stack: String,
+    },
+    Limit {
+        kind: u8,
+        limit: String,
+        used: String,
+        cpu: Duration,
+        heap_used: u64,
+    },
+    Bootstrap(String),
+    Crashed(String),
+    Gone,
+}
+
+const LIMIT_KINDS: [LimitKind; 5] = [
+    LimitKind::Cpu,
+    LimitKind::Memory,
+    LimitKind::Wall,
+    LimitKind::Concurrency,
+    LimitKind::Subrequest,
+];
+
+impl From<&RuntimeError> for WireError {
+    fn from(error: &RuntimeError) -> Self {
+        match error.replicate() {
+            RuntimeError::ModuleLoad { path, message } => Self::ModuleLoad { path, message },
+            RuntimeError::NoHandler { path, message } => Self::NoHandler { path, message },
+            RuntimeError::HandlerFailed { message, stack } => {
+                Self::HandlerFailed { message, stack }
+            }
+            RuntimeError::LimitExceeded(breach) => Self::Limit {
+                kind: LIMIT_KINDS
+                    .iter()
+                    .position(|kind| *kind == breach.kind)
+                    .and_then(|index| u8::try_from(index).ok())
+                    .unwrap_or(0),
+                limit: breach.limit,
+                used: breach.used,
+                cpu: breach.cpu,
+                heap_used: breach.heap_used,
+            },
+            RuntimeError::Bootstrap(message) => Self::Bootstrap(message),
+            RuntimeError::WorkerCrashed(reason) => Self::Crashed(reason),
+            _ => Self::Gone,
+        }
+    }
+}
+
+impl From<WireError> for RuntimeError {
+    fn from(error: WireError) -> Self {
+        match error {
+            WireError::ModuleLoad { path, message } => Self::ModuleLoad { path, message },
+            WireError::NoHandler { path, message } => Self::NoHandler { path, message },
+            WireError::HandlerFailed { message, stack } => Self::HandlerFailed { message, stack },
+            WireError::Limit {
+                kind,
+                limit,
+                used,
+                cpu,
+                heap_used,
+            } => Self::LimitExceeded(LimitBreach {
+                kind: LIMIT_KINDS
+                    .get(usize::from(kind))
+                    .copied()
+                    .unwrap_or(LimitKind::Cpu),
+                limit,
+                used,
+                cpu,
+                heap_used,
+            }),
+            WireError::Bootstrap(message) => Self::Bootstrap(message),
+            WireError::Crashed(reason) => Self::WorkerCrashed(reason),
+            WireError::Gone => Self::WorkerGone,
+        }
+    }
+}
+
+/// A worker's isolate figures.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct WireStats {
+    pub(crate) live: u64,
+    pub(crate) spare: u64,
+    pub(crate) created: u64,
+    pub(crate) creating: Duration,
+    pub(crate) retired: u64,
+}
+
+/// A Cache API operation.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) enum CacheOp {
+    Match {
+        cache: String,
+        request: WireCacheRequest,
+    },
+    Put {
+        cache: String,
+        request: WireCacheRequest,
+        response: WireCachedResponse,
+    },
+    Delete {
+        cache: String,
+        request: WireCacheRequest,
+    },
+}
+
+/// The answer to a [`CacheOp`].
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) enum CacheAnswer {
+    Found(Option<WireCachedResponse>),
+    Done(bool),
+}
+
+/// A [`CacheRequest`] on the wire.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct WireCacheRequest {
+    pub(crate) url: String,
+    pub(crate) headers: Vec<(Bytes, Bytes)>,
+}
+
+impl From<&CacheRequest> for WireCacheRequest {
+    fn from(request: &CacheRequest) -> Self {
+        Self {
+            url: request.url.clone(),
+            headers: request.headers.clone(),
+        }
+    }
+}
+
+impl From<WireCacheRequest> for CacheRequest {
+    fn from(request: WireCacheRequest) -> Self {
+        Self {
+            url: request.url,
+            headers: request.headers,
+        }
+    }
+}
+
+/// A [`CachedResponse`] on the wire.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct WireCachedResponse {
+    pub(crate) status: u16,
+    pub(crate) headers: Vec<(Bytes, Bytes)>,
+    pub(crate) body: Bytes,
+}
+
+impl From<CachedResponse> for WireCachedResponse {
+    fn from(response: CachedResponse) -> Self {
+        Self {
+            status: response.status,
+            headers: response.headers,
+            body: response.body,
+        }
+    }
+}
+
+impl From<WireCachedResponse> for CachedResponse {
+    fn from(response: WireCachedResponse) -> Self {
+        Self {
+            status: response.status,
+            headers: response.headers,
+            body: response.body,
+        }
+    }
+}
+
+/// Why a link stopped reading.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum WireFault {
+    #[error("reading from the link")]
+    Io(#[from] std::io::Error),
+    #[error("a frame of {0} bytes is over the limit")]
+    TooLarge(usize),
+    #[error("a frame does not decode")]
+    Decode(#[from] postcard::Error),
+}
+
+/// Appends `frame`, length first, to `out`.
+pub(crate) fn encode<T: Serialize>(frame: &T, out: &mut Vec<u8>) -> Result<(), postcard::Error> {
+    let start = out.len();
+    out.extend_from_slice(&[0; 4]);
+    let encoded = postcard::to_extend(frame, std::mem::take(out))?;
+    *out = encoded;
+    let length = u32::try_from(out.len() - start - 4).unwrap_or(u32::MAX);
+    out[start..start + 4].copy_from_slice(&length.to_le_bytes());
+    Ok(())
+}
+
+/// Reads frames from a socket into a buffer and decodes them one at a time.
+pub(crate) struct FrameReader<R> {
+    reader: R,
+    buffer: Vec<u8>,
+}
+
+impl<R: tokio::io::AsyncRead + Unpin> FrameReader<R> {
+    pub(crate) fn new(reader: R) -> Self {
+        Self {
+            reader,
+            buffer: Vec::with_capacity(64 * 1024),
+        }
+    }
+
+    /// The next frame; `None` at a clean end of the stream.
+    pub(crate) async fn next<T: for<'de> Deserialize<'de>>(
+        &mut self,
+    ) -> Result<Option<T>, WireFault> {
+        let mut length = [0u8; 4];
+        match self.reader.read_exact(&mut length).await {
+            Ok(_) => {}
+            Err(error) if error.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
+            Err(error) => return Err(error.into()),
+        }
+        let length = usize::try_from(u32::from_le_bytes(length)).unwrap_or(usize::MAX);
+        if length > MAX_FRAME {
+            return Err(WireFault::TooLarge(length));
+        }
+        self.buffer.resize(length, 0);
+        self.reader.read_exact(&mut self.buffer).await?;
+        Ok(Some(postcard::from_bytes(&self.buffer)?))
+    }
+}
+
+/// Writes the frames sent on `frames` to `writer`, batching what is queued into one write;
+/// ends when every sender is gone or the socket fails.
+pub(crate) async fn write_frames<T: Serialize, W: AsyncWrite + Unpin>(
+    mut frames: tokio::sync::mpsc::UnboundedReceiver<T>,
+    mut writer: W,
+) {
+    let mut out = Vec::with_capacity(64 * 1024);
+    let mut batch = Vec::with_capacity(64);
+    while frames.recv_many(&mut batch, 64).await > 0 {
+        out.clear();
+        for frame in batch.drain(..) {
+            if let Err(error) = encode(&frame, &mut out) {
+                tracing::error!(%error, "cannot encode a frame");
+            }
+        }
+        if writer.write_all(&out).await.is_err() {
+            return;
+        }
+        if out.capacity() > 1024 * 1024 {
+            out = Vec::with_capacity(64 * 1024);
+        }
+    }
+    let _ = writer.shutdown().await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn frames_round_trip_through_the_codec() {
+        let mut out = Vec::new();
+        let frame = ToGateway::Body {
+            call: 7,
+            chunk: Bytes::from_static(b"hello"),
+        };
+        encode(&frame, &mut out).unwrap();
+        encode(&ToGateway::Credit { call: 7, bytes: 5 }, &mut out).unwrap();
+        let mut reader = FrameReader::new(&out[..]);
+        let first: ToGateway = reader.next().await.unwrap().unwrap();
+        assert!(matches!(first, ToGateway::Body { call: 7, chunk } if chunk == "hello"));
+        let second: ToGateway = reader.next().await.unwrap().unwrap();
+        assert!(matches!(second, ToGateway::Credit { call: 7, bytes: 5 }));
+        assert!(reader.next::<ToGateway>().await.unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn an_oversized_frame_is_refused_before_it_is_read() {
+        let mut input = u32::MAX.to_le_bytes().to_vec();
+        input.extend_from_slice(b"junk");
+        let mut reader = FrameReader::new(&input[..]);
+        assert!(matches!(
+            reader.next::<ToGateway>().await,
+            Err(WireFault::TooLarge(_))
+        ));
+    }
+
+    #[test]
+    fn limit_breaches_cross_the_link_intact() {
+        let breach = LimitBreach {
+            kind: LimitKind::Memory,
+            limit: "32 MiB".into(),
+            used: "heap reached 40 MiB".into(),
+            cpu: Duration::from_millis(3),
+            heap_used: 40 << 20,
+        };
+        let error = RuntimeError::LimitExceeded(breach.clone());
+        let back = RuntimeError::from(WireError::from(&error));
+        assert!(matches!(back, RuntimeError::LimitExceeded(b) if b == breach));
+    }
+}
