@@ -384,10 +384,12 @@ fn worker_command(log_format: LogFormat) -> anyhow::Result<WorkerCommand> {
 fn pool_options(config: &GatewayConfig, workers: usize, spares: Option<usize>) -> PoolOptions {
     let mebibytes = |mb: u64| mb.saturating_mul(1024 * 1024);
     let pool = &config.pool;
+    // Spares are made with the memory most tenants run with: the default one.
+    let spare_memory = config.limits.runtime().memory;
     PoolOptions {
         workers,
         spares: spares.unwrap_or(pool.spares),
-        spare_memory: config.limits.memory_mb.map(mebibytes),
+        spare_memory,
         isolates_per_worker: pool.isolates_per_worker,
         retirement: Retirement {
             idle: (pool.idle_timeout_s > 0).then(|| Duration::from_secs(pool.idle_timeout_s)),

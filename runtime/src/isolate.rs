@@ -111,6 +111,8 @@ pub struct Isolate {
     cpu: Arc<Watched>,
     /// Heap size at which the near-limit callback stopped the isolate (0: it has not).
     heap_stop: Rc<Cell<u64>>,
+    /// The ArrayBuffer memory the isolate holds, when its memory is limited.
+    buffers: Option<Arc<memory::Buffers>>,
 }
 
 impl Isolate {
@@ -118,15 +120,16 @@ impl Isolate {
     /// runtime on the thread that will own the isolate.
     pub fn new(label: &str, policy: FetchPolicy, limits: Limits) -> Result<Self, RuntimeError> {
         let loader = Rc::new(HandlerLoader::new());
+        let (create_params, buffers) = memory::create_params(limits.memory);
         let mut runtime = JsRuntime::new(RuntimeOptions {
             startup_snapshot: Some(SNAPSHOT),
             extensions: ext::for_isolate(),
             module_loader: Some(loader.clone()),
-            create_params: limits.memory.map(memory::create_params),
+            create_params: Some(create_params),
             ..Default::default()
         });
         let heap_stop = match limits.memory {
-            Some(_) => memory::guard(&mut runtime),
+            Some(max) => memory::guard(&mut runtime, max),
             None => Rc::new(Cell::new(0)),
         };
         let isolate_entry = Entry::of(runtime.v8_isolate());
@@ -154,6 +157,7 @@ impl Isolate {
             limits,
             cpu,
             heap_stop,
+            buffers,
         })
     }
 
@@ -162,7 +166,9 @@ impl Isolate {
     fn breach(&mut self, cpu_used: Duration) -> Option<LimitBreach> {
         let cpu_stop = self.cpu.fired();
         let heap_stop = self.heap_stop.get();
-        if cpu_stop.is_none() && heap_stop == 0 {
+        let refused = self.buffers.as_ref().and_then(|buffers| buffers.refused());
+        // A refused ArrayBuffer is the cause even when the heap filled up as JS handled it.
+        if cpu_stop.is_none() && heap_stop == 0 && refused.is_none() {
             return None;
         }
         let heap_used = self
@@ -180,9 +186,24 @@ impl Isolate {
                 heap_used,
             });
         }
+        let limit = mebibytes(self.limits.memory.unwrap_or(0));
+        if let Some(size) = refused {
+            let held = self.buffers.as_ref().map_or(0, |buffers| buffers.held());
+            return Some(LimitBreach {
+                kind: LimitKind::Memory,
+                limit,
+                used: format!(
+                    "an ArrayBuffer of {} refused with {} of buffers held",
+                    mebibytes(size),
+                    mebibytes(held)
+                ),
+                cpu: cpu_used,
+                heap_used,
+            });
+        }
         Some(LimitBreach {
             kind: LimitKind::Memory,
-            limit: mebibytes(self.limits.memory.unwrap_or(0)),
+            limit,
             used: format!("heap reached {}", mebibytes(heap_stop)),
             cpu: cpu_used,
             heap_used: heap_stop,

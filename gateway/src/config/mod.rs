@@ -35,6 +35,10 @@ pub use tenant::SecretSource;
 pub use tenant::TenantCacheConfig;
 pub use tenant::TenantConfig;
 pub use tenant::TlsFilesConfig;
+pub use tenant::DEFAULT_CPU_MS;
+pub use tenant::DEFAULT_MEMORY_MB;
+pub use tenant::DEFAULT_WALL_MS;
+pub use tenant::MIN_MEMORY_MB;
 
 /// The whole configuration file, parsed and validated.
 #[derive(Clone, Debug)]

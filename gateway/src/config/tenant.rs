@@ -167,13 +167,25 @@ pub struct TlsFilesConfig {
     pub key: Spanned<PathBuf>,
 }
 
-/// Per-tenant limits (each unset key falls back to the top-level `[limits]`).
+/// CPU time per request when neither the tenant nor `[limits]` sets `cpu_ms`.
+pub const DEFAULT_CPU_MS: u64 = 1_000;
+/// Memory of an isolate when neither the tenant nor `[limits]` sets `memory_mb`.
+pub const DEFAULT_MEMORY_MB: u64 = 128;
+/// Whole-request deadline when neither the tenant nor `[limits]` sets `wall_ms`.
+pub const DEFAULT_WALL_MS: u64 = 30_000;
+/// The smallest `memory_mb` accepted: V8 cannot restore an isolate from the snapshot in a
+/// heap under 8 MiB (measured), and a handler needs some room of its own.
+pub const MIN_MEMORY_MB: u64 = 10;
+
+/// Per-tenant limits (each unset key falls back to the top-level `[limits]`, then to the
+/// defaults above; `0` for `cpu_ms`, `memory_mb` or `wall_ms` is no limit at all).
 #[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct LimitsConfig {
     /// CPU time a request's JS may use, per uninterrupted run and over all its runs.
     pub cpu_ms: Option<u64>,
-    /// Heap size of the tenant's isolate.
+    /// Memory of the tenant's isolate: its heap, and its ArrayBuffer and Wasm memory.
+    #[serde(default, deserialize_with = "memory_mb")]
     pub memory_mb: Option<u64>,
     /// Whole-request deadline.
     pub wall_ms: Option<u64>,
@@ -198,11 +210,11 @@ impl LimitsConfig {
         }
     }
 
-    /// The limits the runtime enforces.
+    /// The limits the runtime enforces: the defaults where unset, none where `0`.
     pub fn runtime(&self) -> Limits {
         Limits {
-            cpu: self.cpu_ms.map(Duration::from_millis),
-            memory: self.memory_mb.map(|mb| mb.saturating_mul(1024 * 1024)),
+            cpu: finite(self.cpu_ms, DEFAULT_CPU_MS).map(Duration::from_millis),
+            memory: finite(self.memory_mb, DEFAULT_MEMORY_MB).map(|mb| mb.saturating_mul(1 << 20)),
             wall: self.wall(),
             subrequests: self.max_subrequests,
         }
@@ -213,10 +225,27 @@ impl LimitsConfig {
         self.body_mb.unwrap_or(100).saturating_mul(1024 * 1024)
     }
 
-    /// The wall-clock limit, when set.
+    /// The wall-clock limit: the default where unset, none where `0`.
     pub fn wall(&self) -> Option<Duration> {
-        self.wall_ms.map(Duration::from_millis)
+        finite(self.wall_ms, DEFAULT_WALL_MS).map(Duration::from_millis)
     }
+}
+
+/// `value`, or `default` when unset; `None` (no limit) when it is `0`.
+fn finite(value: Option<u64>, default: u64) -> Option<u64> {
+    Some(value.unwrap_or(default)).filter(|limit| *limit > 0)
+}
+
+/// `memory_mb`, refused below the smallest heap an isolate starts in.
+fn memory_mb<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
+    let value = u64::deserialize(deserializer)?;
+    if value != 0 && value < MIN_MEMORY_MB {
+        return Err(serde::de::Error::custom(format!(
+            "memory_mb = {value} is below {MIN_MEMORY_MB}, the smallest memory an isolate starts \
+             in (0: no limit)"
+        )));
+    }
+    Ok(Some(value))
 }
 
 /// One route: a path pattern, optionally some methods, and the module that serves them.

@@ -1,35 +1,237 @@
-//! The heap cap. V8 is created with `max` as its old-generation limit; when the heap nears it
-//! V8 calls back, and instead of letting it abort the process the callback terminates the
-//! running JavaScript, records the figure, and grants a little room so the termination can
-//! unwind. The isolate is then discarded by its worker.
+//! The memory cap, over the V8 heap and the memory outside it.
+//!
+//! - The heap: V8 is created with `max` as its old-generation limit; when the heap nears it
+//!   V8 calls back, and instead of letting it abort the process the callback terminates the
+//!   running JavaScript, records the figure, and grants a little room so the termination can
+//!   unwind. The isolate is then discarded by its worker.
+//! - ArrayBuffer backing stores (typed arrays, `Blob` bytes, `TextEncoder` output) live
+//!   outside the heap: each isolate gets its own counting allocator, which refuses an
+//!   allocation that would take the isolate's buffers past `max` (JS sees a `RangeError`)
+//!   and marks the isolate, so the turn that asked is stopped with `memory-limit`.
+//! - Wasm memories are reserved by V8 itself; `cap_wasm_memory` bounds each one.
 
 use std::cell::Cell;
+use std::ffi::c_void;
 use std::rc::Rc;
+use std::sync::atomic::AtomicU64;
+use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::sync::OnceLock;
 
 use deno_core::v8;
 use deno_core::JsRuntime;
 
+use crate::ext::console::HandlerLabel;
+
 /// Room granted past the limit so that termination can complete.
 const UNWIND_ROOM: usize = 32 * 1024 * 1024;
 
-/// V8 creation parameters for a heap of at most `max` bytes.
-pub(crate) fn create_params(max: u64) -> v8::CreateParams {
-    let max = usize::try_from(max).unwrap_or(usize::MAX);
-    v8::CreateParams::default().heap_limits(0, max)
+/// Times room is granted after the limit was reached: a built-in that termination cannot
+/// interrupt (a giant `Array.prototype.fill`) is not given more, and V8 then ends the
+/// process, which the gateway contains.
+const MOST_GRANTS: u32 = 3;
+
+/// The bytes of ArrayBuffer backing stores an isolate holds, against its budget.
+#[derive(Debug, Default)]
+pub(crate) struct Buffers {
+    held: AtomicUsize,
+    budget: usize,
+    /// The size of the first allocation refused (0: none was).
+    refused: AtomicU64,
 }
 
-/// Installs the near-limit callback; the returned cell holds the heap size (bytes) at which
-/// it fired, or 0.
-pub(crate) fn guard(runtime: &mut JsRuntime) -> Rc<Cell<u64>> {
+impl Buffers {
+    fn reserve(&self, len: usize) -> bool {
+        let mut held = self.held.load(Ordering::Relaxed);
+        loop {
+            let Some(after) = held.checked_add(len).filter(|after| *after <= self.budget) else {
+                let len = u64::try_from(len).unwrap_or(u64::MAX);
+                let _ = self
+                    .refused
+                    .compare_exchange(0, len, Ordering::Relaxed, Ordering::Relaxed);
+                return false;
+            };
+            match self
+                .held
+                .compare_exchange_weak(held, after, Ordering::Relaxed, Ordering::Relaxed)
+            {
+                Ok(_) => return true,
+                Err(now) => held = now,
+            }
+        }
+    }
+
+    fn release(&self, len: usize) {
+        self.held.fetch_sub(len, Ordering::Relaxed);
+    }
+
+    /// Bytes held now.
+    pub(crate) fn held(&self) -> u64 {
+        u64::try_from(self.held.load(Ordering::Relaxed)).unwrap_or(u64::MAX)
+    }
+
+    /// The size of the first allocation refused, if one was.
+    pub(crate) fn refused(&self) -> Option<u64> {
+        match self.refused.load(Ordering::Relaxed) {
+            0 => None,
+            size => Some(size),
+        }
+    }
+}
+
+/// V8 creation parameters for an isolate: a heap of at most `max` bytes and buffers counted
+/// against the same figure (no limit: neither is bounded), and `Atomics.wait` refused, as on
+/// a browser's main thread: a blocked isolate thread could not be stopped by any limit.
+pub(crate) fn create_params(max: Option<u64>) -> (v8::CreateParams, Option<Arc<Buffers>>) {
+    let params = v8::CreateParams::default().allow_atomics_wait(false);
+    let Some(max) = max else {
+        return (params, None);
+    };
+    let max = usize::try_from(max).unwrap_or(usize::MAX);
+    let buffers = Arc::new(Buffers {
+        budget: max,
+        ..Buffers::default()
+    });
+    let allocator = counting_allocator(buffers.clone());
+    let params = params.heap_limits(0, max).array_buffer_allocator(allocator);
+    (params, Some(buffers))
+}
+
+/// Bounds every Wasm memory to `max` bytes (a process-wide V8 flag: call before the first
+/// isolate is created).
+pub(crate) fn cap_wasm_memory(max: u64) {
+    let pages = (max / (64 * 1024)).max(1);
+    let unknown =
+        deno_core::v8_set_flags(vec![String::new(), format!("--wasm-max-mem-pages={pages}")]);
+    if unknown.len() > 1 {
+        tracing::warn!(?unknown, "V8 refused the Wasm memory cap");
+    }
+}
+
+/// Told, on the isolate's thread, that an isolate reached its heap limit: the handler's
+/// label, the limit and the heap size (bytes). V8 may end the process right after (when the
+/// allocation was made by a built-in that termination cannot interrupt), so a hook that
+/// reports it must have done so before it returns.
+pub(crate) type HeapLimitHook = Box<dyn Fn(&str, u64, u64) + Send + Sync>;
+
+static HEAP_LIMIT_HOOK: OnceLock<HeapLimitHook> = OnceLock::new();
+
+/// Sets the process's [`HeapLimitHook`] (once; later calls are ignored).
+pub(crate) fn on_heap_limit(hook: HeapLimitHook) {
+    let _ = HEAP_LIMIT_HOOK.set(hook);
+}
+
+/// Installs the near-limit callback for a heap of `max` bytes; the returned cell holds the
+/// heap size (bytes) at which it fired, or 0.
+pub(crate) fn guard(runtime: &mut JsRuntime, max: u64) -> Rc<Cell<u64>> {
     let fired = Rc::new(Cell::new(0u64));
     let handle = runtime.v8_isolate().thread_safe_handle();
+    let state = runtime.op_state();
     let seen = fired.clone();
+    let grants = Cell::new(0u32);
     runtime.add_near_heap_limit_callback(move |current, _initial| {
         if seen.get() == 0 {
-            seen.set(u64::try_from(current).unwrap_or(u64::MAX));
+            let heap = u64::try_from(current).unwrap_or(u64::MAX);
+            seen.set(heap);
             handle.terminate_execution();
+            if let Some(hook) = HEAP_LIMIT_HOOK.get() {
+                // The op state may be borrowed by the op that allocated: then no label.
+                let label = state.try_borrow().ok().and_then(|state| {
+                    state
+                        .try_borrow::<HandlerLabel>()
+                        .map(|label| label.0.clone())
+                });
+                hook(label.as_deref().unwrap_or(""), max, heap);
+            }
         }
+        if grants.get() >= MOST_GRANTS {
+            return current;
+        }
+        grants.set(grants.get() + 1);
         current.saturating_add(UNWIND_ROOM)
     });
     fired
+}
+
+fn counting_allocator(buffers: Arc<Buffers>) -> v8::UniqueRef<v8::Allocator> {
+    allocator::new(buffers)
+}
+
+/// The counting ArrayBuffer allocator: V8's allocator interface, over `calloc`/`malloc`.
+mod allocator {
+    #![allow(
+        unsafe_code,
+        reason = "V8's ArrayBuffer allocator is a C vtable of raw-pointer callbacks"
+    )]
+
+    use super::*;
+
+    static VTABLE: v8::RustAllocatorVtable<Buffers> = v8::RustAllocatorVtable {
+        allocate,
+        allocate_uninitialized,
+        free,
+        drop,
+    };
+
+    pub(super) fn new(buffers: Arc<Buffers>) -> v8::UniqueRef<v8::Allocator> {
+        // SAFETY: the handle is a leaked `Arc<Buffers>`, which `drop` below takes back when
+        // V8 disposes of the allocator; VTABLE's functions expect exactly that handle.
+        unsafe { v8::new_rust_allocator(Arc::into_raw(buffers), &VTABLE) }
+    }
+
+    unsafe extern "C" fn allocate(buffers: &Buffers, len: usize) -> *mut c_void {
+        if !buffers.reserve(len) {
+            return std::ptr::null_mut();
+        }
+        // SAFETY: calloc may be called with any size; a null result is handled.
+        let data = unsafe { libc::calloc(len.max(1), 1) };
+        if data.is_null() {
+            buffers.release(len);
+        }
+        data
+    }
+
+    unsafe extern "C" fn allocate_uninitialized(buffers: &Buffers, len: usize) -> *mut c_void {
+        if !buffers.reserve(len) {
+            return std::ptr::null_mut();
+        }
+        // SAFETY: malloc may be called with any size; a null result is handled.
+        let data = unsafe { libc::malloc(len.max(1)) };
+        if data.is_null() {
+            buffers.release(len);
+        }
+        data
+    }
+
+    unsafe extern "C" fn free(buffers: &Buffers, data: *mut c_void, len: usize) {
+        // SAFETY: V8 frees only what `allocate` or `allocate_uninitialized` returned.
+        unsafe { libc::free(data) };
+        buffers.release(len);
+    }
+
+    unsafe extern "C" fn drop(buffers: *const Buffers) {
+        // SAFETY: `buffers` came from `Arc::into_raw` in `new` and is dropped once, here.
+        std::mem::drop(unsafe { Arc::from_raw(buffers) });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buffers_refuse_past_the_budget_and_remember_the_first_refusal() {
+        let buffers = Buffers {
+            budget: 100,
+            ..Buffers::default()
+        };
+        assert!(buffers.reserve(60));
+        assert!(!buffers.reserve(50));
+        assert!(!buffers.reserve(70));
+        assert_eq!(buffers.refused(), Some(50));
+        buffers.release(60);
+        assert!(buffers.reserve(100));
+        assert_eq!(buffers.held(), 100);
+    }
 }

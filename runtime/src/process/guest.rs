@@ -50,6 +50,9 @@ use crate::pool::WorkerHandle;
 /// How long a Cache API call waits for the gateway.
 const CACHE_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// How long an isolate thread waits for a heap-limit note to reach the socket.
+const LAST_WORDS_WAIT: Duration = Duration::from_millis(200);
+
 /// How often the worker reports its figures and checks its memory.
 const REPORT_EVERY: Duration = Duration::from_millis(250);
 
@@ -91,6 +94,9 @@ async fn serve(socket: std::os::unix::net::UnixStream) -> std::io::Result<()> {
     if settings.sandbox {
         sandbox::enter().map_err(std::io::Error::other)?;
     }
+    if let Some(max) = settings.spare_memory {
+        crate::limits::memory::cap_wasm_memory(max);
+    }
     let pool = IsolatePool::new(PoolOptions {
         workers: 1,
         spares: settings.spares,
@@ -100,8 +106,29 @@ async fn serve(socket: std::os::unix::net::UnixStream) -> std::io::Result<()> {
         meter_cpu: settings.meter_cpu,
     })
     .map_err(std::io::Error::other)?;
-    let (frames, outgoing) = mpsc::unbounded_channel();
-    tokio::spawn(super::wire::write_frames(outgoing, write));
+    let (sender, outgoing) = mpsc::unbounded_channel();
+    let frames = Frames {
+        sender,
+        sent: Arc::new(Mutex::new(0)),
+        written: Arc::new(AtomicU64::new(0)),
+    };
+    tokio::spawn(super::wire::write_frames(
+        outgoing,
+        write,
+        Some(frames.written.clone()),
+    ));
+    let last_words = frames.clone();
+    crate::limits::memory::on_heap_limit(Box::new(move |label, limit, heap| {
+        // V8 may end the process when this returns: the note must be on the socket first.
+        let note = ToGateway::HeapLimit {
+            label: label.to_owned(),
+            limit,
+            heap,
+        };
+        if let Some(sequence) = last_words.send(note) {
+            last_words.wait_written(sequence, LAST_WORDS_WAIT);
+        }
+    }));
     let worker = Arc::new(Worker {
         frames,
         pool,
@@ -184,12 +211,42 @@ struct Serving {
 }
 
 struct Worker {
-    frames: mpsc::UnboundedSender<ToGateway>,
+    frames: Frames,
     pool: IsolatePool,
     handlers: Mutex<HashMap<HandlerId, Running>>,
     calls: Mutex<HashMap<CallId, Serving>>,
     cache_calls: Arc<Mutex<HashMap<CallId, std::sync::mpsc::Sender<CacheAnswer>>>>,
     next_cache_call: Arc<AtomicU64>,
+}
+
+/// The frames the worker sends, numbered in the order they are written, so that a thread
+/// can wait until its frame is on the socket.
+#[derive(Clone, Debug)]
+struct Frames {
+    sender: mpsc::UnboundedSender<ToGateway>,
+    sent: Arc<Mutex<u64>>,
+    written: Arc<AtomicU64>,
+}
+
+impl Frames {
+    /// Queues `frame`; its number, or `None` when the writer is gone.
+    fn send(&self, frame: ToGateway) -> Option<u64> {
+        let mut sent = lock(&self.sent);
+        self.sender.send(frame).ok()?;
+        *sent += 1;
+        Some(*sent)
+    }
+
+    /// Blocks (at most `wait`) until frame `sequence` has been written.
+    fn wait_written(&self, sequence: u64, wait: Duration) {
+        let deadline = std::time::Instant::now() + wait;
+        while self.written.load(Ordering::Acquire) < sequence {
+            if std::time::Instant::now() >= deadline {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -437,7 +494,7 @@ impl Worker {
 
 /// Sends a response body's chunks to the gateway.
 struct ResponseOutlet {
-    frames: mpsc::UnboundedSender<ToGateway>,
+    frames: Frames,
     call: CallId,
 }
 
@@ -448,7 +505,7 @@ impl Outlet for ResponseOutlet {
                 call: self.call,
                 chunk,
             })
-            .is_ok()
+            .is_some()
     }
 
     fn end(&self, error: Option<String>) {
@@ -464,7 +521,7 @@ impl Outlet for ResponseOutlet {
 #[derive(Debug)]
 struct RemoteCache {
     handler: HandlerId,
-    frames: mpsc::UnboundedSender<ToGateway>,
+    frames: Frames,
     calls: Arc<Mutex<HashMap<CallId, std::sync::mpsc::Sender<CacheAnswer>>>>,
     next: Arc<AtomicU64>,
 }
@@ -479,9 +536,7 @@ impl RemoteCache {
             handler: self.handler,
             op,
         });
-        let answer = sent
-            .ok()
-            .and_then(|()| waiting.recv_timeout(CACHE_TIMEOUT).ok());
+        let answer = sent.and_then(|_| waiting.recv_timeout(CACHE_TIMEOUT).ok());
         lock(&self.calls).remove(&call);
         answer
     }

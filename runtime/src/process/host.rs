@@ -35,13 +35,18 @@ use super::wire::HandlerId;
 use super::wire::ToGateway;
 use super::wire::ToWorker;
 use super::wire::WireBody;
+use super::wire::WireError;
 use super::wire::WireRequest;
 use super::wire::WireSpec;
 use super::wire::WireStats;
 use super::wire::WorkerSettings;
+use super::wire::MEMORY;
 use crate::error::RuntimeError;
 use crate::ext::cache::CacheRequest;
 use crate::ext::fetch::Meters;
+use crate::limits::mebibytes;
+use crate::limits::LimitBreach;
+use crate::limits::LimitKind;
 use crate::message::CpuCharge;
 use crate::message::HandlerRequest;
 use crate::message::HandlerResponse;
@@ -271,12 +276,13 @@ async fn run_process(slot: &Arc<Slot>) -> std::io::Result<()> {
     let socket = tokio::net::UnixStream::from_std(ours)?;
     let (read, write) = socket.into_split();
     let (frames, outgoing) = mpsc::unbounded_channel();
-    tokio::spawn(super::wire::write_frames(outgoing, write));
+    tokio::spawn(super::wire::write_frames(outgoing, write, None));
     let link = Arc::new(Link {
         frames,
         calls: Mutex::new(HashMap::new()),
         next_call: AtomicU64::new(1),
         pid,
+        heap_note: Mutex::new(None),
     });
     link.send(ToWorker::Hello(slot.settings));
     if let Ok(handlers) = slot.handlers.lock() {
@@ -315,7 +321,7 @@ async fn run_process(slot: &Arc<Slot>) -> std::io::Result<()> {
     let reason = exit_reason(status.as_ref().ok());
     let running = link.running();
     let error = RuntimeError::WorkerCrashed(format!("worker process {pid} {reason}"));
-    let failed = link.fail_all(&error);
+    let failed = link.fail_all(slot, &error);
     tracing::error!(
         slot = slot.index,
         pid,
@@ -374,7 +380,23 @@ pub(crate) struct Link {
     calls: Mutex<HashMap<CallId, Call>>,
     next_call: AtomicU64,
     pid: u32,
+    /// The last heap-limit note the worker sent.
+    heap_note: Mutex<Option<HeapNote>>,
 }
+
+/// An isolate of the worker reached its heap limit: if the worker ends soon after, V8 ended
+/// it for that, and the tenant's requests in flight were stopped by its memory limit.
+#[derive(Debug)]
+struct HeapNote {
+    at: Instant,
+    label: String,
+    breach: LimitBreach,
+}
+
+/// How soon after a heap-limit note a worker's end is blamed on it (a built-in that cannot
+/// be interrupted may take seconds to fill the rest of its room); a note is dropped earlier
+/// when the isolate it concerns was stopped cleanly.
+const HEAP_NOTE_LIFE: Duration = Duration::from_secs(60);
 
 /// One request in flight on a link.
 struct Call {
@@ -426,12 +448,41 @@ impl Link {
         self.calls().values().map(|call| call.handler).collect()
     }
 
-    /// Fails every request in flight with `error`; how many there were.
-    fn fail_all(&self, error: &RuntimeError) -> usize {
+    fn heap_note(&self) -> std::sync::MutexGuard<'_, Option<HeapNote>> {
+        self.heap_note
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Fails every request in flight after the worker ended: the requests of a tenant whose
+    /// isolate had just reached its heap limit with that breach, the others with `error`.
+    /// How many there were.
+    fn fail_all(&self, slot: &Slot, error: &RuntimeError) -> usize {
         let calls: Vec<Call> = self.calls().drain().map(|(_, call)| call).collect();
         let count = calls.len();
+        let note = self
+            .heap_note()
+            .take()
+            .filter(|note| note.at.elapsed() < HEAP_NOTE_LIFE);
+        let blamed = note.as_ref().map(|note| {
+            let handlers = slot.handlers.lock();
+            let ids: Vec<HandlerId> = handlers.map_or_else(
+                |_| Vec::new(),
+                |handlers| {
+                    handlers
+                        .iter()
+                        .filter(|(_, registered)| registered.spec.label == note.label)
+                        .map(|(id, _)| *id)
+                        .collect()
+                },
+            );
+            (ids, RuntimeError::LimitExceeded(note.breach.clone()))
+        });
         for call in calls {
-            call.end(error);
+            match &blamed {
+                Some((ids, breach)) if ids.contains(&call.handler) => call.end(breach),
+                _ => call.end(error),
+            }
         }
         count
     }
@@ -511,6 +562,10 @@ impl Link {
                 cpu,
             } => self.head(call, status, headers, body, cpu)?,
             ToGateway::Failed { call, error } => {
+                if matches!(&error, WireError::Limit { kind, .. } if *kind == MEMORY) {
+                    // An isolate was stopped cleanly by its memory limit: not a crash.
+                    *self.heap_note() = None;
+                }
                 if let Some(mut entry) = self.calls().remove(&call) {
                     if let Some(reply) = entry.reply.take() {
                         let _ = reply.send(Err(error.into()));
@@ -572,6 +627,20 @@ impl Link {
                         meters.subrequests.fetch_add(subrequests, Ordering::Relaxed);
                     }
                 }
+            }
+            ToGateway::HeapLimit { label, limit, heap } => {
+                let breach = LimitBreach {
+                    kind: LimitKind::Memory,
+                    limit: mebibytes(limit),
+                    used: format!("heap reached {}", mebibytes(heap)),
+                    cpu: Duration::ZERO,
+                    heap_used: heap,
+                };
+                *self.heap_note() = Some(HeapNote {
+                    at: Instant::now(),
+                    label,
+                    breach,
+                });
             }
             ToGateway::Stats(stats) => {
                 if let Ok(mut slot_stats) = slot.stats.lock() {

@@ -97,6 +97,12 @@ pub(crate) enum ToGateway {
     },
     /// The worker's isolate figures.
     Stats(WireStats),
+    /// An isolate reached its heap limit; if the worker ends soon after, V8 ended it for that.
+    HeapLimit {
+        label: String,
+        limit: u64,
+        heap: u64,
+    },
     /// A Cache API call from a handler, answered by `CacheAnswer`.
     Cache {
         call: CallId,
@@ -270,6 +276,9 @@ pub(crate) enum WireError {
     Crashed(String),
     Gone,
 }
+
+/// The code of [`LimitKind::Memory`] in [`WireError::Limit`].
+pub(crate) const MEMORY: u8 = 1;
 
 const LIMIT_KINDS: [LimitKind; 5] = [
     LimitKind::Cpu,
@@ -478,16 +487,18 @@ impl<R: tokio::io::AsyncRead + Unpin> FrameReader<R> {
     }
 }
 
-/// Writes the frames sent on `frames` to `writer`, batching what is queued into one write;
-/// ends when every sender is gone or the socket fails.
+/// Writes the frames sent on `frames` to `writer`, batching what is queued into one write,
+/// and counts those written in `written`; ends when every sender is gone or the socket fails.
 pub(crate) async fn write_frames<T: Serialize, W: AsyncWrite + Unpin>(
     mut frames: tokio::sync::mpsc::UnboundedReceiver<T>,
     mut writer: W,
+    written: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
 ) {
     let mut out = Vec::with_capacity(64 * 1024);
     let mut batch = Vec::with_capacity(64);
     while frames.recv_many(&mut batch, 64).await > 0 {
         out.clear();
+        let count = batch.len() as u64;
         for frame in batch.drain(..) {
             if let Err(error) = encode(&frame, &mut out) {
                 tracing::error!(%error, "cannot encode a frame");
@@ -495,6 +506,9 @@ pub(crate) async fn write_frames<T: Serialize, W: AsyncWrite + Unpin>(
         }
         if writer.write_all(&out).await.is_err() {
             return;
+        }
+        if let Some(written) = &written {
+            written.fetch_add(count, std::sync::atomic::Ordering::Release);
         }
         if out.capacity() > 1024 * 1024 {
             out = Vec::with_capacity(64 * 1024);
