@@ -1,0 +1,362 @@
+//! Tenant isolation end to end: a hostile tenant's worst plain JavaScript, and `kill -9` of a
+//! worker process, against `isogate serve` with worker processes, while a victim tenant is
+//! served throughout. Each attack gets its exact status and `isogate-error`; the gateway
+//! process survives all of them and the victim never fails.
+
+mod common;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::time::Duration;
+use std::time::Instant;
+
+use common::*;
+use http::StatusCode;
+
+/// A config with the hostile tenant, the victim and a tenant whose module loops at load, each
+/// with its own code folder, on two worker processes.
+fn site() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let config = format!(
+        r#"[server]
+http = "127.0.0.1:0"
+admin = "127.0.0.1:0"
+
+[pool]
+processes = 2
+spares = 1
+
+[[tenants]]
+name = "hostile"
+hosts = ["hostile.test"]
+limits = {{ memory_mb = 32 }}
+  [[tenants.routes]]
+  path = "/{{*rest}}"
+  handler = "{hostile}"
+
+[[tenants]]
+name = "victim"
+hosts = ["victim.test"]
+  [[tenants.routes]]
+  path = "/{{*rest}}"
+  handler = "{victim}"
+
+[[tenants]]
+name = "stuck"
+hosts = ["stuck.test"]
+  [[tenants.routes]]
+  path = "/{{*rest}}"
+  handler = "{stuck}"
+"#,
+        hostile = fixtures.join("hostile/handler.js").display(),
+        victim = fixtures.join("victim/handler.js").display(),
+        stuck = fixtures.join("loops-at-load/handler.js").display(),
+    );
+    let path = dir.path().join("isogate.toml");
+    std::fs::write(&path, config).unwrap();
+    (dir, path)
+}
+
+/// The worker processes of the gateway `pid`: its children, from `/proc`.
+fn workers_of(pid: u32) -> Vec<u32> {
+    let mut children = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(child) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{child}/stat")) else {
+            continue;
+        };
+        // `pid (comm) state ppid ...`: the command may hold spaces, so split after it.
+        let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+        if after.split_whitespace().nth(1) == Some(&pid.to_string()) {
+            children.push(child);
+        }
+    }
+    children.sort_unstable();
+    children
+}
+
+/// Resident memory of the gateway and its workers, in bytes.
+fn tree_rss(pid: u32) -> u64 {
+    std::iter::once(pid)
+        .chain(workers_of(pid))
+        .filter_map(|pid| std::fs::read_to_string(format!("/proc/{pid}/statm")).ok())
+        .filter_map(|statm| statm.split_whitespace().nth(1)?.parse::<u64>().ok())
+        .map(|pages| pages * 4096)
+        .sum()
+}
+
+/// Waits until the gateway has `count` worker processes.
+async fn await_workers(pid: u32, count: usize) -> Vec<u32> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let workers = workers_of(pid);
+        if workers.len() == count || Instant::now() > deadline {
+            return workers;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Requests to the victim, one after another until stopped: each status and latency.
+struct Victim {
+    seen: Arc<Mutex<Vec<(StatusCode, Duration)>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Victim {
+    fn start(addr: String) -> Self {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let record = seen.clone();
+        let task = tokio::spawn(async move {
+            loop {
+                let started = Instant::now();
+                let (status, _, body) = host_get(&addr, "victim.test", "/").await;
+                let status = if body == "victim ok\n" {
+                    status
+                } else {
+                    StatusCode::IM_A_TEAPOT
+                };
+                record.lock().unwrap().push((status, started.elapsed()));
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        });
+        Self { seen, task }
+    }
+
+    /// Stops; how many requests it made, and the 99th percentile latency. Fails unless every
+    /// one of them was answered 200 by the victim's handler.
+    fn finish(self) -> (usize, Duration) {
+        self.task.abort();
+        let seen = self.seen.lock().unwrap();
+        let failed: Vec<_> = seen.iter().filter(|(s, _)| *s != StatusCode::OK).collect();
+        assert!(failed.is_empty(), "the victim failed: {failed:?}");
+        let mut latencies: Vec<Duration> = seen.iter().map(|(_, took)| *took).collect();
+        latencies.sort_unstable();
+        let p99 = latencies
+            .get(latencies.len() * 99 / 100)
+            .copied()
+            .unwrap_or_default();
+        (seen.len(), p99)
+    }
+}
+
+#[tokio::test]
+async fn hostile_tenant_attacks_are_stopped_without_hurting_the_gateway_or_the_victim() {
+    let (_dir, config) = site();
+    let mut server = DevServer::serve(&config, 2, &[]);
+    let addr = server.base.trim_start_matches("http://").to_owned();
+    let gateway = server.pid();
+    assert_eq!(await_workers(gateway, 2).await.len(), 2);
+    let (status, _, body) = host_get(&addr, "hostile.test", "/").await;
+    assert_eq!((status, body.as_str()), (StatusCode::OK, "hostile\n"));
+    let baseline = tree_rss(gateway);
+    let victim = Victim::start(addr.clone());
+
+    let expect = [
+        (
+            "/giant-array",
+            StatusCode::SERVICE_UNAVAILABLE,
+            "memory-limit",
+        ),
+        (
+            "/giant-string",
+            StatusCode::SERVICE_UNAVAILABLE,
+            "memory-limit",
+        ),
+        (
+            "/decoded-strings",
+            StatusCode::SERVICE_UNAVAILABLE,
+            "memory-limit",
+        ),
+        (
+            "/array-buffer",
+            StatusCode::SERVICE_UNAVAILABLE,
+            "memory-limit",
+        ),
+        (
+            "/atomics-wait",
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "handler-threw",
+        ),
+        (
+            "/recursion",
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "handler-threw",
+        ),
+        // No cpu_ms configured: the default of 1000 ms applies.
+        ("/loop", StatusCode::SERVICE_UNAVAILABLE, "cpu-limit"),
+    ];
+    for (path, status, code) in expect {
+        let started = Instant::now();
+        let (got, headers, body) = host_get(&addr, "hostile.test", path).await;
+        let error = headers
+            .get("isogate-error")
+            .map(|value| value.to_str().unwrap().to_owned());
+        assert_eq!(
+            (got, error.as_deref()),
+            (status, Some(code)),
+            "{path}: {body}"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "{path} took {:?}",
+            started.elapsed()
+        );
+        if code == "memory-limit" {
+            assert!(
+                body.contains("memory limit 32 MiB exceeded"),
+                "{path}: {body}"
+            );
+        }
+        // The tenant is served again at once.
+        let (status, _, body) = host_get(&addr, "hostile.test", "/").await;
+        assert_eq!(
+            (status, body.as_str()),
+            (StatusCode::OK, "hostile\n"),
+            "after {path}"
+        );
+    }
+    // Wasm memories are capped (at the default memory limit, 128 MiB: 2048 pages).
+    let (status, _, pages) = host_get(&addr, "hostile.test", "/wasm-memory").await;
+    assert_eq!(status, StatusCode::OK);
+    let pages: u64 = pages.parse().unwrap();
+    assert!(pages <= 2048, "a Wasm memory grew to {pages} pages");
+
+    // A module whose top-level code never ends is stopped while loading, once.
+    let (status, headers, _) = host_get(&addr, "stuck.test", "/").await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(headers["isogate-error"], "module-load");
+    let started = Instant::now();
+    let (status, _, _) = host_get(&addr, "stuck.test", "/").await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(
+        started.elapsed() < Duration::from_millis(500),
+        "the module ran again"
+    );
+
+    let (requests, p99) = victim.finish();
+    assert!(requests > 20, "the victim made only {requests} requests");
+    assert!(p99 < Duration::from_secs(2), "the victim's p99 was {p99:?}");
+    assert!(server.running(), "the gateway process ended");
+    assert_eq!(server.pid(), gateway);
+    // Memory comes back: stopped isolates are discarded, crashed workers are replaced.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut rss = tree_rss(gateway);
+    while rss > baseline + baseline / 2 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        rss = tree_rss(gateway);
+    }
+    assert!(
+        rss <= baseline + baseline / 2,
+        "resident memory {} MiB, from {} MiB before the attacks",
+        rss >> 20,
+        baseline >> 20
+    );
+}
+
+#[tokio::test]
+async fn worker_killed_under_load_fails_only_its_requests_and_is_restarted() {
+    let (_dir, config) = site();
+    let mut server = DevServer::serve(&config, 2, &[]);
+    let addr = server.base.trim_start_matches("http://").to_owned();
+    let gateway = server.pid();
+    let workers = await_workers(gateway, 2).await;
+    assert_eq!(workers.len(), 2, "{}", server.logs_when(|_| true));
+    for tenant in ["hostile.test", "victim.test"] {
+        let (status, _, body) = host_get(&addr, tenant, "/").await;
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "{body}\n{}",
+            server.logs_when(|_| true)
+        );
+    }
+    // Keep the hostile tenant busy while its worker dies.
+    let load: Vec<_> = (0..4)
+        .map(|_| {
+            let addr = addr.clone();
+            tokio::spawn(async move {
+                let mut statuses = Vec::new();
+                for _ in 0..30 {
+                    let (status, headers, _) = host_get(&addr, "hostile.test", "/").await;
+                    let code = headers
+                        .get("isogate-error")
+                        .map(|value| value.to_str().unwrap().to_owned());
+                    statuses.push((status, code));
+                }
+                statuses
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    for worker in &workers {
+        let killed = std::process::Command::new("bash")
+            .arg("-c")
+            .arg(format!("kill -9 {worker}"))
+            .status()
+            .unwrap();
+        assert!(killed.success());
+    }
+    let killed_at = Instant::now();
+    let mut answers = Vec::new();
+    for task in load {
+        answers.extend(task.await.unwrap());
+    }
+    for (status, code) in &answers {
+        assert!(
+            *status == StatusCode::OK
+                || (*status == StatusCode::SERVICE_UNAVAILABLE
+                    && code.as_deref() == Some("worker-crashed")),
+            "{status} {code:?}"
+        );
+    }
+    let restarted = await_workers(gateway, 2).await;
+    assert_eq!(restarted.len(), 2);
+    assert!(restarted.iter().all(|pid| !workers.contains(pid)));
+    let (status, body) = poll_until(
+        &format!("http://{addr}/"),
+        Duration::from_secs(1),
+        |_, _| true,
+    )
+    .await;
+    let _ = (status, body);
+    for tenant in ["hostile.test", "victim.test"] {
+        let (status, _, _) = host_get(&addr, tenant, "/").await;
+        assert_eq!(status, StatusCode::OK, "{tenant} after the restart");
+    }
+    assert!(killed_at.elapsed() < Duration::from_secs(30));
+    assert!(server.running());
+    let logs = server.logs_when(|logs| logs.contains("worker process ended"));
+    assert!(
+        logs.contains("was killed by SIGKILL (9)"),
+        "no crash line in the log:\n{logs}"
+    );
+}
+
+#[tokio::test]
+async fn worker_processes_run_sandboxed() {
+    let (_dir, config) = site();
+    let server = DevServer::serve(&config, 2, &[]);
+    let workers = await_workers(server.pid(), 2).await;
+    assert_eq!(workers.len(), 2);
+    for worker in workers {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let status = loop {
+            let status =
+                std::fs::read_to_string(format!("/proc/{worker}/status")).unwrap_or_else(|error| {
+                    let logs = server.logs_when(|_| true);
+                    panic!("worker {worker}: {error}; logs:\n{logs}")
+                });
+            if status.contains("Seccomp:\t2") || Instant::now() > deadline {
+                break status;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
+        assert!(status.contains("Seccomp:\t2"), "{status}");
+        assert!(status.contains("NoNewPrivs:\t1"), "{status}");
+    }
+}
