@@ -35,7 +35,6 @@ use isogate_gateway::tls::sni::SniResolver;
 use isogate_runtime::FetchPolicy;
 use isogate_runtime::HandlerSpec;
 use isogate_runtime::IsolatePool;
-use isogate_runtime::Limits;
 use isogate_runtime::LogLevel;
 use isogate_runtime::PoolOptions;
 use isogate_runtime::ProcessOptions;
@@ -123,6 +122,15 @@ struct DevArgs {
     /// Do not reload the handler when files change.
     #[arg(long)]
     no_watch: bool,
+    /// CPU time a request's JavaScript may use, in ms (0: no limit).
+    #[arg(long, default_value_t = config::DEFAULT_CPU_MS)]
+    cpu_ms: u64,
+    /// Memory of the handler's isolate, in MiB (0: no limit; else at least 10).
+    #[arg(long, default_value_t = config::DEFAULT_MEMORY_MB)]
+    memory_mb: u64,
+    /// Whole-request deadline, in ms (0: no limit).
+    #[arg(long, default_value_t = config::DEFAULT_WALL_MS)]
+    wall_ms: u64,
 }
 
 fn main() -> anyhow::Result<std::process::ExitCode> {
@@ -162,6 +170,20 @@ async fn dev(args: DevArgs) -> anyhow::Result<()> {
     if !args.handler.is_file() {
         bail!("handler module {} does not exist", args.handler.display());
     }
+    if args.memory_mb != 0 && args.memory_mb < config::MIN_MEMORY_MB {
+        bail!(
+            "--memory-mb {} is below {}, the smallest memory an isolate starts in (0: no limit)",
+            args.memory_mb,
+            config::MIN_MEMORY_MB
+        );
+    }
+    let limits = config::LimitsConfig {
+        cpu_ms: Some(args.cpu_ms),
+        memory_mb: Some(args.memory_mb),
+        wall_ms: Some(args.wall_ms),
+        ..config::LimitsConfig::default()
+    }
+    .runtime();
     let mut env = BTreeMap::new();
     if let Some(file) = &args.env_file {
         env.extend(read_env_file(file)?);
@@ -183,7 +205,7 @@ async fn dev(args: DevArgs) -> anyhow::Result<()> {
             allow_private_net: args.allow_private_net,
         },
         drain: Duration::from_secs(30),
-        limits: Limits::default(),
+        limits,
         log_level: LogLevel::default(),
         cache: None,
     };
@@ -191,7 +213,7 @@ async fn dev(args: DevArgs) -> anyhow::Result<()> {
     let pool = Arc::new(IsolatePool::new(PoolOptions {
         workers: 1,
         spares: 1,
-        spare_memory: None,
+        spare_memory: limits.memory,
         isolates_per_worker: None,
         retirement: Retirement::default(),
         meter_cpu: false,

@@ -160,3 +160,41 @@ fn config_missing_file_names_it() {
         .to_string()
         .starts_with("/nonexistent/isogate.toml: cannot read"));
 }
+
+#[test]
+fn config_refuses_memory_below_the_floor_naming_it() {
+    let config = VALID.replace("cpu_ms = 50", "memory_mb = 4");
+    let errors = errors(&config);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].key, "tenants[0].limits.memory_mb");
+    assert!(
+        errors[0].message.contains("below 10"),
+        "{}",
+        errors[0].message
+    );
+}
+
+#[test]
+fn limits_are_finite_by_default_and_zero_opts_out() {
+    let defaults = LimitsConfig::default().runtime();
+    assert_eq!(
+        defaults.cpu,
+        Some(std::time::Duration::from_millis(DEFAULT_CPU_MS))
+    );
+    assert_eq!(defaults.memory, Some(DEFAULT_MEMORY_MB << 20));
+    assert_eq!(
+        defaults.wall,
+        Some(std::time::Duration::from_millis(DEFAULT_WALL_MS))
+    );
+    let unlimited = LimitsConfig {
+        cpu_ms: Some(0),
+        memory_mb: Some(0),
+        wall_ms: Some(0),
+        ..LimitsConfig::default()
+    }
+    .runtime();
+    assert_eq!(
+        (unlimited.cpu, unlimited.memory, unlimited.wall),
+        (None, None, None)
+    );
+}

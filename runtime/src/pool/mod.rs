@@ -180,6 +180,9 @@ impl IsolatePool {
         F: FnOnce() -> Fut + Send + 'static,
         Fut: Future<Output = ()> + 'static,
     {
+        if self.workers.is_empty() {
+            return Err(RuntimeError::WorkerGone);
+        }
         let turn = self.next_task.fetch_add(1, Ordering::Relaxed) % self.workers.len();
         let task: Task = Box::new(move || Box::pin(make()));
         self.workers
