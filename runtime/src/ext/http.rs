@@ -262,7 +262,8 @@ impl Replies {
     }
 }
 
-fn nanos(duration: Duration) -> u64 {
+/// `duration` in nanoseconds, saturating.
+pub(crate) fn nanos(duration: Duration) -> u64 {
     u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX)
 }
 

@@ -93,7 +93,7 @@ pub(crate) fn create_params(max: Option<u64>) -> (v8::CreateParams, Option<Arc<B
         budget: max,
         ..Buffers::default()
     });
-    let allocator = counting_allocator(buffers.clone());
+    let allocator = allocator::new(buffers.clone());
     let params = params.heap_limits(0, max).array_buffer_allocator(allocator);
     (params, Some(buffers))
 }
@@ -152,10 +152,6 @@ pub(crate) fn guard(runtime: &mut JsRuntime, max: u64) -> Rc<Cell<u64>> {
         current.saturating_add(UNWIND_ROOM)
     });
     fired
-}
-
-fn counting_allocator(buffers: Arc<Buffers>) -> v8::UniqueRef<v8::Allocator> {
-    allocator::new(buffers)
 }
 
 /// The counting ArrayBuffer allocator: V8's allocator interface, over `calloc`/`malloc`.

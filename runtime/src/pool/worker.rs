@@ -49,8 +49,8 @@ impl Counters {
     }
 }
 
-/// A reading of one worker's figures.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// A reading of one worker's figures (a worker process sends its own over the link).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct WorkerStats {
     /// Tenant isolates alive.
     pub live: u64,

@@ -34,18 +34,19 @@ use super::wire::WireError;
 use super::wire::WireLoadState;
 use super::wire::WireRequest;
 use super::wire::WireSpec;
-use super::wire::WireStats;
 use super::wire::WorkerSettings;
 use crate::ext::cache::CacheHandle;
 use crate::ext::cache::CacheRequest;
 use crate::ext::cache::CachedResponse;
 use crate::ext::cache::HandlerCache;
+use crate::ext::http::nanos;
 use crate::message::HandlerRequest;
 use crate::message::RequestId;
 use crate::message::ResponseBody;
 use crate::pool::IsolatePool;
 use crate::pool::PoolOptions;
 use crate::pool::WorkerHandle;
+use crate::pool::WorkerStats;
 
 /// How long a Cache API call waits for the gateway.
 const CACHE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -151,7 +152,7 @@ fn io(fault: super::wire::WireFault) -> std::io::Error {
 
 /// Sends the worker's figures now and then, and ends the process past its memory ceiling.
 async fn report(worker: Arc<Worker>, settings: WorkerSettings) {
-    let mut last = WireStats::default();
+    let mut last = WorkerStats::default();
     let mut ticks = tokio::time::interval(REPORT_EVERY);
     loop {
         ticks.tick().await;
@@ -169,7 +170,7 @@ async fn report(worker: Arc<Worker>, settings: WorkerSettings) {
             .pool
             .stats()
             .iter()
-            .fold(WireStats::default(), |sum, s| WireStats {
+            .fold(WorkerStats::default(), |sum, s| WorkerStats {
                 live: sum.live + s.live,
                 spare: sum.spare + s.spare,
                 created: sum.created + s.created,
@@ -368,7 +369,7 @@ impl Worker {
         let Some(running) = handlers.get_mut(&handler) else {
             return;
         };
-        let cpu = u64::try_from(running.handle.cpu_time().as_nanos()).unwrap_or(u64::MAX);
+        let cpu = nanos(running.handle.cpu_time());
         let subrequests = running.handle.subrequests();
         let (cpu_delta, subrequest_delta) = (
             cpu.saturating_sub(running.reported_cpu),
@@ -450,9 +451,6 @@ impl Worker {
             }
         };
         let cpu = response.cpu.clone();
-        let nanos = |read: Option<Duration>| {
-            read.map(|cpu| u64::try_from(cpu.as_nanos()).unwrap_or(u64::MAX))
-        };
         let (body, stream) = match response.body {
             ResponseBody::Empty => (WireBody::Empty, None),
             ResponseBody::Full(bytes) => (WireBody::Full(bytes), None),
@@ -463,7 +461,7 @@ impl Worker {
             status: response.status,
             headers: response.headers,
             body,
-            cpu: nanos(cpu.read()),
+            cpu: cpu.read().map(nanos),
         });
         if let Some(receiver) = stream {
             let credit = Credit::new();
@@ -486,7 +484,7 @@ impl Worker {
         self.calls().remove(&call);
         self.send(ToGateway::Done {
             call,
-            cpu: nanos(cpu.read()),
+            cpu: cpu.read().map(nanos),
         });
         self.report_meters(handler);
     }

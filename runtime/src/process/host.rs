@@ -38,7 +38,6 @@ use super::wire::WireBody;
 use super::wire::WireError;
 use super::wire::WireRequest;
 use super::wire::WireSpec;
-use super::wire::WireStats;
 use super::wire::WorkerSettings;
 use super::wire::MEMORY;
 use crate::error::RuntimeError;
@@ -72,7 +71,7 @@ pub(crate) struct Slot {
     link: watch::Sender<Option<Arc<Link>>>,
     /// The handlers placed here, started again in each new process.
     handlers: Mutex<HashMap<HandlerId, Registered>>,
-    stats: Mutex<WireStats>,
+    stats: Mutex<WorkerStats>,
     /// Set when the pool is dropped: the supervisor stops restarting.
     closing: AtomicBool,
     /// Processes started in this slot so far.
@@ -126,7 +125,7 @@ impl Slot {
             settings,
             link: watch::Sender::new(None),
             handlers: Mutex::new(HashMap::new()),
-            stats: Mutex::new(WireStats::default()),
+            stats: Mutex::new(WorkerStats::default()),
             closing: AtomicBool::new(false),
             started: AtomicU64::new(0),
         });
@@ -141,17 +140,9 @@ impl Slot {
 
     /// The isolate figures the process last reported.
     pub(crate) fn stats(&self) -> WorkerStats {
-        let stats = self
-            .stats
+        self.stats
             .lock()
-            .map_or_else(|_| WireStats::default(), |s| *s);
-        WorkerStats {
-            live: stats.live,
-            spare: stats.spare,
-            created: stats.created,
-            creating: stats.creating,
-            retired: stats.retired,
-        }
+            .map_or_else(|_| WorkerStats::default(), |stats| *stats)
     }
 
     /// The process id of the worker running now, if one is.
@@ -205,6 +196,9 @@ impl Slot {
 
     /// The running process's link, waiting while one is started.
     async fn live(&self) -> Result<Arc<Link>, RuntimeError> {
+        if let Some(link) = self.link.borrow().as_ref() {
+            return Ok(link.clone());
+        }
         let mut link = self.link.subscribe();
         let live = link
             .wait_for(Option::is_some)
@@ -366,9 +360,8 @@ async fn read_frames(
     mut reader: FrameReader<tokio::net::unix::OwnedReadHalf>,
 ) -> Result<(), super::wire::WireFault> {
     while let Some(frame) = reader.next::<ToGateway>().await? {
-        if let Err(fault) = link.receive(slot, frame) {
-            return Err(super::wire::WireFault::Io(std::io::Error::other(fault)));
-        }
+        link.receive(slot, frame)
+            .map_err(super::wire::WireFault::Protocol)?;
     }
     Ok(())
 }

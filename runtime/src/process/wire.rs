@@ -25,6 +25,7 @@ use crate::limits::LimitKind;
 use crate::limits::Limits;
 use crate::pool::HandlerSpec;
 use crate::pool::LoadState;
+use crate::pool::WorkerStats;
 
 /// The largest frame either side accepts (a Cache API body is the largest payload).
 pub(crate) const MAX_FRAME: usize = 64 * 1024 * 1024;
@@ -96,7 +97,7 @@ pub(crate) enum ToGateway {
         subrequests: u64,
     },
     /// The worker's isolate figures.
-    Stats(WireStats),
+    Stats(WorkerStats),
     /// An isolate reached its heap limit; if the worker ends soon after, V8 ended it for that.
     HeapLimit {
         label: String,
@@ -343,16 +344,6 @@ impl From<WireError> for RuntimeError {
     }
 }
 
-/// A worker's isolate figures.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct WireStats {
-    pub(crate) live: u64,
-    pub(crate) spare: u64,
-    pub(crate) created: u64,
-    pub(crate) creating: Duration,
-    pub(crate) retired: u64,
-}
-
 /// A Cache API operation.
 #[derive(Debug, Serialize, Deserialize)]
 pub(crate) enum CacheOp {
@@ -440,6 +431,8 @@ pub(crate) enum WireFault {
     TooLarge(usize),
     #[error("a frame does not decode")]
     Decode(#[from] postcard::Error),
+    #[error("{0}")]
+    Protocol(&'static str),
 }
 
 /// Appends `frame`, length first, to `out`.
