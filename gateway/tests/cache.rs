@@ -18,11 +18,14 @@ const TOKEN: &str = "purge-secret";
 fn start() -> (DevServer, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-    std::fs::copy(
-        fixtures.join("cache/handler.js"),
-        dir.path().join("handler.js"),
-    )
-    .unwrap();
+    for tenant in ["shop", "small"] {
+        std::fs::create_dir(dir.path().join(tenant)).unwrap();
+        std::fs::copy(
+            fixtures.join("cache/handler.js"),
+            dir.path().join(tenant).join("handler.js"),
+        )
+        .unwrap();
+    }
     std::fs::write(dir.path().join("token"), format!("{TOKEN}\n")).unwrap();
     let config = r#"
 [server]
@@ -41,17 +44,17 @@ cache = { honor_client_no_cache = true }
 
   [[tenants.routes]]
   path = "/bypass"
-  handler = "handler.js"
+  handler = "shop/handler.js"
   cache = { bypass = true }
 
   [[tenants.routes]]
   path = "/sorted"
-  handler = "handler.js"
+  handler = "shop/handler.js"
   cache = { sort_query = true }
 
   [[tenants.routes]]
   path = "/{*rest}"
-  handler = "handler.js"
+  handler = "shop/handler.js"
 
 [[tenants]]
 name = "small"
@@ -60,7 +63,7 @@ cache = { max_bytes = 262144 }
 
   [[tenants.routes]]
   path = "/{*rest}"
-  handler = "handler.js"
+  handler = "small/handler.js"
 "#;
     std::fs::write(dir.path().join("isogate.toml"), config).unwrap();
     let server = DevServer::serve(&dir.path().join("isogate.toml"), 2, &[]);

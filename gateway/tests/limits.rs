@@ -12,8 +12,15 @@ use http::StatusCode;
 
 fn write_config(dir: &Path) {
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-    std::fs::copy(fixtures.join("abuser/handler.js"), dir.join("abuser.js")).unwrap();
-    std::fs::copy(fixtures.join("tenant/handler.js"), dir.join("victim.js")).unwrap();
+    for (tenant, fixture) in [
+        ("abuser", "abuser"),
+        ("hog", "abuser"),
+        ("victim", "tenant"),
+    ] {
+        std::fs::create_dir(dir.join(tenant)).unwrap();
+        let source = fixtures.join(fixture).join("handler.js");
+        std::fs::copy(source, dir.join(tenant).join("handler.js")).unwrap();
+    }
     let config = r#"
 [server]
 http = "127.0.0.1:0"
@@ -30,7 +37,7 @@ limits = { wall_ms = 1500, max_concurrency = 2, max_subrequests = 2 }
 
   [[tenants.routes]]
   path = "/{*rest}"
-  handler = "abuser.js"
+  handler = "abuser/handler.js"
 
 # Filling a heap takes garbage collections that outlast a 50 ms CPU limit.
 [[tenants]]
@@ -40,7 +47,7 @@ limits = { cpu_ms = 5000, memory_mb = 64 }
 
   [[tenants.routes]]
   path = "/{*rest}"
-  handler = "abuser.js"
+  handler = "hog/handler.js"
 
 [[tenants]]
 name = "victim"
@@ -49,7 +56,7 @@ env = { NAME = "victim" }
 
   [[tenants.routes]]
   path = "/{*rest}"
-  handler = "victim.js"
+  handler = "victim/handler.js"
 "#;
     std::fs::write(dir.join("isogate.toml"), config).unwrap();
 }

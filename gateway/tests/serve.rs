@@ -35,11 +35,14 @@ impl Site {
         std::fs::create_dir(&certs).unwrap();
         let (_, _, acme_cert) = ca.leaf(&certs, "acme", &["acme.test", "*.acme.test"]);
         let (_, _, beta_cert) = ca.leaf(&certs, "beta", &["beta.test"]);
-        let handlers = dir.path().join("handlers");
-        std::fs::create_dir(&handlers).unwrap();
+        // Each tenant's code in a folder of its own, as `isogate check` requires.
         let fixture =
             Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tenant/handler.js");
-        std::fs::copy(fixture, handlers.join("tenant.js")).unwrap();
+        for tenant in ["acme", "beta"] {
+            let folder = dir.path().join(tenant);
+            std::fs::create_dir(&folder).unwrap();
+            std::fs::copy(&fixture, folder.join("handler.js")).unwrap();
+        }
         Self {
             dir,
             ca,
@@ -72,20 +75,20 @@ log_level = "warn"
   [[tenants.routes]]
   path = "/api/users/{{id}}"
   methods = ["GET", "POST"]
-  handler = "handlers/tenant.js"
+  handler = "acme/handler.js"
 
   [[tenants.routes]]
   path = "/upload"
   methods = ["POST"]
-  handler = "handlers/tenant.js"
+  handler = "acme/handler.js"
 
   [[tenants.routes]]
   path = "/stream"
-  handler = "handlers/tenant.js"
+  handler = "acme/handler.js"
 
   [[tenants.routes]]
   path = "/log"
-  handler = "handlers/tenant.js"
+  handler = "acme/handler.js"
 
 [[tenants]]
 name = "beta"
@@ -95,7 +98,7 @@ tls = {{ cert = "certs/beta.pem", key = "certs/beta.key" }}
 
   [[tenants.routes]]
   path = "/{{*rest}}"
-  handler = "handlers/tenant.js"
+  handler = "beta/handler.js"
 "#
         );
         std::fs::write(self.config_path(), config).unwrap();
@@ -352,6 +355,34 @@ fn check_reports_every_config_error_with_file_and_line() {
         "{stderr}"
     );
 
+    // A tenant whose code shares another's folder, and a memory limit V8 cannot start in.
+    site.write_config("", "1");
+    let config = std::fs::read_to_string(site.config_path())
+        .unwrap()
+        .replace("beta/handler.js", "acme/handler.js")
+        .replace("body_mb = 1", "body_mb = 1, memory_mb = 4");
+    std::fs::write(site.config_path(), config).unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_isogate"))
+        .args(["check", "--config"])
+        .arg(site.config_path())
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let acme = site.dir.path().canonicalize().unwrap().join("acme");
+    assert!(
+        stderr.contains(&format!(
+            "tenants[1].routes[0].handler: handler folder {0} overlaps tenant \"acme\"'s \
+             code folder {0}",
+            acme.display()
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("tenants[0].limits.memory_mb") && stderr.contains("below 10"),
+        "{stderr}"
+    );
+
     site.write_config("", "1");
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_isogate"))
         .args(["check", "--config"])
@@ -551,7 +582,7 @@ async fn reload_on_file_change_picks_up_handler_and_certificate() {
     let tls = addr(&server.addresses[1]);
 
     // A changed handler module is loaded afresh without a signal.
-    let handler = site.dir.path().join("handlers/tenant.js");
+    let handler = site.dir.path().join("beta/handler.js");
     let source = std::fs::read_to_string(&handler).unwrap();
     std::fs::write(
         &handler,

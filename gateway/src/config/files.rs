@@ -2,6 +2,8 @@
 //! at load so that `isogate check` and a reload catch a missing file before anything swaps.
 
 use std::collections::BTreeMap;
+use std::path::Path;
+use std::path::PathBuf;
 
 use super::Problems;
 use super::SecretSource;
@@ -38,6 +40,48 @@ pub(super) fn check(problems: &mut Problems<'_>, server: &ServerConfig, tenants:
             }
         }
     }
+    check_code_folders(problems, tenants);
+}
+
+/// Reports tenants whose code folders overlap. A handler's module graph may reach every file
+/// under the handler's own folder, so a tenant whose folder holds (or is) another tenant's
+/// could import that tenant's modules: each tenant needs a folder of its own.
+fn check_code_folders(problems: &mut Problems<'_>, tenants: &[TenantConfig]) {
+    let mut claimed: Vec<(PathBuf, &str)> = Vec::new();
+    for tenant in tenants {
+        let name = tenant.name.get_ref().as_str();
+        let mut own: Vec<PathBuf> = Vec::new();
+        for route in &tenant.routes {
+            let Some(folder) = code_folder(route.handler.get_ref()) else {
+                continue;
+            };
+            let overlap = claimed
+                .iter()
+                .find(|(other, _)| folder.starts_with(other) || other.starts_with(&folder));
+            if let Some((other, owner)) = overlap {
+                problems.at(
+                    route.handler.span(),
+                    format!(
+                        "handler folder {} overlaps tenant {owner:?}'s code folder {}: a \
+                         handler can import any file under its folder, so each tenant needs \
+                         a folder of its own",
+                        folder.display(),
+                        other.display()
+                    ),
+                );
+            } else if !own.contains(&folder) {
+                own.push(folder);
+            }
+        }
+        claimed.extend(own.into_iter().map(|folder| (folder, name)));
+    }
+}
+
+/// The folder a handler's loader is confined to, as the runtime resolves it (symlinks
+/// followed); `None` when the handler does not exist, which is reported on its own.
+fn code_folder(handler: &Path) -> Option<PathBuf> {
+    let real = handler.canonicalize().ok()?;
+    real.parent().map(Path::to_path_buf)
 }
 
 /// The tenant's secrets, read now; never logged.

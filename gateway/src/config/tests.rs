@@ -198,3 +198,42 @@ fn limits_are_finite_by_default_and_zero_opts_out() {
         (None, None, None)
     );
 }
+
+#[test]
+fn config_refuses_tenants_whose_code_folders_overlap_naming_both() {
+    let second = |handler: &str| {
+        format!(
+            "{VALID}\n[[tenants]]\nname = \"other\"\nhosts = [\"other.test\"]\n\
+             [[tenants.routes]]\npath = \"/{{*rest}}\"\nhandler = \"{handler}\"\n"
+        )
+    };
+    let folder = tempfile::tempdir().unwrap();
+    std::fs::write(folder.path().join("app.js"), "export default {}").unwrap();
+    std::fs::write(folder.path().join("sibling.js"), "export default {}").unwrap();
+    std::fs::create_dir(folder.path().join("nested")).unwrap();
+    std::fs::write(folder.path().join("nested/app.js"), "export default {}").unwrap();
+    let file = folder.path().join("isogate.toml");
+    let real = folder.path().canonicalize().unwrap();
+
+    // The same folder (another file in it), and a folder inside acme's, are both refused.
+    for handler in ["sibling.js", "nested/app.js"] {
+        std::fs::write(&file, second(handler)).unwrap();
+        let errors = load(&file).expect_err(handler).0;
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].key, "tenants[1].routes[0].handler");
+        let message = &errors[0].message;
+        assert!(
+            message.contains("overlaps tenant \"acme\"'s code folder")
+                && message.contains(&real.display().to_string()),
+            "{message}"
+        );
+    }
+
+    // Folders side by side are fine.
+    std::fs::create_dir(folder.path().join("acme")).unwrap();
+    std::fs::write(folder.path().join("acme/app.js"), "export default {}").unwrap();
+    let separate =
+        second("nested/app.js").replace("handler = \"app.js\"", "handler = \"acme/app.js\"");
+    std::fs::write(&file, separate).unwrap();
+    load(&file).expect("side-by-side folders");
+}
