@@ -14,8 +14,8 @@ use std::time::Instant;
 use common::*;
 use http::StatusCode;
 
-/// A config with the hostile tenant, the victim and a tenant whose module loops at load, each
-/// with its own code folder, on two worker processes.
+/// A config with the hostile tenant, the victim, a tenant whose module loops at load and one
+/// whose bodies never end, each with its own code folder, on two worker processes.
 fn site() -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
@@ -49,10 +49,19 @@ hosts = ["stuck.test"]
   [[tenants.routes]]
   path = "/{{*rest}}"
   handler = "{stuck}"
+
+[[tenants]]
+name = "streamer"
+hosts = ["streamer.test"]
+limits = {{ wall_ms = 2000 }}
+  [[tenants.routes]]
+  path = "/{{*rest}}"
+  handler = "{streamer}"
 "#,
         hostile = fixtures.join("hostile/handler.js").display(),
         victim = fixtures.join("victim/handler.js").display(),
         stuck = fixtures.join("loops-at-load/handler.js").display(),
+        streamer = fixtures.join("streamer/handler.js").display(),
     );
     let path = dir.path().join("isogate.toml");
     std::fs::write(&path, config).unwrap();
@@ -359,4 +368,82 @@ async fn worker_processes_run_sandboxed() {
         assert!(status.contains("Seccomp:\t2"), "{status}");
         assert!(status.contains("NoNewPrivs:\t1"), "{status}");
     }
+}
+
+/// Sends a GET for `path` to `host` over a raw connection; returns it after the head.
+async fn raw_get(addr: &str, host: &str, path: &str) -> (tokio::net::TcpStream, Vec<u8>) {
+    use tokio::io::AsyncReadExt;
+    use tokio::io::AsyncWriteExt;
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = format!("GET {path} HTTP/1.1\r\nhost: {host}\r\nconnection: close\r\n\r\n");
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut received = Vec::new();
+    while !received.windows(4).any(|w| w == b"\r\n\r\n") {
+        let mut buf = [0u8; 4096];
+        let n = stream.read(&mut buf).await.unwrap();
+        assert!(n > 0, "closed before the head");
+        received.extend_from_slice(&buf[..n]);
+    }
+    (stream, received)
+}
+
+#[tokio::test]
+async fn streamed_bodies_are_cut_at_the_wall_limit_and_held_back_for_a_client_that_stops_reading() {
+    use tokio::io::AsyncReadExt;
+    let (_dir, config) = site();
+    let server = DevServer::serve(&config, 2, &[]);
+    let addr = server.base.trim_start_matches("http://").to_owned();
+    let gateway = server.pid();
+    assert_eq!(await_workers(gateway, 2).await.len(), 2);
+    let (status, _, body) = host_get(&addr, "streamer.test", "/").await;
+    assert_eq!((status, body.as_str()), (StatusCode::OK, "streamer\n"));
+    let baseline = tree_rss(gateway);
+    let victim = Victim::start(addr.clone());
+
+    // A body that never ends is cut at the 2 s wall limit: the chunked encoding never gets
+    // its last chunk, so the client sees a truncated body, and the log says why.
+    let started = Instant::now();
+    let (mut stream, mut received) = raw_get(&addr, "streamer.test", "/forever").await;
+    assert!(received.starts_with(b"HTTP/1.1 200"), "{received:?}");
+    let read_all =
+        tokio::time::timeout(Duration::from_secs(20), stream.read_to_end(&mut received)).await;
+    let took = started.elapsed();
+    assert!(read_all.is_ok(), "the endless body was not cut");
+    let text = String::from_utf8_lossy(&received);
+    assert!(text.contains("tick"), "{text}");
+    assert!(
+        !text.ends_with("0\r\n\r\n"),
+        "the body ended cleanly: {text}"
+    );
+    assert!(
+        took >= Duration::from_millis(1900) && took < Duration::from_secs(10),
+        "cut after {took:?}"
+    );
+    let logs = server.logs_when(|logs| logs.contains("while streaming the response body"));
+    assert!(
+        logs.contains("wall limit exceeded while streaming the response body"),
+        "{logs}"
+    );
+
+    // A 2 GiB body to a client that reads only the head: backpressure holds the producer,
+    // so memory stays near where it was; the wall limit then ends it.
+    let (mut stream, _) = raw_get(&addr, "streamer.test", "/flood").await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let held = tree_rss(gateway);
+    assert!(
+        held < baseline + (64 << 20),
+        "resident memory grew from {} MiB to {} MiB for one unread body",
+        baseline >> 20,
+        held >> 20
+    );
+    let mut sink = Vec::new();
+    let drained =
+        tokio::time::timeout(Duration::from_secs(20), stream.read_to_end(&mut sink)).await;
+    assert!(drained.is_ok(), "the unread body was not cut");
+    assert!(sink.len() < 256 << 20, "{} MiB arrived", sink.len() >> 20);
+
+    let (requests, p99) = victim.finish();
+    assert!(requests > 20, "the victim made only {requests} requests");
+    assert!(p99 < Duration::from_secs(1), "the victim's p99 was {p99:?}");
+    assert_eq!(server.pid(), gateway);
 }

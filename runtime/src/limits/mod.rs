@@ -5,12 +5,16 @@
 //! - `memory.rs`: the V8 heap cap and the near-heap-limit callback that stops the isolate
 //!   cleanly instead of letting V8 abort the process.
 //!
-//! The wall-clock limit is a deadline on [`crate::WorkerHandle::dispatch`]; the subrequest
-//! limit is counted in JS by the `fetch` wrapper.
+//! - `wall.rs`: the wall-clock limit over a streamed response body.
+//!
+//! The wall-clock limit is a deadline on [`crate::WorkerHandle::dispatch`] for the head and
+//! on the body that follows (`wall.rs`); the subrequest limit is counted in JS by the
+//! `fetch` wrapper.
 
 mod breach;
 pub(crate) mod cpu;
 pub(crate) mod memory;
+pub(crate) mod wall;
 
 pub(crate) use breach::mebibytes;
 pub(crate) use breach::millis;

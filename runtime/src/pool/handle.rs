@@ -5,7 +5,6 @@ use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
-use std::time::Instant;
 
 use tokio::sync::mpsc;
 use tokio::sync::oneshot;
@@ -19,10 +18,13 @@ use crate::error::RuntimeError;
 use crate::ext::fetch::Meters;
 use crate::ext::http::Envelope;
 use crate::limits::millis;
+use crate::limits::wall;
+use crate::limits::wall::Cut;
 use crate::limits::LimitBreach;
 use crate::limits::LimitKind;
 use crate::message::HandlerRequest;
 use crate::message::HandlerResponse;
+use crate::message::ResponseBody;
 
 /// How many requests may wait in a handler's queue before senders wait.
 const INBOX_CAPACITY: usize = 1024;
@@ -34,6 +36,8 @@ pub struct WorkerHandle {
     replicas: Arc<[Replica]>,
     next: Arc<AtomicUsize>,
     wall: Option<Duration>,
+    /// The tenant (or file), for the log line of a body cut at the wall limit.
+    label: Arc<str>,
 }
 
 /// One isolate of a handler: on a worker thread of this process, or in a worker process.
@@ -153,6 +157,7 @@ impl WorkerHandle {
             replicas: replicas.into(),
             next: Arc::new(AtomicUsize::new(0)),
             wall: spec.limits.wall,
+            label: spec.label.as_str().into(),
         })
     }
 
@@ -209,16 +214,29 @@ impl WorkerHandle {
     }
 
     /// Runs `request` through the handler and waits for its response head, for at most the
-    /// wall-clock limit.
+    /// wall-clock limit, which then goes on bounding a streamed body.
     pub async fn dispatch(&self, request: HandlerRequest) -> Result<HandlerResponse, RuntimeError> {
-        let started = Instant::now();
+        let started = tokio::time::Instant::now();
         let turn = self.next.fetch_add(1, Ordering::Relaxed) % self.replicas.len();
-        let exchange = self.replicas[turn].dispatch(request);
         let Some(wall) = self.wall else {
-            return exchange.await;
+            return self.replicas[turn].dispatch(request).await;
         };
+        let request_id = request.id.0.clone();
+        let exchange = self.replicas[turn].dispatch(request);
         match tokio::time::timeout(wall, exchange).await {
-            Ok(answer) => answer,
+            Ok(Ok(mut response)) => {
+                if let ResponseBody::Stream(chunks) = response.body {
+                    let cut = Cut {
+                        label: self.label.clone(),
+                        request_id,
+                        wall,
+                        started,
+                    };
+                    response.body = ResponseBody::Stream(wall::bound_body(chunks, cut));
+                }
+                Ok(response)
+            }
+            Ok(Err(error)) => Err(error),
             Err(_) => Err(RuntimeError::LimitExceeded(LimitBreach {
                 kind: LimitKind::Wall,
                 limit: millis(wall),

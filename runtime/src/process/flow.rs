@@ -86,30 +86,63 @@ pub(crate) async fn send_body(mut body: BodyStream, credit: Credit, outlet: impl
 
 /// The receiving end of a stream: chunks as they arrive from the link (at most a window of
 /// them, by the sender's credit), and the stream the consumer reads, which grants credit for
-/// each chunk it takes.
+/// each chunk it takes. `abandon` runs when the consumer drops the stream before its end (a
+/// client gone, a body cut at its deadline), so that a sender waiting for credit that will
+/// never come is told to stop.
 pub(crate) fn receive_body(
     acknowledge: impl Fn(u32) + Send + Sync + 'static,
+    abandon: impl FnOnce() + Send + 'static,
 ) -> (Inflow, BodyStream) {
     let (sender, receiver) = mpsc::unbounded_channel::<Result<Bytes, BodyError>>();
     let taken = Arc::new(AtomicU64::new(0));
-    let counted = taken.clone();
-    let stream = futures::stream::unfold(
-        (receiver, acknowledge, counted),
-        |(mut receiver, acknowledge, counted)| async move {
-            let item = receiver.recv().await?;
-            if let Ok(chunk) = &item {
-                counted.fetch_add(chunk.len() as u64, Ordering::Relaxed);
-                acknowledge(u32::try_from(chunk.len()).unwrap_or(u32::MAX));
+    let reading = Reading {
+        receiver,
+        acknowledge,
+        taken: taken.clone(),
+        abandon: Some(Box::new(abandon)),
+    };
+    let stream = futures::stream::unfold(reading, |mut reading| async move {
+        let Some(item) = reading.receiver.recv().await else {
+            // The stream ended: nothing to abandon.
+            reading.abandon.take();
+            return None;
+        };
+        match &item {
+            Ok(chunk) => {
+                reading
+                    .taken
+                    .fetch_add(chunk.len() as u64, Ordering::Relaxed);
+                (reading.acknowledge)(u32::try_from(chunk.len()).unwrap_or(u32::MAX));
             }
-            Some((item, (receiver, acknowledge, counted)))
-        },
-    );
+            Err(_) => {
+                reading.abandon.take();
+            }
+        }
+        Some((item, reading))
+    });
     let inflow = Inflow {
         sender,
         received: 0,
         taken,
     };
     (inflow, Box::pin(stream))
+}
+
+/// The consumer's side of a stream while it reads.
+struct Reading<A> {
+    receiver: mpsc::UnboundedReceiver<Result<Bytes, BodyError>>,
+    acknowledge: A,
+    taken: Arc<AtomicU64>,
+    /// Runs on drop unless the stream reached its end.
+    abandon: Option<Box<dyn FnOnce() + Send>>,
+}
+
+impl<A> Drop for Reading<A> {
+    fn drop(&mut self) {
+        if let Some(abandon) = self.abandon.take() {
+            abandon();
+        }
+    }
 }
 
 /// Where the link's reader puts a stream's chunks.
@@ -212,9 +245,12 @@ mod tests {
     async fn a_receiver_acknowledges_what_its_consumer_takes() {
         let acknowledged = Arc::new(AtomicU32::new(0));
         let seen = acknowledged.clone();
-        let (mut inflow, mut stream) = receive_body(move |bytes| {
-            seen.fetch_add(bytes, Ordering::Relaxed);
-        });
+        let (mut inflow, mut stream) = receive_body(
+            move |bytes| {
+                seen.fetch_add(bytes, Ordering::Relaxed);
+            },
+            || {},
+        );
         assert_eq!(inflow.deliver(Bytes::from_static(b"abc")), Ok(()));
         assert_eq!(acknowledged.load(Ordering::Relaxed), 0);
         let chunk = stream.next().await.unwrap().unwrap();
@@ -224,7 +260,7 @@ mod tests {
 
     #[test]
     fn a_peer_that_ignores_its_window_is_refused() {
-        let (mut inflow, _stream) = receive_body(|_| {});
+        let (mut inflow, _stream) = receive_body(|_| {}, || {});
         let chunk = Bytes::from(vec![0u8; CHUNK]);
         let mut refused = None;
         for _ in 0..16 {
@@ -234,6 +270,28 @@ mod tests {
             }
         }
         assert_eq!(refused, Some(Refused::Overrun));
+    }
+
+    #[tokio::test]
+    async fn a_consumer_that_drops_a_stream_early_abandons_it_and_one_that_reads_it_all_does_not() {
+        let abandoned = Arc::new(AtomicU32::new(0));
+        let count = |abandoned: &Arc<AtomicU32>| {
+            let abandoned = abandoned.clone();
+            move || {
+                abandoned.fetch_add(1, Ordering::Relaxed);
+            }
+        };
+        let (mut inflow, stream) = receive_body(|_| {}, count(&abandoned));
+        assert_eq!(inflow.deliver(Bytes::from_static(b"abc")), Ok(()));
+        drop(stream);
+        assert_eq!(abandoned.load(Ordering::Relaxed), 1);
+        assert_eq!(inflow.deliver(Bytes::from_static(b"d")), Err(Refused::Gone));
+
+        let (mut inflow, stream) = receive_body(|_| {}, count(&abandoned));
+        assert_eq!(inflow.deliver(Bytes::from_static(b"abc")), Ok(()));
+        drop(inflow);
+        assert_eq!(stream.collect::<Vec<_>>().await.len(), 1);
+        assert_eq!(abandoned.load(Ordering::Relaxed), 1);
     }
 
     #[test]

@@ -397,9 +397,14 @@ impl Worker {
         };
         let (request_body, body) = if head.body {
             let frames = self.frames.clone();
-            let (inflow, stream) = flow::receive_body(move |bytes| {
-                let _ = frames.send(ToGateway::Credit { call, bytes });
-            });
+            // A request body the handler leaves unread holds the gateway's sender only
+            // until the call is done, which closes its credit.
+            let (inflow, stream) = flow::receive_body(
+                move |bytes| {
+                    let _ = frames.send(ToGateway::Credit { call, bytes });
+                },
+                || {},
+            );
             (Some(inflow), Some(stream))
         } else {
             (None, None)

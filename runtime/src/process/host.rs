@@ -707,9 +707,21 @@ impl Link {
             WireBody::Full(bytes) => ResponseBody::Full(bytes),
             WireBody::Stream => {
                 let frames = self.frames.clone();
-                let (inflow, stream) = flow::receive_body(move |bytes| {
-                    let _ = frames.send(ToWorker::Credit { call, bytes });
-                });
+                let link = Arc::downgrade(self);
+                let (inflow, stream) = flow::receive_body(
+                    move |bytes| {
+                        let _ = frames.send(ToWorker::Credit { call, bytes });
+                    },
+                    move || {
+                        // Nobody reads the body any more: stop the worker's stream now, not
+                        // when its next chunk arrives (a stalled stream sends none).
+                        if let Some(link) = link.upgrade() {
+                            if link.calls().remove(&call).is_some() {
+                                link.send(ToWorker::Cancel { call });
+                            }
+                        }
+                    },
+                );
                 entry.response_body = Some(inflow);
                 ResponseBody::Stream(flow::bounded(stream))
             }
