@@ -14,8 +14,8 @@ use std::time::Instant;
 use common::*;
 use http::StatusCode;
 
-/// A config with the hostile tenant, the victim, a tenant whose module loops at load and one
-/// whose bodies never end, each with its own code folder, on two worker processes.
+/// A config with the hostile tenant, the victim, tenants whose modules loop or fetch at load
+/// and one whose bodies never end, each with its own code folder, on two worker processes.
 fn site() -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
@@ -51,6 +51,13 @@ hosts = ["stuck.test"]
   handler = "{stuck}"
 
 [[tenants]]
+name = "eager"
+hosts = ["eager.test"]
+  [[tenants.routes]]
+  path = "/{{*rest}}"
+  handler = "{eager}"
+
+[[tenants]]
 name = "streamer"
 hosts = ["streamer.test"]
 limits = {{ wall_ms = 2000 }}
@@ -62,6 +69,7 @@ limits = {{ wall_ms = 2000 }}
         victim = fixtures.join("victim/handler.js").display(),
         stuck = fixtures.join("loops-at-load/handler.js").display(),
         streamer = fixtures.join("streamer/handler.js").display(),
+        eager = fixtures.join("fetches-at-load/handler.js").display(),
     );
     let path = dir.path().join("isogate.toml");
     std::fs::write(&path, config).unwrap();
@@ -245,6 +253,16 @@ async fn hostile_tenant_attacks_are_stopped_without_hurting_the_gateway_or_the_v
     assert!(
         started.elapsed() < Duration::from_millis(500),
         "the module ran again"
+    );
+
+    // A module that fetches from top-level code fails to load, saying why.
+    let (status, headers, _) = host_get(&addr, "eager.test", "/").await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(headers["isogate-error"], "module-load");
+    let logs = server.logs_when(|logs| logs.contains("Disallowed operation"));
+    assert!(
+        logs.contains("Disallowed operation called within global scope: fetch()"),
+        "{logs}"
     );
 
     let (requests, p99) = victim.finish();

@@ -5,6 +5,7 @@
 import { core, primordials } from "ext:core/mod.js";
 import { op_isogate_console, op_isogate_subrequest } from "ext:core/ops";
 import { Cache, caches, CacheStorage } from "ext:isogate/05_cache.js";
+import { enterRequest, requireRequest, RequestScope } from "ext:isogate/00_scope.js";
 
 const {
   ArrayPrototypeIncludes,
@@ -12,6 +13,7 @@ const {
   ObjectDefineProperties,
   ObjectSetPrototypeOf,
   RangeError,
+  ReflectApply,
   RegExpPrototypeExec,
   SafeRegExp,
   Uint8Array,
@@ -40,30 +42,6 @@ const body = core.loadExtScript("ext:deno_fetch/22_body.js");
 const request = core.loadExtScript("ext:deno_fetch/23_request.js");
 const response = core.loadExtScript("ext:deno_fetch/23_response.js");
 const fetchMod = core.loadExtScript("ext:deno_fetch/26_fetch.js");
-
-// The async context (which V8 carries across awaits, timers and promise jobs) holds the
-// scope of the request whose code is running, so console lines from concurrent requests on
-// one isolate are told apart. One small object per request: cheaper than an AsyncVariable,
-// whose per-entry WeakMap and dictionary-mode mapping show up in every scavenge.
-class RequestScope {
-  constructor(requestId, flatHeaders) {
-    this.requestId = requestId;
-    /** The incoming request's headers as a flat name/value list (for trace context). */
-    this.flatHeaders = flatHeaders;
-    /** Outbound http(s) fetches made so far. */
-    this.subrequests = 0;
-    /** Set once a fetch went past the subrequest limit: the request is then stopped. */
-    this.overLimit = false;
-  }
-}
-
-/** Makes `scope` the current request for this code and what it schedules; returns the
- * previous context, to restore with `core.setAsyncContext`. */
-function enterRequest(scope) {
-  const previous = core.getAsyncContext();
-  core.setAsyncContext(scope);
-  return previous;
-}
 
 // Outbound fetches one request may make (the tenant's `max_subrequests`).
 let subrequestLimit = Infinity;
@@ -148,6 +126,7 @@ const navigator = new Navigator();
 // private addresses into a message that names isogate's own switch.
 const NETWORK_SCHEMES = ["http:", "https:", "data:", "blob:"];
 async function fetch(input, init = undefined) {
+  requireRequest("fetch()");
   const req = new request.Request(input, init);
   const target = new url.URL(req.url);
   if (!ArrayPrototypeIncludes(NETWORK_SCHEMES, target.protocol)) {
@@ -172,6 +151,17 @@ async function fetch(input, init = undefined) {
     }
     throw err;
   }
+}
+
+// Timers are for requests too: one set by top-level code would run outside any request.
+function setTimeout(...args) {
+  requireRequest("setTimeout()");
+  return ReflectApply(timers.setTimeout, this, args);
+}
+
+function setInterval(...args) {
+  requireRequest("setInterval()");
+  return ReflectApply(timers.setInterval, this, args);
 }
 
 const globals = {
@@ -240,8 +230,8 @@ const globals = {
   performance: core.propWritable(performance.performance),
   reportError: core.propWritable(event.reportError),
   self: core.propGetterOnly(() => globalThis),
-  setInterval: core.propWritable(timers.setInterval),
-  setTimeout: core.propWritable(timers.setTimeout),
+  setInterval: core.propWritable(setInterval),
+  setTimeout: core.propWritable(setTimeout),
   structuredClone: core.propWritable(messagePort.structuredClone),
   [webidl.brand]: core.propNonEnumerable(webidl.brand),
 };

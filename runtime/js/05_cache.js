@@ -11,6 +11,7 @@ import {
   op_isogate_cache_match,
   op_isogate_cache_put,
 } from "ext:core/ops";
+import { requireRequest } from "ext:isogate/00_scope.js";
 
 const {
   ArrayPrototypeIncludes,
@@ -56,6 +57,7 @@ class Cache {
 
   /** The fresh response stored for `input`, or undefined. */
   async match(input, options = undefined) {
+    requireRequest("cache.match()");
     const request = toRequest(input);
     if (request.method !== "GET" && !options?.ignoreMethod) {
       return undefined;
@@ -75,6 +77,7 @@ class Cache {
 
   /** Stores `response` for `input` (a GET), as its `Cache-Control` allows. */
   async put(input, response) {
+    requireRequest("cache.put()");
     const request = toRequest(input);
     if (request.method !== "GET") {
       throw new TypeError("Cannot cache response to non-GET request.");
@@ -112,6 +115,7 @@ class Cache {
 
   /** Removes what is stored for `input`'s URL; whether there was anything. */
   async delete(input, options = undefined) {
+    requireRequest("cache.delete()");
     const request = toRequest(input);
     if (request.method !== "GET" && !options?.ignoreMethod) {
       return false;

@@ -5,17 +5,17 @@ import { core, primordials } from "ext:core/mod.js";
 import {
   op_isogate_console,
   op_isogate_req_next,
+  op_isogate_resp_body_done,
   op_isogate_resp_error,
   op_isogate_resp_limit,
   op_isogate_resp_send,
   op_isogate_resp_send_text,
 } from "ext:core/ops";
+import { enterRequest, RequestScope } from "ext:isogate/00_scope.js";
 import {
   body as bodyMod,
   currentRequestId,
-  enterRequest,
   event,
-  RequestScope,
   setSubrequestLimit,
   request as requestMod,
   response as responseMod,
@@ -80,15 +80,22 @@ function logError(prefix, err) {
 }
 
 // Work registered with ctx.waitUntil / event.waitUntil. The worker keeps running its event
-// loop while any of it is pending, after the response has gone out.
+// loop while any of it is pending, after the response has gone out; so does the request
+// that registered it, which may do I/O until its work has settled.
 const pendingWork = new SafeSet();
 
-function waitUntil(promise) {
+function waitUntil(scope, promise) {
+  const held = scope.hold();
   const p = PromisePrototypeCatch(PromiseResolve(promise), (err) =>
     logError("waitUntil promise rejected", err)
   );
   SetPrototypeAdd(pendingWork, p);
-  PromisePrototypeThen(p, () => SetPrototypeDelete(pendingWork, p));
+  PromisePrototypeThen(p, () => {
+    SetPrototypeDelete(pendingWork, p);
+    if (held) {
+      scope.release();
+    }
+  });
 }
 
 /** The third argument of `fetch(request, env, ctx)`. */
@@ -97,14 +104,16 @@ class ExecutionContext {
   params;
   /** The matched route pattern (empty in dev mode). */
   route;
+  #scope;
 
-  constructor(params, route) {
+  constructor(params, route, scope) {
     this.params = params;
     this.route = route;
+    this.#scope = scope;
   }
 
   waitUntil(promise) {
-    waitUntil(promise);
+    waitUntil(this.#scope, promise);
   }
 
   passThroughOnException() {
@@ -116,10 +125,12 @@ class ExecutionContext {
 class FetchEvent extends event.Event {
   #request;
   #response = null;
+  #scope;
 
-  constructor(request) {
+  constructor(request, scope) {
     super("fetch", { cancelable: true });
     this.#request = request;
+    this.#scope = scope;
   }
 
   get request() {
@@ -134,7 +145,7 @@ class FetchEvent extends event.Event {
   }
 
   waitUntil(promise) {
-    waitUntil(promise);
+    waitUntil(this.#scope, promise);
   }
 
   /** The promise passed to respondWith, or null. */
@@ -247,6 +258,7 @@ function sendComplete(slot, status, headerList, body) {
   }
 }
 
+/** Hands `response` over for `slot`; true when its body goes on streaming. */
 function sendResponse(slot, response) {
   if (!ObjectPrototypeIsPrototypeOf(ResponsePrototype, response)) {
     throw new TypeError(
@@ -260,7 +272,7 @@ function sendResponse(slot, response) {
   if (fastStatus !== 0 && !response[serveFastConsumedKey]) {
     response[serveFastConsumedKey] = true;
     sendComplete(slot, fastStatus, fastStaticHeaders(response), response[serveFastBodyKey]);
-    return;
+    return false;
   }
   const inner = toInnerResponse(response);
   let body = EMPTY;
@@ -279,10 +291,11 @@ function sendResponse(slot, response) {
     } else {
       source.consumed = true;
       sendComplete(slot, inner.status, inner.headerList, source.body);
-      return;
+      return false;
     }
   }
   op_isogate_resp_send(slot, inner.status, inner.headerList, body, rid);
+  return rid !== -1;
 }
 
 const NO_PARAMS = ObjectFreeze({ __proto__: null });
@@ -305,14 +318,17 @@ async function serveOne(handler, env, next) {
   const slot = next[SLOT];
   try {
     const req = toRequest(next);
-    const ctx = new ExecutionContext(paramsOf(next[PARAMS]), next[ROUTE]);
-    const response = await handler(req, env, ctx);
+    const ctx = new ExecutionContext(paramsOf(next[PARAMS]), next[ROUTE], scope);
+    const response = await handler(req, env, ctx, scope);
     if (scope.overLimit) {
       // The request went past its subrequest limit: it is stopped, whatever it answered.
       op_isogate_resp_limit(slot, scope.subrequests);
       return;
     }
-    sendResponse(slot, response);
+    if (sendResponse(slot, response) && scope.hold()) {
+      // A streamed body keeps its request going (and able to fetch) until it ends.
+      PromisePrototypeThen(op_isogate_resp_body_done(slot), () => scope.release());
+    }
   } catch (err) {
     if (scope.overLimit) {
       op_isogate_resp_limit(slot, scope.subrequests);
@@ -321,13 +337,15 @@ async function serveOne(handler, env, next) {
     // Logged once, by the gateway, with the request id.
     op_isogate_resp_error(slot, messageOf(err), stackOf(err));
   } finally {
+    // The handler's own hold: the request has been answered.
+    scope.release();
     core.setAsyncContext(previous);
   }
 }
 
 /** A handler built from `addEventListener("fetch", ...)` listeners. */
-async function dispatchFetchEvent(req) {
-  const fetchEvent = new FetchEvent(req);
+async function dispatchFetchEvent(req, _env, _ctx, scope) {
+  const fetchEvent = new FetchEvent(req, scope);
   globalThis.dispatchEvent(fetchEvent);
   const responded = fetchEvent.responsePromise();
   if (responded === null) {
@@ -393,7 +411,7 @@ function start(namespace, envJson, subrequestLimit) {
 function warmUp() {
   const next = [0, "warm-up", "GET", "http://warm.test/a/b?c=d", ["host", "warm.test", "accept", "*/*"], null, "/a/{b}", ["b", "b"]];
   const req = toRequest(next);
-  const ctx = new ExecutionContext(paramsOf(next[PARAMS]), next[ROUTE]);
+  const ctx = new ExecutionContext(paramsOf(next[PARAMS]), next[ROUTE], new RequestScope("", []));
   const url = new URL(req.url);
   req.headers.get("accept");
   for (const [_name, _value] of req.headers) {

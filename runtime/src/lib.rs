@@ -22,11 +22,13 @@
 //!   the outbound fetch policy (`fetch`) and the Cache API's store (`cache`, behind the
 //!   [`HandlerCache`] the embedder implements).
 //! - `limits`: [`Limits`] and the [`LimitBreach`] a stopped request reports: the CPU
-//!   watchdog (`limits/cpu.rs`), the heap cap (`limits/memory.rs`); the wall clock is a
-//!   deadline on dispatch, subrequests are counted by the `fetch` wrapper in JS.
+//!   watchdog (`limits/cpu.rs`), the heap cap (`limits/memory.rs`), the wall clock over
+//!   a streamed body (`limits/wall.rs`, after the deadline on dispatch); subrequests are
+//!   counted by the `fetch` wrapper in JS.
 //! - `error`: [`RuntimeError`], [`LoaderError`].
-//! - `js/`: the bootstrap evaluated into the snapshot (`01_globals.js` builds the global
-//!   scope, `10_serve.js` is the serve loop, `99_main.js` the entry).
+//! - `js/`: the bootstrap evaluated into the snapshot (`00_scope.js` is the running
+//!   request and the rule that I/O needs one, `01_globals.js` builds the global scope,
+//!   `10_serve.js` is the serve loop, `99_main.js` the entry).
 //!
 //! # Flow of one request
 //! 1. The gateway calls [`WorkerHandle::dispatch`] with a [`HandlerRequest`].

@@ -3,6 +3,7 @@
 mod common;
 
 use common::*;
+use isogate_runtime::RuntimeError;
 
 #[tokio::test]
 async fn trace_context_reaches_outbound_fetch_with_a_fresh_parent_id() {
@@ -26,4 +27,47 @@ async fn trace_context_reaches_outbound_fetch_with_a_fresh_parent_id() {
     // Without one coming in, none goes out.
     let (_, sent) = call(&worker, get(&url)).await.unwrap();
     assert_eq!(sent, "none");
+}
+
+#[tokio::test]
+async fn io_is_refused_outside_a_request_and_allowed_while_one_is_still_going() {
+    let worker = spawn(fixture("request_scope", "handler.js"), &[]);
+    for path in ["/left-behind", "/wait-until"] {
+        let (status, body) = call(&worker, get(&format!("http://t.test{path}")))
+            .await
+            .unwrap();
+        assert_eq!((status, body.as_str()), (200, "answered"), "{path}");
+    }
+    // A body streamed after the handler returned keeps its request going.
+    let (status, body) = call(&worker, get("http://t.test/stream")).await.unwrap();
+    assert_eq!((status, body.as_str()), (200, "chunk1.chunk2.chunk3."));
+
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let report = loop {
+        let (_, body) = call(&worker, get("http://t.test/report")).await.unwrap();
+        let report: serde_json::Value = serde_json::from_str(&body).unwrap();
+        if report["leftBehind"] != "pending" && report["waitedFor"] != "pending"
+            || std::time::Instant::now() > deadline
+        {
+            break report;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    };
+    assert_eq!(
+        report["leftBehind"],
+        "fetch() refused: request req-1 has finished; pass work that outlives the response to ctx.waitUntil()"
+    );
+    assert_eq!(report["waitedFor"], "late");
+}
+
+#[tokio::test]
+async fn top_level_io_fails_the_module_load_with_the_reason() {
+    let worker = spawn(fixture("top_level_io", "handler.js"), &[]);
+    match call(&worker, get("http://t.test/")).await {
+        Err(RuntimeError::ModuleLoad { message, .. }) => assert!(
+            message.contains("Disallowed operation called within global scope: fetch() can only run while a request is handled"),
+            "{message}"
+        ),
+        other => panic!("expected a load error, got {other:?}"),
+    }
 }

@@ -172,6 +172,9 @@ pub(crate) struct Replies {
     /// Figures of the requests answered during the current turn, which get their share of
     /// it when it ends.
     answered: Vec<Arc<AtomicU64>>,
+    /// Streamed response bodies still being sent, by slot: each resolves when its body has
+    /// ended (read to its end, failed, or dropped by the gateway).
+    streaming: HashMap<u32, oneshot::Receiver<()>>,
 }
 
 struct InFlight {
@@ -409,7 +412,9 @@ pub(crate) fn op_isogate_resp_send(
                 .resource_table
                 .take_any(rid)
                 .map_err(|e: ResourceError| JsErrorBox::type_error(e.to_string()))?;
-            ResponseBody::Stream(pump_stream(resource))
+            let (ended, done) = oneshot::channel();
+            state.borrow_mut::<Replies>().streaming.insert(slot, done);
+            ResponseBody::Stream(pump_stream(resource, ended))
         }
         Err(_) if body.is_empty() => ResponseBody::Empty,
         Err(_) => ResponseBody::Full(Bytes::copy_from_slice(body)),
@@ -492,10 +497,25 @@ pub(crate) fn op_isogate_resp_error(
     Ok(())
 }
 
+/// Resolves once the streamed body of the request in `slot` has ended (at once when it had
+/// none): until then the request is still being answered, and may still do I/O.
+#[op2]
+pub(crate) async fn op_isogate_resp_body_done(state: Rc<RefCell<OpState>>, #[smi] slot: u32) {
+    let done = state
+        .borrow_mut()
+        .try_borrow_mut::<Replies>()
+        .and_then(|replies| replies.streaming.remove(&slot));
+    if let Some(done) = done {
+        let _ = done.await;
+    }
+}
+
 /// Reads a JS `ReadableStream` resource on the isolate's thread and forwards its chunks to a
-/// bounded channel, so a slow client slows the producer instead of growing a buffer.
+/// bounded channel, so a slow client slows the producer instead of growing a buffer. `ended`
+/// is dropped when the body has ended.
 fn pump_stream(
     resource: Rc<dyn Resource>,
+    ended: oneshot::Sender<()>,
 ) -> mpsc::Receiver<Result<Bytes, crate::message::BodyError>> {
     let (sender, receiver) = mpsc::channel(2);
     deno_core::unsync::spawn(async move {
@@ -516,6 +536,7 @@ fn pump_stream(
             }
         }
         resource.close();
+        drop(ended);
     });
     receiver
 }

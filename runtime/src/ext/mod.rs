@@ -20,13 +20,14 @@ deno_core::extension!(
         console::op_isogate_console,
         fetch::op_isogate_subrequest,
         http::op_isogate_req_next,
+        http::op_isogate_resp_body_done,
         http::op_isogate_resp_send,
         http::op_isogate_resp_send_text,
         http::op_isogate_resp_error,
         http::op_isogate_resp_limit,
     ],
     esm_entry_point = "ext:isogate/99_main.js",
-    esm = [dir "js", "01_globals.js", "05_cache.js", "10_serve.js", "99_main.js"],
+    esm = [dir "js", "00_scope.js", "01_globals.js", "05_cache.js", "10_serve.js", "99_main.js"],
     // deno_fetch's JS imports these from crates isogate does not use (Deno's TLS client
     // certificates and OpenTelemetry); small stand-ins keep fetch working without them.
     lazy_loaded_js = [
