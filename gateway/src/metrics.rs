@@ -165,6 +165,7 @@ pub struct Metrics {
     isolate_creating: Family<WorkerLabel, Gauge<f64, AtomicU64>>,
     tenant_cpu: Family<TenantLabel, Gauge<f64, AtomicU64>>,
     tenant_subrequests: Family<TenantLabel, Gauge>,
+    tenant_cordoned: Family<TenantLabel, Gauge>,
     cache: CacheGauges,
     tenants: RwLock<HashMap<String, Arc<TenantMeters>>>,
     window_start: u64,
@@ -288,6 +289,13 @@ impl Metrics {
             "Outbound fetches the tenant's handlers made (a running total)",
             tenant_subrequests.clone(),
         );
+        let tenant_cordoned = Family::<TenantLabel, Gauge>::default();
+        registry.register(
+            "tenant_cordoned",
+            "1 while the tenant is kept in a worker process of its own at idle CPU priority, \
+             for crashing its worker process or hitting its CPU limit again and again",
+            tenant_cordoned.clone(),
+        );
         let cache = CacheGauges::register(&mut registry);
         Self {
             registry,
@@ -309,6 +317,7 @@ impl Metrics {
             isolate_creating,
             tenant_cpu,
             tenant_subrequests,
+            tenant_cordoned,
             tenants: RwLock::new(HashMap::new()),
             window_start: unix_seconds(),
         }
@@ -420,6 +429,17 @@ impl Metrics {
             self.tenant_subrequests
                 .get_or_create(&label)
                 .set(i64::try_from(consumption.subrequests).unwrap_or(i64::MAX));
+        }
+    }
+
+    /// Marks the `cordoned` tenants (a tenant stays cordoned once it is).
+    pub fn record_cordoned(&self, cordoned: &[String]) {
+        for tenant in cordoned {
+            self.tenant_cordoned
+                .get_or_create(&TenantLabel {
+                    tenant: tenant.clone(),
+                })
+                .set(1);
         }
     }
 

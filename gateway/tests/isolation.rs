@@ -465,3 +465,125 @@ async fn streamed_bodies_are_cut_at_the_wall_limit_and_held_back_for_a_client_th
     assert!(p99 < Duration::from_secs(1), "the victim's p99 was {p99:?}");
     assert_eq!(server.pid(), gateway);
 }
+
+/// A config with a tenant that crashes its worker, one that spins into its CPU limit, and
+/// the victim, on two worker processes with a 512 MiB resident memory ceiling.
+fn offenders_site() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let tenant = |name: &str, limits: &str| {
+        format!(
+            "[[tenants]]\nname = \"{name}\"\nhosts = [\"{name}.test\"]\nlimits = {{ {limits} }}\n\
+             [[tenants.routes]]\npath = \"/{{*rest}}\"\nhandler = \"{}\"\n\n",
+            fixtures.join(name).join("handler.js").display()
+        )
+    };
+    let config = format!(
+        "[server]\nhttp = \"127.0.0.1:0\"\nadmin = \"127.0.0.1:0\"\n\n\
+         [pool]\nprocesses = 2\nspares = 1\nprocess_rss_mb = 512\n\n{}{}{}",
+        tenant("crasher", "memory_mb = 0, cpu_ms = 5000"),
+        tenant("spinner", "cpu_ms = 50"),
+        tenant("victim", "cpu_ms = 1000"),
+    );
+    let path = dir.path().join("isogate.toml");
+    std::fs::write(&path, config).unwrap();
+    (dir, path)
+}
+
+/// The scheduling policy of process `pid` (field 41 of `/proc/PID/stat`; 5 is SCHED_IDLE).
+fn policy_of(pid: u32) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after = stat.rsplit_once(')')?.1;
+    after.split_whitespace().nth(38)?.parse().ok()
+}
+
+/// Asserts a `worker-crashed` answer for the crasher.
+async fn crash(addr: &str) {
+    let (status, headers, body) = host_get(addr, "crasher.test", "/crash").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(headers["isogate-error"], "worker-crashed", "{body}");
+}
+
+#[tokio::test]
+async fn repeat_offenders_are_cordoned_in_worker_processes_of_their_own_at_idle_priority() {
+    let (_dir, config) = offenders_site();
+    let server = DevServer::serve(&config, 2, &[]);
+    let addr = server.base.trim_start_matches("http://").to_owned();
+    let admin = server.addresses[1].clone();
+    let gateway = server.pid();
+    assert_eq!(await_workers(gateway, 2).await.len(), 2);
+    for tenant in ["crasher.test", "spinner.test", "victim.test"] {
+        let (status, _, body) = host_get(&addr, tenant, "/").await;
+        assert_eq!(status, StatusCode::OK, "{tenant}: {body}");
+    }
+
+    // Two crashes of its worker cordon the crasher: a third process, at idle priority.
+    crash(&addr).await;
+    let (status, _, body) = host_get(&addr, "crasher.test", "/").await;
+    assert_eq!((status, body.as_str()), (StatusCode::OK, "crasher\n"));
+    crash(&addr).await;
+    let logs = server.logs_when(|logs| logs.contains("tenant cordoned"));
+    assert!(
+        logs.contains("tenant cordoned") && logs.contains("crashed its worker process 2 times"),
+        "{logs}"
+    );
+    let workers = await_workers(gateway, 3).await;
+    assert_eq!(workers.len(), 3, "{workers:?}");
+    // The new process lowers itself once it has its settings.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let (idle, regular) = loop {
+        let (idle, regular): (Vec<u32>, Vec<u32>) =
+            workers.iter().partition(|pid| policy_of(**pid) == Some(5));
+        if !idle.is_empty() || Instant::now() > deadline {
+            break (idle, regular);
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let policies: Vec<_> = workers.iter().map(|pid| policy_of(*pid)).collect();
+    assert_eq!(idle.len(), 1, "policies: {policies:?}");
+    let (status, _, body) = host_get(&addr, "crasher.test", "/").await;
+    assert_eq!((status, body.as_str()), (StatusCode::OK, "crasher\n"));
+
+    // From now on its crashes end only its own process.
+    let victim = Victim::start(addr.clone());
+    crash(&addr).await;
+    let (status, _, body) = host_get(&addr, "crasher.test", "/").await;
+    assert_eq!((status, body.as_str()), (StatusCode::OK, "crasher\n"));
+    let mut after = workers_of(gateway);
+    after.retain(|pid| regular.contains(pid));
+    assert_eq!(after, regular, "a regular worker process was restarted");
+
+    // A tenant stopped by its CPU limit three times in a row is cordoned too.
+    for _ in 0..3 {
+        let (status, headers, body) = host_get(&addr, "spinner.test", "/spin").await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+        assert_eq!(headers["isogate-error"], "cpu-limit", "{body}");
+    }
+    let logs = server.logs_when(|logs| logs.contains("stopped by its CPU limit 3 times"));
+    assert!(logs.contains("stopped by its CPU limit 3 times"), "{logs}");
+    assert_eq!(await_workers(gateway, 4).await.len(), 4);
+    let (status, _, body) = host_get(&addr, "spinner.test", "/").await;
+    assert_eq!((status, body.as_str()), (StatusCode::OK, "spinner\n"));
+
+    let (status, body) = poll_until(
+        &format!("{admin}/metrics"),
+        Duration::from_secs(5),
+        |_, _| true,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    for tenant in ["crasher", "spinner"] {
+        assert!(
+            body.contains(&format!("isogate_tenant_cordoned{{tenant=\"{tenant}\"}} 1")),
+            "{body}"
+        );
+    }
+    assert!(
+        !body.contains("isogate_tenant_cordoned{tenant=\"victim\"}"),
+        "{body}"
+    );
+
+    let (requests, p99) = victim.finish();
+    assert!(requests > 5, "the victim made only {requests} requests");
+    assert!(p99 < Duration::from_secs(1), "the victim's p99 was {p99:?}");
+}

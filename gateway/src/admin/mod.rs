@@ -80,6 +80,7 @@ async fn answer(request: Request<Incoming>, admin: &Admin) -> Response<Full<Byte
         "/readyz" => readiness(&admin.dispatcher),
         "/metrics" => {
             admin.metrics.record_pool(&admin.pool.stats());
+            admin.metrics.record_cordoned(&admin.pool.cordoned());
             admin
                 .metrics
                 .record_consumption(&admin.dispatcher.table().consumption());

@@ -141,10 +141,11 @@ impl WorkerHandle {
     pub(super) fn place_in(
         slots: &[&Arc<crate::process::Slot>],
         spec: &HandlerSpec,
+        cordon: &Arc<crate::process::Cordon>,
     ) -> Result<Self, RuntimeError> {
         let replicas = slots
             .iter()
-            .map(|slot| Replica::Remote(slot.place(spec)))
+            .map(|slot| Replica::Remote(crate::process::Remote::place(slot, spec, cordon)))
             .collect();
         Self::of(replicas, spec)
     }

@@ -20,6 +20,8 @@ mod worker;
 
 pub use handle::LoadState;
 pub use handle::WorkerHandle;
+#[cfg(target_os = "linux")]
+pub(crate) use sched::lower_to_idle;
 pub use sched::prefer_throughput;
 pub use tenant::HandlerSpec;
 pub use worker::WorkerStats;
@@ -97,6 +99,9 @@ pub struct IsolatePool {
     next_task: AtomicUsize,
     #[cfg(target_os = "linux")]
     processes: Vec<Arc<crate::process::Slot>>,
+    /// Where tenants that crash their process or keep hitting their CPU limit are kept.
+    #[cfg(target_os = "linux")]
+    cordon: Option<Arc<crate::process::Cordon>>,
 }
 
 impl IsolatePool {
@@ -110,6 +115,8 @@ impl IsolatePool {
             next_task: AtomicUsize::new(0),
             #[cfg(target_os = "linux")]
             processes: Vec::new(),
+            #[cfg(target_os = "linux")]
+            cordon: None,
         })
     }
 
@@ -132,16 +139,24 @@ impl IsolatePool {
                 meter_cpu: options.meter_cpu,
                 rss_ceiling: processes.rss_ceiling,
                 sandbox: processes.sandbox,
+                idle_priority: false,
             };
+            let cordon = crate::process::Cordon::new(processes.command.clone(), settings);
             let slots = (0..processes.processes.max(1))
                 .map(|index| {
-                    crate::process::Slot::start(index, processes.command.clone(), settings)
+                    crate::process::Slot::start(
+                        index,
+                        processes.command.clone(),
+                        settings,
+                        Arc::downgrade(&cordon),
+                    )
                 })
                 .collect();
             Ok(Self {
                 workers: Vec::new(),
                 next_task: AtomicUsize::new(0),
                 processes: slots,
+                cordon: Some(cordon),
             })
         }
         #[cfg(not(target_os = "linux"))]
@@ -164,7 +179,11 @@ impl IsolatePool {
     pub fn worker_pids(&self) -> Vec<Option<u32>> {
         #[cfg(target_os = "linux")]
         {
-            self.processes.iter().map(|slot| slot.pid()).collect()
+            let mut pids: Vec<Option<u32>> = self.processes.iter().map(|slot| slot.pid()).collect();
+            if let Some(cordon) = &self.cordon {
+                pids.extend(cordon.pids());
+            }
+            pids
         }
         #[cfg(not(target_os = "linux"))]
         {
@@ -195,14 +214,28 @@ impl IsolatePool {
     pub fn stats(&self) -> Vec<WorkerStats> {
         let mut stats: Vec<WorkerStats> = self.workers.iter().map(Worker::stats).collect();
         #[cfg(target_os = "linux")]
-        stats.extend(self.processes.iter().map(|slot| slot.stats()));
+        {
+            stats.extend(self.processes.iter().map(|slot| slot.stats()));
+            if let Some(cordon) = &self.cordon {
+                stats.extend(cordon.stats());
+            }
+        }
         stats
+    }
+
+    /// The tenants kept in worker processes of their own (see `process/cordon.rs`), sorted.
+    pub fn cordoned(&self) -> Vec<String> {
+        #[cfg(target_os = "linux")]
+        if let Some(cordon) = &self.cordon {
+            return cordon.cordoned();
+        }
+        Vec::new()
     }
 
     /// How many workers (threads or processes) there are.
     pub fn workers(&self) -> usize {
         #[cfg(target_os = "linux")]
-        if !self.processes.is_empty() {
+        if self.cordon.is_some() {
             return self.processes.len();
         }
         self.workers.len()
@@ -222,11 +255,17 @@ impl IsolatePool {
         isolates: usize,
     ) -> Result<WorkerHandle, RuntimeError> {
         #[cfg(target_os = "linux")]
-        if !self.processes.is_empty() {
+        if let Some(cordon) = &self.cordon {
             let mut by_load: Vec<&Arc<crate::process::Slot>> = self.processes.iter().collect();
             by_load.sort_by_key(|slot| slot.load());
-            by_load.truncate(isolates.max(1));
-            return WorkerHandle::place_in(&by_load, spec);
+            // A cordoned tenant gets one isolate, in its cordon's process.
+            let isolates = if cordon.slot_of(&spec.label).is_some() {
+                1
+            } else {
+                isolates.max(1)
+            };
+            by_load.truncate(isolates);
+            return WorkerHandle::place_in(&by_load, spec, cordon);
         }
         let mut by_load: Vec<&Worker> = self.workers.iter().collect();
         by_load.sort_by_key(|worker| worker.load());
@@ -238,8 +277,13 @@ impl IsolatePool {
 impl Drop for IsolatePool {
     fn drop(&mut self) {
         #[cfg(target_os = "linux")]
-        for slot in &self.processes {
-            slot.close();
+        {
+            for slot in &self.processes {
+                slot.close();
+            }
+            if let Some(cordon) = &self.cordon {
+                cordon.close();
+            }
         }
     }
 }

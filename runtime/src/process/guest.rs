@@ -92,6 +92,12 @@ async fn serve(socket: std::os::unix::net::UnixStream) -> std::io::Result<()> {
     let Some(ToWorker::Hello(settings)) = reader.next::<ToWorker>().await.map_err(io)? else {
         return Err(std::io::Error::other("the first frame is not a hello"));
     };
+    if settings.idle_priority {
+        // Before the sandbox, which refuses scheduling changes.
+        if let Err(error) = crate::pool::lower_to_idle() {
+            tracing::error!(%error, "cannot lower the worker process to idle CPU priority");
+        }
+    }
     if settings.sandbox {
         sandbox::enter().map_err(std::io::Error::other)?;
     }

@@ -14,6 +14,7 @@ use std::sync::atomic::AtomicU64;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::sync::Mutex;
+use std::sync::Weak;
 use std::time::Duration;
 use std::time::Instant;
 
@@ -22,6 +23,7 @@ use tokio::sync::mpsc;
 use tokio::sync::oneshot;
 use tokio::sync::watch;
 
+use super::cordon::Cordon;
 use super::flow;
 use super::flow::Credit;
 use super::flow::Inflow;
@@ -76,48 +78,25 @@ pub(crate) struct Slot {
     closing: AtomicBool,
     /// Processes started in this slot so far.
     started: AtomicU64,
+    /// Where crashes are counted against the tenants to blame.
+    cordon: Weak<Cordon>,
 }
 
 /// A handler placed on a slot.
 #[derive(Debug)]
 struct Registered {
     spec: HandlerSpec,
-    state: watch::Sender<LoadState>,
+    state: Arc<watch::Sender<LoadState>>,
     meters: Arc<Meters>,
 }
 
-/// What the gateway's `WorkerHandle` holds for a handler's isolate in a worker process.
-#[derive(Debug)]
-pub(crate) struct Remote {
-    slot: Arc<Slot>,
-    handler: HandlerId,
-    pub(crate) state: watch::Receiver<LoadState>,
-    pub(crate) meters: Arc<Meters>,
-}
-
-impl Drop for Remote {
-    fn drop(&mut self) {
-        self.slot.stop(self.handler);
-    }
-}
-
-impl Remote {
-    /// Runs `request` in the worker process, waiting for a restart in progress.
-    pub(crate) async fn dispatch(
-        &self,
-        request: HandlerRequest,
-    ) -> Result<HandlerResponse, RuntimeError> {
-        let link = self.slot.live().await?;
-        link.dispatch(self.handler, request).await
-    }
-}
-
 impl Slot {
-    /// Starts the slot's first process and its supervisor.
+    /// Starts the slot's first process and its supervisor; crashes are reported to `cordon`.
     pub(crate) fn start(
         index: usize,
         command: WorkerCommand,
         settings: WorkerSettings,
+        cordon: Weak<Cordon>,
     ) -> Arc<Self> {
         let slot = Arc::new(Self {
             index,
@@ -128,9 +107,15 @@ impl Slot {
             stats: Mutex::new(WorkerStats::default()),
             closing: AtomicBool::new(false),
             started: AtomicU64::new(0),
+            cordon,
         });
         tokio::spawn(supervise(Arc::downgrade(&slot)));
         slot
+    }
+
+    /// The slot's number in logs.
+    pub(crate) fn index(&self) -> usize {
+        self.index
     }
 
     /// How many handlers are placed here.
@@ -150,11 +135,15 @@ impl Slot {
         self.link.borrow().as_ref().map(|link| link.pid)
     }
 
-    /// Places a handler here: it starts in the running process and in every later one.
-    pub(crate) fn place(self: &Arc<Self>, spec: &HandlerSpec) -> Remote {
+    /// Places a handler here: it starts in the running process and in every later one,
+    /// reporting its load state to `state` and its usage to `meters`.
+    pub(crate) fn place(
+        self: &Arc<Self>,
+        spec: &HandlerSpec,
+        state: Arc<watch::Sender<LoadState>>,
+        meters: Arc<Meters>,
+    ) -> HandlerId {
         let handler = NEXT_HANDLER.fetch_add(1, Ordering::Relaxed);
-        let (state, receiver) = watch::channel(LoadState::Loading);
-        let meters = Arc::new(Meters::default());
         if let Ok(mut handlers) = self.handlers.lock() {
             if let Some(link) = self.link.borrow().as_ref() {
                 link.send(ToWorker::Start {
@@ -167,19 +156,15 @@ impl Slot {
                 Registered {
                     spec: spec.clone(),
                     state,
-                    meters: meters.clone(),
+                    meters,
                 },
             );
         }
-        Remote {
-            slot: self.clone(),
-            handler,
-            state: receiver,
-            meters,
-        }
+        handler
     }
 
-    fn stop(&self, handler: HandlerId) {
+    /// Stops a handler placed here.
+    pub(crate) fn stop(&self, handler: HandlerId) {
         if let Ok(mut handlers) = self.handlers.lock() {
             handlers.remove(&handler);
             if let Some(link) = self.link.borrow().as_ref() {
@@ -195,7 +180,7 @@ impl Slot {
     }
 
     /// The running process's link, waiting while one is started.
-    async fn live(&self) -> Result<Arc<Link>, RuntimeError> {
+    pub(crate) async fn live(&self) -> Result<Arc<Link>, RuntimeError> {
         if let Some(link) = self.link.borrow().as_ref() {
             return Ok(link.clone());
         }
@@ -314,6 +299,7 @@ async fn run_process(slot: &Arc<Slot>) -> std::io::Result<()> {
     slot.link.send_replace(None);
     let reason = exit_reason(status.as_ref().ok());
     let running = link.running();
+    let blamed = link.blamed(slot, &running);
     let error = RuntimeError::WorkerCrashed(format!("worker process {pid} {reason}"));
     let failed = link.fail_all(slot, &error);
     tracing::error!(
@@ -325,6 +311,9 @@ async fn run_process(slot: &Arc<Slot>) -> std::io::Result<()> {
         failed_requests = failed,
         "worker process ended; restarting it"
     );
+    if let Some(cordon) = slot.cordon.upgrade() {
+        cordon.crashed(&blamed);
+    }
     Ok(())
 }
 
@@ -441,6 +430,20 @@ impl Link {
         self.calls().values().map(|call| call.handler).collect()
     }
 
+    /// The tenants to blame for the worker's end: the one whose isolate had just reached
+    /// its heap limit, else those with requests in flight (`running`).
+    fn blamed(&self, slot: &Slot, running: &[HandlerId]) -> Vec<String> {
+        let note = self
+            .heap_note()
+            .as_ref()
+            .filter(|note| note.at.elapsed() < HEAP_NOTE_LIFE)
+            .map(|note| note.label.clone());
+        match note {
+            Some(label) => vec![label],
+            None => slot.labels(Some(running)),
+        }
+    }
+
     fn heap_note(&self) -> std::sync::MutexGuard<'_, Option<HeapNote>> {
         self.heap_note
             .lock()
@@ -480,7 +483,8 @@ impl Link {
         count
     }
 
-    async fn dispatch(
+    /// Runs `request` in the handler `handler` of this process.
+    pub(crate) async fn dispatch(
         self: &Arc<Self>,
         handler: HandlerId,
         request: HandlerRequest,

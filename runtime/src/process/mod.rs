@@ -6,16 +6,22 @@
 //! - `flow.rs`: body streams across the socket with credit-based flow control.
 //! - `host.rs`: the gateway's side: a [`Slot`] per worker process and its supervisor, the
 //!   [`Link`](host::Link) to the running process.
+//! - `placement.rs`: the [`Remote`] a `WorkerHandle` holds: which slot an isolate is in.
+//! - `cordon.rs`: the [`Cordon`] that moves crashing and CPU-bound tenants into worker
+//!   processes of their own, at idle CPU priority.
 //! - `guest.rs`: the worker process's side: [`serve_worker`].
 //! - `sandbox.rs`: `no_new_privs`, seccomp and Landlock, entered before any isolate exists.
 
+mod cordon;
 mod flow;
 mod guest;
 mod host;
+mod placement;
 mod sandbox;
 mod wire;
 
+pub(crate) use cordon::Cordon;
 pub use guest::serve_worker;
-pub(crate) use host::Remote;
 pub(crate) use host::Slot;
+pub(crate) use placement::Remote;
 pub(crate) use wire::WorkerSettings;

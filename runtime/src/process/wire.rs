@@ -126,6 +126,8 @@ pub(crate) struct WorkerSettings {
     pub(crate) rss_ceiling: Option<u64>,
     /// Whether to sandbox the process (seccomp, no_new_privs, Landlock).
     pub(crate) sandbox: bool,
+    /// Whether to run every thread at idle CPU priority (a cordon's process).
+    pub(crate) idle_priority: bool,
 }
 
 impl WorkerSettings {
