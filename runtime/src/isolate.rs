@@ -132,6 +132,9 @@ impl Isolate {
             Some(max) => memory::guard(&mut runtime, max),
             None => Rc::new(Cell::new(0)),
         };
+        if let Some(buffers) = &buffers {
+            memory::count_heap(&mut runtime, buffers);
+        }
         let isolate_entry = Entry::of(runtime.v8_isolate());
         let cpu = cpu::watch(runtime.v8_isolate().thread_safe_handle())
             .map_err(|error| RuntimeError::Bootstrap(format!("CPU clock: {error}")))?;
@@ -167,8 +170,9 @@ impl Isolate {
         let cpu_stop = self.cpu.fired();
         let heap_stop = self.heap_stop.get();
         let refused = self.buffers.as_ref().and_then(|buffers| buffers.refused());
+        let over = self.buffers.as_ref().and_then(|buffers| buffers.over());
         // A refused ArrayBuffer is the cause even when the heap filled up as JS handled it.
-        if cpu_stop.is_none() && heap_stop == 0 && refused.is_none() {
+        if cpu_stop.is_none() && heap_stop == 0 && refused.is_none() && over.is_none() {
             return None;
         }
         let heap_used = self
@@ -187,14 +191,31 @@ impl Isolate {
             });
         }
         let limit = mebibytes(self.limits.memory.unwrap_or(0));
+        let (held, heap) = self
+            .buffers
+            .as_ref()
+            .map_or((0, 0), |buffers| (buffers.held(), buffers.heap()));
         if let Some(size) = refused {
-            let held = self.buffers.as_ref().map_or(0, |buffers| buffers.held());
             return Some(LimitBreach {
                 kind: LimitKind::Memory,
                 limit,
                 used: format!(
-                    "an ArrayBuffer of {} refused with {} of buffers held",
+                    "an ArrayBuffer of {} refused with {} of buffers and {} of heap held",
                     mebibytes(size),
+                    mebibytes(held),
+                    mebibytes(heap)
+                ),
+                cpu: cpu_used,
+                heap_used,
+            });
+        }
+        if let (Some(total), 0) = (over, heap_stop) {
+            return Some(LimitBreach {
+                kind: LimitKind::Memory,
+                limit,
+                used: format!(
+                    "heap and buffers reached {} ({} of buffers)",
+                    mebibytes(total),
                     mebibytes(held)
                 ),
                 cpu: cpu_used,

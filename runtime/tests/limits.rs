@@ -228,3 +228,25 @@ async fn cpu_limit_counts_a_requests_cpu_over_all_its_turns() {
         "{cpu:?}"
     );
 }
+
+#[tokio::test]
+async fn memory_limit_bounds_heap_and_array_buffers_together() {
+    let limits = Limits {
+        memory: Some(64 * 1024 * 1024),
+        ..Limits::default()
+    };
+    let worker = spawn_limited(fixture("heap_and_buffers", "handler.js"), &[], limits);
+    for (path, expected) in [
+        ("/buffers-then-heap", "memory limit 64 MiB exceeded ("),
+        (
+            "/heap-then-buffers",
+            "memory limit 64 MiB exceeded (an ArrayBuffer of 40 MiB refused with ",
+        ),
+    ] {
+        let breach = breach_of(call(&worker, get(&format!("http://t.test{path}"))).await);
+        assert_eq!(breach.kind, LimitKind::Memory, "{path}: {breach}");
+        assert!(breach.to_string().starts_with(expected), "{path}: {breach}");
+        let (status, body) = call(&worker, get("http://t.test/ok")).await.unwrap();
+        assert_eq!((status, body.as_str()), (200, "ok"), "after {path}");
+    }
+}

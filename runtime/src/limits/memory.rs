@@ -6,8 +6,13 @@
 //!   unwind. The isolate is then discarded by its worker.
 //! - ArrayBuffer backing stores (typed arrays, `Blob` bytes, `TextEncoder` output) live
 //!   outside the heap: each isolate gets its own counting allocator, which refuses an
-//!   allocation that would take the isolate's buffers past `max` (JS sees a `RangeError`)
-//!   and marks the isolate, so the turn that asked is stopped with `memory-limit`.
+//!   allocation that would take the isolate's buffers plus its heap past `max` (JS sees a
+//!   `RangeError`) and marks the isolate, so the turn that asked is stopped with
+//!   `memory-limit`.
+//! - The two together: after every garbage collection the heap's size is recorded for the
+//!   allocator, and when heap and buffers together are past `max` the running JavaScript is
+//!   terminated and the isolate stopped with `memory-limit`, so that `max` bounds their sum
+//!   (to within what is allocated between two collections), not each of them.
 //! - Wasm memories are reserved by V8 itself; `cap_wasm_memory` bounds each one.
 
 use std::cell::Cell;
@@ -39,13 +44,20 @@ pub(crate) struct Buffers {
     budget: usize,
     /// The size of the first allocation refused (0: none was).
     refused: AtomicU64,
+    /// The heap's size after the last garbage collection.
+    heap: AtomicUsize,
+    /// Heap plus buffers when a collection first found them past the budget (0: never).
+    over: AtomicU64,
 }
 
 impl Buffers {
     fn reserve(&self, len: usize) -> bool {
+        let budget = self
+            .budget
+            .saturating_sub(self.heap.load(Ordering::Relaxed));
         let mut held = self.held.load(Ordering::Relaxed);
         loop {
-            let Some(after) = held.checked_add(len).filter(|after| *after <= self.budget) else {
+            let Some(after) = held.checked_add(len).filter(|after| *after <= budget) else {
                 let len = u64::try_from(len).unwrap_or(u64::MAX);
                 let _ = self
                     .refused
@@ -76,6 +88,33 @@ impl Buffers {
         match self.refused.load(Ordering::Relaxed) {
             0 => None,
             size => Some(size),
+        }
+    }
+
+    /// The heap's size after the last collection (bytes).
+    pub(crate) fn heap(&self) -> u64 {
+        u64::try_from(self.heap.load(Ordering::Relaxed)).unwrap_or(u64::MAX)
+    }
+
+    /// Records the heap's size after a collection; true when heap and buffers are past the
+    /// budget for the first time (the isolate is then to be stopped).
+    fn collected(&self, heap: usize) -> bool {
+        self.heap.store(heap, Ordering::Relaxed);
+        let total = heap.saturating_add(self.held.load(Ordering::Relaxed));
+        if total <= self.budget {
+            return false;
+        }
+        let total = u64::try_from(total).unwrap_or(u64::MAX);
+        self.over
+            .compare_exchange(0, total, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
+    }
+
+    /// Heap plus buffers when a collection found them past the budget, if one did.
+    pub(crate) fn over(&self) -> Option<u64> {
+        match self.over.load(Ordering::Relaxed) {
+            0 => None,
+            total => Some(total),
         }
     }
 }
@@ -120,6 +159,12 @@ static HEAP_LIMIT_HOOK: OnceLock<HeapLimitHook> = OnceLock::new();
 /// Sets the process's [`HeapLimitHook`] (once; later calls are ignored).
 pub(crate) fn on_heap_limit(hook: HeapLimitHook) {
     let _ = HEAP_LIMIT_HOOK.set(hook);
+}
+
+/// Records the heap's size for `buffers` after every collection, and stops the isolate when
+/// heap and buffers together pass their budget.
+pub(crate) fn count_heap(runtime: &mut JsRuntime, buffers: &Arc<Buffers>) {
+    allocator::count_heap(runtime.v8_isolate(), buffers);
 }
 
 /// Installs the near-limit callback for a heap of `max` bytes; the returned cell holds the
@@ -206,6 +251,40 @@ mod allocator {
         buffers.release(len);
     }
 
+    /// See [`super::count_heap`].
+    pub(super) fn count_heap(isolate: &mut v8::Isolate, buffers: &Arc<Buffers>) {
+        // The callback's data is the allocator's own `Arc<Buffers>` (not counted again): the
+        // allocator lives as long as the isolate, and no collection runs after it is gone.
+        let data = Arc::as_ptr(buffers).cast_mut().cast::<c_void>();
+        isolate.add_gc_epilogue_callback(
+            collected,
+            data,
+            v8::GCType::kGCTypeScavenge
+                | v8::GCType::kGCTypeMinorMarkSweep
+                | v8::GCType::kGCTypeMarkSweepCompact,
+        );
+    }
+
+    unsafe extern "C" fn collected(
+        isolate: v8::UnsafeRawIsolatePtr,
+        _type: v8::GCType,
+        _flags: v8::GCCallbackFlags,
+        data: *mut c_void,
+    ) {
+        // SAFETY: V8 calls this on the isolate's thread with the isolate it collected, and
+        // `data` is the `Buffers` its allocator holds, alive while the isolate is.
+        let (mut isolate, buffers) = unsafe {
+            (
+                v8::Isolate::from_raw_isolate_ptr(isolate),
+                &*data.cast_const().cast::<Buffers>(),
+            )
+        };
+        let heap = isolate.get_heap_statistics().used_heap_size();
+        if buffers.collected(heap) {
+            isolate.terminate_execution();
+        }
+    }
+
     unsafe extern "C" fn drop(buffers: *const Buffers) {
         // SAFETY: `buffers` came from `Arc::into_raw` in `new` and is dropped once, here.
         std::mem::drop(unsafe { Arc::from_raw(buffers) });
@@ -229,5 +308,20 @@ mod tests {
         buffers.release(60);
         assert!(buffers.reserve(100));
         assert_eq!(buffers.held(), 100);
+    }
+
+    #[test]
+    fn buffers_and_heap_share_one_budget() {
+        let buffers = Buffers {
+            budget: 100,
+            ..Buffers::default()
+        };
+        assert!(!buffers.collected(70));
+        assert!(!buffers.reserve(40), "70 of heap leaves room for 30");
+        assert!(buffers.reserve(30));
+        assert!(!buffers.collected(70));
+        assert!(buffers.collected(80), "the heap grew: 110 held in all");
+        assert!(!buffers.collected(90), "reported once");
+        assert_eq!(buffers.over(), Some(110));
     }
 }
