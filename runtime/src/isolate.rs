@@ -266,7 +266,9 @@ impl Isolate {
             path: entry.to_path_buf(),
             message,
         };
-        let entry_real = std::fs::canonicalize(entry).map_err(|e| load_error(e.to_string()))?;
+        let entry_real = crate::loader::files::files()
+            .real_path(entry)
+            .map_err(|e| load_error(e.to_string()))?;
         let root = entry_real
             .parent()
             .ok_or_else(|| load_error("the handler path has no parent folder".to_owned()))?;

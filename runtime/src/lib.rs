@@ -11,12 +11,14 @@
 //! - `pool`: [`IsolatePool`] (worker threads hosting isolates and warm spares, or worker
 //!   processes), [`WorkerHandle`] (the `Send` proxy, with its [`LoadState`]).
 //! - `process`: worker processes (Linux): the gateway's supervisor of each, the framed
-//!   socket between them with flow-controlled body streams, the worker's side
-//!   ([`serve_worker`], run by the binary's hidden `__worker` subcommand) and its sandbox.
+//!   socket between them with flow-controlled body streams and tenant code read by the
+//!   gateway, the worker's side ([`serve_worker`], run by the binary's hidden `__worker`
+//!   subcommand), its sandbox, and the cordon that keeps repeat offenders apart.
 //! - `isolate`: [`Isolate`]: restore from the snapshot, load the module, run the event loop
 //!   under the CPU watchdog, retire when idle or worn ([`Retirement`]). Isolates rest
 //!   *exited* so that many can share a worker thread.
-//! - `loader`: the module loader: disk only, confined to the handler's folder, TypeScript
+//! - `loader`: the module loader: files only (read from disk, or through the gateway in a
+//!   worker process, `loader/files.rs`), confined to the handler's folder, TypeScript
 //!   transpiled with source maps.
 //! - `ext`: the ordered extension list (`ext/mod.rs`), isogate's ops (`http`, `console`),
 //!   the outbound fetch policy (`fetch`) and the Cache API's store (`cache`, behind the

@@ -4,6 +4,7 @@
 //! TypeScript lines), `.json` as JSON modules, and `.wasm` as a `WebAssembly.Module` default
 //! export (as Workers do). Everything else is refused with an error that says why.
 
+pub(crate) mod files;
 mod packages;
 
 use std::borrow::Cow;
@@ -29,6 +30,7 @@ use deno_core::ResolutionKind;
 use deno_error::JsErrorBox;
 
 use crate::error::LoaderError;
+use files::files;
 
 /// The module loader of one handler: confined to the handler's folder.
 pub(crate) struct HandlerLoader {
@@ -91,10 +93,12 @@ impl HandlerLoader {
             .ok_or_else(unsupported)?;
         let root = self.root.borrow().clone();
         let path = packages::resolve(specifier, &from, &root)?;
-        let real = std::fs::canonicalize(&path).map_err(|source| LoaderError::Read {
-            path: path.display().to_string(),
-            source,
-        })?;
+        let real = files()
+            .real_path(&path)
+            .map_err(|source| LoaderError::Read {
+                path: path.display().to_string(),
+                source,
+            })?;
         self.confine(specifier, &real)?;
         ModuleSpecifier::from_file_path(&real).map_err(|()| unsupported())
     }
@@ -119,15 +123,9 @@ impl HandlerLoader {
         let path = specifier
             .to_file_path()
             .map_err(|()| LoaderError::UnsupportedType(specifier.to_string()))?;
-        // Resolve symlinks before the confinement check so a link cannot lead outside.
-        let real = std::fs::canonicalize(&path).map_err(|source| LoaderError::Read {
-            path: path.display().to_string(),
-            source,
-        })?;
-        self.confine(specifier.as_str(), &real)?;
         let media_type = MediaType::from_path(&path);
-        if media_type == MediaType::Wasm {
-            return self.load_wasm(specifier, &real, requested);
+        if media_type == MediaType::Wasm && *requested != RequestedModuleType::Bytes {
+            return Self::wasm_wrapper(specifier);
         }
         if media_type == MediaType::Cjs {
             return Err(LoaderError::CommonJsFile(specifier.to_string()));
@@ -138,12 +136,22 @@ impl HandlerLoader {
                 (ModuleType::JavaScript, true)
             }
             MediaType::Json => (ModuleType::Json, false),
+            MediaType::Wasm => {
+                let bytes = self.read(specifier, &path)?;
+                return Ok(ModuleSource::new(
+                    ModuleType::Bytes,
+                    ModuleSourceCode::Bytes(bytes.into_boxed_slice().into()),
+                    specifier,
+                    None,
+                ));
+            }
             _ => return Err(LoaderError::UnsupportedType(specifier.to_string())),
         };
-        let code = std::fs::read_to_string(&real).map_err(|source| LoaderError::Read {
-            path: real.display().to_string(),
-            source,
-        })?;
+        let code =
+            String::from_utf8(self.read(specifier, &path)?).map_err(|error| LoaderError::Read {
+                path: path.display().to_string(),
+                source: std::io::Error::new(std::io::ErrorKind::InvalidData, error),
+            })?;
         let code = if transpile {
             self.transpile(specifier, media_type, code)?
         } else {
@@ -157,26 +165,20 @@ impl HandlerLoader {
         ))
     }
 
+    /// The bytes of the file at `path`, once its real path (symlinks resolved) has passed the
+    /// confinement check, so that a link cannot lead outside.
+    fn read(&self, specifier: &ModuleSpecifier, path: &Path) -> Result<Vec<u8>, LoaderError> {
+        let (real, bytes) = files().read(path).map_err(|source| LoaderError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        self.confine(specifier.as_str(), &real)?;
+        Ok(bytes)
+    }
+
     /// A `.wasm` import: a small JS module whose default export is the compiled
     /// `WebAssembly.Module`, over the file's bytes imported as a bytes module.
-    fn load_wasm(
-        &self,
-        specifier: &ModuleSpecifier,
-        real: &Path,
-        requested: &RequestedModuleType,
-    ) -> Result<ModuleSource, LoaderError> {
-        if *requested == RequestedModuleType::Bytes {
-            let bytes = std::fs::read(real).map_err(|source| LoaderError::Read {
-                path: real.display().to_string(),
-                source,
-            })?;
-            return Ok(ModuleSource::new(
-                ModuleType::Bytes,
-                ModuleSourceCode::Bytes(bytes.into_boxed_slice().into()),
-                specifier,
-                None,
-            ));
-        }
+    fn wasm_wrapper(specifier: &ModuleSpecifier) -> Result<ModuleSource, LoaderError> {
         let url = serde_json::to_string(specifier.as_str())
             .map_err(|error| LoaderError::Transpile(error.to_string()))?;
         let code = format!(

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
+use super::files::files;
 use crate::error::LoaderError;
 
 /// Export conditions isogate satisfies, most preferred first.
@@ -52,7 +53,7 @@ pub(crate) fn resolve(specifier: &str, from: &Path, root: &Path) -> Result<PathB
             break;
         }
         let package = current.join("node_modules").join(name);
-        if package.join("package.json").is_file() {
+        if files().is_file(&package.join("package.json")) {
             return entry(name, &package, &subpath);
         }
         folder = current.parent();
@@ -63,12 +64,14 @@ pub(crate) fn resolve(specifier: &str, from: &Path, root: &Path) -> Result<PathB
 /// The file `subpath` of the package in `folder` names.
 fn entry(name: &str, folder: &Path, subpath: &str) -> Result<PathBuf, LoaderError> {
     let manifest_path = folder.join("package.json");
-    let text = std::fs::read_to_string(&manifest_path).map_err(|source| LoaderError::Read {
-        path: manifest_path.display().to_string(),
-        source,
-    })?;
+    let (_, text) = files()
+        .read(&manifest_path)
+        .map_err(|source| LoaderError::Read {
+            path: manifest_path.display().to_string(),
+            source,
+        })?;
     let manifest: Value =
-        serde_json::from_str(&text).map_err(|error| LoaderError::PackageManifest {
+        serde_json::from_slice(&text).map_err(|error| LoaderError::PackageManifest {
             package: name.to_owned(),
             message: error.to_string(),
         })?;
@@ -199,15 +202,15 @@ fn target(value: &Value, pattern: &str) -> Export {
 
 /// Adds `.js` (or `/index.js`) to a path that names no existing file, as `main` may.
 fn with_extension(path: PathBuf) -> PathBuf {
-    if path.is_file() {
+    if files().is_file(&path) {
         return path;
     }
     let with_js = path.with_extension("js");
-    if with_js.is_file() {
+    if files().is_file(&with_js) {
         return with_js;
     }
     let index = path.join("index.js");
-    if index.is_file() {
+    if files().is_file(&index) {
         return index;
     }
     path

@@ -16,6 +16,8 @@ use bytes::Bytes;
 use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
 
+use super::files::FileAnswer;
+use super::files::RemoteFiles;
 use super::flow;
 use super::flow::Credit;
 use super::flow::Inflow;
@@ -104,15 +106,6 @@ async fn serve(socket: std::os::unix::net::UnixStream) -> std::io::Result<()> {
     if let Some(max) = settings.spare_memory {
         crate::limits::memory::cap_wasm_memory(max);
     }
-    let pool = IsolatePool::new(PoolOptions {
-        workers: 1,
-        spares: settings.spares,
-        spare_memory: settings.spare_memory,
-        isolates_per_worker: settings.isolates,
-        retirement: settings.retirement(),
-        meter_cpu: settings.meter_cpu,
-    })
-    .map_err(std::io::Error::other)?;
     let (sender, outgoing) = mpsc::unbounded_channel();
     let frames = Frames {
         sender,
@@ -124,6 +117,22 @@ async fn serve(socket: std::os::unix::net::UnixStream) -> std::io::Result<()> {
         write,
         Some(frames.written.clone()),
     ));
+    // Tenant code comes from the gateway: the sandbox lets this process read none of it.
+    let file_calls = Arc::new(Mutex::new(HashMap::new()));
+    crate::loader::files::read_through(Box::new(RemoteFiles {
+        frames: frames.clone(),
+        calls: file_calls.clone(),
+        next: AtomicU64::new(1),
+    }));
+    let pool = IsolatePool::new(PoolOptions {
+        workers: 1,
+        spares: settings.spares,
+        spare_memory: settings.spare_memory,
+        isolates_per_worker: settings.isolates,
+        retirement: settings.retirement(),
+        meter_cpu: settings.meter_cpu,
+    })
+    .map_err(std::io::Error::other)?;
     let last_words = frames.clone();
     crate::limits::memory::on_heap_limit(Box::new(move |label, limit, heap| {
         // V8 may end the process when this returns: the note must be on the socket first.
@@ -143,6 +152,7 @@ async fn serve(socket: std::os::unix::net::UnixStream) -> std::io::Result<()> {
         calls: Mutex::new(HashMap::new()),
         cache_calls: Arc::new(Mutex::new(HashMap::new())),
         next_cache_call: Arc::new(AtomicU64::new(1)),
+        file_calls,
     });
     tokio::spawn(report(worker.clone(), settings));
     while let Some(frame) = reader.next::<ToWorker>().await.map_err(io)? {
@@ -224,12 +234,14 @@ struct Worker {
     calls: Mutex<HashMap<CallId, Serving>>,
     cache_calls: Arc<Mutex<HashMap<CallId, std::sync::mpsc::Sender<CacheAnswer>>>>,
     next_cache_call: Arc<AtomicU64>,
+    /// Module loaders waiting for a file from the gateway.
+    file_calls: Arc<Mutex<HashMap<CallId, std::sync::mpsc::Sender<FileAnswer>>>>,
 }
 
 /// The frames the worker sends, numbered in the order they are written, so that a thread
 /// can wait until its frame is on the socket.
 #[derive(Clone, Debug)]
-struct Frames {
+pub(super) struct Frames {
     sender: mpsc::UnboundedSender<ToGateway>,
     sent: Arc<Mutex<u64>>,
     written: Arc<AtomicU64>,
@@ -237,7 +249,7 @@ struct Frames {
 
 impl Frames {
     /// Queues `frame`; its number, or `None` when the writer is gone.
-    fn send(&self, frame: ToGateway) -> Option<u64> {
+    pub(super) fn send(&self, frame: ToGateway) -> Option<u64> {
         let mut sent = lock(&self.sent);
         self.sender.send(frame).ok()?;
         *sent += 1;
@@ -321,6 +333,11 @@ impl Worker {
             }
             ToWorker::CacheAnswer { call, answer } => {
                 if let Some(waiting) = lock(&self.cache_calls).remove(&call) {
+                    let _ = waiting.send(answer);
+                }
+            }
+            ToWorker::FileAnswer { call, answer } => {
+                if let Some(waiting) = lock(&self.file_calls).remove(&call) {
                     let _ = waiting.send(answer);
                 }
             }

@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 use std::os::fd::OwnedFd;
 use std::os::unix::process::ExitStatusExt;
+use std::path::PathBuf;
 use std::process::ExitStatus;
 use std::process::Stdio;
 use std::sync::atomic::AtomicBool;
@@ -29,8 +30,6 @@ use super::flow::Credit;
 use super::flow::Inflow;
 use super::flow::Outlet;
 use super::flow::Refused;
-use super::wire::CacheAnswer;
-use super::wire::CacheOp;
 use super::wire::CallId;
 use super::wire::FrameReader;
 use super::wire::HandlerId;
@@ -43,7 +42,6 @@ use super::wire::WireSpec;
 use super::wire::WorkerSettings;
 use super::wire::MEMORY;
 use crate::error::RuntimeError;
-use crate::ext::cache::CacheRequest;
 use crate::ext::fetch::Meters;
 use crate::limits::mebibytes;
 use crate::limits::LimitBreach;
@@ -86,6 +84,8 @@ pub(crate) struct Slot {
 #[derive(Debug)]
 struct Registered {
     spec: HandlerSpec,
+    /// The real path of the handler's folder, whose files the worker may have.
+    root: Option<PathBuf>,
     state: Arc<watch::Sender<LoadState>>,
     meters: Arc<Meters>,
 }
@@ -151,16 +151,35 @@ impl Slot {
                     spec: WireSpec::of(spec),
                 });
             }
+            let root = spec
+                .entry
+                .canonicalize()
+                .ok()
+                .and_then(|entry| entry.parent().map(PathBuf::from));
             handlers.insert(
                 handler,
                 Registered {
                     spec: spec.clone(),
+                    root,
                     state,
                     meters,
                 },
             );
         }
         handler
+    }
+
+    /// The code folders of the handlers placed here: all the worker may read.
+    fn code_roots(&self) -> Vec<PathBuf> {
+        self.handlers.lock().map_or_else(
+            |_| Vec::new(),
+            |handlers| {
+                handlers
+                    .values()
+                    .filter_map(|registered| registered.root.clone())
+                    .collect()
+            },
+        )
     }
 
     /// Stops a handler placed here.
@@ -650,42 +669,16 @@ impl Link {
                         .get(&handler)
                         .and_then(|registered| registered.spec.cache.clone())
                 });
-                let answer = match (cache, op) {
-                    (None, CacheOp::Match { .. }) => CacheAnswer::Found(None),
-                    (None, _) => CacheAnswer::Done(false),
-                    (
-                        Some(cache),
-                        CacheOp::Match {
-                            cache: name,
-                            request,
-                        },
-                    ) => CacheAnswer::Found(
-                        cache
-                            .0
-                            .lookup(&name, &CacheRequest::from(request))
-                            .map(Into::into),
-                    ),
-                    (
-                        Some(cache),
-                        CacheOp::Put {
-                            cache: name,
-                            request,
-                            response,
-                        },
-                    ) => CacheAnswer::Done(cache.0.store(
-                        &name,
-                        &CacheRequest::from(request),
-                        response.into(),
-                    )),
-                    (
-                        Some(cache),
-                        CacheOp::Delete {
-                            cache: name,
-                            request,
-                        },
-                    ) => CacheAnswer::Done(cache.0.delete(&name, &CacheRequest::from(request))),
-                };
+                let answer = op.answer(cache.as_ref());
                 self.send(ToWorker::CacheAnswer { call, answer });
+            }
+            ToGateway::File { call, op } => {
+                let roots = slot.code_roots();
+                let frames = self.frames.clone();
+                tokio::task::spawn_blocking(move || {
+                    let answer = super::files::answer(op, &roots);
+                    let _ = frames.send(ToWorker::FileAnswer { call, answer });
+                });
             }
         }
         Ok(())

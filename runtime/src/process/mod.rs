@@ -4,6 +4,7 @@
 //!
 //! - `wire.rs`: the frames and their codec (length-prefixed postcard over a Unix socket).
 //! - `flow.rs`: body streams across the socket with credit-based flow control.
+//! - `files.rs`: tenant code read by the gateway for the worker's module loaders.
 //! - `host.rs`: the gateway's side: a [`Slot`] per worker process and its supervisor, the
 //!   [`Link`](host::Link) to the running process.
 //! - `placement.rs`: the [`Remote`] a `WorkerHandle` holds: which slot an isolate is in.
@@ -13,6 +14,7 @@
 //! - `sandbox.rs`: `no_new_privs`, seccomp and Landlock, entered before any isolate exists.
 
 mod cordon;
+mod files;
 mod flow;
 mod guest;
 mod host;

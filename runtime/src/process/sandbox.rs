@@ -2,13 +2,19 @@
 //! seccomp filter that refuses what a worker never needs (running programs, tracing other
 //! processes, mounting, changing namespaces, loading kernel code, and listening for or
 //! accepting connections), and a Landlock ruleset under which nothing in the file system can
-//! be written, created, removed or executed. The worker reads only its tenants' code.
+//! be written, created, removed or executed, and nothing read but the few system files name
+//! resolution and local time need: tenant code comes over the link (`files.rs`), so the
+//! worker cannot read another tenant's files, the gateway's configuration, its secrets or
+//! its keys.
 
 use std::collections::BTreeMap;
 
+use landlock::path_beneath_rules;
+use landlock::Access;
 use landlock::AccessFs;
 use landlock::Ruleset;
 use landlock::RulesetAttr;
+use landlock::RulesetCreatedAttr;
 use landlock::RulesetStatus;
 use landlock::ABI;
 use seccompiler::BpfProgram;
@@ -78,13 +84,33 @@ pub(crate) fn enter() -> Result<(), SandboxError> {
     Ok(())
 }
 
-/// Refuses every write and execution in the file system (reads stay allowed: the module
-/// loader reads tenant code, confined to each tenant's folder by the loader itself).
+/// What a worker reads itself: name resolution for outbound fetch, local time, the CPU and
+/// cgroup figures runtimes size themselves by, and its own `/proc` entry (its memory
+/// figures). Missing ones are skipped.
+const READABLE: &[&str] = &[
+    "/etc/resolv.conf",
+    "/etc/hosts",
+    "/etc/host.conf",
+    "/etc/nsswitch.conf",
+    "/etc/gai.conf",
+    "/etc/localtime",
+    "/usr/share/zoneinfo",
+    "/proc/self",
+    "/proc/cpuinfo",
+    "/sys/devices/system/cpu",
+    "/sys/fs/cgroup",
+    "/dev/null",
+    "/dev/urandom",
+];
+
+/// Refuses every write and execution in the file system, and every read but of
+/// [`READABLE`].
 fn restrict_files() -> Result<(), SandboxError> {
     let abi = ABI::V2;
     let status = Ruleset::default()
-        .handle_access(AccessFs::from_write(abi) | AccessFs::Execute)?
+        .handle_access(AccessFs::from_all(abi))?
         .create()?
+        .add_rules(path_beneath_rules(READABLE, AccessFs::from_read(abi)))?
         .restrict_self()?;
     if status.ruleset != RulesetStatus::FullyEnforced {
         tracing::warn!(
@@ -94,4 +120,52 @@ fn restrict_files() -> Result<(), SandboxError> {
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::ErrorKind;
+    use std::path::Path;
+
+    use super::*;
+
+    const CHILD: &str = "process::sandbox::tests::sandboxed_child";
+
+    /// Enters the sandbox and tries what it refuses; run in a child process by the test
+    /// below (the sandbox is for the rest of the process's life).
+    #[test]
+    #[ignore = "run in a child process by the_sandbox_refuses_reads_writes_programs_and_listeners"]
+    fn sandboxed_child() {
+        let secret = std::env::var("SANDBOX_SECRET").unwrap();
+        let scratch = std::env::var("SANDBOX_SCRATCH").unwrap();
+        enter().unwrap();
+        let read = std::fs::read(&secret).unwrap_err();
+        assert_eq!(read.kind(), ErrorKind::PermissionDenied, "{read}");
+        assert!(std::fs::read("/etc/passwd").is_err());
+        assert!(std::fs::write(Path::new(&scratch).join("written"), "x").is_err());
+        assert!(std::process::Command::new("/bin/true").status().is_err());
+        assert!(std::net::TcpListener::bind("127.0.0.1:0").is_err());
+        assert!(std::fs::read_to_string("/proc/self/statm").is_ok());
+        if Path::new("/etc/hosts").exists() {
+            assert!(std::fs::read_to_string("/etc/hosts").is_ok());
+        }
+    }
+
+    #[test]
+    fn the_sandbox_refuses_reads_writes_programs_and_listeners() {
+        let dir = tempfile::tempdir().unwrap();
+        let secret = dir.path().join("secret");
+        std::fs::write(&secret, "a tenant's secret").unwrap();
+        let output = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", CHILD, "--ignored", "--test-threads", "1"])
+            .env("SANDBOX_SECRET", &secret)
+            .env("SANDBOX_SCRATCH", dir.path())
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "{stdout}\n{stderr}");
+        assert!(stdout.contains("1 passed"), "{stdout}");
+        assert!(!dir.path().join("written").exists());
+    }
 }

@@ -14,7 +14,10 @@ use tokio::io::AsyncReadExt;
 use tokio::io::AsyncWrite;
 use tokio::io::AsyncWriteExt;
 
+use super::files::FileAnswer;
+use super::files::FileOp;
 use crate::error::RuntimeError;
+use crate::ext::cache::CacheHandle;
 use crate::ext::cache::CacheRequest;
 use crate::ext::cache::CachedResponse;
 use crate::ext::console::LogLevel;
@@ -61,6 +64,8 @@ pub(crate) enum ToWorker {
     Cancel { call: CallId },
     /// The answer to a Cache API call.
     CacheAnswer { call: CallId, answer: CacheAnswer },
+    /// The answer to a module loader's question about a file.
+    FileAnswer { call: CallId, answer: FileAnswer },
 }
 
 /// Worker → gateway.
@@ -110,6 +115,8 @@ pub(crate) enum ToGateway {
         handler: HandlerId,
         op: CacheOp,
     },
+    /// A module loader's question about a file, answered by `FileAnswer`.
+    File { call: CallId, op: FileOp },
 }
 
 /// How a worker process runs its isolates (`PoolOptions` minus what the gateway keeps).
@@ -362,6 +369,42 @@ pub(crate) enum CacheOp {
         cache: String,
         request: WireCacheRequest,
     },
+}
+
+impl CacheOp {
+    /// Runs the operation on the handler's caches (none: nothing is found or stored).
+    pub(crate) fn answer(self, cache: Option<&CacheHandle>) -> CacheAnswer {
+        let Some(cache) = cache else {
+            return match self {
+                Self::Match { .. } => CacheAnswer::Found(None),
+                _ => CacheAnswer::Done(false),
+            };
+        };
+        match self {
+            Self::Match {
+                cache: name,
+                request,
+            } => CacheAnswer::Found(
+                cache
+                    .0
+                    .lookup(&name, &CacheRequest::from(request))
+                    .map(Into::into),
+            ),
+            Self::Put {
+                cache: name,
+                request,
+                response,
+            } => CacheAnswer::Done(cache.0.store(
+                &name,
+                &CacheRequest::from(request),
+                response.into(),
+            )),
+            Self::Delete {
+                cache: name,
+                request,
+            } => CacheAnswer::Done(cache.0.delete(&name, &CacheRequest::from(request))),
+        }
+    }
 }
 
 /// The answer to a [`CacheOp`].
