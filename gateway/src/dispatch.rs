@@ -37,9 +37,9 @@ use crate::cache;
 use crate::cache::Consult;
 use crate::cache::Landed;
 use crate::error::GatewayError;
+use crate::http::host::RequestHost;
 use crate::http::request;
 use crate::http::request::PeerAddress;
-use crate::http::request::RequestHost;
 use crate::http::request::Routed;
 use crate::http::response;
 use crate::http::response::AccessRecord;
@@ -198,7 +198,7 @@ impl<'a> Run<'a> {
             table, connection, ..
         } = *self;
         // 2. Route. A TLS client that named one tenant in its handshake may not reach another.
-        let host = request::host(&request).ok_or(GatewayError::MissingHost)?;
+        let host = crate::http::host::host(&request)?;
         let host_name = normalize_host(host.as_str());
         let host_tenant = table.router.tenant_for_name(&host_name);
         if let Some(sni) = connection.sni.as_deref() {

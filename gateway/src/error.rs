@@ -12,6 +12,9 @@ pub enum GatewayError {
     /// The request has no host to route by.
     #[error("the request names no host")]
     MissingHost,
+    /// The request's host is not a host (or there are two).
+    #[error("invalid host: {0}")]
+    InvalidHost(&'static str),
     /// No tenant serves the requested host (plain HTTP).
     #[error("no tenant serves host {host}")]
     UnknownHost {
@@ -97,7 +100,7 @@ impl GatewayError {
     /// The single map from error to HTTP status.
     pub fn status(&self) -> StatusCode {
         match self {
-            Self::MissingHost => StatusCode::BAD_REQUEST,
+            Self::MissingHost | Self::InvalidHost(_) => StatusCode::BAD_REQUEST,
             Self::UnknownHost { .. } | Self::NoRoute => StatusCode::NOT_FOUND,
             Self::Misdirected { .. } => StatusCode::MISDIRECTED_REQUEST,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
@@ -123,6 +126,7 @@ impl GatewayError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::MissingHost => "missing-host",
+            Self::InvalidHost(_) => "invalid-host",
             Self::UnknownHost { .. } => "unknown-host",
             Self::Misdirected { .. } => "misdirected",
             Self::NoRoute => "no-route",

@@ -4,6 +4,7 @@
 //! on requests per connection.
 
 mod control;
+pub mod host;
 pub mod request;
 pub mod response;
 
@@ -31,6 +32,11 @@ use self::control::Ticks;
 
 use crate::dispatch::Connection;
 use crate::dispatch::Dispatcher;
+
+/// Header fields an HTTP/1 request head may have: heads are bounded by `max_header_bytes`,
+/// and the count only by this, well above what browsers, proxies and SDKs send (hyper's
+/// default of 100 refuses real requests with 431).
+const MOST_HEADER_FIELDS: usize = 512;
 
 /// hyper refuses HTTP/1 read buffers smaller than this.
 const MIN_READ_BUFFER: usize = 8 * 1024;
@@ -83,6 +89,7 @@ pub async fn serve_connection<I>(
         .http1()
         .timer(HeadTimer(ticks.clone()))
         .header_read_timeout(limits.header_timeout)
+        .max_headers(MOST_HEADER_FIELDS)
         .max_buf_size(limits.max_header_bytes.max(MIN_READ_BUFFER));
     builder
         .http2()

@@ -12,7 +12,6 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http::header::FORWARDED;
-use http::header::HOST;
 use http::HeaderMap;
 use http::HeaderName;
 use http::HeaderValue;
@@ -23,6 +22,8 @@ use hyper::body::Incoming;
 use isogate_runtime::BodyError;
 use isogate_runtime::HandlerRequest;
 use isogate_runtime::RequestId;
+
+use super::host::quoted;
 
 /// Header carrying the request id in and out.
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
@@ -104,27 +105,6 @@ fn hex_digits(number: u64) -> [u8; 16] {
     digits
 }
 
-/// The host a client asked for, as it sent it; shares the request's buffer when it came in
-/// `Host`.
-#[derive(Clone, Debug)]
-pub struct RequestHost(HeaderValue);
-
-impl RequestHost {
-    /// The host, with its port if it had one.
-    pub fn as_str(&self) -> &str {
-        self.0.to_str().unwrap_or_default()
-    }
-}
-
-/// The host the client asked for: the URI's authority (HTTP/2, absolute-form) or `Host`.
-pub fn host<B>(request: &Request<B>) -> Option<RequestHost> {
-    let value = match request.uri().authority() {
-        Some(authority) => HeaderValue::from_str(authority.as_str()).ok()?,
-        None => request.headers().get(HOST)?.clone(),
-    };
-    (!value.is_empty() && value.to_str().is_ok()).then_some(RequestHost(value))
-}
-
 /// The absolute URL the handler sees: scheme, `host` (the one the client asked for), path
 /// and query.
 pub fn absolute_url<B>(request: &Request<B>, scheme: &str, host: &str) -> String {
@@ -171,7 +151,7 @@ pub fn set_forwarded(
     host: &str,
     trusted: bool,
 ) {
-    let element = format!("for={};host=\"{host}\";proto={scheme}", peer.node);
+    let element = format!("for={};host={};proto={scheme}", peer.node, quoted(host));
     let (xff, forwarded) = if trusted {
         let joined = |name| {
             let earlier: Vec<&str> = headers
@@ -393,13 +373,14 @@ mod tests {
 
     #[test]
     fn absolute_url_uses_host_header_and_query() {
+        use http::header::HOST;
         let request = Request::builder()
             .uri("/a/b?x=1")
             .header(HOST, "example.test:8787")
             .body(())
             .unwrap();
         assert_eq!(
-            absolute_url(&request, "http", host(&request).unwrap().as_str()),
+            absolute_url(&request, "http", "example.test:8787"),
             "http://example.test:8787/a/b?x=1"
         );
     }

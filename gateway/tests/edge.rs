@@ -1,0 +1,98 @@
+//! Protocol input at the edge, over raw connections: the host a request names is parsed
+//! before anything routes, keys or forwards by it, and request heads are bounded by bytes,
+//! not by a small count of fields.
+
+mod common;
+
+use std::path::Path;
+use std::time::Duration;
+
+use common::*;
+use tokio::io::AsyncReadExt;
+use tokio::io::AsyncWriteExt;
+
+fn start() -> (DevServer, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tenant/handler.js");
+    std::fs::create_dir(dir.path().join("acme")).unwrap();
+    std::fs::copy(fixture, dir.path().join("acme/handler.js")).unwrap();
+    let config = r#"
+[server]
+http = "127.0.0.1:0"
+admin = "127.0.0.1:0"
+
+[[tenants]]
+name = "acme"
+hosts = ["acme.test", "*.acme.test"]
+env = { NAME = "acme" }
+
+  [[tenants.routes]]
+  path = "/{*rest}"
+  handler = "acme/handler.js"
+"#;
+    std::fs::write(dir.path().join("isogate.toml"), config).unwrap();
+    let server = DevServer::serve(&dir.path().join("isogate.toml"), 2, &[]);
+    (server, dir)
+}
+
+/// Sends `head` (a whole request head) and returns the response as text.
+async fn exchange(addr: &str, head: &str) -> String {
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut response = Vec::new();
+    tokio::time::timeout(Duration::from_secs(20), stream.read_to_end(&mut response))
+        .await
+        .expect("no answer")
+        .unwrap();
+    String::from_utf8_lossy(&response).into_owned()
+}
+
+#[tokio::test]
+async fn hosts_that_are_not_hosts_and_second_host_fields_get_400() {
+    let (server, _dir) = start();
+    let addr = server.base.trim_start_matches("http://").to_owned();
+    let request = |hosts: &[&str]| {
+        let mut head = "GET /x HTTP/1.1\r\nconnection: close\r\n".to_owned();
+        for host in hosts {
+            head.push_str(&format!("host: {host}\r\n"));
+        }
+        head + "\r\n"
+    };
+
+    let served = exchange(&addr, &request(&["www.acme.test"])).await;
+    assert!(served.starts_with("HTTP/1.1 200"), "{served}");
+    assert!(
+        served.contains(r#""url":"http://www.acme.test/x""#),
+        "{served}"
+    );
+
+    for hosts in [
+        &["x\";for=_spoof;by=\"y.acme.test"][..],
+        &["a b.acme.test"],
+        &["acme.test:99999"],
+        &["acme.test", "acme.test"],
+        &["acme.test", "other.acme.test"],
+    ] {
+        let refused = exchange(&addr, &request(hosts)).await;
+        assert!(refused.starts_with("HTTP/1.1 400"), "{hosts:?}: {refused}");
+        assert!(
+            refused
+                .to_ascii_lowercase()
+                .contains("isogate-error: invalid-host"),
+            "{hosts:?}: {refused}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_head_of_many_fields_under_the_byte_cap_is_served() {
+    let (server, _dir) = start();
+    let addr = server.base.trim_start_matches("http://").to_owned();
+    let mut head = "GET /x HTTP/1.1\r\nhost: acme.test\r\nconnection: close\r\n".to_owned();
+    for i in 0..150 {
+        head.push_str(&format!("x-field-{i}: {i}\r\n"));
+    }
+    head.push_str("\r\n");
+    let served = exchange(&addr, &head).await;
+    assert!(served.starts_with("HTTP/1.1 200"), "{served}");
+}
