@@ -14,6 +14,7 @@ tests/load/hello.sh
 tests/load/https.sh
 tests/load/cache.sh
 tests/load/workers.sh
+tests/load/isolation.sh
 
 printf '\nIn-process figures (%s, %s, %s cores)\n' "$(date -u +%Y-%m-%d)" "$(uname -m)" "$(nproc)"
 boot="$(cargo bench --locked -q -p isogate-runtime --bench isolate_boot 2>/dev/null | grep ' p50=')"

@@ -491,16 +491,18 @@ pub(crate) fn encode<T: Serialize>(frame: &T, out: &mut Vec<u8>) -> Result<(), p
     Ok(())
 }
 
-/// Reads frames from a socket into a buffer and decodes them one at a time.
+/// Reads frames from a socket into a buffer and decodes them one at a time. The socket is
+/// read through a buffer, so the frames a peer wrote in one batch cost one read, not two
+/// per frame.
 pub(crate) struct FrameReader<R> {
-    reader: R,
+    reader: tokio::io::BufReader<R>,
     buffer: Vec<u8>,
 }
 
 impl<R: tokio::io::AsyncRead + Unpin> FrameReader<R> {
     pub(crate) fn new(reader: R) -> Self {
         Self {
-            reader,
+            reader: tokio::io::BufReader::with_capacity(64 * 1024, reader),
             buffer: Vec::with_capacity(64 * 1024),
         }
     }
