@@ -434,6 +434,7 @@ fn server_settings(config: &ServerConfig, metrics: Arc<Metrics>) -> ServerSettin
         handshake_timeout: config.handshake_timeout(),
         shutdown_timeout: config.shutdown_timeout(),
         metrics,
+        reclaim: Arc::new(isogate_gateway::http::Reclaim::default()),
     }
 }
 

@@ -12,6 +12,11 @@ use tokio::io::AsyncReadExt;
 use tokio::io::AsyncWriteExt;
 
 fn start() -> (DevServer, tempfile::TempDir) {
+    start_with("")
+}
+
+/// Starts `isogate serve` with one tenant and `server_extra` lines in `[server]`.
+fn start_with(server_extra: &str) -> (DevServer, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tenant/handler.js");
     std::fs::create_dir(dir.path().join("acme")).unwrap();
@@ -20,6 +25,7 @@ fn start() -> (DevServer, tempfile::TempDir) {
 [server]
 http = "127.0.0.1:0"
 admin = "127.0.0.1:0"
+EXTRA
 
 [[tenants]]
 name = "acme"
@@ -29,7 +35,8 @@ env = { NAME = "acme" }
   [[tenants.routes]]
   path = "/{*rest}"
   handler = "acme/handler.js"
-"#;
+"#
+    .replace("EXTRA", server_extra);
     std::fs::write(dir.path().join("isogate.toml"), config).unwrap();
     let server = DevServer::serve(&dir.path().join("isogate.toml"), 2, &[]);
     (server, dir)
@@ -95,4 +102,40 @@ async fn a_head_of_many_fields_under_the_byte_cap_is_served() {
     head.push_str("\r\n");
     let served = exchange(&addr, &head).await;
     assert!(served.starts_with("HTTP/1.1 200"), "{served}");
+}
+
+#[tokio::test]
+async fn at_the_connection_cap_the_longest_idle_connection_makes_room() {
+    let (server, _dir) = start_with("max_connections = 8");
+    let addr = server.base.trim_start_matches("http://").to_owned();
+    // Eight keep-alive connections, each served once and then left open.
+    let mut idle = Vec::new();
+    for _ in 0..8 {
+        let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        stream
+            .write_all(b"GET /x HTTP/1.1\r\nhost: acme.test\r\n\r\n")
+            .await
+            .unwrap();
+        let mut buf = [0u8; 4096];
+        let n = stream.read(&mut buf).await.unwrap();
+        assert!(buf[..n].starts_with(b"HTTP/1.1 200"));
+        idle.push(stream);
+    }
+    // A new client is served, not refused: an idle connection gave up its place.
+    let served = exchange(
+        &addr,
+        "GET /x HTTP/1.1\r\nhost: acme.test\r\nconnection: close\r\n\r\n",
+    )
+    .await;
+    assert!(served.starts_with("HTTP/1.1 200"), "{served}");
+    let mut closed = 0;
+    for stream in &mut idle {
+        let mut buf = [0u8; 16];
+        if let Ok(Ok(0)) =
+            tokio::time::timeout(Duration::from_millis(200), stream.read(&mut buf)).await
+        {
+            closed += 1;
+        }
+    }
+    assert!(closed >= 1, "no idle connection was closed");
 }

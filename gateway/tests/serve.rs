@@ -465,13 +465,21 @@ async fn graceful_shutdown_lets_streaming_response_finish() {
 }
 
 #[tokio::test]
-async fn connections_over_the_cap_are_refused_with_503() {
+async fn connections_over_the_cap_are_refused_with_503_when_none_is_idle() {
     let site = Site::new();
     site.write_config("max_connections = 2", "1");
     let server = site.start();
     let plain = addr(&server.addresses[0]);
+    // Two connections busy with a streamed answer (a second long): neither is idle, so
+    // neither can make room.
     let held: Vec<std::net::TcpStream> = (0..2)
-        .map(|_| std::net::TcpStream::connect(&plain).unwrap())
+        .map(|_| {
+            let mut stream = std::net::TcpStream::connect(&plain).unwrap();
+            stream
+                .write_all(b"GET /stream HTTP/1.1\r\nhost: acme.test\r\n\r\n")
+                .unwrap();
+            stream
+        })
         .collect();
     // Let the gateway accept both before the third arrives.
     tokio::time::sleep(Duration::from_millis(200)).await;

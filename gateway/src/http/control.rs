@@ -40,6 +40,20 @@ pub(super) struct Activity {
     in_flight: AtomicUsize,
     /// Woken when the connection should close after the requests in flight.
     close: Notify,
+    /// Checks in a row that saw no request, as of the last check.
+    quiet: AtomicU64,
+}
+
+impl Activity {
+    /// How long the connection has had no request, in checks; `None` while one is in flight.
+    pub(super) fn quiet_checks(&self) -> Option<u64> {
+        (self.in_flight.load(Ordering::Relaxed) == 0).then(|| self.quiet.load(Ordering::Relaxed))
+    }
+
+    /// Asks the connection to close once its requests in flight are done.
+    pub(super) fn close(&self) {
+        self.close.notify_one();
+    }
 }
 
 /// A request in flight on a connection.
@@ -237,6 +251,9 @@ async fn watch(
                         return;
                     }
                 }
+                activity
+                    .quiet
+                    .store(u64::try_from(quiet).unwrap_or(u64::MAX), Ordering::Relaxed);
             }
         }
     }

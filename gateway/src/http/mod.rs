@@ -5,6 +5,7 @@
 
 mod control;
 pub mod host;
+mod reclaim;
 pub mod request;
 pub mod response;
 
@@ -29,6 +30,7 @@ use self::control::Controls;
 use self::control::HeadTimer;
 use self::control::InFlight;
 use self::control::Ticks;
+pub use self::reclaim::Reclaim;
 
 use crate::dispatch::Connection;
 use crate::dispatch::Dispatcher;
@@ -54,18 +56,21 @@ pub struct ConnectionLimits {
     pub max_requests: u64,
 }
 
-/// Serves one connection until the client closes it, a limit closes it, or `shutdown`
-/// turns true (then requests in flight finish and the connection closes).
+/// Serves one connection until the client closes it, a limit closes it, `reclaim` picks it
+/// as the longest idle at the connection cap, or `shutdown` turns true (then requests in
+/// flight finish and the connection closes).
 pub async fn serve_connection<I>(
     io: I,
     connection: Connection,
     dispatcher: Arc<Dispatcher>,
     limits: &ConnectionLimits,
+    reclaim: &Reclaim,
     shutdown: watch::Receiver<bool>,
 ) where
     I: Read + Write + Unpin + Send + 'static,
 {
     let activity = Arc::new(Activity::default());
+    let _registered = reclaim.register(activity.clone());
     let connection = Arc::new(connection);
     let service = {
         let activity = activity.clone();

@@ -1,6 +1,7 @@
 //! The accept loops: `run(listeners, dispatcher, settings, pool, shutdown)` is the seam
 //! `main` drives. Every connection takes a permit from one semaphore shared by all
-//! listeners; over the cap a connection is refused at once (a plain-HTTP client gets a 503).
+//! listeners; over the cap the longest idle connection is closed to make room, and only when
+//! none is idle is the new one refused (a plain-HTTP client gets a 503).
 //! With isolates in worker processes, connections are served on the gateway's own runtime;
 //! with isolates on threads of this process (`isolation = "thread"`, `isogate dev`), on the
 //! isolate pool's worker threads, in turn, so that a request for an isolate living on the same
@@ -29,8 +30,13 @@ use crate::dispatch::Dispatcher;
 use crate::http::request::PeerAddress;
 use crate::http::serve_connection;
 use crate::http::ConnectionLimits;
+use crate::http::Reclaim;
 use crate::metrics::Metrics;
 use crate::tls;
+
+/// How long a client over the connection cap waits for the longest idle connection to
+/// close before it is refused.
+const RECLAIM_WAIT: Duration = Duration::from_millis(250);
 
 /// Sent to a plain-HTTP client when the connection cap is reached.
 const OVER_CAPACITY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nretry-after: 1\r\n\
@@ -57,6 +63,8 @@ pub struct ServerSettings {
     pub shutdown_timeout: Duration,
     /// Where connection and TLS figures go.
     pub metrics: Arc<Metrics>,
+    /// The open connections, for room at the cap.
+    pub reclaim: Arc<Reclaim>,
 }
 
 /// Accepts on every listener until `shutdown` resolves; then stops accepting and lets
@@ -100,7 +108,7 @@ async fn accept_loop(
         tokio::select! {
             accepted = listener.tcp.accept() => match accepted {
                 Ok((stream, peer)) => {
-                    let Ok(permit) = permits.clone().try_acquire_owned() else {
+                    let Some(permit) = permit(&permits, &settings.reclaim).await else {
                         settings.metrics.connection_refused();
                         refuse(stream, listener.tls.is_none(), &mut connections);
                         continue;
@@ -135,6 +143,21 @@ async fn accept_loop(
     }
     drop(listener);
     shutdown::drain(connections, settings.shutdown_timeout).await;
+}
+
+/// A connection permit: a free one, else the one the longest idle connection gives back
+/// when asked to close; `None` when no connection is idle (or none closes in time).
+async fn permit(permits: &Arc<Semaphore>, reclaim: &Reclaim) -> Option<OwnedSemaphorePermit> {
+    if let Ok(permit) = permits.clone().try_acquire_owned() {
+        return Some(permit);
+    }
+    if !reclaim.close_longest_idle() {
+        return None;
+    }
+    tokio::time::timeout(RECLAIM_WAIT, permits.clone().acquire_owned())
+        .await
+        .ok()?
+        .ok()
 }
 
 /// An accepted connection on its way to a worker thread.
@@ -198,7 +221,16 @@ async fn serve(stream: TcpStream, accepted: Accepted) {
             sni: None,
         };
         let io = hyper_util::rt::TokioIo::new(stream);
-        serve_connection(io, connection, dispatcher, &settings.limits, stopped).await;
+        let limits = &settings.limits;
+        serve_connection(
+            io,
+            connection,
+            dispatcher,
+            limits,
+            &settings.reclaim,
+            stopped,
+        )
+        .await;
         return;
     };
     let handshake = tls::handshake(&acceptor, stream, settings.handshake_timeout).await;
@@ -212,7 +244,16 @@ async fn serve(stream: TcpStream, accepted: Accepted) {
         sni: stream.get_ref().1.server_name().map(str::to_owned),
     };
     let io = hyper_util::rt::TokioIo::new(stream);
-    serve_connection(io, connection, dispatcher, &settings.limits, stopped).await;
+    let limits = &settings.limits;
+    serve_connection(
+        io,
+        connection,
+        dispatcher,
+        limits,
+        &settings.reclaim,
+        stopped,
+    )
+    .await;
 }
 
 /// Counts a connection as open while it lives.
