@@ -372,6 +372,18 @@ impl<'a> Run<'a> {
     }
 }
 
+impl crate::http::Respond for Arc<Dispatcher> {
+    type Body = LoggedBody;
+
+    async fn respond(
+        self,
+        request: Request<Incoming>,
+        connection: Arc<Connection>,
+    ) -> Response<LoggedBody> {
+        self.handle(request, &connection).await
+    }
+}
+
 /// `request` with the forwarding headers the handler is to see.
 fn prepared<B>(
     table: &RoutingTable,

@@ -95,9 +95,12 @@ struct ServeArgs {
 
 #[derive(Debug, clap::Args)]
 struct CheckArgs {
-    /// The configuration file (TOML).
+    /// The configuration file (TOML), as `--config FILE` or just `FILE`.
     #[arg(long, default_value = "isogate.toml")]
     config: PathBuf,
+    /// The configuration file, given without `--config`.
+    #[arg(value_name = "FILE", conflicts_with = "config")]
+    file: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -133,24 +136,40 @@ struct DevArgs {
     wall_ms: u64,
 }
 
-fn main() -> anyhow::Result<std::process::ExitCode> {
+fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     init_tracing(cli.log_format);
     if let Command::Worker = cli.command {
-        return Ok(isogate_runtime::serve_worker());
+        return isogate_runtime::serve_worker();
     }
+    match run(cli.command, cli.log_format) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            // The chain of causes, one line; never a backtrace, whatever RUST_BACKTRACE says.
+            report(&format!("isogate: {error:#}"));
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(command: Command, log_format: LogFormat) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .on_thread_start(isogate_runtime::prefer_throughput)
         .build()
         .context("starting the tokio runtime")?;
-    match cli.command {
+    match command {
         Command::Dev(args) => runtime.block_on(dev(args)),
-        Command::Serve(args) => runtime.block_on(serve(args, cli.log_format)),
-        Command::Check(args) => check(&args.config),
+        Command::Serve(args) => runtime.block_on(serve(args, log_format)),
+        Command::Check(args) => check(args.file.as_deref().unwrap_or(&args.config)),
         Command::Worker => Ok(()),
-    }?;
-    Ok(std::process::ExitCode::SUCCESS)
+    }
+}
+
+/// Prints a line for the user on standard error.
+#[allow(clippy::print_stderr, reason = "the error is the command's output")]
+fn report(line: &str) {
+    eprintln!("{line}");
 }
 
 fn init_tracing(format: LogFormat) {
@@ -318,7 +337,8 @@ async fn serve(args: ServeArgs, log_format: LogFormat) -> anyhow::Result<()> {
                 token: config::admin_token(&config.server)
                     .map_err(|error| anyhow::anyhow!(error))?,
             });
-            Some(tokio::spawn(admin::run(tcp, endpoints)))
+            let limits = server_settings(&config.server, metrics.clone()).limits;
+            Some(tokio::spawn(admin::run(tcp, endpoints, limits)))
         }
         None => None,
     };

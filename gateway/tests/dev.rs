@@ -273,3 +273,23 @@ async fn dev_syntax_error_is_reported_then_fixed_by_reload() {
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+#[tokio::test]
+async fn dev_console_objects_are_logged_as_plain_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let handler = dir.path().join("handler.js");
+    std::fs::write(
+        &handler,
+        "export default { fetch() { console.log({ a: 1, s: \"x\" }, [true]); return new Response(\"ok\"); } };",
+    )
+    .unwrap();
+    let server = DevServer::start(&handler, &[]);
+    let (status, _, _) = get(&server.url("/")).await;
+    assert_eq!(status, StatusCode::OK);
+    let logs = server.logs_when(|logs| logs.contains("{ a: 1"));
+    assert!(logs.contains(r#"{ a: 1, s: "x" } [ true ]"#), "{logs}");
+    assert!(
+        !logs.contains('\u{1b}'),
+        "colour codes in the log: {logs:?}"
+    );
+}

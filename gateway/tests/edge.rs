@@ -139,3 +139,32 @@ async fn at_the_connection_cap_the_longest_idle_connection_makes_room() {
     }
     assert!(closed >= 1, "no idle connection was closed");
 }
+
+#[tokio::test]
+async fn the_admin_listener_has_the_main_listeners_protections() {
+    let (server, _dir) = start_with("header_timeout_ms = 500\nmax_header_bytes = 8192");
+    let admin = server.addresses[1].trim_start_matches("http://").to_owned();
+    let healthy = exchange(
+        &admin,
+        "GET /healthz HTTP/1.1\r\nhost: admin\r\nconnection: close\r\n\r\n",
+    )
+    .await;
+    assert!(healthy.starts_with("HTTP/1.1 200"), "{healthy}");
+
+    // A head that never ends is cut off at the header timeout.
+    let mut slow = tokio::net::TcpStream::connect(&admin).await.unwrap();
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nhost: admin\r\n")
+        .await
+        .unwrap();
+    let mut rest = Vec::new();
+    let cut = tokio::time::timeout(Duration::from_secs(10), slow.read_to_end(&mut rest)).await;
+    assert!(cut.is_ok(), "a head that never ended was waited for");
+
+    // A head past max_header_bytes is refused.
+    let big = format!(
+        "GET /healthz HTTP/1.1\r\nhost: admin\r\nx-big: {}\r\nconnection: close\r\n\r\n",
+        "a".repeat(16 * 1024)
+    );
+    let refused = exchange(&admin, &big).await;
+    assert!(refused.starts_with("HTTP/1.1 431"), "{refused}");
+}

@@ -101,6 +101,9 @@ function currentRequestId() {
   return scope instanceof RequestScope ? scope.requestId : "";
 }
 
+// Console lines go to log files and JSON logs: plain text, never ANSI colour codes.
+consoleMod.setNoColorFns(() => true, () => true);
+
 const console = new consoleMod.Console((message, level) => {
   // Console levels: 0 debug, 1 log/info, 2 warn, 3 error.
   op_isogate_console(level, currentRequestId(), message);

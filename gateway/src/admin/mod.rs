@@ -5,7 +5,6 @@
 
 mod purge;
 
-use std::convert::Infallible;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
@@ -16,19 +15,25 @@ use http::Response;
 use http::StatusCode;
 use http_body_util::Full;
 use hyper::body::Incoming;
-use hyper::service::service_fn;
-use hyper_util::rt::TokioExecutor;
 use hyper_util::rt::TokioIo;
-use hyper_util::server::conn::auto;
 use isogate_runtime::IsolatePool;
 use isogate_runtime::LoadState;
 use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::cache::CacheFigures;
 use crate::cache::ResponseCache;
+use crate::dispatch::Connection;
 use crate::dispatch::Dispatcher;
+use crate::http::request::PeerAddress;
+use crate::http::serve_connection;
+use crate::http::ConnectionLimits;
+use crate::http::Reclaim;
+use crate::http::Respond;
 use crate::metrics::Metrics;
+use crate::server;
 
 /// What the admin endpoints read from.
 #[derive(Debug)]
@@ -45,26 +50,57 @@ pub struct Admin {
     pub token: Option<String>,
 }
 
-/// Serves the admin endpoints on `listener` until the task is dropped.
-pub async fn run(listener: TcpListener, admin: Arc<Admin>) {
+/// Connections the admin listener serves at once.
+const MOST_CONNECTIONS: usize = 256;
+
+/// Serves the admin endpoints on `listener` until the task is dropped, with the same
+/// protections as the main listeners: `limits` per connection (head size and read timeout,
+/// idle timeout, requests per connection), a cap on open connections (making room by
+/// closing the longest idle one) and a back-off when `accept` fails.
+pub async fn run(listener: TcpListener, admin: Arc<Admin>, limits: ConnectionLimits) {
+    let permits = Arc::new(Semaphore::new(MOST_CONNECTIONS));
+    let reclaim = Arc::new(Reclaim::default());
+    let limits = Arc::new(limits);
+    // The admin listener ends with the process; nothing asks its connections to close.
+    let (_never, shutdown) = watch::channel(false);
     let mut connections = JoinSet::new();
     loop {
         tokio::select! {
-            accepted = listener.accept() => {
-                let Ok((stream, _)) = accepted else { continue };
-                let admin = admin.clone();
-                connections.spawn(async move {
-                    let service = service_fn(move |request| {
-                        let admin = admin.clone();
-                        async move { Ok::<_, Infallible>(answer(request, &admin).await) }
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    let Some(permit) = server::permit(&permits, &reclaim).await else {
+                        server::refuse(stream, true, &mut connections);
+                        continue;
+                    };
+                    let connection = Connection {
+                        peer: PeerAddress::new(peer.ip()),
+                        tls: false,
+                        sni: None,
+                    };
+                    let (admin, limits, reclaim) = (admin.clone(), limits.clone(), reclaim.clone());
+                    let shutdown = shutdown.clone();
+                    connections.spawn(async move {
+                        let _permit = permit;
+                        let io = TokioIo::new(stream);
+                        serve_connection(io, connection, admin, &limits, &reclaim, shutdown).await;
                     });
-                    let _ = auto::Builder::new(TokioExecutor::new())
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
-                });
-            }
+                }
+                Err(error) => server::accept_failed(&error).await,
+            },
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
         }
+    }
+}
+
+impl Respond for Arc<Admin> {
+    type Body = Full<Bytes>;
+
+    async fn respond(
+        self,
+        request: Request<Incoming>,
+        _: Arc<Connection>,
+    ) -> Response<Full<Bytes>> {
+        answer(request, &self).await
     }
 }
 

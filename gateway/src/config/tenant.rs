@@ -408,6 +408,16 @@ fn validate_routes(problems: &mut Problems<'_>, routes: &[RouteConfig]) {
                 ),
             );
         }
+        if let Some(segment) = express_parameter(route.path.get_ref()) {
+            problems.at(
+                route.path.span(),
+                format!(
+                    "`{segment}` would match the text {segment:?} only: route parameters are \
+                     written `{{{}}}`",
+                    &segment[1..]
+                ),
+            );
+        }
         if methods_ok {
             let methods = route.method_list();
             if let Err(conflict) = table.add(route.path.get_ref(), methods.as_deref(), ()) {
@@ -415,6 +425,18 @@ fn validate_routes(problems: &mut Problems<'_>, routes: &[RouteConfig]) {
             }
         }
     }
+}
+
+/// The first segment of `path` written as an Express-style parameter (`:id`), which the
+/// router would match literally. A colon inside a segment (`/items:batchGet`) is left alone.
+fn express_parameter(path: &str) -> Option<&str> {
+    path.split('/').find(|segment| {
+        segment.len() > 1
+            && segment.starts_with(':')
+            && segment[1..]
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    })
 }
 
 /// A host name as configured: DNS labels, optionally one leading `*.`, no port.

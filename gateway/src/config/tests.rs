@@ -237,3 +237,20 @@ fn config_refuses_tenants_whose_code_folders_overlap_naming_both() {
     std::fs::write(&file, separate).unwrap();
     load(&file).expect("side-by-side folders");
 }
+
+#[test]
+fn config_names_the_fix_for_express_style_parameters() {
+    let config = VALID.replace("/api/users/{id}", "/api/users/:id");
+    let errors = errors(&config);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].key, "tenants[0].routes[0].path");
+    assert!(
+        errors[0].message.contains("written `{id}`"),
+        "{}",
+        errors[0].message
+    );
+    // A colon inside a segment is a literal some APIs use.
+    let custom = VALID.replace("/api/users/{id}", "/v1/items:batchGet");
+    let (_folder, parsed) = parse_in_folder(&custom);
+    parsed.expect("a colon inside a segment");
+}

@@ -1,7 +1,7 @@
 //! HTTP edge: converting between hyper and the runtime's plain types, and serving
-//! connections (HTTP/1.1 and HTTP/2) through one service into dispatch, with the
-//! per-connection protections: header read timeout, head size cap, idle timeout, and a cap
-//! on requests per connection.
+//! connections (HTTP/1.1 and HTTP/2) through one service (dispatch, or the admin endpoints),
+//! with the per-connection protections: header read timeout, head size cap, idle timeout,
+//! and a cap on requests per connection.
 
 mod control;
 pub mod host;
@@ -33,7 +33,6 @@ use self::control::Ticks;
 pub use self::reclaim::Reclaim;
 
 use crate::dispatch::Connection;
-use crate::dispatch::Dispatcher;
 
 /// Header fields an HTTP/1 request head may have: heads are bounded by `max_header_bytes`,
 /// and the count only by this, well above what browsers, proxies and SDKs send (hyper's
@@ -56,18 +55,36 @@ pub struct ConnectionLimits {
     pub max_requests: u64,
 }
 
+/// What answers the requests of a connection: the dispatch pipeline, or the admin endpoints.
+pub trait Respond: Clone + Send + Sync + 'static {
+    /// The body of its responses.
+    type Body: hyper::body::Body<
+            Data = bytes::Bytes,
+            Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+        > + Send
+        + 'static;
+
+    /// The response to `request`, which came on `connection` (from a clone of the responder).
+    fn respond(
+        self,
+        request: hyper::Request<Incoming>,
+        connection: Arc<Connection>,
+    ) -> impl Future<Output = hyper::Response<Self::Body>> + Send + 'static;
+}
+
 /// Serves one connection until the client closes it, a limit closes it, `reclaim` picks it
 /// as the longest idle at the connection cap, or `shutdown` turns true (then requests in
-/// flight finish and the connection closes).
-pub async fn serve_connection<I>(
+/// flight finish and the connection closes). Each request is answered by `responder`.
+pub async fn serve_connection<I, R>(
     io: I,
     connection: Connection,
-    dispatcher: Arc<Dispatcher>,
+    responder: R,
     limits: &ConnectionLimits,
     reclaim: &Reclaim,
     shutdown: watch::Receiver<bool>,
 ) where
     I: Read + Write + Unpin + Send + 'static,
+    R: Respond,
 {
     let activity = Arc::new(Activity::default());
     let _registered = reclaim.register(activity.clone());
@@ -77,13 +94,11 @@ pub async fn serve_connection<I>(
         let connection = connection.clone();
         let max_requests = limits.max_requests;
         service_fn(move |request: hyper::Request<Incoming>| {
-            let dispatcher = dispatcher.clone();
+            let answer = responder.clone().respond(request, connection.clone());
             let activity = activity.clone();
-            let connection = connection.clone();
             async move {
                 let _in_flight = InFlight::new(&activity, max_requests);
-                let response = dispatcher.handle(request, &connection).await;
-                Ok::<_, Infallible>(response)
+                Ok::<_, Infallible>(answer.await)
             }
         })
     };

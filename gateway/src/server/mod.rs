@@ -131,11 +131,7 @@ async fn accept_loop(
                         });
                     }
                 }
-                Err(error) => {
-                    // Out of file descriptors and the like: back off instead of spinning.
-                    tracing::warn!(%error, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                }
+                Err(error) => accept_failed(&error).await,
             },
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
             _ = stopped.changed() => break,
@@ -147,7 +143,10 @@ async fn accept_loop(
 
 /// A connection permit: a free one, else the one the longest idle connection gives back
 /// when asked to close; `None` when no connection is idle (or none closes in time).
-async fn permit(permits: &Arc<Semaphore>, reclaim: &Reclaim) -> Option<OwnedSemaphorePermit> {
+pub(crate) async fn permit(
+    permits: &Arc<Semaphore>,
+    reclaim: &Reclaim,
+) -> Option<OwnedSemaphorePermit> {
     if let Ok(permit) = permits.clone().try_acquire_owned() {
         return Some(permit);
     }
@@ -158,6 +157,13 @@ async fn permit(permits: &Arc<Semaphore>, reclaim: &Reclaim) -> Option<OwnedSema
         .await
         .ok()?
         .ok()
+}
+
+/// Backs off after a failed `accept` (out of file descriptors and the like) instead of
+/// spinning on it.
+pub(crate) async fn accept_failed(error: &std::io::Error) {
+    tracing::warn!(%error, "accept failed");
+    tokio::time::sleep(Duration::from_millis(50)).await;
 }
 
 /// An accepted connection on its way to a worker thread.
@@ -221,16 +227,8 @@ async fn serve(stream: TcpStream, accepted: Accepted) {
             sni: None,
         };
         let io = hyper_util::rt::TokioIo::new(stream);
-        let limits = &settings.limits;
-        serve_connection(
-            io,
-            connection,
-            dispatcher,
-            limits,
-            &settings.reclaim,
-            stopped,
-        )
-        .await;
+        let (limits, reclaim) = (&settings.limits, &settings.reclaim);
+        serve_connection(io, connection, dispatcher, limits, reclaim, stopped).await;
         return;
     };
     let handshake = tls::handshake(&acceptor, stream, settings.handshake_timeout).await;
@@ -244,16 +242,8 @@ async fn serve(stream: TcpStream, accepted: Accepted) {
         sni: stream.get_ref().1.server_name().map(str::to_owned),
     };
     let io = hyper_util::rt::TokioIo::new(stream);
-    let limits = &settings.limits;
-    serve_connection(
-        io,
-        connection,
-        dispatcher,
-        limits,
-        &settings.reclaim,
-        stopped,
-    )
-    .await;
+    let (limits, reclaim) = (&settings.limits, &settings.reclaim);
+    serve_connection(io, connection, dispatcher, limits, reclaim, stopped).await;
 }
 
 /// Counts a connection as open while it lives.
@@ -273,7 +263,7 @@ impl Drop for OpenConnection<'_> {
 }
 
 /// Closes a connection over the cap; a plain-HTTP client is told why first.
-fn refuse(mut stream: TcpStream, plain: bool, connections: &mut JoinSet<()>) {
+pub(crate) fn refuse(mut stream: TcpStream, plain: bool, connections: &mut JoinSet<()>) {
     tracing::warn!("connection limit reached; refusing a connection");
     if plain {
         connections.spawn(async move {
