@@ -717,6 +717,18 @@ async fn admin_exports_metrics_and_tenant_usage() {
     assert!(usage["cpu_ms"].as_f64().unwrap() > 0.0, "{usage}");
     let (status, _, _) = get(&format!("{admin}/admin/usage?tenant=nobody")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    // Without a tenant, every tenant's figures.
+    let (status, _, body) = get(&format!("{admin}/admin/usage")).await;
+    assert_eq!(status, StatusCode::OK);
+    let all = json(&body);
+    let names: Vec<&str> = all["tenants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|tenant| tenant["tenant"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["acme", "beta"], "{all}");
+    assert_eq!(all["tenants"][0]["requests"], 4);
 }
 
 #[tokio::test]

@@ -1,7 +1,7 @@
 //! The admin listener (loopback by default): `/healthz` (the process serves), `/readyz`
 //! (every handler module of the current config has loaded), `/metrics` (Prometheus text),
-//! `/admin/usage?tenant=NAME` (what a tenant used since the window opened, as JSON) and
-//! `POST /admin/cache/purge` (`purge.rs`; needs the admin token).
+//! `/admin/usage[?tenant=NAME]` (what a tenant, or each, used since the window opened, as
+//! JSON) and `POST /admin/cache/purge` (`purge.rs`; needs the admin token).
 
 mod purge;
 
@@ -133,7 +133,8 @@ async fn answer(request: Request<Incoming>, admin: &Admin) -> Response<Full<Byte
     }
 }
 
-/// `GET /admin/usage?tenant=NAME`: the tenant's figures since the window opened.
+/// `GET /admin/usage?tenant=NAME`: the tenant's figures since the window opened; without
+/// `tenant`, every tenant's, as `{ "window_start_unix_s", "tenants": [...] }`.
 fn usage(request: &Request<Incoming>, admin: &Admin) -> Response<Full<Bytes>> {
     let tenant = request.uri().query().and_then(|query| {
         query
@@ -142,47 +143,51 @@ fn usage(request: &Request<Incoming>, admin: &Admin) -> Response<Full<Bytes>> {
             .find(|(key, _)| *key == "tenant")
             .map(|(_, value)| value.to_owned())
     });
-    let Some(tenant) = tenant else {
-        return text(StatusCode::BAD_REQUEST, "add ?tenant=NAME\n".to_owned());
+    let table = admin.dispatcher.table();
+    let consumption = table.consumption();
+    let cache = admin.cache.figures();
+    let figures_of = |tenant: &str| {
+        let (figures, since) = admin.metrics.usage(tenant);
+        let used = consumption.get(tenant).copied().unwrap_or_default();
+        let cache = cache
+            .iter()
+            .find(|(name, _)| **name == *tenant)
+            .map(|(_, figures)| *figures)
+            .unwrap_or_default();
+        serde_json::json!({
+            "tenant": tenant,
+            "window_start_unix_s": since,
+            "requests": figures.requests,
+            "cpu_ms": used.cpu.as_secs_f64() * 1000.0,
+            "subrequests": used.subrequests,
+            "wall_ms": figures.wall_ms,
+            "egress_bytes": figures.egress_bytes,
+            "ingress_bytes": figures.ingress_bytes,
+            "limit_stops": figures.limit_stops,
+            "cache_hits": cache.hits,
+            "cache_misses": cache.misses,
+            "cache_bytes": cache.bytes,
+        })
     };
-    let known = admin
-        .dispatcher
-        .table()
-        .tenants
-        .iter()
-        .any(|live| *live.id.0 == *tenant);
-    if !known {
-        return text(StatusCode::NOT_FOUND, format!("no tenant {tenant:?}\n"));
-    }
-    let (figures, since) = admin.metrics.usage(&tenant);
-    let used = admin
-        .dispatcher
-        .table()
-        .consumption()
-        .get(&tenant)
-        .copied()
-        .unwrap_or_default();
-    let cache = admin
-        .cache
-        .figures()
-        .into_iter()
-        .find(|(name, _)| **name == *tenant)
-        .map(|(_, figures)| figures)
-        .unwrap_or_default();
-    let body = serde_json::json!({
-        "tenant": tenant,
-        "window_start_unix_s": since,
-        "requests": figures.requests,
-        "cpu_ms": used.cpu.as_secs_f64() * 1000.0,
-        "subrequests": used.subrequests,
-        "wall_ms": figures.wall_ms,
-        "egress_bytes": figures.egress_bytes,
-        "ingress_bytes": figures.ingress_bytes,
-        "limit_stops": figures.limit_stops,
-        "cache_hits": cache.hits,
-        "cache_misses": cache.misses,
-        "cache_bytes": cache.bytes,
-    });
+    let body = match tenant {
+        Some(tenant) => {
+            if !table.tenants.iter().any(|live| *live.id.0 == *tenant) {
+                return text(StatusCode::NOT_FOUND, format!("no tenant {tenant:?}\n"));
+            }
+            figures_of(&tenant)
+        }
+        None => {
+            let tenants: Vec<serde_json::Value> = table
+                .tenants
+                .iter()
+                .map(|live| figures_of(&live.id.0))
+                .collect();
+            serde_json::json!({
+                "window_start_unix_s": admin.metrics.usage("").1,
+                "tenants": tenants,
+            })
+        }
+    };
     let mut response = text(StatusCode::OK, format!("{body}\n"));
     response.headers_mut().insert(
         http::header::CONTENT_TYPE,
