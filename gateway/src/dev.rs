@@ -1,4 +1,5 @@
-//! `isogate dev`: one handler from disk, reloaded whenever a file in its folder changes.
+//! `isogate dev`: one handler from disk, reloaded whenever code in its folder changes (a
+//! module, JSON or Wasm file; not a log or a database written next to it).
 
 use std::path::Path;
 use std::path::PathBuf;
@@ -34,7 +35,10 @@ pub fn watch(
     let (events, mut changes) = mpsc::unbounded_channel();
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
         if let Ok(event) = event {
-            if event.kind.is_modify() || event.kind.is_create() || event.kind.is_remove() {
+            let changes_code = event.paths.iter().any(|path| crate::reload::is_code(path));
+            if (event.kind.is_modify() || event.kind.is_create() || event.kind.is_remove())
+                && changes_code
+            {
                 let _ = events.send(());
             }
         }

@@ -1,5 +1,6 @@
-//! Hot reload for `isogate serve`: on SIGHUP or a change to the config file, a handler
-//! module or a certificate, the config is read again and a new routing table and
+//! Hot reload for `isogate serve`: on SIGHUP or a change to the config file, a handler's
+//! code (a module, JSON or Wasm file in its folder), a certificate or a secret file, the
+//! config is read again and a new routing table and
 //! certificate store are built beside the live ones. They are swapped in only once every
 //! new handler has loaded; an invalid config, or a module that no longer loads, is logged
 //! and the old version keeps serving.
@@ -142,11 +143,21 @@ impl Reloader {
         config: &GatewayConfig,
     ) -> Result<notify::RecommendedWatcher, GatewayError> {
         let (events, mut changes) = mpsc::unbounded_channel::<Vec<PathBuf>>();
+        let inputs = watched_files(config);
         let mut watcher =
             notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
                 if let Ok(event) = event {
                     if event.kind.is_modify() || event.kind.is_create() || event.kind.is_remove() {
-                        let _ = events.send(event.paths);
+                        // A log, a database or an editor's swap file in a watched folder is
+                        // no reason to reload (a reload that logs into the folder would loop).
+                        let paths: Vec<PathBuf> = event
+                            .paths
+                            .into_iter()
+                            .filter(|path| inputs.contains(path) || is_code(path))
+                            .collect();
+                        if !paths.is_empty() {
+                            let _ = events.send(paths);
+                        }
                     }
                 }
             })
@@ -174,6 +185,44 @@ impl Reloader {
         });
         Ok(watcher)
     }
+}
+
+/// File extensions of what a module graph may load (modules, JSON, Wasm, `package.json`).
+const CODE_EXTENSIONS: &[&str] = &[
+    "js", "mjs", "cjs", "ts", "mts", "cts", "jsx", "tsx", "json", "wasm",
+];
+
+/// Whether a change to `path` can change a handler: a file a module graph may load.
+pub(crate) fn is_code(path: &Path) -> bool {
+    path.extension()
+        .and_then(|extension| extension.to_str())
+        .is_some_and(|extension| CODE_EXTENSIONS.contains(&extension))
+}
+
+/// The files other than code whose changes are reloaded: the config file, certificates,
+/// keys and secret files (real paths, as file events carry them).
+fn watched_files(config: &GatewayConfig) -> HashSet<PathBuf> {
+    let mut files = vec![config.file.clone()];
+    for tenant in &config.tenants {
+        if let Some(tls) = &tenant.tls {
+            files.push(tls.cert.get_ref().clone());
+            files.push(tls.key.get_ref().clone());
+        }
+        for secret in tenant.secrets.values() {
+            if let config::SecretSource::File(path) = secret.get_ref() {
+                files.push(path.clone());
+            }
+        }
+    }
+    if let Some(token) = &config.server.admin_token {
+        if let config::SecretSource::File(path) = token.get_ref() {
+            files.push(path.clone());
+        }
+    }
+    files
+        .into_iter()
+        .map(|file| file.canonicalize().unwrap_or(file))
+        .collect()
 }
 
 /// The folders holding the config file, every handler module and every certificate; a
