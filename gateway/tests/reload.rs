@@ -4,7 +4,6 @@
 
 mod common;
 
-use std::path::Path;
 use std::time::Duration;
 
 use common::*;
@@ -12,9 +11,17 @@ use common::*;
 #[tokio::test]
 async fn files_that_are_not_code_do_not_reload_and_code_does() {
     let dir = tempfile::tempdir().unwrap();
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tenant/handler.js");
     std::fs::create_dir(dir.path().join("acme")).unwrap();
-    std::fs::copy(&fixture, dir.path().join("acme/handler.js")).unwrap();
+    std::fs::write(
+        dir.path().join("acme/handler.js"),
+        "export default { fetch(request) {\n\
+           if (new URL(request.url).pathname === \"/burn\") {\n\
+             const until = Date.now() + 20; while (Date.now() < until) {}\n\
+           }\n\
+           return Response.json({ version: 1 });\n\
+         } };\n",
+    )
+    .unwrap();
     std::fs::write(
         dir.path().join("isogate.toml"),
         "[server]\nhttp = \"127.0.0.1:0\"\nadmin = \"127.0.0.1:0\"\n\n[[tenants]]\nname = \"acme\"\n\
@@ -24,8 +31,22 @@ async fn files_that_are_not_code_do_not_reload_and_code_does() {
     .unwrap();
     let server = DevServer::serve(&dir.path().join("isogate.toml"), 2, &[]);
     let addr = server.base.trim_start_matches("http://").to_owned();
-    let (status, _, _) = host_get(&addr, "acme.test", "/").await;
-    assert_eq!(status, http::StatusCode::OK);
+    let admin = server.addresses[1].clone();
+    // About 200 ms of CPU, to see whether usage survives the reload.
+    for _ in 0..10 {
+        let (status, _, _) = host_get(&addr, "acme.test", "/burn").await;
+        assert_eq!(status, http::StatusCode::OK);
+    }
+    let usage = |body: &str| -> (f64, u64) {
+        let usage: serde_json::Value = serde_json::from_str(body).unwrap();
+        (
+            usage["cpu_ms"].as_f64().unwrap(),
+            usage["requests"].as_u64().unwrap(),
+        )
+    };
+    let (_, _, body) = get(&format!("{admin}/admin/usage?tenant=acme")).await;
+    let (cpu_before, _) = usage(&body);
+    assert!(cpu_before > 100.0, "{body}");
 
     for round in 0..5 {
         std::fs::write(dir.path().join("isogate.log"), format!("line {round}\n")).unwrap();
@@ -40,11 +61,44 @@ async fn files_that_are_not_code_do_not_reload_and_code_does() {
     let source = std::fs::read_to_string(dir.path().join("acme/handler.js")).unwrap();
     std::fs::write(
         dir.path().join("acme/handler.js"),
-        source.replace("tenant: env.NAME,", "tenant: env.NAME, edited: true,"),
+        source.replace("version: 1", "version: 2"),
     )
     .unwrap();
     let logs = server.logs_when(|logs| logs.contains("configuration reloaded"));
     assert!(logs.contains("change detected"), "{logs}");
+
+    // The tenant's usage runs on across the reload: it does not start again from zero.
+    let (status, _, body) = host_get(&addr, "acme.test", "/").await;
+    assert_eq!(status, http::StatusCode::OK);
+    assert!(body.contains("\"version\":2"), "{body}");
+    let (_, _, body) = get(&format!("{admin}/admin/usage?tenant=acme")).await;
+    let (cpu_after, requests) = usage(&body);
+    assert!(
+        cpu_after >= cpu_before,
+        "cpu_ms went from {cpu_before} to {cpu_after}"
+    );
+    assert_eq!(requests, 11, "{body}");
+
+    // And across the next one, when the first version's figures are carried as totals.
+    std::fs::write(
+        dir.path().join("acme/handler.js"),
+        source.replace("version: 1", "version: 3"),
+    )
+    .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let (_, _, body) = host_get(&addr, "acme.test", "/").await;
+        if body.contains("\"version\":3") || std::time::Instant::now() > deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (_, _, body) = get(&format!("{admin}/admin/usage?tenant=acme")).await;
+    let (cpu_last, _) = usage(&body);
+    assert!(
+        cpu_last >= cpu_after,
+        "cpu_ms went from {cpu_after} to {cpu_last}"
+    );
 }
 
 #[tokio::test]

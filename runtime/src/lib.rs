@@ -82,6 +82,7 @@ pub use pool::IsolatePool;
 pub use pool::LoadState;
 pub use pool::PoolOptions;
 pub use pool::ProcessOptions;
+pub use pool::UsageMeters;
 pub use pool::WorkerCommand;
 pub use pool::WorkerHandle;
 pub use pool::WorkerStats;

@@ -16,6 +16,7 @@ use isogate_runtime::FetchPolicy;
 use isogate_runtime::HandlerSpec;
 use isogate_runtime::IsolatePool;
 use isogate_runtime::LoadState;
+use isogate_runtime::UsageMeters;
 use isogate_runtime::WorkerHandle;
 use tokio::sync::Semaphore;
 
@@ -116,6 +117,11 @@ pub struct RoutingTable {
     /// Every handler, with what it runs and on how many isolates; reused by the next
     /// version when unchanged.
     workers: Vec<(Placement, WorkerHandle)>,
+    /// What tenants' handlers of earlier versions used, so that usage runs on across
+    /// reloads: totals of those long gone, and the meters of those this version replaced
+    /// (still counting while they drain).
+    carried: BTreeMap<String, Consumption>,
+    retired: Vec<(String, UsageMeters)>,
 }
 
 impl RoutingTable {
@@ -144,6 +150,8 @@ impl RoutingTable {
                 trusted_proxies: Vec::new(),
             },
             workers: vec![(Placement { spec, isolates: 1 }, worker)],
+            carried: BTreeMap::new(),
+            retired: Vec::new(),
         })
     }
 
@@ -251,6 +259,8 @@ impl RoutingTable {
             .map(|tenant| tenant.name.get_ref().as_str())
             .collect();
         cache.retain(&cached);
+        let (carried, retired) =
+            previous.map_or_else(Default::default, |previous| previous.carry_over(&workers));
         Ok(Self {
             router,
             tenants,
@@ -259,7 +269,31 @@ impl RoutingTable {
                 trusted_proxies: config.server.trusted_proxy_nets(),
             },
             workers,
+            carried,
+            retired,
         })
+    }
+
+    /// The usage the version after this one carries: this one's carried totals plus what
+    /// its replaced handlers have used by now, and the meters of its handlers that `kept`
+    /// (the next version's) does not reuse.
+    fn carry_over(
+        &self,
+        kept: &[(Placement, WorkerHandle)],
+    ) -> (BTreeMap<String, Consumption>, Vec<(String, UsageMeters)>) {
+        let mut carried = self.carried.clone();
+        for (tenant, meters) in &self.retired {
+            let entry = carried.entry(tenant.clone()).or_default();
+            entry.cpu += meters.cpu_time();
+            entry.subrequests += meters.subrequests();
+        }
+        let retired = self
+            .workers
+            .iter()
+            .filter(|(_, worker)| !kept.iter().any(|(_, next)| next.same_as(worker)))
+            .map(|(placement, worker)| (placement.spec.label.clone(), worker.usage_meters()))
+            .collect();
+        (carried, retired)
     }
 
     /// Each handler's label, module and load state, for readiness.
@@ -273,14 +307,23 @@ impl RoutingTable {
             .collect()
     }
 
-    /// What each tenant's handlers have used: CPU time (when metered, see `[pool]
-    /// meter_cpu`) and outbound fetches.
+    /// What each tenant's handlers have used since the gateway started, across reloads:
+    /// CPU time (when metered, see `[pool] meter_cpu`) and outbound fetches.
     pub fn consumption(&self) -> BTreeMap<String, Consumption> {
-        let mut used: BTreeMap<String, Consumption> = BTreeMap::new();
-        for (placement, worker) in &self.workers {
-            let entry = used.entry(placement.spec.label.clone()).or_default();
-            entry.cpu += worker.cpu_time();
-            entry.subrequests += worker.subrequests();
+        let mut used = self.carried.clone();
+        let meters = self
+            .workers
+            .iter()
+            .map(|(placement, worker)| (&placement.spec.label, worker.usage_meters()))
+            .chain(
+                self.retired
+                    .iter()
+                    .map(|(tenant, meters)| (tenant, meters.clone())),
+            );
+        for (tenant, meters) in meters {
+            let entry = used.entry(tenant.clone()).or_default();
+            entry.cpu += meters.cpu_time();
+            entry.subrequests += meters.subrequests();
         }
         used
     }

@@ -40,6 +40,29 @@ pub struct WorkerHandle {
     label: Arc<str>,
 }
 
+/// What a handler's isolates used, as [`WorkerHandle::usage_meters`] hands it out.
+#[derive(Clone, Debug)]
+pub struct UsageMeters(Arc<[Arc<Meters>]>);
+
+impl UsageMeters {
+    /// CPU time, over all the handler's isolates, when metered.
+    pub fn cpu_time(&self) -> Duration {
+        Duration::from_nanos(self.sum(|meters| &meters.cpu))
+    }
+
+    /// Outbound http(s) fetches, over all the handler's isolates.
+    pub fn subrequests(&self) -> u64 {
+        self.sum(|meters| &meters.subrequests)
+    }
+
+    fn sum(&self, counter: impl Fn(&Meters) -> &AtomicU64) -> u64 {
+        self.0
+            .iter()
+            .map(|meters| counter(meters).load(Ordering::Relaxed))
+            .fold(0u64, u64::saturating_add)
+    }
+}
+
 /// One isolate of a handler: on a worker thread of this process, or in a worker process.
 #[derive(Debug)]
 enum Replica {
@@ -178,6 +201,26 @@ impl WorkerHandle {
             .iter()
             .map(|replica| counter(replica.meters()).load(Ordering::Relaxed))
             .fold(0u64, u64::saturating_add)
+    }
+
+    /// The handler's usage meters, which go on counting (and can be read) after every
+    /// handle is gone, while its isolates drain.
+    pub fn usage_meters(&self) -> UsageMeters {
+        UsageMeters(
+            self.replicas
+                .iter()
+                .map(|replica| match replica {
+                    Replica::Local(local) => local.meters.clone(),
+                    #[cfg(target_os = "linux")]
+                    Replica::Remote(remote) => remote.meters.clone(),
+                })
+                .collect(),
+        )
+    }
+
+    /// Whether `other` is a handle of the same handler.
+    pub fn same_as(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.replicas, &other.replicas)
     }
 
     /// How many isolates serve the handler.

@@ -19,6 +19,7 @@ mod tenant;
 mod worker;
 
 pub use handle::LoadState;
+pub use handle::UsageMeters;
 pub use handle::WorkerHandle;
 #[cfg(target_os = "linux")]
 pub(crate) use sched::lower_to_idle;
