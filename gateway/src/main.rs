@@ -35,6 +35,7 @@ use isogate_gateway::tls::sni::SniResolver;
 use isogate_runtime::FetchPolicy;
 use isogate_runtime::HandlerSpec;
 use isogate_runtime::IsolatePool;
+use isogate_runtime::LoadState;
 use isogate_runtime::LogLevel;
 use isogate_runtime::PoolOptions;
 use isogate_runtime::ProcessOptions;
@@ -91,6 +92,9 @@ struct ServeArgs {
     /// Warm spare isolates each worker keeps ready (default: `[pool] spares`, else 2).
     #[arg(long)]
     spares: Option<usize>,
+    /// Exit with an error at start, before listening, when a handler module fails to load.
+    #[arg(long)]
+    require_ready: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -174,7 +178,8 @@ fn report(line: &str) {
 
 fn init_tracing(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        // Handlers' console lines down to debug: each tenant's `log_level` filters them.
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,isogate::handler=debug"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(std::io::stderr().is_terminal())
@@ -301,6 +306,25 @@ async fn serve(args: ServeArgs, log_format: LogFormat) -> anyhow::Result<()> {
         max_object_bytes: config.cache.max_object_bytes,
     });
     let table = RoutingTable::build(&config, &pool, &cache, None, None)?;
+    if args.require_ready {
+        table.settled().await;
+        let failed: Vec<String> = table
+            .load_states()
+            .into_iter()
+            .filter_map(|(tenant, entry, state)| match state {
+                LoadState::Failed(error) => {
+                    Some(format!("tenant {tenant}: {}: {error}", entry.display()))
+                }
+                _ => None,
+            })
+            .collect();
+        if !failed.is_empty() {
+            bail!(
+                "handlers failed to load (--require-ready):\n{}",
+                failed.join("\n")
+            );
+        }
+    }
     let metrics = Arc::new(Metrics::new());
     let dispatcher = Arc::new(Dispatcher::new(table, metrics.clone()));
 

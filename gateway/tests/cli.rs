@@ -50,3 +50,88 @@ fn check_takes_the_file_as_an_argument_and_errors_carry_no_backtrace() {
     );
     assert!(String::from_utf8_lossy(&output.stdout).contains("ok (1 tenants, 1 routes)"));
 }
+
+#[test]
+fn console_debug_lines_reach_the_log_under_the_default_log_level() {
+    use std::io::BufRead;
+    use std::io::Read;
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let handler = dir.path().join("handler.js");
+    std::fs::write(
+        &handler,
+        "export default { fetch() { console.debug(\"debug from the handler\"); return new Response(\"ok\"); } };",
+    )
+    .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_isogate"))
+        .arg("dev")
+        .arg(&handler)
+        .args(["--port", "0", "--no-watch"])
+        .env_remove("RUST_LOG")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    let addr = line
+        .split("http://")
+        .nth(1)
+        .expect("an address line")
+        .trim()
+        .to_owned();
+    let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+    stream
+        .write_all(b"GET / HTTP/1.1\r\nhost: dev\r\nconnection: close\r\n\r\n")
+        .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let _ = child.kill();
+    let mut logs = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut logs)
+        .unwrap();
+    let _ = child.wait();
+    assert!(logs.contains("debug from the handler"), "{logs}");
+}
+
+#[test]
+fn serve_require_ready_exits_when_a_handler_fails_to_load() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("app")).unwrap();
+    std::fs::write(
+        dir.path().join("app/handler.js"),
+        "throw new Error(\"broken at load\");\nexport default { fetch() {} };\n",
+    )
+    .unwrap();
+    let config = dir.path().join("isogate.toml");
+    std::fs::write(
+        &config,
+        "[server]\nhttp = \"127.0.0.1:0\"\nadmin = \"127.0.0.1:0\"\n\n[[tenants]]\nname = \"app\"\n\
+         hosts = [\"app.test\"]\n[[tenants.routes]]\npath = \"/{*rest}\"\nhandler = \"app/handler.js\"\n",
+    )
+    .unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_isogate"))
+        .args(["serve", "--require-ready", "--no-watch", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("handlers failed to load (--require-ready)")
+            && stderr.contains("broken at load"),
+        "{stderr}"
+    );
+    assert!(
+        output.stdout.is_empty(),
+        "it listened: {}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+}
