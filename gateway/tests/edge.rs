@@ -168,3 +168,59 @@ async fn the_admin_listener_has_the_main_listeners_protections() {
     let refused = exchange(&admin, &big).await;
     assert!(refused.starts_with("HTTP/1.1 431"), "{refused}");
 }
+
+/// Asks `path` on a raw connection, waits `for_ms`, and closes the connection.
+async fn ask_and_leave(addr: &str, host: &str, path: &str, for_ms: u64) {
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = format!("GET {path} HTTP/1.1\r\nhost: {host}\r\n\r\n");
+    stream.write_all(head.as_bytes()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(for_ms)).await;
+    drop(stream);
+}
+
+/// Polls `/report` on `host` until `field` is no longer "no"; its value.
+async fn reported(addr: &str, host: &str, field: &str) -> String {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let (_, _, body) = host_get(addr, host, "/report").await;
+        let report: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let value = report[field].as_str().unwrap().to_owned();
+        if value != "no" || std::time::Instant::now() > deadline {
+            return value;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_client_that_goes_away_aborts_the_signal_and_cancels_the_stream() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/disconnect/handler.js");
+    for mode in ["process", "thread"] {
+        let folder = dir.path().join(mode);
+        std::fs::create_dir_all(folder.join("app")).unwrap();
+        std::fs::copy(&fixture, folder.join("app/handler.js")).unwrap();
+        let config = format!(
+            "[server]\nhttp = \"127.0.0.1:0\"\nadmin = \"127.0.0.1:0\"\n[pool]\nisolation = \"{mode}\"\n\n\
+             [[tenants]]\nname = \"app\"\nhosts = [\"app.test\"]\n[[tenants.routes]]\n\
+             path = \"/{{*rest}}\"\nhandler = \"app/handler.js\"\n"
+        );
+        std::fs::write(folder.join("isogate.toml"), config).unwrap();
+        let server = DevServer::serve(&folder.join("isogate.toml"), 2, &[]);
+        let addr = server.base.trim_start_matches("http://").to_owned();
+
+        ask_and_leave(&addr, "app.test", "/wait", 300).await;
+        assert_eq!(
+            reported(&addr, "app.test", "aborted").await,
+            "AbortError",
+            "{mode}"
+        );
+        ask_and_leave(&addr, "app.test", "/stream", 300).await;
+        assert_eq!(
+            reported(&addr, "app.test", "cancelled").await,
+            "yes",
+            "{mode}"
+        );
+    }
+}

@@ -4,6 +4,7 @@
 import { core, primordials } from "ext:core/mod.js";
 import {
   op_isogate_console,
+  op_isogate_req_gone,
   op_isogate_req_next,
   op_isogate_resp_body_done,
   op_isogate_resp_error,
@@ -27,11 +28,15 @@ const {
   ArrayPrototypeIncludes,
   Error,
   JSONParse,
+  MapPrototypeDelete,
+  MapPrototypeGet,
+  MapPrototypeSet,
   ObjectFreeze,
   ObjectPrototypeIsPrototypeOf,
   PromisePrototypeCatch,
   PromisePrototypeThen,
   PromiseResolve,
+  SafeMap,
   SafeSet,
   SetPrototypeAdd,
   SetPrototypeDelete,
@@ -40,7 +45,7 @@ const {
   Uint8Array,
 } = primordials;
 
-const { fromInnerRequest } = requestMod;
+const { abortRequest, fromInnerRequest } = requestMod;
 const { InnerBody } = bodyMod;
 const {
   ResponsePrototype,
@@ -312,12 +317,16 @@ function paramsOf(flat) {
   return ObjectFreeze(params);
 }
 
+// The requests being answered, by slot: a client that goes away aborts its `signal`.
+const answering = new SafeMap();
+
 async function serveOne(handler, env, next) {
   const scope = new RequestScope(next[REQUEST_ID], next[HEADERS]);
   const previous = enterRequest(scope);
   const slot = next[SLOT];
   try {
     const req = toRequest(next);
+    MapPrototypeSet(answering, slot, req);
     const ctx = new ExecutionContext(paramsOf(next[PARAMS]), next[ROUTE], scope);
     const response = await handler(req, env, ctx, scope);
     if (scope.overLimit) {
@@ -337,6 +346,7 @@ async function serveOne(handler, env, next) {
     // Logged once, by the gateway, with the request id.
     op_isogate_resp_error(slot, messageOf(err), stackOf(err));
   } finally {
+    MapPrototypeDelete(answering, slot);
     // The handler's own hold: the request has been answered.
     scope.release();
     core.setAsyncContext(previous);
@@ -390,6 +400,23 @@ function start(namespace, envJson, subrequestLimit) {
     return true;
   });
   core.setReportExceptionCallback((err) => logError("uncaught exception", err));
+  (async () => {
+    while (true) {
+      const gone = op_isogate_req_gone();
+      // Waiting for clients to go keeps nothing running.
+      core.unrefOpPromise(gone);
+      const slots = await gone;
+      if (slots.length === 0) {
+        return;
+      }
+      for (let i = 0; i < slots.length; i++) {
+        const req = MapPrototypeGet(answering, slots[i]);
+        if (req !== undefined) {
+          abortRequest(req);
+        }
+      }
+    }
+  })();
   (async () => {
     while (true) {
       const batch = await op_isogate_req_next();

@@ -12,6 +12,9 @@ use std::rc::Rc;
 use std::sync::atomic::AtomicU64;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::task::Context;
+use std::task::Poll;
+use std::task::Waker;
 use std::time::Duration;
 use std::time::Instant;
 
@@ -175,10 +178,17 @@ pub(crate) struct Replies {
     /// Streamed response bodies still being sent, by slot: each resolves when its body has
     /// ended (read to its end, failed, or dropped by the gateway).
     streaming: HashMap<u32, oneshot::Receiver<()>>,
+    /// The task of `op_isogate_req_gone`, woken when a request comes in so that its reply
+    /// is watched too.
+    gone_watcher: Option<Waker>,
+    /// Set when no request will come again: `op_isogate_req_gone` then ends.
+    closed: bool,
 }
 
 struct InFlight {
     reply: Reply,
+    /// Whether JS was told that its client has gone.
+    gone: bool,
     /// Its share of the turns while it was in flight.
     cpu: Duration,
     /// The part of `cpu` from turns in which it was the only request in flight.
@@ -192,11 +202,54 @@ impl Replies {
             self.next,
             InFlight {
                 reply,
+                gone: false,
                 cpu: Duration::ZERO,
                 own: Duration::ZERO,
             },
         );
+        if let Some(watcher) = &self.gone_watcher {
+            watcher.wake_by_ref();
+        }
         self.next
+    }
+
+    /// The slots of requests whose client has gone (the gateway dropped the answer's
+    /// receiver) since the last call; pending while there are none.
+    fn poll_gone(&mut self, cx: &mut Context<'_>) -> Poll<Vec<u32>> {
+        if self.closed {
+            return Poll::Ready(Vec::new());
+        }
+        if !self
+            .gone_watcher
+            .as_ref()
+            .is_some_and(|watcher| watcher.will_wake(cx.waker()))
+        {
+            self.gone_watcher = Some(cx.waker().clone());
+        }
+        let gone: Vec<u32> = self
+            .waiting
+            .iter_mut()
+            .filter(|(_, request)| !request.gone)
+            .filter_map(|(slot, request)| {
+                request.reply.poll_closed(cx).is_ready().then(|| {
+                    request.gone = true;
+                    *slot
+                })
+            })
+            .collect();
+        if gone.is_empty() {
+            Poll::Pending
+        } else {
+            Poll::Ready(gone)
+        }
+    }
+
+    /// No request will come again: ends `op_isogate_req_gone`.
+    fn close(&mut self) {
+        self.closed = true;
+        if let Some(watcher) = self.gone_watcher.take() {
+            watcher.wake();
+        }
     }
 
     /// Charges CPU time to requests from now on; one whose own CPU time goes past `budget`
@@ -353,6 +406,9 @@ pub(crate) async fn op_isogate_req_next(state: Rc<RefCell<OpState>>) -> Vec<Next
     let mut envelopes = Vec::new();
     let Some(first) = queue.next().await else {
         closed.notify_one();
+        if let Some(replies) = state.borrow_mut().try_borrow_mut::<Replies>() {
+            replies.close();
+        }
         return Vec::new();
     };
     envelopes.push(first);
@@ -374,6 +430,21 @@ pub(crate) async fn op_isogate_req_next(state: Rc<RefCell<OpState>>) -> Vec<Next
         .into_iter()
         .map(|envelope| hand_over(&mut state, envelope))
         .collect()
+}
+
+/// Resolves with the slots of requests whose client has gone away, a batch at a time, so
+/// that JS aborts their `request.signal`; an empty list once no request will come again.
+#[op2]
+#[serde]
+pub(crate) async fn op_isogate_req_gone(state: Rc<RefCell<OpState>>) -> Vec<u32> {
+    std::future::poll_fn(|cx| {
+        let mut state = state.borrow_mut();
+        match state.try_borrow_mut::<Replies>() {
+            Some(replies) => replies.poll_gone(cx),
+            None => Poll::Ready(Vec::new()),
+        }
+    })
+    .await
 }
 
 /// Registers the request's body and reply in the isolate's state and converts it for JS.

@@ -19,6 +19,7 @@ deno_core::extension!(
         cache::op_isogate_cache_put,
         console::op_isogate_console,
         fetch::op_isogate_subrequest,
+        http::op_isogate_req_gone,
         http::op_isogate_req_next,
         http::op_isogate_resp_body_done,
         http::op_isogate_resp_send,
