@@ -325,6 +325,17 @@ async fn cache_stores_streamed_bodies_whole() {
 }
 
 #[tokio::test]
+async fn cache_stores_streamed_bodies_of_declared_length() {
+    let (server, _dir) = start();
+    let (_, headers, first) = shop(&server, "/stream-length").await;
+    assert_eq!(status(&headers), "isogate; fwd=uri-miss; fwd-status=200");
+    assert_eq!(first.len(), 51, "{first}");
+    let (_, headers, second) = shop(&server, "/stream-length").await;
+    assert!(status(&headers).starts_with("isogate; hit"), "{headers:?}");
+    assert_eq!(second, first);
+}
+
+#[tokio::test]
 async fn cache_stays_within_quota_and_global_bound() {
     let (server, _dir) = start();
     // Twice the small tenant's quota (256 KiB), then twice the global bound (1 MiB).

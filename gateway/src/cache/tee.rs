@@ -1,6 +1,8 @@
 //! Streamed responses that may be cached: each chunk goes to the client as it comes and is
-//! kept aside; the whole body is stored once the stream ends cleanly, and only if it stayed
-//! under the object size cap.
+//! kept aside; the whole body is stored once the stream ends cleanly, or once it has all of
+//! its declared `Content-Length` (hyper stops reading a body there, so its end would never
+//! be seen: a proxied `fetch` response is the common case), and only if it stayed under the
+//! object size cap.
 
 use std::pin::Pin;
 use std::task::Context;
@@ -28,10 +30,16 @@ pub(super) fn store_when_complete(
     limit: u64,
     commit: Commit,
 ) -> GatewayBody {
+    let declared = stored
+        .headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.trim().parse::<u64>().ok());
     Tee {
         chunks,
         kept: BytesMut::new(),
         limit,
+        declared,
         pending: Some((stored, commit)),
     }
     .boxed()
@@ -41,8 +49,20 @@ struct Tee {
     chunks: mpsc::Receiver<Result<Bytes, BodyError>>,
     kept: BytesMut,
     limit: u64,
+    /// The body's declared length: once that much has come, the body is complete.
+    declared: Option<u64>,
     /// Until the end, or until the body turns out too large or broken.
     pending: Option<(Stored, Commit)>,
+}
+
+impl Tee {
+    /// Stores what was kept as the whole body.
+    fn commit(&mut self) {
+        if let Some((mut stored, commit)) = self.pending.take() {
+            stored.body = std::mem::take(&mut self.kept).freeze();
+            commit(stored);
+        }
+    }
 }
 
 impl Body for Tee {
@@ -58,11 +78,15 @@ impl Body for Tee {
             Poll::Pending => Poll::Pending,
             Poll::Ready(Some(Ok(chunk))) => {
                 if this.pending.is_some() {
-                    if (this.kept.len() + chunk.len()) as u64 > this.limit {
+                    let kept = (this.kept.len() + chunk.len()) as u64;
+                    if kept > this.limit || this.declared.is_some_and(|declared| kept > declared) {
                         this.pending = None;
                         this.kept = BytesMut::new();
                     } else {
                         this.kept.extend_from_slice(&chunk);
+                        if this.declared == Some(kept) {
+                            this.commit();
+                        }
                     }
                 }
                 Poll::Ready(Some(Ok(Frame::data(chunk))))
@@ -72,9 +96,12 @@ impl Body for Tee {
                 Poll::Ready(Some(Err(error)))
             }
             Poll::Ready(None) => {
-                if let Some((mut stored, commit)) = this.pending.take() {
-                    stored.body = std::mem::take(&mut this.kept).freeze();
-                    commit(stored);
+                // A body shorter than it declared is broken: not stored.
+                if this
+                    .declared
+                    .is_none_or(|declared| declared == this.kept.len() as u64)
+                {
+                    this.commit();
                 }
                 Poll::Ready(None)
             }
