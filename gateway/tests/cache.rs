@@ -336,6 +336,17 @@ async fn cache_stores_streamed_bodies_of_declared_length() {
 }
 
 #[tokio::test]
+async fn cache_stores_a_server_error_that_says_how_long_it_holds() {
+    let (server, _dir) = start();
+    let (code, _, first) = shop(&server, "/unavailable").await;
+    assert_eq!(code, StatusCode::SERVICE_UNAVAILABLE);
+    let (code, headers, second) = shop(&server, "/unavailable").await;
+    assert_eq!(code, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(status(&headers).starts_with("isogate; hit"), "{headers:?}");
+    assert_eq!(second, first);
+}
+
+#[tokio::test]
 async fn cache_stays_within_quota_and_global_bound() {
     let (server, _dir) = start();
     // Twice the small tenant's quota (256 KiB), then twice the global bound (1 MiB).

@@ -334,14 +334,22 @@ impl Forward {
     ) -> Result<Response<GatewayBody>, GatewayError> {
         let now = Instant::now();
         let answer = match answer {
-            Ok(answer) if answer.status < 500 => answer,
-            failed => {
-                if let Some(response) = self.stale_if_error(now, &failed) {
+            Ok(answer) => answer,
+            Err(error) => {
+                if let Some(response) = self.stale_if_error(now, "detail=stale-if-error") {
                     return Ok(response);
                 }
-                return self.label(response::from_handler(failed?)?, &[]);
+                return Err(error.into());
             }
         };
+        // A server error may be answered from a stale entry that allows it; otherwise it is
+        // stored like any other answer when it says how long it is fresh (RFC 9111 §3).
+        if answer.status >= 500 {
+            let failure = format!("fwd-status={}", answer.status);
+            if let Some(response) = self.stale_if_error(now, &failure) {
+                return Ok(response);
+            }
+        }
         if self.reason == Reason::Method {
             if (200..400).contains(&answer.status) {
                 self.invalidate_url();
@@ -469,11 +477,7 @@ impl Forward {
     }
 
     /// On a failure, a stale entry still inside its `stale-if-error` window answers.
-    fn stale_if_error(
-        &self,
-        now: Instant,
-        failed: &Result<HandlerResponse, RuntimeError>,
-    ) -> Option<Response<GatewayBody>> {
+    fn stale_if_error(&self, now: Instant, failure: &str) -> Option<Response<GatewayBody>> {
         let stale = self.stale.as_ref()?.at(now);
         let late = stale.staleness()?;
         if late > stale.stored.freshness.stale_if_error {
@@ -481,10 +485,6 @@ impl Forward {
         }
         self.cache.counters.hits.fetch_add(1, Ordering::Relaxed);
         self.cache.counters.stale.fetch_add(1, Ordering::Relaxed);
-        let failure = match failed {
-            Ok(answer) => format!("fwd-status={}", answer.status),
-            Err(_) => "detail=stale-if-error".to_owned(),
-        };
         let status = hit_status(stale.ttl(), &format!("; fwd=stale; {failure}"));
         Some(serve(stale, &self.request, status))
     }

@@ -229,18 +229,77 @@ fn expires_lifetime(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
     Some(expires.duration_since(date).unwrap_or_default())
 }
 
-/// The `Age` header, when valid.
+/// The `Age` header, when valid; of a list (`Age: 7200, 0`, as proxies that append send
+/// it), the first value.
 fn age(headers: &HeaderMap) -> Duration {
     headers
         .get(header::AGE)
         .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(',').next())
         .and_then(|value| value.trim().parse::<u64>().ok())
         .map(Duration::from_secs)
         .unwrap_or_default()
 }
 
+/// An HTTP date, read as recipients do (RFC 9110 §5.6.7): IMF-fixdate, RFC 850 or asctime,
+/// with names in any case and the weekday not checked.
 fn http_date(value: &HeaderValue) -> Option<SystemTime> {
-    httpdate::parse_http_date(value.to_str().ok()?).ok()
+    let text = value.to_str().ok()?;
+    httpdate::parse_http_date(text)
+        .ok()
+        .or_else(|| lenient_date(text))
+}
+
+const MONTHS: [&str; 12] = [
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+];
+
+/// A date in any of the three formats, by its parts: day, month name, year (two digits
+/// mean 1970 to 2069), `hh:mm:ss`; a weekday and the zone name are ignored.
+fn lenient_date(text: &str) -> Option<SystemTime> {
+    let (mut day, mut month, mut year, mut time) = (None, None, None, None);
+    let tokens = text
+        .split(|c: char| c == ' ' || c == ',' || c == '-')
+        .filter(|token| !token.is_empty());
+    for token in tokens {
+        if token.contains(':') {
+            let parts: Vec<u64> = token
+                .split(':')
+                .map(|part| part.parse().ok())
+                .collect::<Option<_>>()?;
+            time = match parts[..] {
+                [h, m, s] if h < 24 && m < 60 && s < 61 => Some(h * 3600 + m * 60 + s),
+                _ => return None,
+            };
+        } else if let Ok(number) = token.parse::<u32>() {
+            match (token.len(), day, year) {
+                (4, _, None) => year = Some(i64::from(number)),
+                (1 | 2, None, _) if (1..=31).contains(&number) => day = Some(number),
+                (2, Some(_), None) => {
+                    year = Some(i64::from(number) + if number < 70 { 2000 } else { 1900 });
+                }
+                _ => return None,
+            }
+        } else if let Some(index) = MONTHS.iter().position(|name| {
+            token.len() >= 3 && token.is_char_boundary(3) && token[..3].eq_ignore_ascii_case(name)
+        }) {
+            month = Some(u32::try_from(index).ok()? + 1);
+        }
+    }
+    let days = days_from_civil(year?, month?, day?);
+    let seconds = u64::try_from(days).ok()? * 86_400 + time?;
+    SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(seconds))
+}
+
+/// Days from 1970-01-01 to a date of the proleptic Gregorian calendar.
+fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let march_based = i64::from((month + 9) % 12);
+    let day_of_year = (153 * march_based + 2) / 5 + i64::from(day) - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
 }
 
 /// The request header names a response varies on, lower case and sorted; `None` for

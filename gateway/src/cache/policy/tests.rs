@@ -214,3 +214,43 @@ fn policy_reads_client_reload_and_vary() {
     assert!(quoted.private);
     assert_eq!(quoted.max_age, Some(Duration::from_secs(5)));
 }
+
+#[test]
+fn dates_are_read_leniently_as_recipients_do() {
+    let expected = SystemTime::UNIX_EPOCH + Duration::from_secs(784_111_777);
+    for text in [
+        "Sun, 06 Nov 1994 08:49:37 GMT",
+        "sun, 06 nov 1994 08:49:37 gmt",
+        "Sunday, 06-Nov-94 08:49:37 GMT",
+        "Sun Nov  6 08:49:37 1994",
+        "Mon Nov  6 08:49:37 1994",
+        "Thu, 06 Nov 1994 08:49:37 GMT",
+    ] {
+        assert_eq!(http_date(&text.parse().unwrap()), Some(expected), "{text}");
+    }
+    for text in [
+        "yesterday",
+        "06 Nov 1994",
+        "Sun, 32 Nov 1994 08:49:37 GMT",
+        "0",
+    ] {
+        assert_eq!(http_date(&text.parse().unwrap()), None, "{text}");
+    }
+}
+
+#[test]
+fn an_age_list_counts_its_first_value() {
+    let freshness = verdict(
+        200,
+        false,
+        &[("cache-control", "max-age=10000"), ("age", "7200, 0")],
+    )
+    .unwrap();
+    assert_eq!(freshness.initial_age, Duration::from_secs(7200));
+}
+
+#[test]
+fn a_server_error_with_explicit_freshness_is_storable_and_without_it_is_not() {
+    assert!(verdict(503, false, &[("cache-control", "max-age=60")]).is_ok());
+    assert!(verdict(500, false, &[]).is_err());
+}
