@@ -259,7 +259,7 @@ const MONTHS: [&str; 12] = [
 fn lenient_date(text: &str) -> Option<SystemTime> {
     let (mut day, mut month, mut year, mut time) = (None, None, None, None);
     let tokens = text
-        .split(|c: char| c == ' ' || c == ',' || c == '-')
+        .split([' ', ',', '-'])
         .filter(|token| !token.is_empty());
     for token in tokens {
         if token.contains(':') {
