@@ -132,12 +132,20 @@ impl KeyRef<'_> {
         let values = names
             .iter()
             .map(|name| {
-                let mut values = headers.get_all(name).iter();
-                let first = values.next()?;
-                let mut joined = first.as_bytes().to_vec();
-                for more in values {
-                    joined.extend_from_slice(b", ");
-                    joined.extend_from_slice(more.as_bytes());
+                // Compared as a list: the field lines joined, and the whitespace around each
+                // member dropped, so `gzip,br` and `gzip, br` are one variant.
+                let mut values = headers.get_all(name).iter().peekable();
+                values.peek()?;
+                let mut joined = Vec::new();
+                let members = values
+                    .flat_map(|value| value.as_bytes().split(|&b| b == b','))
+                    .map(<[u8]>::trim_ascii)
+                    .filter(|member| !member.is_empty());
+                for member in members {
+                    if !joined.is_empty() {
+                        joined.extend_from_slice(b", ");
+                    }
+                    joined.extend_from_slice(member);
                 }
                 Some(Bytes::from(joined))
             })
@@ -279,5 +287,22 @@ mod tests {
             base.variant(&names, &english)
         );
         assert_ne!(base.variant(&names, &HeaderMap::new()), base);
+    }
+
+    #[test]
+    fn key_variants_compare_lists_without_their_whitespace() {
+        let base = key("/", false);
+        let names = [HeaderName::from_static("accept-encoding")];
+        let with = |lines: &[&str]| {
+            let mut headers = HeaderMap::new();
+            for line in lines {
+                headers.append("accept-encoding", line.parse().unwrap());
+            }
+            base.variant(&names, &headers)
+        };
+        assert_eq!(with(&["gzip,br"]), with(&["gzip, br"]));
+        assert_eq!(with(&["gzip ,  br "]), with(&["gzip", "br"]));
+        assert_ne!(with(&["gzip"]), with(&["br"]));
+        assert_ne!(with(&[""]), base.variant(&names, &HeaderMap::new()));
     }
 }

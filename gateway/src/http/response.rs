@@ -9,6 +9,7 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use futures::StreamExt;
+use http::header;
 use http::HeaderMap;
 use http::HeaderName;
 use http::HeaderValue;
@@ -65,7 +66,40 @@ pub fn head(response: &HandlerResponse) -> Result<(StatusCode, HeaderMap), Gatew
             .map_err(|error| GatewayError::InvalidResponse(error.into()))?;
         headers.append(name, value);
     }
+    // A protocol switch (a WebSocket's 101) is the one answer whose `Upgrade` is its point.
+    if status != StatusCode::SWITCHING_PROTOCOLS {
+        strip_hop_by_hop(&mut headers);
+    }
     Ok((status, headers))
+}
+
+/// Fields that describe one connection, not the message (RFC 9110 §7.6.1), which a handler's
+/// answer may carry from an upstream it fetched: never stored, never sent on.
+const HOP_BY_HOP: [HeaderName; 7] = [
+    header::CONNECTION,
+    HeaderName::from_static("keep-alive"),
+    HeaderName::from_static("proxy-connection"),
+    header::TE,
+    header::TRAILER,
+    header::TRANSFER_ENCODING,
+    header::UPGRADE,
+];
+
+/// Removes the hop-by-hop fields, and those `Connection` names, from `headers`.
+fn strip_hop_by_hop(headers: &mut HeaderMap) {
+    if !HOP_BY_HOP.iter().any(|name| headers.contains_key(name)) {
+        return;
+    }
+    let named: Vec<HeaderName> = headers
+        .get_all(header::CONNECTION)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|list| list.split(','))
+        .filter_map(|name| HeaderName::from_bytes(name.trim().as_bytes()).ok())
+        .collect();
+    for name in HOP_BY_HOP.iter().chain(&named) {
+        headers.remove(name);
+    }
 }
 
 /// A response from checked parts, streaming `body` through.
@@ -314,5 +348,34 @@ impl Drop for LoggedBody {
             cpu_ms = cpu.map_or(0.0, |cpu| cpu.as_secs_f64() * 1000.0),
             request_id = %record.request_id,
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hop_by_hop_fields_and_those_connection_names_are_not_sent_on() {
+        let pairs: [(&[u8], &[u8]); 6] = [
+            (b"content-type", b"text/plain"),
+            (b"connection", b"close, x-upstream-secret"),
+            (b"keep-alive", b"timeout=5"),
+            (b"x-upstream-secret", b"1"),
+            (b"transfer-encoding", b"chunked"),
+            (b"cache-control", b"max-age=60"),
+        ];
+        let response = HandlerResponse {
+            status: 200,
+            headers: pairs
+                .iter()
+                .map(|(name, value)| (Bytes::from_static(name), Bytes::from_static(value)))
+                .collect(),
+            body: ResponseBody::Empty,
+            cpu: isogate_runtime::CpuCharge::default(),
+        };
+        let (_, headers) = head(&response).unwrap();
+        let names: Vec<&str> = headers.keys().map(HeaderName::as_str).collect();
+        assert_eq!(names, ["content-type", "cache-control"]);
     }
 }
