@@ -347,6 +347,39 @@ async fn cache_stores_a_server_error_that_says_how_long_it_holds() {
 }
 
 #[tokio::test]
+async fn cache_answers_a_byte_range_from_a_stored_response() {
+    let (server, _dir) = start();
+    let (code, _, whole) = shop(&server, "/big?range").await;
+    assert_eq!(code, StatusCode::OK);
+    let (code, headers, part) = send(
+        &server,
+        "GET",
+        "shop.test",
+        "/big?range",
+        &[("range", "bytes=10-19")],
+    )
+    .await;
+    assert_eq!(code, StatusCode::PARTIAL_CONTENT, "{headers:?}");
+    assert_eq!(
+        headers["content-range"],
+        format!("bytes 10-19/{}", whole.len())
+    );
+    assert_eq!(part, whole[10..20]);
+    assert!(status(&headers).starts_with("isogate; hit"), "{headers:?}");
+    let (code, headers, _) = send(
+        &server,
+        "GET",
+        "shop.test",
+        "/big?range",
+        &[("range", "bytes=999999-")],
+    )
+    .await;
+    assert_eq!(code, StatusCode::RANGE_NOT_SATISFIABLE);
+    assert_eq!(headers["content-range"], format!("bytes */{}", whole.len()));
+    assert_eq!(calls(&server, "shop.test", "/big").await, 1);
+}
+
+#[tokio::test]
 async fn cache_stays_within_quota_and_global_bound() {
     let (server, _dir) = start();
     // Twice the small tenant's quota (256 KiB), then twice the global bound (1 MiB).

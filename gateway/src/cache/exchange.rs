@@ -30,6 +30,8 @@ use super::policy;
 use super::policy::ClientDirectives;
 use super::policy::RoutePolicy;
 use super::policy::Skip;
+use super::range;
+use super::range::Ranged;
 use super::store::Aged;
 use super::store::Found;
 use super::store::Purge;
@@ -532,11 +534,18 @@ fn serve(
     status: Option<HeaderValue>,
 ) -> Response<GatewayBody> {
     let stored = aged.stored;
+    let ranged = if stored.status == StatusCode::OK {
+        range::requested(request, &stored.headers, stored.body.len() as u64)
+    } else {
+        Ranged::Whole
+    };
     let mut response = if policy::is_conditional(request)
         && stored.status == StatusCode::OK
         && policy::not_modified(request, &stored.headers)
     {
         not_modified(&stored.headers)
+    } else if ranged != Ranged::Whole {
+        partial(stored, &ranged)
     } else {
         let mut response = Response::new(response::full(stored.body.clone()));
         *response.status_mut() = stored.status;
@@ -554,6 +563,43 @@ fn serve(
     }
     if let Some(status) = status {
         headers.insert(CACHE_STATUS, status);
+    }
+    response
+}
+
+/// A `206` with part of `stored`'s body, or a `416` for a range past its end.
+fn partial(stored: &Stored, ranged: &Ranged) -> Response<GatewayBody> {
+    let len = stored.body.len() as u64;
+    let (status, body, content_range) = match *ranged {
+        Ranged::Part { start, end } => {
+            let part = usize::try_from(start)
+                .ok()
+                .zip(usize::try_from(end).ok())
+                .map_or_else(Bytes::new, |(start, end)| stored.body.slice(start..=end));
+            (
+                StatusCode::PARTIAL_CONTENT,
+                part,
+                format!("bytes {start}-{end}/{len}"),
+            )
+        }
+        Ranged::Unsatisfiable | Ranged::Whole => (
+            StatusCode::RANGE_NOT_SATISFIABLE,
+            Bytes::new(),
+            format!("bytes */{len}"),
+        ),
+    };
+    let mut response = Response::new(response::full(body));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    if status == StatusCode::PARTIAL_CONTENT {
+        for (name, value) in &stored.headers {
+            if name != header::CONTENT_LENGTH {
+                headers.append(name, value.clone());
+            }
+        }
+    }
+    if let Ok(value) = HeaderValue::try_from(content_range) {
+        headers.insert(header::CONTENT_RANGE, value);
     }
     response
 }

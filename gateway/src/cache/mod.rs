@@ -8,6 +8,7 @@
 //!   with its quota and counters); purges.
 //! - `flight.rs`: request coalescing: one handler call per missing entry.
 //! - `tee.rs`: streamed responses stored while they are sent.
+//! - `range.rs`: byte ranges of a stored `200`, answered `206` or `416`.
 //! - `exchange.rs`: the cache's part of the request pipeline: [`consult`] before the
 //!   handler, [`Forward::finish`] after it, with `Cache-Status` (RFC 9211) on every answer.
 
@@ -16,6 +17,7 @@ mod exchange;
 mod flight;
 mod key;
 mod policy;
+mod range;
 mod store;
 mod tee;
 
