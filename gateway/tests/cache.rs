@@ -286,6 +286,8 @@ async fn cache_revalidates_serves_stale_and_survives_errors() {
 #[tokio::test]
 async fn cache_coalesces_concurrent_misses_into_one_call() {
     let (server, _dir) = start();
+    // Once the tenant stores answers, a new URL's misses are expected to be storable too.
+    shop(&server, "/big?warm").await;
     let base = server.base.clone();
     let mut requests = tokio::task::JoinSet::new();
     for _ in 0..100 {
@@ -377,6 +379,29 @@ async fn cache_answers_a_byte_range_from_a_stored_response() {
     assert_eq!(code, StatusCode::RANGE_NOT_SATISFIABLE);
     assert_eq!(headers["content-range"], format!("bytes */{}", whole.len()));
     assert_eq!(calls(&server, "shop.test", "/big").await, 1);
+}
+
+#[tokio::test]
+async fn concurrent_misses_of_an_api_that_stores_nothing_run_side_by_side() {
+    let (server, _dir) = start();
+    let mut requests = tokio::task::JoinSet::new();
+    for _ in 0..3 {
+        let base = server.base.clone();
+        requests.spawn(async move {
+            let request = http::Request::builder()
+                .uri(format!("{base}/slow-api"))
+                .header("host", "shop.test")
+                .body(empty())
+                .unwrap();
+            client().request(request).await.unwrap().status()
+        });
+    }
+    while let Some(status) = requests.join_next().await {
+        assert_eq!(status.unwrap(), StatusCode::OK);
+    }
+    let (_, _, most) = shop(&server, "/most-running").await;
+    assert_eq!(most, "3", "the misses waited for one another");
+    assert_eq!(calls(&server, "shop.test", "/slow-api").await, 3);
 }
 
 #[tokio::test]

@@ -50,7 +50,7 @@ pub const CACHE_STATUS: HeaderName = HeaderName::from_static("cache-status");
 const ADDED_HEADERS: usize = 3;
 
 /// Longest a request waits for another fetching the same entry before fetching it itself.
-const MOST_COALESCED_WAIT: Duration = Duration::from_secs(30);
+const MOST_COALESCED_WAIT: Duration = Duration::from_secs(5);
 
 /// A request as the cache sees it.
 #[derive(Debug)]
@@ -235,8 +235,14 @@ pub fn consult(using: Use<'_>, ask: &Ask<'_>) -> Consult {
         return Consult::Forward(forward(reason, false));
     }
 
-    // A miss: one request fetches, the others for the same entry wait and then look again.
+    // A miss: one request fetches, the others for the same entry wait and then look again,
+    // when the answer is expected to be stored (the route sets a lifetime, or the tenant
+    // stores answers and this URL's last one was not found uncacheable); otherwise they all
+    // run, side by side.
     let flight_key = variant.unwrap_or_else(|| key.to_key());
+    if using.route.ttl.is_none() && !cache.expects_storable(&flight_key) {
+        return Consult::Forward(forward(reason, true));
+    }
     match cache.flights.join(&flight_key) {
         Turn::Lead(flight) => {
             let mut forward = forward(reason, true);

@@ -35,6 +35,10 @@ const PASS_WINDOW: Duration = Duration::from_secs(30);
 /// Most URLs one tenant keeps marked as uncacheable.
 const MOST_PASSES: u64 = 10_000;
 
+/// How long a URL whose answer could not be stored is remembered as such, for coalescing:
+/// its concurrent misses run side by side, not one after another.
+const UNCACHEABLE_MEMORY: Duration = Duration::from_secs(600);
+
 /// A response kept in a cache.
 #[derive(Debug)]
 pub struct Stored {
@@ -266,6 +270,9 @@ pub struct TenantCache {
     /// hit-for-pass). Bounded by count, apart from the stored bytes, so that an API with
     /// many distinct uncacheable URLs evicts no stored response.
     passes: Cache<CacheKey, (), KeyHasher>,
+    /// URLs whose last answer could not be stored, remembered for longer than the pass
+    /// window: their misses are not coalesced.
+    uncacheable: Cache<CacheKey, (), KeyHasher>,
 }
 
 /// What a lookup found.
@@ -353,6 +360,7 @@ impl TenantCache {
         let keep = stored.keep();
         let stored = Entry::Response(Arc::new(stored));
         self.passes.invalidate(key);
+        self.uncacheable.invalidate(key);
         if vary.is_empty() {
             self.put(key.clone(), stored);
         } else {
@@ -370,6 +378,14 @@ impl TenantCache {
     /// Marks `key` as recently uncacheable for `PASS_WINDOW`.
     pub fn mark_pass(&self, key: &CacheKey) {
         self.passes.insert(key.clone(), ());
+        self.uncacheable.insert(key.clone(), ());
+    }
+
+    /// Whether a miss for `key` is expected to be stored, so that concurrent misses may
+    /// wait for one another: the tenant has stored answers, and this URL's last answer was
+    /// not found uncacheable. An API that stores nothing runs its requests side by side.
+    pub fn expects_storable(&self, key: &CacheKey) -> bool {
+        self.counters.stores.load(Ordering::Relaxed) > 0 && !self.uncacheable.contains_key(key)
     }
 
     fn put(&self, key: CacheKey, entry: Entry) {
@@ -530,6 +546,10 @@ impl ResponseCache {
             passes: Cache::builder()
                 .max_capacity(MOST_PASSES)
                 .time_to_live(PASS_WINDOW)
+                .build_with_hasher(KeyHasher::new()),
+            uncacheable: Cache::builder()
+                .max_capacity(MOST_PASSES)
+                .time_to_live(UNCACHEABLE_MEMORY)
                 .build_with_hasher(KeyHasher::new()),
         });
         tenants.insert(Arc::from(tenant), cache.clone());
