@@ -31,6 +31,7 @@ use super::wire::FrameReader;
 use super::wire::HandlerId;
 use super::wire::ToGateway;
 use super::wire::ToWorker;
+use super::wire::Used;
 use super::wire::WireBody;
 use super::wire::WireError;
 use super::wire::WireLoadState;
@@ -388,26 +389,28 @@ impl Worker {
 
     /// Sends what `handler` used since its last report, if anything.
     fn report_meters(&self, handler: HandlerId) {
+        if let Some(used) = self.take_meters(handler) {
+            self.send(ToGateway::Meters { handler, used });
+        }
+    }
+
+    /// What `handler` used since its last report, now counted as reported; `None` when
+    /// nothing.
+    fn take_meters(&self, handler: HandlerId) -> Option<Used> {
         let mut handlers = self.handlers();
-        let Some(running) = handlers.get_mut(&handler) else {
-            return;
-        };
+        let running = handlers.get_mut(&handler)?;
         let cpu = nanos(running.handle.cpu_time());
         let subrequests = running.handle.subrequests();
-        let (cpu_delta, subrequest_delta) = (
-            cpu.saturating_sub(running.reported_cpu),
-            subrequests.saturating_sub(running.reported_subrequests),
-        );
-        if cpu_delta == 0 && subrequest_delta == 0 {
-            return;
+        let used = Used {
+            cpu_nanos: cpu.saturating_sub(running.reported_cpu),
+            subrequests: subrequests.saturating_sub(running.reported_subrequests),
+        };
+        if used.cpu_nanos == 0 && used.subrequests == 0 {
+            return None;
         }
         running.reported_cpu = cpu;
         running.reported_subrequests = subrequests;
-        self.send(ToGateway::Meters {
-            handler,
-            cpu_nanos: cpu_delta,
-            subrequests: subrequest_delta,
-        });
+        Some(used)
     }
 
     fn request(self: &Arc<Self>, call: CallId, handler: HandlerId, head: WireRequest) {
@@ -513,8 +516,8 @@ impl Worker {
         self.send(ToGateway::Done {
             call,
             cpu: cpu.read().map(nanos),
+            used: self.take_meters(handler),
         });
-        self.report_meters(handler);
     }
 }
 

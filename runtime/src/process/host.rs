@@ -35,6 +35,7 @@ use super::wire::FrameReader;
 use super::wire::HandlerId;
 use super::wire::ToGateway;
 use super::wire::ToWorker;
+use super::wire::Used;
 use super::wire::WireBody;
 use super::wire::WireError;
 use super::wire::WireRequest;
@@ -167,6 +168,19 @@ impl Slot {
             );
         }
         handler
+    }
+
+    /// Adds what a handler placed here used to its meters.
+    fn count(&self, handler: HandlerId, used: Used) {
+        if let Ok(handlers) = self.handlers.lock() {
+            if let Some(registered) = handlers.get(&handler) {
+                let meters = &registered.meters;
+                meters.cpu.fetch_add(used.cpu_nanos, Ordering::Relaxed);
+                meters
+                    .subrequests
+                    .fetch_add(used.subrequests, Ordering::Relaxed);
+            }
+        }
     }
 
     /// The code folders of the handlers placed here: all the worker may read.
@@ -621,7 +635,7 @@ impl Link {
                     credit.grant(bytes);
                 }
             }
-            ToGateway::Done { call, cpu } => {
+            ToGateway::Done { call, cpu, used } => {
                 if let Some(entry) = self.calls().remove(&call) {
                     if let Some(nanos) = cpu {
                         entry.cpu.store(nanos, Ordering::Relaxed);
@@ -629,21 +643,12 @@ impl Link {
                     if let Some(credit) = &entry.request_body {
                         credit.close();
                     }
-                }
-            }
-            ToGateway::Meters {
-                handler,
-                cpu_nanos,
-                subrequests,
-            } => {
-                if let Ok(handlers) = slot.handlers.lock() {
-                    if let Some(registered) = handlers.get(&handler) {
-                        let meters = &registered.meters;
-                        meters.cpu.fetch_add(cpu_nanos, Ordering::Relaxed);
-                        meters.subrequests.fetch_add(subrequests, Ordering::Relaxed);
+                    if let Some(used) = used {
+                        slot.count(entry.handler, used);
                     }
                 }
             }
+            ToGateway::Meters { handler, used } => slot.count(handler, used),
             ToGateway::HeapLimit { label, limit, heap } => {
                 let breach = LimitBreach {
                     kind: LimitKind::Memory,

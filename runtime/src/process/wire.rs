@@ -93,14 +93,15 @@ pub(crate) enum ToGateway {
     BodyEnd { call: CallId, error: Option<String> },
     /// The worker consumed `bytes` of a request body: the gateway may send that much more.
     Credit { call: CallId, bytes: u32 },
-    /// The last frame of an answered request: its final CPU figure (when metered).
-    Done { call: CallId, cpu: Option<u64> },
-    /// What a handler used since the last report.
-    Meters {
-        handler: HandlerId,
-        cpu_nanos: u64,
-        subrequests: u64,
+    /// The last frame of an answered request: its final CPU figure (when metered), and what
+    /// its handler used since the last report, if anything.
+    Done {
+        call: CallId,
+        cpu: Option<u64>,
+        used: Option<Used>,
     },
+    /// What a handler used since the last report.
+    Meters { handler: HandlerId, used: Used },
     /// The worker's isolate figures.
     Stats(WorkerStats),
     /// An isolate reached its heap limit; if the worker ends soon after, V8 ended it for that.
@@ -117,6 +118,13 @@ pub(crate) enum ToGateway {
     },
     /// A module loader's question about a file, answered by `FileAnswer`.
     File { call: CallId, op: FileOp },
+}
+
+/// What a handler used since its last report.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+pub(crate) struct Used {
+    pub(crate) cpu_nanos: u64,
+    pub(crate) subrequests: u64,
 }
 
 /// How a worker process runs its isolates (`PoolOptions` minus what the gateway keeps).
