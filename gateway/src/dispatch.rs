@@ -119,6 +119,14 @@ impl Dispatcher {
             permit: None,
             ingress: None,
             cpu: CpuCharge::default(),
+            host: request
+                .uri()
+                .authority()
+                .and_then(|authority| http::HeaderValue::from_str(authority.as_str()).ok())
+                .or_else(|| request.headers().get(http::header::HOST).cloned()),
+            client: connection.peer.ip,
+            user_agent: request.headers().get(http::header::USER_AGENT).cloned(),
+            cache_status: None,
         };
         let run = Run {
             table: &table,
@@ -357,8 +365,12 @@ impl<'a> Run<'a> {
         );
         let answer = target.worker.dispatch(handler_request).await;
         record.ingress = Some(meter.clone());
-        if let Ok(response) = &answer {
-            record.cpu = response.cpu.clone();
+        match &answer {
+            Ok(response) => record.cpu = response.cpu.clone(),
+            Err(RuntimeError::LimitExceeded(breach)) if !breach.cpu.is_zero() => {
+                record.cpu = CpuCharge::fixed(breach.cpu);
+            }
+            Err(_) => {}
         }
         if meter.tripped() {
             return Err(GatewayError::BodyTooLarge { limit: max_body });

@@ -184,4 +184,14 @@ async fn limits_stop_the_abuser_with_reasons_and_spare_the_victim() {
     ] {
         assert!(line.contains(field), "{field} missing from {line}");
     }
+    // The access line of a CPU-stopped request carries the CPU it used, not 0.
+    let access = logs
+        .lines()
+        .find(|line| {
+            line.contains("isogate::access")
+                && line.contains("status=503")
+                && line.contains("abuser")
+        })
+        .unwrap_or_else(|| panic!("no access line for a stopped request in {logs}"));
+    assert!(!access.contains("cpu_ms=0.0"), "{access}");
 }

@@ -562,7 +562,7 @@ async fn access_log_is_json_with_tenant_route_status_and_bytes() {
     site.write_config("", "1");
     let server = DevServer::serve(&site.config_path(), 3, &["--log-format", "json"]);
     let plain = addr(&server.addresses[0]);
-    let (status, _, body) = host_get(&plain, "acme.test", "/api/users/9").await;
+    let (status, _, body) = host_get(&plain, "acme.test", "/api/users/9?view=full").await;
     assert_eq!(status, StatusCode::OK);
     let logs = server.logs_when(|logs| logs.contains("isogate::access"));
     let line = logs
@@ -579,6 +579,23 @@ async fn access_log_is_json_with_tenant_route_status_and_bytes() {
     assert_eq!(fields["bytes"], body.len());
     assert!(fields["request_id"].is_string());
     assert!(fields["duration_ms"].is_number());
+    assert_eq!(fields["host"], "acme.test");
+    assert_eq!(fields["client"], "127.0.0.1");
+    assert_eq!(fields["query"], "view=full");
+    assert!(
+        fields["cache"].is_string() && fields["user_agent"].is_string(),
+        "{fields}"
+    );
+
+    // A host no tenant serves is logged with the host it named.
+    let (status, _, _) = host_get(&plain, "nobody.test", "/").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let logs = server.logs_when(|logs| logs.contains("nobody.test"));
+    let line = logs
+        .lines()
+        .find(|line| line.contains("isogate::access") && line.contains("nobody.test"))
+        .unwrap_or_else(|| panic!("no access line for the unknown host in {logs}"));
+    assert_eq!(json(line)["fields"]["status"], 404);
 }
 
 #[tokio::test]

@@ -70,6 +70,12 @@ impl CpuCharge {
         Self(Some(nanos))
     }
 
+    /// A figure known already (a stopped request's CPU time, from its breach).
+    pub fn fixed(cpu: Duration) -> Self {
+        let nanos = u64::try_from(cpu.as_nanos()).unwrap_or(u64::MAX);
+        Self(Some(Arc::new(AtomicU64::new(nanos))))
+    }
+
     /// The time charged so far; `None` when the isolate is not metered.
     pub fn read(&self) -> Option<Duration> {
         self.0

@@ -265,6 +265,14 @@ pub struct AccessRecord {
     /// CPU time charged to the request, when the handler answered on a metered isolate
     /// (read when the body is done, by when the answering turn has ended).
     pub cpu: CpuCharge,
+    /// The host the client named, as it sent it (also when no tenant serves it).
+    pub host: Option<HeaderValue>,
+    /// The client's address.
+    pub client: std::net::IpAddr,
+    /// The client's `User-Agent`.
+    pub user_agent: Option<HeaderValue>,
+    /// The answer's `Cache-Status`, set when the response is sent.
+    pub cache_status: Option<HeaderValue>,
 }
 
 /// Wraps `response`'s body so that one access-log line is written when the body is done
@@ -274,6 +282,8 @@ pub fn with_access_log(
     record: AccessRecord,
 ) -> Response<LoggedBody> {
     let status = response.status().as_u16();
+    let mut record = record;
+    record.cache_status = response.headers().get("cache-status").cloned();
     response.map(|inner| LoggedBody {
         inner,
         bytes: 0,
@@ -341,14 +351,26 @@ impl Drop for LoggedBody {
             tenant,
             route = record.route.as_deref().unwrap_or_default(),
             method = record.method.as_str(),
+            host = text(record.host.as_ref()),
+            client = %record.client,
             path = record.uri.path(),
+            query = record.uri.query().unwrap_or_default(),
             status = self.status,
+            cache = text(record.cache_status.as_ref()),
+            user_agent = text(record.user_agent.as_ref()),
             bytes = self.bytes,
             duration_ms = elapsed.as_secs_f64() * 1000.0,
             cpu_ms = cpu.map_or(0.0, |cpu| cpu.as_secs_f64() * 1000.0),
             request_id = %record.request_id,
         );
     }
+}
+
+/// A header value for the log: its text, or nothing when absent or not text.
+fn text(value: Option<&HeaderValue>) -> &str {
+    value
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
