@@ -306,6 +306,7 @@ async fn serve(args: ServeArgs, log_format: LogFormat) -> anyhow::Result<()> {
         max_object_bytes: config.cache.max_object_bytes,
     });
     let table = RoutingTable::build(&config, &pool, &cache, None, None)?;
+    table.commit_caches(&cache);
     if args.require_ready {
         table.settled().await;
         let failed: Vec<String> = table

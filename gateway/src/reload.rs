@@ -109,6 +109,7 @@ impl Reloader {
             }
         }
         self.resolver.replace(store);
+        table.commit_caches(&self.cache);
         self.dispatcher.replace(table);
         tracing::info!(config = %self.file.display(), tenants = config.tenants.len(), "configuration reloaded");
         Ok(())

@@ -128,3 +128,46 @@ async fn dev_output_written_next_to_the_handler_does_not_reload_it() {
     let logs = server.logs_when(|logs| logs.contains("handler reloaded"));
     assert!(logs.contains("handler reloaded"), "{logs}");
 }
+
+#[tokio::test]
+async fn a_rejected_reload_leaves_the_live_cache_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("acme")).unwrap();
+    std::fs::write(
+        dir.path().join("acme/handler.js"),
+        "export default { fetch() { return new Response(\"cached\", { headers: { \"cache-control\": \"max-age=600\" } }); } };\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("acme/broken.js"), "export default {\n").unwrap();
+    let config = |cache: &str, handler: &str| {
+        format!(
+            "[server]\nhttp = \"127.0.0.1:0\"\nadmin = \"127.0.0.1:0\"\n\n[[tenants]]\nname = \"acme\"\n\
+             hosts = [\"acme.test\"]\n{cache}\n[[tenants.routes]]\npath = \"/{{*rest}}\"\n\
+             handler = \"acme/{handler}\"\n"
+        )
+    };
+    let file = dir.path().join("isogate.toml");
+    std::fs::write(&file, config("", "handler.js")).unwrap();
+    let server = DevServer::serve(&file, 2, &[]);
+    let addr = server.base.trim_start_matches("http://").to_owned();
+    host_get(&addr, "acme.test", "/page").await;
+    let (_, headers, _) = host_get(&addr, "acme.test", "/page").await;
+    assert!(headers["cache-status"]
+        .to_str()
+        .unwrap()
+        .starts_with("isogate; hit"));
+
+    // A new cache quota together with a module that does not load: the reload is rejected.
+    std::fs::write(&file, config("cache = { max_bytes = 100000 }", "broken.js")).unwrap();
+    let logs = server.logs_when(|logs| logs.contains("reload rejected"));
+    assert!(logs.contains("reload rejected"), "{logs}");
+    let (_, headers, body) = host_get(&addr, "acme.test", "/page").await;
+    assert_eq!(body, "cached");
+    assert!(
+        headers["cache-status"]
+            .to_str()
+            .unwrap()
+            .starts_with("isogate; hit"),
+        "the live cache was emptied: {headers:?}"
+    );
+}

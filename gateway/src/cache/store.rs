@@ -502,10 +502,12 @@ impl ResponseCache {
     }
 
     /// The cache of `tenant` with `quota` bytes: the existing one when the quota is the
-    /// same (a reload keeps what was cached), else a new, empty one.
+    /// same (a reload keeps what was cached), else a new, empty one, which takes the old
+    /// one's place only when [`ResponseCache::commit`] is called with it (a reload that is
+    /// rejected leaves the live caches as they are).
     pub fn tenant(&self, tenant: &str, quota: u64) -> Arc<TenantCache> {
         let quota = quota.min(self.shared.bounds.max_bytes);
-        let mut tenants = self
+        let tenants = self
             .shared
             .tenants
             .lock()
@@ -514,8 +516,8 @@ impl ResponseCache {
             if existing.quota == quota {
                 return existing.clone();
             }
-            existing.purge(&Purge::All);
         }
+        drop(tenants);
         let ledger = self.shared.ledger.clone();
         let counters = Arc::new(CacheCounters::default());
         let evicted = counters.clone();
@@ -552,24 +554,27 @@ impl ResponseCache {
                 .time_to_live(UNCACHEABLE_MEMORY)
                 .build_with_hasher(KeyHasher::new()),
         });
-        tenants.insert(Arc::from(tenant), cache.clone());
         cache
     }
 
-    /// Drops the caches of tenants not in `keep` (after a reload removed them).
-    pub fn retain(&self, keep: &[&str]) {
+    /// Makes `caches` the tenants' caches from now on (a config version is committed):
+    /// those they replace, and those of tenants no longer cached, are emptied and dropped.
+    pub fn commit(&self, caches: &[Arc<TenantCache>]) {
         let mut tenants = self
             .shared
             .tenants
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        tenants.retain(|name, cache| {
-            let kept = keep.contains(&&**name);
+        tenants.retain(|_, live| {
+            let kept = caches.iter().any(|next| Arc::ptr_eq(next, live));
             if !kept {
-                cache.purge(&Purge::All);
+                live.purge(&Purge::All);
             }
             kept
         });
+        for cache in caches {
+            tenants.insert(cache.tenant.clone(), cache.clone());
+        }
     }
 
     /// Every tenant's cache.

@@ -158,7 +158,7 @@ impl RoutingTable {
     /// Builds the table for `config`, starting handlers on `pool`, reusing `previous`'s
     /// workers whose handler, env and policy are unchanged and whose folder holds none of the
     /// `changed` paths (`None`: reuse nothing). Tenants keep their share of `cache` across
-    /// versions; tenants no longer configured lose theirs.
+    /// versions; nothing changes in `cache` until [`Self::commit_caches`].
     pub fn build(
         config: &GatewayConfig,
         pool: &IsolatePool,
@@ -252,13 +252,6 @@ impl RoutingTable {
                 meters: OnceLock::new(),
             }));
         }
-        let cached: Vec<&str> = config
-            .tenants
-            .iter()
-            .filter(|tenant| tenant.cache.enabled)
-            .map(|tenant| tenant.name.get_ref().as_str())
-            .collect();
-        cache.retain(&cached);
         let (carried, retired) =
             previous.map_or_else(Default::default, |previous| previous.carry_over(&workers));
         Ok(Self {
@@ -272,6 +265,17 @@ impl RoutingTable {
             carried,
             retired,
         })
+    }
+
+    /// Makes this version's tenant caches the live ones (once it is committed): caches it
+    /// replaced, or of tenants it no longer caches, are emptied.
+    pub fn commit_caches(&self, cache: &ResponseCache) {
+        let caches: Vec<_> = self
+            .tenants
+            .iter()
+            .filter_map(|tenant| tenant.caching.as_ref().map(|caching| caching.cache.clone()))
+            .collect();
+        cache.commit(&caches);
     }
 
     /// The usage the version after this one carries: this one's carried totals plus what
