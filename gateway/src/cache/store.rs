@@ -535,7 +535,7 @@ impl ResponseCache {
                 }
             })
             .build_with_hasher(KeyHasher::new());
-        let cache = Arc::new_cyclic(|me| TenantCache {
+        Arc::new_cyclic(|me| TenantCache {
             tenant: Arc::from(tenant),
             me: me.clone(),
             edge: Arc::from(super::key::EDGE),
@@ -553,8 +553,7 @@ impl ResponseCache {
                 .max_capacity(MOST_PASSES)
                 .time_to_live(UNCACHEABLE_MEMORY)
                 .build_with_hasher(KeyHasher::new()),
-        });
-        cache
+        })
     }
 
     /// Makes `caches` the tenants' caches from now on (a config version is committed):
