@@ -405,6 +405,21 @@ async fn concurrent_misses_of_an_api_that_stores_nothing_run_side_by_side() {
 }
 
 #[tokio::test]
+async fn the_global_bound_evicts_the_least_recently_used() {
+    let (server, _dir) = start();
+    // One entry kept in use while twice the global bound (1 MiB) of others is stored.
+    shop(&server, "/big?i=hot").await;
+    for i in 0..32 {
+        shop(&server, &format!("/big?i={i}")).await;
+        let (_, headers, _) = shop(&server, "/big?i=hot").await;
+        assert!(
+            status(&headers).starts_with("isogate; hit"),
+            "the entry in use was evicted after {i} others: {headers:?}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn cache_stays_within_quota_and_global_bound() {
     let (server, _dir) = start();
     // Twice the small tenant's quota (256 KiB), then twice the global bound (1 MiB).

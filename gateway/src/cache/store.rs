@@ -329,14 +329,21 @@ impl TenantCache {
         match self.store.get(lookup) {
             None if self.passes.contains_key(lookup) => (None, Found::Pass),
             None => (None, Found::UriMiss),
-            Some(Entry::Response(stored)) => (None, Found::Response(stored)),
+            Some(Entry::Response(stored)) => {
+                // A use, for the global bound too: it evicts the least recently used.
+                self.ledger.get(lookup);
+                (None, Found::Response(stored))
+            }
             Some(Entry::Vary { names, .. }) => {
                 let variant = key.variant(&names, headers);
                 if self.passes.contains_key(&variant) {
                     return (Some(variant), Found::Pass);
                 }
                 let found = match self.store.get(&variant) {
-                    Some(Entry::Response(stored)) => Found::Response(stored),
+                    Some(Entry::Response(stored)) => {
+                        self.ledger.get(&variant);
+                        Found::Response(stored)
+                    }
                     _ => Found::VaryMiss,
                 };
                 (Some(variant), found)
