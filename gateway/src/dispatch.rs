@@ -157,7 +157,7 @@ impl Dispatcher {
 struct Run<'a> {
     table: &'a RoutingTable,
     connection: &'a Connection,
-    metrics: &'a Metrics,
+    metrics: &'a Arc<Metrics>,
 }
 
 /// Where a request stands after the cache.
@@ -297,7 +297,30 @@ impl<'a> Run<'a> {
                             host.as_str(),
                             routed(&params),
                         );
-                        refresh_in_background(target.worker.clone(), background, refresh);
+                        let refreshed = Refresh {
+                            worker: target.worker.clone(),
+                            request: background,
+                            forward: refresh,
+                            tenant: tenant.clone(),
+                            metrics: self.metrics.clone(),
+                            record: AccessRecord {
+                                started: Instant::now(),
+                                request_id: record.request_id.suffixed("-refresh"),
+                                method: copy.method().clone(),
+                                uri: copy.uri().clone(),
+                                tenant: record.tenant.clone(),
+                                meters: record.meters.clone(),
+                                route: record.route.clone(),
+                                permit: None,
+                                ingress: None,
+                                cpu: CpuCharge::default(),
+                                host: record.host.clone(),
+                                client: record.client,
+                                user_agent: None,
+                                cache_status: None,
+                            },
+                        };
+                        tokio::spawn(refreshed.run(table.policy.expose_errors));
                         return Ok(Step::Answered(response));
                     }
                     Consult::Wait(wait) => Some(Pending::Wait(wait)),
@@ -427,15 +450,52 @@ fn bodiless_copy<B>(request: &Request<B>) -> Request<()> {
     copy
 }
 
-/// Runs a `stale-while-revalidate` refresh without a client waiting for it.
-fn refresh_in_background(worker: WorkerHandle, request: HandlerRequest, refresh: cache::Forward) {
-    tokio::spawn(async move {
-        let answer = worker.dispatch(request).await;
-        if let Ok(response) = refresh.finish(answer) {
-            // Streamed bodies are stored as they are read.
-            let _ = response.into_body().collect().await;
+/// A `stale-while-revalidate` refresh, run without a client waiting for it but counted like
+/// any other handler call: under the tenant's concurrency limit, with an access line,
+/// metrics and usage, and a logged failure.
+struct Refresh {
+    worker: WorkerHandle,
+    request: HandlerRequest,
+    forward: cache::Forward,
+    tenant: Arc<Tenant>,
+    metrics: Arc<Metrics>,
+    record: AccessRecord,
+}
+
+impl Refresh {
+    async fn run(self, expose_errors: bool) {
+        let Self {
+            worker,
+            request,
+            forward,
+            tenant,
+            metrics,
+            mut record,
+        } = self;
+        if let Some((semaphore, _)) = &tenant.concurrency {
+            // At its limit the tenant's clients come first: the stale entry is refreshed by
+            // a later request instead.
+            let Ok(permit) = semaphore.clone().try_acquire_owned() else {
+                return;
+            };
+            record.permit = Some(permit);
         }
-    });
+        let answer = worker.dispatch(request).await;
+        if let Ok(response) = &answer {
+            record.cpu = response.cpu.clone();
+        }
+        let response = match forward.finish(answer) {
+            Ok(response) => response,
+            Err(error) => {
+                let tenant = record.tenant.as_ref();
+                response::log_error(&error, &record.request_id, tenant, &metrics);
+                response::from_error(&error, &record.request_id, expose_errors)
+            }
+        };
+        // Streamed bodies are stored as they are read; the access line is written at the end.
+        let logged = response::with_access_log(response, record);
+        let _ = logged.into_body().collect().await;
+    }
 }
 
 fn over_concurrency(max: u32) -> GatewayError {

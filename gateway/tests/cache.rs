@@ -271,6 +271,14 @@ async fn cache_revalidates_serves_stale_and_survives_errors() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert_eq!(refreshed, "swr #2");
+    // The refresh is counted like any call: it has an access line of its own.
+    let logs = server.logs_when(|logs| logs.contains("-refresh"));
+    assert!(
+        logs.lines().any(|line| line.contains("isogate::access")
+            && line.contains("-refresh")
+            && line.contains("/swr")),
+        "no access line for the refresh in {logs}"
+    );
 
     // stale-if-error: the handler now throws; the stale entry answers.
     let (code, headers, body) = shop(&server, "/sie").await;

@@ -63,6 +63,13 @@ impl RequestIdValue {
     pub fn to_runtime(&self, suffix: &str) -> RequestId {
         RequestId(format!("{}{suffix}", self.as_str()))
     }
+
+    /// The id of work done on the request's behalf (a background refresh): this id with
+    /// `suffix`.
+    pub fn suffixed(&self, suffix: &str) -> Self {
+        HeaderValue::try_from(format!("{}{suffix}", self.as_str()))
+            .map_or_else(|_| self.clone(), Self)
+    }
 }
 
 impl std::fmt::Display for RequestIdValue {
