@@ -1,6 +1,5 @@
 //! The `isogate` binary: parse the command line, set up logging, run until a signal.
 
-use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::Path;
@@ -208,16 +207,18 @@ async fn dev(args: DevArgs) -> anyhow::Result<()> {
         ..config::LimitsConfig::default()
     }
     .runtime();
-    let mut env = BTreeMap::new();
-    if let Some(file) = &args.env_file {
-        env.extend(read_env_file(file)?);
-    }
+    let mut overrides = Vec::new();
     for pair in &args.env {
         let (key, value) = pair
             .split_once('=')
             .with_context(|| format!("--env {pair:?}: expected KEY=VALUE"))?;
-        env.insert(key.to_owned(), value.to_owned());
+        overrides.push((key.to_owned(), value.to_owned()));
     }
+    let dev_env = isogate_gateway::dev::DevEnv {
+        file: args.env_file.clone(),
+        overrides,
+    };
+    let env = dev_env.read().map_err(|error| anyhow::anyhow!(error))?;
     let spec = HandlerSpec {
         label: args.handler.file_name().map_or_else(
             || "handler".to_owned(),
@@ -250,6 +251,7 @@ async fn dev(args: DevArgs) -> anyhow::Result<()> {
     } else {
         Some(isogate_gateway::dev::watch(
             spec,
+            dev_env,
             pool.clone(),
             dispatcher.clone(),
         )?)
@@ -490,41 +492,4 @@ fn server_settings(config: &ServerConfig, metrics: Arc<Metrics>) -> ServerSettin
 )]
 fn announce(line: &str) {
     println!("{line}");
-}
-
-/// Parses a `KEY=VALUE` file; errors name the file and line.
-fn read_env_file(path: &Path) -> anyhow::Result<BTreeMap<String, String>> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let mut env = BTreeMap::new();
-    for (number, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let line = line.strip_prefix("export ").unwrap_or(line);
-        let Some((key, value)) = line.split_once('=') else {
-            bail!(
-                "{}:{}: expected KEY=VALUE, found {line:?}",
-                path.display(),
-                number + 1
-            );
-        };
-        let key = key.trim();
-        if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-            bail!(
-                "{}:{}: invalid variable name {key:?}",
-                path.display(),
-                number + 1
-            );
-        }
-        let value = value.trim();
-        let value = value
-            .strip_prefix('"')
-            .and_then(|v| v.strip_suffix('"'))
-            .or_else(|| value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')))
-            .unwrap_or(value);
-        env.insert(key.to_owned(), value.to_owned());
-    }
-    Ok(env)
 }

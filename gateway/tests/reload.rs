@@ -171,3 +171,41 @@ async fn a_rejected_reload_leaves_the_live_cache_alone() {
         "the live cache was emptied: {headers:?}"
     );
 }
+
+#[tokio::test]
+async fn dev_reads_its_env_file_again_and_says_when_a_reload_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let handler = dir.path().join("handler.js");
+    std::fs::write(
+        &handler,
+        "export default { fetch(request, env) { return new Response(env.GREETING); } };",
+    )
+    .unwrap();
+    let env_file = dir.path().join("dev.env");
+    std::fs::write(&env_file, "GREETING=hello\n").unwrap();
+    let server = DevServer::start(&handler, &["--env-file", env_file.to_str().unwrap()]);
+    let (_, _, body) = get(&server.url("/")).await;
+    assert_eq!(body, "hello");
+
+    std::fs::write(&env_file, "GREETING=bonjour\n").unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let mut body = String::new();
+    while std::time::Instant::now() < deadline {
+        body = get(&server.url("/")).await.2;
+        if body == "bonjour" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(body, "bonjour");
+
+    // A change that breaks the module is reported as such, not as a reload.
+    let reloads = server
+        .logs_when(|_| true)
+        .matches("handler reloaded")
+        .count();
+    std::fs::write(&handler, "export default {\n").unwrap();
+    let logs = server.logs_when(|logs| logs.contains("the handler failed to load"));
+    assert!(logs.contains("the handler failed to load"), "{logs}");
+    assert_eq!(logs.matches("handler reloaded").count(), reloads, "{logs}");
+}
