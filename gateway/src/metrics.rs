@@ -160,11 +160,11 @@ pub struct Metrics {
     tls_failures: Counter,
     isolates_live: Family<WorkerLabel, Gauge>,
     isolates_spare: Family<WorkerLabel, Gauge>,
-    isolate_creations: Family<WorkerLabel, Gauge>,
-    isolate_retirements: Family<WorkerLabel, Gauge>,
-    isolate_creating: Family<WorkerLabel, Gauge<f64, AtomicU64>>,
-    tenant_cpu: Family<TenantLabel, Gauge<f64, AtomicU64>>,
-    tenant_subrequests: Family<TenantLabel, Gauge>,
+    isolate_creations: Family<WorkerLabel, Counter>,
+    isolate_retirements: Family<WorkerLabel, Counter>,
+    isolate_creating: Family<WorkerLabel, Counter<f64, AtomicU64>>,
+    tenant_cpu: Family<TenantLabel, Counter<f64, AtomicU64>>,
+    tenant_subrequests: Family<TenantLabel, Counter>,
     tenant_cordoned: Family<TenantLabel, Gauge>,
     cache: CacheGauges,
     tenants: RwLock<HashMap<String, Arc<TenantMeters>>>,
@@ -258,35 +258,35 @@ impl Metrics {
             "Warm spare isolates ready, by worker",
             isolates_spare.clone(),
         );
-        let isolate_creations = Family::<WorkerLabel, Gauge>::default();
+        let isolate_creations = Family::<WorkerLabel, Counter>::default();
         registry.register(
             "pool_isolate_creations",
-            "Isolates created from the snapshot, by worker (a running total)",
+            "Isolates created from the snapshot, by worker",
             isolate_creations.clone(),
         );
-        let isolate_retirements = Family::<WorkerLabel, Gauge>::default();
+        let isolate_retirements = Family::<WorkerLabel, Counter>::default();
         registry.register(
             "pool_isolate_retirements",
-            "Isolates retired (idle, evicted, recycled), by worker (a running total)",
+            "Isolates retired (idle, evicted, recycled), by worker",
             isolate_retirements.clone(),
         );
-        let isolate_creating = Family::<WorkerLabel, Gauge<f64, AtomicU64>>::default();
+        let isolate_creating = Family::<WorkerLabel, Counter<f64, AtomicU64>>::default();
         registry.register(
             "pool_isolate_creation_seconds",
-            "Time spent creating isolates from the snapshot, by worker (a running total; \
-             divide by isogate_pool_isolate_creations for the mean)",
+            "Time spent creating isolates from the snapshot, by worker (divide by \
+             isogate_pool_isolate_creations_total for the mean)",
             isolate_creating.clone(),
         );
-        let tenant_cpu = Family::<TenantLabel, Gauge<f64, AtomicU64>>::default();
+        let tenant_cpu = Family::<TenantLabel, Counter<f64, AtomicU64>>::default();
         registry.register(
             "tenant_cpu_seconds",
-            "CPU time the tenant's JavaScript used (a running total, when metered)",
+            "CPU time the tenant's JavaScript used (when metered), across reloads",
             tenant_cpu.clone(),
         );
-        let tenant_subrequests = Family::<TenantLabel, Gauge>::default();
+        let tenant_subrequests = Family::<TenantLabel, Counter>::default();
         registry.register(
             "tenant_subrequests",
-            "Outbound fetches the tenant's handlers made (a running total)",
+            "Outbound fetches the tenant's handlers made, across reloads",
             tenant_subrequests.clone(),
         );
         let tenant_cordoned = Family::<TenantLabel, Gauge>::default();
@@ -409,11 +409,15 @@ impl Metrics {
             };
             set(&self.isolates_live, stats.live);
             set(&self.isolates_spare, stats.spare);
-            set(&self.isolate_creations, stats.created);
-            set(&self.isolate_retirements, stats.retired);
-            self.isolate_creating
-                .get_or_create(&label)
-                .set(stats.creating.as_secs_f64());
+            advance(&self.isolate_creations.get_or_create(&label), stats.created);
+            advance(
+                &self.isolate_retirements.get_or_create(&label),
+                stats.retired,
+            );
+            advance_seconds(
+                &self.isolate_creating.get_or_create(&label),
+                stats.creating.as_secs_f64(),
+            );
         }
     }
 
@@ -423,12 +427,14 @@ impl Metrics {
             let label = TenantLabel {
                 tenant: tenant.clone(),
             };
-            self.tenant_cpu
-                .get_or_create(&label)
-                .set(consumption.cpu.as_secs_f64());
-            self.tenant_subrequests
-                .get_or_create(&label)
-                .set(i64::try_from(consumption.subrequests).unwrap_or(i64::MAX));
+            advance_seconds(
+                &self.tenant_cpu.get_or_create(&label),
+                consumption.cpu.as_secs_f64(),
+            );
+            advance(
+                &self.tenant_subrequests.get_or_create(&label),
+                consumption.subrequests,
+            );
         }
     }
 
@@ -457,6 +463,10 @@ impl Metrics {
                 (&gauges.stale, figures.stale),
                 (&gauges.stores, figures.stores),
                 (&gauges.evictions, figures.evictions),
+            ] {
+                advance(&family.get_or_create(&label), value);
+            }
+            for (family, value) in [
                 (&gauges.bytes, figures.bytes),
                 (&gauges.entries, figures.entries),
             ] {
@@ -487,43 +497,67 @@ impl Metrics {
 /// The response cache's per-tenant gauges (running totals read from the cache at scrape).
 #[derive(Debug)]
 struct CacheGauges {
-    hits: Family<TenantLabel, Gauge>,
-    misses: Family<TenantLabel, Gauge>,
-    stale: Family<TenantLabel, Gauge>,
-    stores: Family<TenantLabel, Gauge>,
-    evictions: Family<TenantLabel, Gauge>,
+    hits: Family<TenantLabel, Counter>,
+    misses: Family<TenantLabel, Counter>,
+    stale: Family<TenantLabel, Counter>,
+    stores: Family<TenantLabel, Counter>,
+    evictions: Family<TenantLabel, Counter>,
     bytes: Family<TenantLabel, Gauge>,
     entries: Family<TenantLabel, Gauge>,
 }
 
 impl CacheGauges {
     fn register(registry: &mut Registry) -> Self {
-        let mut family = |name: &str, help: &str| {
+        let mut counter = |name: &str, help: &str| {
+            let family = Family::<TenantLabel, Counter>::default();
+            registry.register(name, help, family.clone());
+            family
+        };
+        let hits = counter(
+            "cache_hits",
+            "Requests answered from the response cache, fresh or stale",
+        );
+        let misses = counter(
+            "cache_misses",
+            "Cacheable requests that went to the handler",
+        );
+        let stale = counter("cache_stale", "Requests answered with a stale entry");
+        let stores = counter("cache_stores", "Responses stored");
+        let evictions = counter(
+            "cache_evictions",
+            "Entries evicted for room under a quota or the global bound",
+        );
+        let mut gauge = |name: &str, help: &str| {
             let family = Family::<TenantLabel, Gauge>::default();
             registry.register(name, help, family.clone());
             family
         };
         Self {
-            hits: family(
-                "cache_hits",
-                "Requests answered from the response cache, fresh or stale (a running total)",
-            ),
-            misses: family(
-                "cache_misses",
-                "Cacheable requests that went to the handler (a running total)",
-            ),
-            stale: family(
-                "cache_stale",
-                "Requests answered with a stale entry (a running total)",
-            ),
-            stores: family("cache_stores", "Responses stored (a running total)"),
-            evictions: family(
-                "cache_evictions",
-                "Entries evicted for room under a quota or the global bound (a running total)",
-            ),
-            bytes: family("cache_bytes", "Bytes the tenant's cache entries take"),
-            entries: family("cache_entries", "Entries in the tenant's cache"),
+            hits,
+            misses,
+            stale,
+            stores,
+            evictions,
+            bytes: gauge("cache_bytes", "Bytes the tenant's cache entries take"),
+            entries: gauge("cache_entries", "Entries in the tenant's cache"),
         }
+    }
+}
+
+/// Brings `counter` up to a running total read elsewhere (a total that restarted lower, as a
+/// restarted worker's, leaves it where it is: counters never go down).
+fn advance(counter: &Counter, total: u64) {
+    let now = counter.get();
+    if total > now {
+        counter.inc_by(total - now);
+    }
+}
+
+/// [`advance`] for a total in seconds.
+fn advance_seconds(counter: &Counter<f64, AtomicU64>, total: f64) {
+    let now = counter.get();
+    if total > now {
+        counter.inc_by(total - now);
     }
 }
 

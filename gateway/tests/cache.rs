@@ -436,14 +436,14 @@ async fn cache_stays_within_quota_and_global_bound() {
     }
     let small = gauge(&server, "isogate_cache_bytes", "small").await;
     assert!(small <= 262_144, "small tenant holds {small} bytes");
-    assert!(gauge(&server, "isogate_cache_evictions", "small").await > 0);
+    assert!(gauge(&server, "isogate_cache_evictions_total", "small").await > 0);
     for i in 0..32 {
         shop(&server, &format!("/big?i={i}")).await;
     }
     let total = gauge(&server, "isogate_cache_bytes", "shop").await
         + gauge(&server, "isogate_cache_bytes", "small").await;
     assert!(total <= 1_048_576, "the cache holds {total} bytes");
-    assert!(gauge(&server, "isogate_cache_evictions", "shop").await > 0);
+    assert!(gauge(&server, "isogate_cache_evictions_total", "shop").await > 0);
     // The newest entry is still served from the cache.
     let (_, headers, _) = shop(&server, "/big?i=31").await;
     assert!(status(&headers).starts_with("isogate; hit"));
