@@ -9,10 +9,12 @@
 //!   the live [`routing::table::RoutingTable`] from a config, reusing unchanged handlers.
 //! - `tls`: rustls acceptor (ALPN h2, http/1.1) and the swappable SNI certificate store.
 //! - `server`: `run(listeners, dispatcher, settings, pool, shutdown)`: accept loops, the
-//!   connection cap, hand-over of connections to pool workers, graceful drain.
-//! - `http`: serving one connection with its limits; `request.rs` (request id, forwarding
-//!   headers, body cap) and `response.rs` (the one place errors become responses; the
-//!   access log).
+//!   connection cap (making room by closing the longest idle connection), hand-over of
+//!   connections to pool workers, graceful drain.
+//! - `http`: serving one connection with its limits, for any [`http::Respond`] (dispatch or
+//!   admin); `host.rs` (the host a request names, parsed once), `reclaim.rs` (idle
+//!   connections by age), `request.rs` (request id, forwarding headers, body cap) and
+//!   `response.rs` (the one place errors become responses; the access log).
 //! - `cache`: the response cache (RFC 9111 on moka, per-tenant quotas under a global bound,
 //!   coalescing, `Cache-Status`) and the handlers' Cache API over it.
 //! - `dispatch`: the request pipeline below, top to bottom.
@@ -23,13 +25,14 @@
 //! - `error`: `GatewayError` and its status map.
 //!
 //! # Request flow
-//! 1. **Accept**: `server::run` takes a permit from the connection semaphore and hands the
-//!    socket to a pool worker thread.
+//! 1. **Accept**: `server::run` takes a permit from the connection semaphore and serves the
+//!    socket on the gateway's runtime (with `isolation = "thread"`, on a pool worker thread).
 //! 2. **TLS**: the handshake runs under a timeout; SNI picks the tenant certificate; ALPN
 //!    picks h2 or http/1.1.
 //! 3. **HTTP**: `http::serve_connection` serves it with hyper, with header timeout, size cap,
 //!    idle timeout and a cap on requests per connection.
-//! 4. **Route**: `dispatch` resolves host → tenant (421 across tenants on one TLS
+//! 4. **Route**: the host is parsed (400 when it is not one), then `dispatch` resolves
+//!    host → tenant (421 across tenants on one TLS
 //!    connection), then path and method → handler (404, 405).
 //! 5. **Protect**: body cap (413).
 //! 6. **Cache lookup**: a fresh entry answers here (`Cache-Status: isogate; hit`); concurrent
