@@ -222,12 +222,15 @@ impl Isolate {
                 heap_used,
             });
         }
+        // V8 keeps part of the limit for new objects, so a full heap holds less than the
+        // limit: the figure is what was in use when V8 called back (or since, if more).
+        let reached = heap_stop.max(heap_used);
         Some(LimitBreach {
             kind: LimitKind::Memory,
             limit,
-            used: format!("heap reached {}", mebibytes(heap_stop)),
+            used: format!("heap reached its limit with {} in use", mebibytes(reached)),
             cpu: cpu_used,
-            heap_used: heap_stop,
+            heap_used: reached,
         })
     }
 

@@ -109,7 +109,7 @@ async fn memory_limit_stops_heap_bomb_without_crashing() {
     assert!(
         breach
             .to_string()
-            .starts_with("memory limit 64 MiB exceeded (heap reached "),
+            .starts_with("memory limit 64 MiB exceeded (heap reached its limit with "),
         "{breach}"
     );
     let (status, body) = call(&worker, get("http://t.test/ok")).await.unwrap();

@@ -227,8 +227,10 @@ pub fn log_error(
                 tenant,
                 request_id = %request_id,
                 limit = breach.kind.code(),
-                cpu_ms = breach.cpu.as_secs_f64() * 1000.0,
-                heap_mib = breach.heap_used as f64 / (1024.0 * 1024.0),
+                // Only the figures that were measured (a wall-clock stop measures neither).
+                cpu_ms = (!breach.cpu.is_zero()).then_some(breach.cpu.as_secs_f64() * 1000.0),
+                heap_mib = (breach.heap_used > 0)
+                    .then_some(breach.heap_used as f64 / (1024.0 * 1024.0)),
                 "request stopped: {breach}"
             );
         }

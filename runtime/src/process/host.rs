@@ -653,7 +653,7 @@ impl Link {
                 let breach = LimitBreach {
                     kind: LimitKind::Memory,
                     limit: mebibytes(limit),
-                    used: format!("heap reached {}", mebibytes(heap)),
+                    used: format!("heap reached its limit with {} in use", mebibytes(heap)),
                     cpu: Duration::ZERO,
                     heap_used: heap,
                 };
