@@ -6,6 +6,7 @@
 //!   it be served; conditional requests.
 //! - `store.rs`: [`ResponseCache`] (the global bound) and [`TenantCache`] (one per tenant,
 //!   with its quota and counters); purges.
+//! - `index.rs`: what a purge of one URL needs to find its entries without a walk.
 //! - `flight.rs`: request coalescing: one handler call per missing entry.
 //! - `tee.rs`: streamed responses stored while they are sent.
 //! - `range.rs`: byte ranges of a stored `200`, answered `206` or `416`.
@@ -15,6 +16,7 @@
 mod api;
 mod exchange;
 mod flight;
+mod index;
 mod key;
 mod policy;
 mod range;

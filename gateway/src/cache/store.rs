@@ -9,6 +9,7 @@ use std::sync::atomic::AtomicU64;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::sync::Mutex;
+use std::sync::PoisonError;
 use std::sync::Weak;
 use std::time::Duration;
 use std::time::Instant;
@@ -23,6 +24,8 @@ use moka::sync::Cache;
 use moka::Expiry;
 
 use super::flight::Flights;
+use super::index::CacheNames;
+use super::index::Variants;
 use super::key::CacheKey;
 use super::key::KeyParts;
 use super::key::KeyRef;
@@ -161,6 +164,8 @@ pub(super) enum Entry {
         names: Arc<[HeaderName]>,
         /// How long to keep the pointer (as long as the variant that set it).
         keep: Duration,
+        /// The variants stored under it, for purges.
+        variants: Arc<Variants>,
     },
 }
 
@@ -273,6 +278,11 @@ pub struct TenantCache {
     /// URLs whose last answer could not be stored, remembered for longer than the pass
     /// window: their misses are not coalesced.
     uncacheable: Cache<CacheKey, (), KeyHasher>,
+    /// The caches it has stored into, for purges of a URL in all of them.
+    caches: CacheNames,
+    /// Held while a URL's entry point is replaced, so that its variant index is never
+    /// forked by two stores at once.
+    writing: Mutex<()>,
 }
 
 /// What a lookup found.
@@ -368,18 +378,81 @@ impl TenantCache {
         let stored = Entry::Response(Arc::new(stored));
         self.passes.invalidate(key);
         self.uncacheable.invalidate(key);
+        self.caches.add(&key.cache);
+        let writing = self.writing.lock().unwrap_or_else(PoisonError::into_inner);
+        // A pointer that varied on other headers (or a response that does not vary) takes
+        // the place of the old pointer's variants: they go with it.
+        let kept = match self.store.get(key) {
+            Some(Entry::Vary {
+                names, variants, ..
+            }) if !vary.is_empty() && *names == *vary => Some(variants),
+            Some(Entry::Vary { variants, .. }) => {
+                self.remove_variants(&variants);
+                None
+            }
+            _ => None,
+        };
         if vary.is_empty() {
             self.put(key.clone(), stored);
         } else {
+            let variants = kept.unwrap_or_default();
+            let variant = key.variant(vary, request);
+            variants.add(&variant);
             let pointer = Entry::Vary {
                 names: vary.into(),
                 keep,
+                variants,
             };
             self.put(key.clone(), pointer);
-            self.put(key.variant(vary, request), stored);
+            self.put(variant, stored);
         }
+        drop(writing);
         self.counters.stores.fetch_add(1, Ordering::Relaxed);
         true
+    }
+
+    /// Removes the variants `variants` lists (or, when it could not list them all, every
+    /// variant of its URL); returns how many responses went.
+    fn remove_variants(&self, variants: &Variants) -> u64 {
+        let Some(keys) = variants.all() else {
+            return 0;
+        };
+        keys.iter()
+            .map(|key| u64::from(matches!(self.store.remove(key), Some(Entry::Response(_)))))
+            .sum()
+    }
+
+    /// Removes one URL's entries in the caches named, both schemes and every variant,
+    /// without a walk over the store; `None` when the index cannot say what they are.
+    fn remove_url(&self, caches: &[Arc<str>], host: &str, target: &str) -> Option<u64> {
+        let mut responses = 0;
+        let _writing = self.writing.lock().unwrap_or_else(PoisonError::into_inner);
+        for cache in caches {
+            for secure in [false, true] {
+                let base = KeyRef {
+                    tenant: &self.tenant,
+                    cache,
+                    secure,
+                    host,
+                    target,
+                    variant: None,
+                };
+                let lookup: &dyn KeyParts = &base;
+                let Some(entry) = self.store.get(lookup) else {
+                    continue;
+                };
+                if let Entry::Vary { variants, .. } = &entry {
+                    let keys = variants.all()?;
+                    for key in keys {
+                        let gone = self.store.remove(&key);
+                        responses += u64::from(matches!(gone, Some(Entry::Response(_))));
+                    }
+                }
+                self.store.invalidate(lookup);
+                responses += u64::from(matches!(entry, Entry::Response(_)));
+            }
+        }
+        Some(responses)
     }
 
     /// Marks `key` as recently uncacheable for `PASS_WINDOW`.
@@ -408,8 +481,27 @@ impl TenantCache {
         self.store.run_pending_tasks();
     }
 
-    /// Removes what `purge` names; returns how many responses went.
+    /// Removes what `purge` names; returns how many responses went. One URL (the purge a
+    /// write or the Cache API's `delete` makes) costs its own entries; prefixes, tags and
+    /// indexes that overflowed walk the tenant's entries.
     pub fn purge(&self, purge: &Purge) -> u64 {
+        let indexed = match purge {
+            Purge::Entry {
+                cache,
+                host,
+                target,
+            } => self.remove_url(std::slice::from_ref(cache), host, target),
+            Purge::Url { host, target } => self
+                .caches
+                .all()
+                .and_then(|caches| self.remove_url(&caches, host, target)),
+            _ => None,
+        };
+        if let Some(responses) = indexed {
+            self.passes.invalidate_all();
+            self.store.run_pending_tasks();
+            return responses;
+        }
         let doomed: Vec<(Arc<CacheKey>, bool)> = self
             .store
             .iter()
@@ -560,6 +652,8 @@ impl ResponseCache {
                 .max_capacity(MOST_PASSES)
                 .time_to_live(UNCACHEABLE_MEMORY)
                 .build_with_hasher(KeyHasher::new()),
+            caches: CacheNames::default(),
+            writing: Mutex::new(()),
         })
     }
 
