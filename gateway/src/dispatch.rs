@@ -22,6 +22,8 @@ use std::time::Duration;
 use std::time::Instant;
 
 use arc_swap::ArcSwap;
+use http::header::STRICT_TRANSPORT_SECURITY;
+use http::HeaderValue;
 use http::Request;
 use http::Response;
 use http_body_util::BodyExt;
@@ -79,6 +81,8 @@ impl Connection {
 pub struct Dispatcher {
     table: ArcSwap<RoutingTable>,
     metrics: Arc<Metrics>,
+    /// The port of the HTTPS listener, for redirects to it.
+    https_port: Option<u16>,
 }
 
 impl Dispatcher {
@@ -87,7 +91,15 @@ impl Dispatcher {
         Self {
             table: ArcSwap::from_pointee(table),
             metrics,
+            https_port: None,
         }
+    }
+
+    /// Redirects `https_only` tenants' plain-HTTP requests to the HTTPS listener bound on
+    /// `port`.
+    pub fn with_https_port(mut self, port: Option<u16>) -> Self {
+        self.https_port = port;
+        self
     }
 
     /// The table new requests are routed by.
@@ -132,10 +144,13 @@ impl Dispatcher {
             table: &table,
             connection,
             metrics: &self.metrics,
+            https_port: self.https_port,
         };
+        // The tenant's `Strict-Transport-Security`, once routed over TLS.
+        let mut hsts = None;
         // Steps 2 to 4 never wait: a request the cache answers is done without a future of
         // its own. The others go on to steps 5 to 8 in one.
-        let answer = match run.route_and_consult(request, &mut record) {
+        let answer = match run.route_and_consult(request, &mut record, &mut hsts) {
             Ok(Step::Answered(response)) => Ok(response),
             Ok(Step::Onward(onward)) => Box::pin(run.onward(onward, &mut record)).await,
             Err(error) => Err(error),
@@ -149,6 +164,12 @@ impl Dispatcher {
             }
         };
         response::stamp_request_id(&mut response, &record.request_id);
+        if let Some(hsts) = hsts {
+            let headers = response.headers_mut();
+            if !headers.contains_key(STRICT_TRANSPORT_SECURITY) {
+                headers.insert(STRICT_TRANSPORT_SECURITY, hsts);
+            }
+        }
         response::with_access_log(response, record)
     }
 }
@@ -158,6 +179,7 @@ struct Run<'a> {
     table: &'a RoutingTable,
     connection: &'a Connection,
     metrics: &'a Arc<Metrics>,
+    https_port: Option<u16>,
 }
 
 /// Where a request stands after the cache.
@@ -196,11 +218,21 @@ impl<'a> Run<'a> {
         Some(tenant)
     }
 
+    /// Whether a trusted proxy in front says the client's request came over HTTPS.
+    fn forwarded_secure<B>(&self, request: &Request<B>) -> bool {
+        trusted(self.table, self.connection)
+            && request
+                .headers()
+                .get(request::X_FORWARDED_PROTO)
+                .is_some_and(|proto| proto.as_bytes().eq_ignore_ascii_case(b"https"))
+    }
+
     /// Steps 2 to 4.
     fn route_and_consult(
         &self,
         request: Request<Incoming>,
         record: &mut AccessRecord,
+        hsts: &mut Option<HeaderValue>,
     ) -> Result<Step<'a>, GatewayError> {
         let Self {
             table, connection, ..
@@ -255,6 +287,17 @@ impl<'a> Run<'a> {
             return Err(GatewayError::NoRoute);
         };
         record.route = Some(route.clone());
+        if self.connection.tls {
+            hsts.clone_from(&tenant.https.hsts);
+        } else if let (true, Some(port)) = (tenant.https.only, self.https_port) {
+            if !self.forwarded_secure(&request) {
+                return Ok(Step::Answered(response::to_https(
+                    &host_name,
+                    port,
+                    request.uri(),
+                )));
+            }
+        }
 
         // 3. Body size, when declared.
         if request::content_length(&request).is_some_and(|length| length > tenant.max_body) {
@@ -426,11 +469,7 @@ fn prepared<B>(
     connection: &Connection,
     host_name: &str,
 ) -> Request<B> {
-    let trusted = table
-        .policy
-        .trusted_proxies
-        .iter()
-        .any(|net| net.contains(&connection.peer.ip));
+    let trusted = trusted(table, connection);
     request::set_forwarded(
         request.headers_mut(),
         &connection.peer,
@@ -439,6 +478,12 @@ fn prepared<B>(
         trusted,
     );
     request
+}
+
+/// Whether the peer is one of the table's trusted proxies.
+fn trusted(table: &RoutingTable, connection: &Connection) -> bool {
+    let nets = &table.policy.trusted_proxies;
+    nets.iter().any(|net| net.contains(&connection.peer.ip))
 }
 
 /// The head of a GET, for a background refresh.

@@ -328,9 +328,6 @@ async fn serve(args: ServeArgs, log_format: LogFormat) -> anyhow::Result<()> {
             );
         }
     }
-    let metrics = Arc::new(Metrics::new());
-    let dispatcher = Arc::new(Dispatcher::new(table, metrics.clone()));
-
     let mut listeners = Vec::new();
     if let Some(addr) = config.server.http {
         let tcp = bind(addr).await?;
@@ -340,15 +337,17 @@ async fn serve(args: ServeArgs, log_format: LogFormat) -> anyhow::Result<()> {
         ));
         listeners.push(Listener { tcp, tls: None });
     }
+    let mut https_port = None;
     if let Some(addr) = config.server.https {
         let tcp = bind(addr).await?;
-        announce(&format!(
-            "isogate serve: https on https://{}",
-            tcp.local_addr()?
-        ));
+        let local = tcp.local_addr()?;
+        announce(&format!("isogate serve: https on https://{local}"));
+        https_port = Some(local.port());
         let tls = Some(tls::acceptor(resolver.clone())?);
         listeners.push(Listener { tcp, tls });
     }
+    let metrics = Arc::new(Metrics::new());
+    let dispatcher = Arc::new(Dispatcher::new(table, metrics.clone()).with_https_port(https_port));
     let admin = match config.server.admin {
         Some(addr) => {
             let tcp = bind(addr).await?;

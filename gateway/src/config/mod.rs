@@ -606,6 +606,25 @@ fn validate_server(problems: &mut Problems<'_>, server: &ServerConfig, tenants: 
             "an HTTPS listener needs at least one tenant with `tls`",
         );
     }
+    for (index, tenant) in tenants.iter().enumerate() {
+        let wants_https = tenant.https_only || tenant.hsts.is_some();
+        if wants_https && (server.https.is_none() || tenant.tls.is_none()) {
+            let key = if tenant.https_only {
+                "https_only"
+            } else {
+                "hsts"
+            };
+            problems.at_key(
+                tenant.span.clone(),
+                format!("tenants[{index}].{key}"),
+                format!(
+                    "tenant {:?}: `{key}` needs the HTTPS listener (`server.https`) and the \
+                     tenant's own `tls` certificate",
+                    tenant.name.get_ref()
+                ),
+            );
+        }
+    }
     if let Some(name) = &server.default_cert {
         let owner = tenants
             .iter()

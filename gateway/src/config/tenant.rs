@@ -34,6 +34,12 @@ pub struct TenantConfig {
     /// The tenant's certificate for the HTTPS listener.
     #[serde(default)]
     pub tls: Option<TlsFilesConfig>,
+    /// Answer plain-HTTP requests with a 308 redirect to the same URL over HTTPS.
+    #[serde(default)]
+    pub https_only: bool,
+    /// `Strict-Transport-Security` on the tenant's HTTPS answers.
+    #[serde(default)]
+    pub hsts: Option<HstsConfig>,
     /// Resource limits.
     #[serde(default)]
     pub limits: LimitsConfig,
@@ -59,6 +65,34 @@ pub struct TenantConfig {
 
 fn one() -> Spanned<usize> {
     Spanned::new(0..0, 1)
+}
+
+/// A tenant's `hsts`: how long browsers keep to HTTPS for its hosts (RFC 6797).
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct HstsConfig {
+    /// `max-age`, in seconds.
+    pub max_age_s: u64,
+    /// `includeSubDomains`.
+    #[serde(default)]
+    pub include_subdomains: bool,
+    /// `preload`.
+    #[serde(default)]
+    pub preload: bool,
+}
+
+impl HstsConfig {
+    /// The header value.
+    pub fn value(&self) -> String {
+        let mut value = format!("max-age={}", self.max_age_s);
+        if self.include_subdomains {
+            value.push_str("; includeSubDomains");
+        }
+        if self.preload {
+            value.push_str("; preload");
+        }
+        value
+    }
 }
 
 /// A tenant's `cache`.

@@ -195,6 +195,23 @@ fn limit_response(
     response
 }
 
+/// A 308 to the same path and query over HTTPS at `host` (a name without its port), on
+/// `port` (left out when it is 443).
+pub fn to_https(host: &str, port: u16, uri: &http::Uri) -> Response<GatewayBody> {
+    let target = uri.path_and_query().map_or("/", |target| target.as_str());
+    let location = if port == 443 {
+        format!("https://{host}{target}")
+    } else {
+        format!("https://{host}:{port}{target}")
+    };
+    let mut response = Response::new(Empty::new().map_err(|never| match never {}).boxed());
+    *response.status_mut() = StatusCode::PERMANENT_REDIRECT;
+    if let Ok(location) = HeaderValue::try_from(location) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    response
+}
+
 /// Stamps the request id on a response.
 pub fn stamp_request_id<B>(response: &mut Response<B>, request_id: &RequestIdValue) {
     response

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use http::HeaderValue;
 use ipnet::IpNet;
 use isogate_runtime::CacheHandle;
 use isogate_runtime::FetchPolicy;
@@ -76,6 +77,8 @@ pub struct Tenant {
     pub max_body: u64,
     /// Requests in flight at once, when limited: the permits and their number.
     pub concurrency: Option<(Arc<Semaphore>, u32)>,
+    /// How its plain-HTTP and HTTPS answers differ.
+    pub https: HttpsPolicy,
     /// Its metric handles, looked up on its first request.
     meters: OnceLock<Arc<TenantMeters>>,
 }
@@ -85,6 +88,15 @@ impl Tenant {
     pub fn meters(&self, metrics: &Metrics) -> &Arc<TenantMeters> {
         self.meters.get_or_init(|| metrics.tenant(&self.id.0))
     }
+}
+
+/// A tenant's `https_only` and `hsts`.
+#[derive(Clone, Debug, Default)]
+pub struct HttpsPolicy {
+    /// Plain-HTTP requests are redirected to HTTPS.
+    pub only: bool,
+    /// The `Strict-Transport-Security` value of its HTTPS answers.
+    pub hsts: Option<HeaderValue>,
 }
 
 /// What a tenant's handlers used, counted by the runtime.
@@ -143,6 +155,7 @@ impl RoutingTable {
                 caching: None,
                 max_body: u64::MAX,
                 concurrency: None,
+                https: HttpsPolicy::default(),
                 meters: OnceLock::new(),
             })],
             policy: EdgePolicy {
@@ -249,6 +262,13 @@ impl RoutingTable {
                 caching,
                 max_body: limits.max_body_bytes(),
                 concurrency,
+                https: HttpsPolicy {
+                    only: tenant.https_only,
+                    hsts: tenant
+                        .hsts
+                        .as_ref()
+                        .and_then(|hsts| HeaderValue::try_from(hsts.value()).ok()),
+                },
                 meters: OnceLock::new(),
             }));
         }
