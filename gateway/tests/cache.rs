@@ -472,6 +472,18 @@ async fn cache_purges_by_url_prefix_tag_and_tenant() {
         .await
         .1));
 
+    // A URL is purged as requests key it: the host without its port, the query sorted
+    // where the route sorts it.
+    send(&server, "GET", "shop.test:8080", "/sorted?b=1&a=2", &[]).await;
+    assert!(hit(&shop(&server, "/sorted?a=2&b=1").await.1));
+    let order = r#"{"urls":["http://shop.test:8080/sorted?b=1&a=2"]}"#;
+    let (_, body) = purge(&server, order, TOKEN).await;
+    assert_eq!(body, "{\"purged\":1}\n");
+    assert!(!hit(&shop(&server, "/sorted?a=2&b=1").await.1));
+    send(&server, "GET", "shop.test:8080", "/fresh", &[]).await;
+    let (_, body) = purge(&server, r#"{"urls":["http://shop.test/fresh"]}"#, TOKEN).await;
+    assert_eq!(body, "{\"purged\":1}\n");
+
     let (_, body) = purge(&server, r#"{"tags":["red"],"tenant":"shop"}"#, TOKEN).await;
     assert_eq!(body, "{\"purged\":1}\n");
     assert!(!hit(&shop(&server, "/tagged/a").await.1));

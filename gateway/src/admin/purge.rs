@@ -26,10 +26,12 @@ use serde::Deserialize;
 
 use super::text;
 use super::Admin;
+use crate::cache::keyed_target;
 use crate::cache::Purge;
 use crate::cache::TenantCache;
 use crate::routing::normalize_host;
 use crate::routing::table::RoutingTable;
+use crate::routing::Lookup;
 
 /// Largest purge request body accepted.
 const MOST_BODY_BYTES: usize = 1024 * 1024;
@@ -169,10 +171,11 @@ fn locate(table: &RoutingTable, url: &str) -> Result<(Arc<TenantCache>, String, 
     let authority = uri
         .authority()
         .ok_or_else(|| format!("{url:?} is not an absolute URL"))?;
+    // Keyed as a request for it is: the host without its port, the query sorted where the
+    // route sorts it.
     let host = normalize_host(authority.as_str());
-    let cache = table
-        .router
-        .tenant_for_host(&host)
+    let index = table.router.tenant_for_host(&host);
+    let cache = index
         .and_then(|index| table.tenants.get(index))
         .ok_or_else(|| format!("no tenant serves host {host}"))?
         .caching
@@ -180,10 +183,12 @@ fn locate(table: &RoutingTable, url: &str) -> Result<(Arc<TenantCache>, String, 
         .ok_or_else(|| format!("caching is off for host {host}"))?
         .cache
         .clone();
-    let target = uri
-        .path_and_query()
-        .map_or("/", |target| target.as_str())
-        .to_owned();
+    let target = uri.path_and_query().map_or("/", |target| target.as_str());
+    let sort_query = match table.router.route(index, &Method::GET, uri.path()) {
+        Lookup::Found { target, .. } => target.cache.sort_query,
+        _ => false,
+    };
+    let target = keyed_target(target, sort_query).into_owned();
     Ok((cache, host.into_owned(), target))
 }
 

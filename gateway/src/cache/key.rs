@@ -202,7 +202,7 @@ impl PartialEq for dyn KeyParts + '_ {
 impl Eq for dyn KeyParts + '_ {}
 
 /// The request target as keyed: as sent, or with its query parameters sorted.
-pub(super) fn target(path_and_query: &str, sort_query: bool) -> Cow<'_, str> {
+pub fn target(path_and_query: &str, sort_query: bool) -> Cow<'_, str> {
     match path_and_query.split_once('?') {
         Some((path, query)) if sort_query => {
             let mut pairs: Vec<&str> = query.split('&').filter(|p| !p.is_empty()).collect();

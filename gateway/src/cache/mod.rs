@@ -31,6 +31,7 @@ pub use exchange::Landed;
 pub use exchange::Use;
 pub use exchange::Wait;
 pub use exchange::CACHE_STATUS;
+pub use key::target as keyed_target;
 pub use key::CacheKey;
 pub use policy::RoutePolicy;
 pub use store::Bounds;
