@@ -22,6 +22,7 @@
 //! - `metrics`: every metric defined once; per-tenant usage.
 //! - `admin`: `/healthz`, `/readyz`, `/metrics`, `/admin/usage`, `/admin/cache/purge`.
 //! - `dev`: `isogate dev`'s watcher that reloads the one handler on change.
+//! - `check`: `isogate check`: a config's problems, and with `--load` each handler loaded.
 //! - `error`: `GatewayError` and its status map.
 //!
 //! # Request flow
@@ -47,6 +48,7 @@
 
 pub mod admin;
 pub mod cache;
+pub mod check;
 pub mod config;
 pub mod dev;
 pub mod dispatch;

@@ -2,7 +2,6 @@
 
 use std::io::IsTerminal;
 use std::net::SocketAddr;
-use std::path::Path;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,6 +14,7 @@ use clap::ValueEnum;
 use isogate_gateway::admin;
 use isogate_gateway::cache::Bounds;
 use isogate_gateway::cache::ResponseCache;
+use isogate_gateway::check::CheckOptions;
 use isogate_gateway::config;
 use isogate_gateway::config::GatewayConfig;
 use isogate_gateway::config::Isolation;
@@ -104,6 +104,14 @@ struct CheckArgs {
     /// The configuration file, given without `--config`.
     #[arg(value_name = "FILE", conflicts_with = "config")]
     file: Option<PathBuf>,
+    /// Also load every handler module in an isolate of its own, reporting syntax, import
+    /// and top-level errors as `file:line:col`.
+    #[arg(long)]
+    load: bool,
+    /// Report secrets that cannot be read as warnings, not errors (checking a config on a
+    /// machine without the production secrets).
+    #[arg(long)]
+    allow_missing_secrets: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -141,7 +149,9 @@ struct DevArgs {
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    init_tracing(cli.log_format);
+    // `check` prints its verdict, which says everything the handlers it loads would log.
+    let quiet = matches!(cli.command, Command::Check(_));
+    init_tracing(cli.log_format, if quiet { "off" } else { DEFAULT_LOG });
     if let Command::Worker = cli.command {
         return isogate_runtime::serve_worker();
     }
@@ -164,7 +174,7 @@ fn run(command: Command, log_format: LogFormat) -> anyhow::Result<()> {
     match command {
         Command::Dev(args) => runtime.block_on(dev(args)),
         Command::Serve(args) => runtime.block_on(serve(args, log_format)),
-        Command::Check(args) => check(args.file.as_deref().unwrap_or(&args.config)),
+        Command::Check(args) => runtime.block_on(check(args)),
         Command::Worker => Ok(()),
     }
 }
@@ -175,10 +185,13 @@ fn report(line: &str) {
     eprintln!("{line}");
 }
 
-fn init_tracing(format: LogFormat) {
+/// The log filter without `RUST_LOG`: handlers' console lines down to debug (each tenant's
+/// `log_level` filters them), isogate's own from info.
+const DEFAULT_LOG: &str = "info,isogate::handler=debug";
+
+fn init_tracing(format: LogFormat, default_filter: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        // Handlers' console lines down to debug: each tenant's `log_level` filters them.
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,isogate::handler=debug"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(std::io::stderr().is_terminal())
@@ -406,28 +419,34 @@ async fn serve(args: ServeArgs, log_format: LogFormat) -> anyhow::Result<()> {
     clippy::print_stderr,
     reason = "the verdict is the command's output"
 )]
-fn check(file: &Path) -> anyhow::Result<()> {
-    match config::load(file) {
-        Ok(config) => {
-            let routes: usize = config
-                .tenants
-                .iter()
-                .map(|tenant| tenant.routes.len())
-                .sum();
-            println!(
-                "{}: ok ({} tenants, {routes} routes)",
-                file.display(),
-                config.tenants.len()
-            );
-            Ok(())
-        }
-        Err(errors) => {
-            for error in &errors.0 {
-                eprintln!("{error}");
-            }
-            bail!("{}: {} problem(s)", file.display(), errors.0.len())
-        }
+async fn check(args: CheckArgs) -> anyhow::Result<()> {
+    let file = args.file.as_deref().unwrap_or(&args.config);
+    let options = CheckOptions {
+        load: args.load,
+        missing_secrets_are_warnings: args.allow_missing_secrets,
+    };
+    let report = isogate_gateway::check::check(file, options).await;
+    for warning in &report.warnings {
+        eprintln!("warning: {warning}");
     }
+    for error in &report.errors {
+        eprintln!("{error}");
+    }
+    if !report.errors.is_empty() {
+        bail!("{}: {} problem(s)", file.display(), report.errors.len());
+    }
+    let loaded = if args.load {
+        format!(", {} handler module(s) loaded", report.loaded)
+    } else {
+        String::new()
+    };
+    println!(
+        "{}: ok ({} tenants, {} routes{loaded})",
+        file.display(),
+        report.tenants,
+        report.routes
+    );
+    Ok(())
 }
 
 async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {

@@ -135,3 +135,121 @@ fn serve_require_ready_exits_when_a_handler_fails_to_load() {
         String::from_utf8_lossy(&output.stdout)
     );
 }
+
+/// `isogate check ARGS CONFIG`: success, stdout, stderr.
+fn run_check(config: &std::path::Path, args: &[&str]) -> (bool, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_isogate"))
+        .arg("check")
+        .args(args)
+        .arg(config)
+        .env_remove("ISOGATE_TEST_SECRET")
+        .output()
+        .unwrap();
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn check_load_reports_each_handler_that_does_not_load_with_its_position() {
+    let dir = tempfile::tempdir().unwrap();
+    for tenant in ["good", "syntax", "import"] {
+        std::fs::create_dir(dir.path().join(tenant)).unwrap();
+    }
+    std::fs::write(
+        dir.path().join("good/handler.js"),
+        "export default { fetch() { return new Response('ok'); } };\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("syntax/handler.js"),
+        "export default {\n  fetch() { return new Response('ok') ;; }}}\n};\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("import/handler.js"),
+        "import { x } from './missing.js';\nexport default { fetch() { return x; } };\n",
+    )
+    .unwrap();
+    let mut config = String::from("[server]\nhttp = \"127.0.0.1:0\"\n");
+    for tenant in ["good", "syntax", "import"] {
+        config.push_str(&format!(
+            "\n[[tenants]]\nname = \"{tenant}\"\nhosts = [\"{tenant}.test\"]\n\
+             [[tenants.routes]]\npath = \"/\"\nhandler = \"{tenant}/handler.js\"\n"
+        ));
+    }
+    let file = dir.path().join("isogate.toml");
+    std::fs::write(&file, &config).unwrap();
+
+    // Without --load the file itself is fine.
+    let (ok, stdout, stderr) = run_check(&file, &[]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("ok (3 tenants, 3 routes)"), "{stdout}");
+
+    let (ok, _, stderr) = run_check(&file, &["--load"]);
+    assert!(!ok);
+    let syntax = stderr
+        .lines()
+        .find(|line| line.starts_with("tenant \"syntax\"") || line.starts_with("tenant syntax"))
+        .unwrap_or_else(|| panic!("{stderr}"));
+    assert!(syntax.contains("does not load"), "{syntax}");
+    assert!(syntax.contains("syntax/handler.js:2:"), "{syntax}");
+    let import = stderr
+        .lines()
+        .find(|line| line.starts_with("tenant import"))
+        .unwrap_or_else(|| panic!("{stderr}"));
+    assert!(import.contains("missing.js"), "{import}");
+    assert!(!stderr.contains("tenant good"), "{stderr}");
+    assert!(stderr.trim_end().ends_with("2 problem(s)"), "{stderr}");
+
+    // Fixed, every module loads.
+    std::fs::write(
+        dir.path().join("syntax/handler.js"),
+        "export default { fetch() { return new Response('ok'); } };\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("import/missing.js"),
+        "export const x = 1;\n",
+    )
+    .unwrap();
+    let (ok, stdout, stderr) = run_check(&file, &["--load"]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("3 handler module(s) loaded"), "{stdout}");
+}
+
+#[test]
+fn check_can_treat_missing_secrets_as_warnings() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("app")).unwrap();
+    std::fs::write(
+        dir.path().join("app/handler.js"),
+        "export default { fetch(r, env) { return new Response(env.KEY); } };\n",
+    )
+    .unwrap();
+    let file = dir.path().join("isogate.toml");
+    std::fs::write(
+        &file,
+        "[server]\nhttp = \"127.0.0.1:0\"\n\n[[tenants]]\nname = \"app\"\nhosts = [\"app.test\"]\n\
+         secrets = { KEY = { env = \"ISOGATE_TEST_SECRET\" } }\n\
+         [[tenants.routes]]\npath = \"/\"\nhandler = \"app/handler.js\"\n",
+    )
+    .unwrap();
+    let (ok, _, stderr) = run_check(&file, &[]);
+    assert!(!ok);
+    assert!(
+        stderr.contains("isogate.toml:7:") && stderr.contains("ISOGATE_TEST_SECRET is not set"),
+        "{stderr}"
+    );
+
+    let (ok, stdout, stderr) = run_check(&file, &["--allow-missing-secrets", "--load"]);
+    assert!(ok, "{stderr}");
+    assert!(stderr.starts_with("warning: "), "{stderr}");
+    assert!(
+        stderr.contains("ISOGATE_TEST_SECRET is not set"),
+        "{stderr}"
+    );
+    assert!(stdout.contains("1 handler module(s) loaded"), "{stdout}");
+}

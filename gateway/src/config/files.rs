@@ -15,7 +15,7 @@ use crate::tls;
 pub(super) fn check(problems: &mut Problems<'_>, server: &ServerConfig, tenants: &[TenantConfig]) {
     if let Some(token) = &server.admin_token {
         if let Err(message) = read_secret("admin_token", token.get_ref()) {
-            problems.at(token.span(), message);
+            problems.secret_at(token.span(), message);
         }
     }
     for tenant in tenants {
@@ -36,7 +36,7 @@ pub(super) fn check(problems: &mut Problems<'_>, server: &ServerConfig, tenants:
         }
         for (name, source) in &tenant.secrets {
             if let Err(message) = read_secret(name, source.get_ref()) {
-                problems.at(source.span(), message);
+                problems.secret_at(source.span(), message);
             }
         }
     }
@@ -102,7 +102,8 @@ pub fn admin_token(server: &ServerConfig) -> Result<Option<String>, String> {
         .transpose()
 }
 
-fn read_secret(name: &str, source: &SecretSource) -> Result<String, String> {
+/// A secret's value, read now (never logged); the error names the secret and the source.
+pub fn read_secret(name: &str, source: &SecretSource) -> Result<String, String> {
     match source {
         SecretSource::Env(variable) => std::env::var(variable)
             .map_err(|_| format!("secret {name}: environment variable {variable} is not set")),

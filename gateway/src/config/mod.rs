@@ -26,6 +26,7 @@ use toml::de::DeValue;
 use toml::Spanned;
 
 pub use files::admin_token;
+pub use files::read_secret;
 pub use files::resolve_secrets;
 pub use tenant::LimitsConfig;
 pub use tenant::LogLevelConfig;
@@ -370,6 +371,10 @@ pub(crate) struct Problems<'a> {
     text: &'a str,
     root: Option<&'a DeTable<'a>>,
     found: Vec<(usize, ConfigError)>,
+    /// Secrets that cannot be read are warnings, not errors (checking a config on a machine
+    /// without the production secrets).
+    lenient_secrets: bool,
+    warnings: Vec<ConfigError>,
 }
 
 impl<'a> Problems<'a> {
@@ -379,6 +384,29 @@ impl<'a> Problems<'a> {
             text,
             root: None,
             found: Vec::new(),
+            lenient_secrets: false,
+            warnings: Vec::new(),
+        }
+    }
+
+    /// Records that a secret at `span` cannot be read: an error, or a warning when secrets
+    /// are checked leniently.
+    pub(crate) fn secret_at(&mut self, span: Range<usize>, message: impl Into<String>) {
+        if self.lenient_secrets {
+            let key = self
+                .root
+                .map(|root| key_path(root, &span))
+                .unwrap_or_default();
+            let (line, column) = line_column(self.text, span.start);
+            self.warnings.push(ConfigError {
+                file: self.file.to_path_buf(),
+                line,
+                column,
+                key,
+                message: message.into(),
+            });
+        } else {
+            self.at(span, message);
         }
     }
 
@@ -419,6 +447,15 @@ impl<'a> Problems<'a> {
 
 /// Reads, parses and validates the configuration at `file`, including the files it names.
 pub fn load(file: &Path) -> Result<GatewayConfig, ConfigErrors> {
+    load_with(file, false).map(|(config, _)| config)
+}
+
+/// As [`load`]; with `lenient_secrets`, secrets that cannot be read are returned as
+/// warnings instead of failing the file.
+pub fn load_with(
+    file: &Path,
+    lenient_secrets: bool,
+) -> Result<(GatewayConfig, Vec<ConfigError>), ConfigErrors> {
     let text = std::fs::read_to_string(file).map_err(|error| {
         ConfigErrors(vec![ConfigError {
             file: file.to_path_buf(),
@@ -428,29 +465,40 @@ pub fn load(file: &Path) -> Result<GatewayConfig, ConfigErrors> {
             message: format!("cannot read the file: {error}"),
         }])
     })?;
-    parse(file, &text)
+    parse_with(file, &text, lenient_secrets)
 }
 
 /// Parses and validates configuration `text` read from `file`; relative paths in it resolve
 /// against the file's folder.
 pub fn parse(file: &Path, text: &str) -> Result<GatewayConfig, ConfigErrors> {
+    parse_with(file, text, false).map(|(config, _)| config)
+}
+
+fn parse_with(
+    file: &Path,
+    text: &str,
+    lenient_secrets: bool,
+) -> Result<(GatewayConfig, Vec<ConfigError>), ConfigErrors> {
     let root = match DeTable::parse(text) {
         Ok(root) => root.into_inner(),
         Err(error) => {
             let mut problems = Problems::new(file, text);
             problems.at(error.span().unwrap_or(0..0), error.message());
-            return problems.into_result(GatewayConfig {
-                file: file.to_path_buf(),
-                server: ServerConfig::default(),
-                limits: LimitsConfig::default(),
-                pool: PoolConfig::default(),
-                cache: CacheConfig::default(),
-                tenants: Vec::new(),
-            });
+            return problems
+                .into_result(GatewayConfig {
+                    file: file.to_path_buf(),
+                    server: ServerConfig::default(),
+                    limits: LimitsConfig::default(),
+                    pool: PoolConfig::default(),
+                    cache: CacheConfig::default(),
+                    tenants: Vec::new(),
+                })
+                .map(|config| (config, Vec::new()));
         }
     };
     let mut problems = Problems::new(file, text);
     problems.root = Some(&root);
+    problems.lenient_secrets = lenient_secrets;
 
     let mut server = ServerConfig::default();
     let mut limits = LimitsConfig::default();
@@ -516,14 +564,17 @@ pub fn parse(file: &Path, text: &str) -> Result<GatewayConfig, ConfigErrors> {
     validate_server(&mut problems, &server, &tenants);
     tenant::validate(&mut problems, &tenants);
     files::check(&mut problems, &server, &tenants);
-    problems.into_result(GatewayConfig {
-        file: file.to_path_buf(),
-        server,
-        limits,
-        pool,
-        cache,
-        tenants,
-    })
+    let warnings = std::mem::take(&mut problems.warnings);
+    problems
+        .into_result(GatewayConfig {
+            file: file.to_path_buf(),
+            server,
+            limits,
+            pool,
+            cache,
+            tenants,
+        })
+        .map(|config| (config, warnings))
 }
 
 /// Deserializes one part of the file, reporting every problem in it: serde stops at the first

@@ -28,6 +28,8 @@ use crate::cache::RoutePolicy;
 use crate::cache::TenantCache;
 use crate::config::resolve_secrets;
 use crate::config::GatewayConfig;
+use crate::config::LimitsConfig;
+use crate::config::RouteConfig;
 use crate::config::TenantConfig;
 use crate::error::GatewayError;
 use crate::metrics::Metrics;
@@ -197,18 +199,7 @@ impl RoutingTable {
                 .map(|caching| CacheHandle(caching.cache.clone()));
             let mut routes = TenantRoutes::default();
             for route in &tenant.routes {
-                let spec = HandlerSpec {
-                    label: tenant.name.get_ref().clone(),
-                    entry: route.handler.get_ref().clone(),
-                    env: env.clone(),
-                    fetch: FetchPolicy {
-                        allow_private_net: tenant.allow_private_net,
-                    },
-                    drain: DRAIN,
-                    limits: limits.runtime(),
-                    log_level: tenant.log_level.into(),
-                    cache: handler_cache.clone(),
-                };
+                let spec = handler_spec(tenant, route, &limits, &env, handler_cache.clone());
                 let placement = Placement {
                     spec,
                     isolates: (*tenant.max_isolates.get_ref()).min(pool.workers()),
@@ -383,6 +374,28 @@ pub fn cert_store(config: &GatewayConfig) -> Result<CertStore, GatewayError> {
         );
     }
     Ok(store)
+}
+
+/// What a route's handler runs with: its tenant's env, limits, fetch policy and log level.
+pub fn handler_spec(
+    tenant: &TenantConfig,
+    route: &RouteConfig,
+    limits: &LimitsConfig,
+    env: &BTreeMap<String, String>,
+    cache: Option<CacheHandle>,
+) -> HandlerSpec {
+    HandlerSpec {
+        label: tenant.name.get_ref().clone(),
+        entry: route.handler.get_ref().clone(),
+        env: env.clone(),
+        fetch: FetchPolicy {
+            allow_private_net: tenant.allow_private_net,
+        },
+        drain: DRAIN,
+        limits: limits.runtime(),
+        log_level: tenant.log_level.into(),
+        cache,
+    }
 }
 
 fn tenant_env(tenant: &TenantConfig) -> Result<BTreeMap<String, String>, GatewayError> {
