@@ -4,7 +4,7 @@ V8_SEED := $(wildcard ../shared/v8/seed.sh)
 HANDLER ?= examples/hello/handler.js
 PORT ?= 8787
 
-.PHONY: run test fmt lint conformance bench ci v8 examples sdk
+.PHONY: run test fmt lint conformance bench ci v8 examples sdk tools
 EXAMPLES_WITH_PACKAGES := $(patsubst %/package.json,%,$(wildcard examples/*/package.json))
 
 # Offline machines get the V8 static library from ../shared/v8; elsewhere cargo downloads it.
@@ -28,7 +28,14 @@ sdk: examples
 	npm --prefix sdk-js test
 	npm --prefix sdk-js run typecheck
 
-test: v8 examples sdk
+# promtool, which the tests run over a /metrics scrape: Debian's prometheus package.
+tools:
+	@command -v promtool >/dev/null 2>&1 || { \
+	  command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] || { \
+	    echo "promtool is missing: install Debian's prometheus package (apt-get install --no-install-recommends prometheus)" >&2; exit 1; }; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null; }
+
+test: v8 examples sdk tools
 	cargo test --workspace --locked
 
 fmt:

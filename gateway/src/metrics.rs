@@ -475,13 +475,19 @@ impl Metrics {
         }
     }
 
-    /// The Prometheus text exposition of every metric.
-    pub fn render(&self) -> String {
+    /// Every metric, in OpenMetrics text (`openmetrics`) or in Prometheus' classic text
+    /// format 0.0.4, where a counter's family is named as its `_total` samples are and
+    /// there is no `# EOF`.
+    pub fn render(&self, openmetrics: bool) -> String {
         let mut text = String::new();
         if prometheus_client::encoding::text::encode(&mut text, &self.registry).is_err() {
             text.clear();
         }
-        text
+        if openmetrics {
+            text
+        } else {
+            classic(&text)
+        }
     }
 
     /// A tenant's usage since the window opened, and when it opened (Unix seconds).
@@ -542,6 +548,39 @@ impl CacheGauges {
             entries: gauge("cache_entries", "Entries in the tenant's cache"),
         }
     }
+}
+
+/// OpenMetrics text as Prometheus' text format 0.0.4: counter families take their samples'
+/// `_total` name in `# HELP` and `# TYPE`, and the `# EOF` line goes.
+fn classic(openmetrics: &str) -> String {
+    let counters: std::collections::HashSet<&str> = openmetrics
+        .lines()
+        .filter_map(|line| line.strip_prefix("# TYPE "))
+        .filter_map(|rest| rest.strip_suffix(" counter"))
+        .collect();
+    let mut text = String::with_capacity(openmetrics.len() + 16 * counters.len());
+    for line in openmetrics.lines() {
+        if line == "# EOF" {
+            continue;
+        }
+        let meta = ["# HELP ", "# TYPE "]
+            .into_iter()
+            .find_map(|prefix| Some((prefix, line.strip_prefix(prefix)?)));
+        match meta {
+            Some((prefix, rest)) => {
+                let (name, tail) = rest.split_once(' ').unwrap_or((rest, ""));
+                let total = if counters.contains(name) {
+                    "_total"
+                } else {
+                    ""
+                };
+                text.push_str(&format!("{prefix}{name}{total} {tail}"));
+            }
+            None => text.push_str(line),
+        }
+        text.push('\n');
+    }
+    text
 }
 
 /// Brings `counter` up to a running total read elsewhere (a total that restarted lower, as a
@@ -605,7 +644,16 @@ mod tests {
         };
         metrics.tenant("acme").record(&stopped);
         metrics.record_limit_stop("acme", "cpu-limit");
-        let text = metrics.render();
+        let text = metrics.render(false);
+        assert!(
+            text.contains("# TYPE isogate_http_requests_total counter"),
+            "{text}"
+        );
+        assert!(!text.contains("# EOF"), "{text}");
+        assert!(metrics
+            .render(true)
+            .contains("# TYPE isogate_http_requests counter"));
+        assert!(metrics.render(true).ends_with("# EOF\n"));
         assert!(
             text.contains(r#"isogate_http_requests_total{tenant="acme",class="2xx"} 1"#),
             "{text}"

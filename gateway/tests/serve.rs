@@ -719,26 +719,15 @@ async fn admin_exports_metrics_and_tenant_usage() {
         "isogate_pool_isolates_live{worker=\"0\"}",
         "isogate_pool_isolates_spare",
         r#"isogate_tenant_cpu_seconds_total{tenant="acme"}"#,
-        "# TYPE isogate_cache_hits counter",
-        "# TYPE isogate_pool_isolate_creations counter",
+        "# TYPE isogate_cache_hits_total counter",
+        "# TYPE isogate_pool_isolate_creations_total counter",
         r#"isogate_tenant_request_cpu_seconds_count{tenant="acme"} 3"#,
         "isogate_pool_isolate_creation_seconds_total{worker=\"0\"}",
     ] {
         assert!(text.contains(expected), "{expected} missing from\n{text}");
     }
-    // Every counter is exposed as one, named `_total` (running totals are never gauges).
-    for line in text.lines().filter(|line| line.starts_with("# TYPE ")) {
-        let mut words = line.split_whitespace().skip(2);
-        let (name, kind) = (words.next().unwrap(), words.next().unwrap());
-        if kind == "counter" {
-            assert!(
-                text.lines()
-                    .filter(|l| l.starts_with(name) && !l.starts_with('#'))
-                    .all(|l| l.starts_with(&format!("{name}_total"))),
-                "{name}: a counter's samples are named _total\n{text}"
-            );
-        }
-    }
+    // Every counter is exposed as one, named `_total`, as Prometheus' own linter checks.
+    promtool_check_metrics(&text);
 
     let (status, _, body) = get(&format!("{admin}/admin/usage?tenant=acme")).await;
     assert_eq!(status, StatusCode::OK);

@@ -121,10 +121,22 @@ async fn answer(request: Request<Incoming>, admin: &Admin) -> Response<Full<Byte
                 .metrics
                 .record_consumption(&admin.dispatcher.table().consumption());
             admin.metrics.record_cache(&cache_figures(&admin.cache));
-            let mut response = text(StatusCode::OK, admin.metrics.render());
+            // OpenMetrics to a scraper that asks for it, else the classic text format.
+            let openmetrics = request
+                .headers()
+                .get_all(http::header::ACCEPT)
+                .iter()
+                .filter_map(|accept| accept.to_str().ok())
+                .any(|accept| accept.contains("application/openmetrics-text"));
+            let mut response = text(StatusCode::OK, admin.metrics.render(openmetrics));
+            let kind = if openmetrics {
+                "application/openmetrics-text; version=1.0.0; charset=utf-8"
+            } else {
+                "text/plain; version=0.0.4; charset=utf-8"
+            };
             response.headers_mut().insert(
                 http::header::CONTENT_TYPE,
-                http::HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+                http::HeaderValue::from_static(kind),
             );
             response
         }

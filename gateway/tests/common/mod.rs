@@ -261,3 +261,32 @@ pub(crate) async fn host_get(
 ) -> (StatusCode, HeaderMap, String) {
     host_request(addr, "GET", host, path, empty()).await
 }
+
+/// Runs Prometheus' `promtool check metrics` (Debian's `prometheus` package, which
+/// `.ci/run` and `make test` install) over a scrape: the exposition format, and its lints
+/// (counters named `_total`, help on every metric, no reserved names).
+pub(crate) fn promtool_check_metrics(text: &str) {
+    use std::io::Write;
+    let mut child = Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|error| {
+            panic!("promtool ({error}): install Debian's `prometheus` package, as make test does")
+        });
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success() && output.stdout.is_empty() && output.stderr.is_empty(),
+        "promtool check metrics:\n{}{}\n{text}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
