@@ -3,8 +3,9 @@ SHELL := /bin/bash
 V8_SEED := $(wildcard ../shared/v8/seed.sh)
 HANDLER ?= examples/hello/handler.js
 PORT ?= 8787
+PREFIX ?= /usr/local
 
-.PHONY: run test fmt lint conformance bench ci v8 examples sdk tools
+.PHONY: run test fmt lint conformance bench ci v8 examples sdk tools release install
 EXAMPLES_WITH_PACKAGES := $(patsubst %/package.json,%,$(wildcard examples/*/package.json))
 
 # Offline machines get the V8 static library from ../shared/v8; elsewhere cargo downloads it.
@@ -15,6 +16,15 @@ endif
 
 run: v8
 	cargo run --locked -p isogate-gateway --bin isogate -- dev $(HANDLER) --port $(PORT)
+
+# The optimised binary, target/release/isogate (one file; the V8 snapshot is inside).
+release: v8
+	cargo build --release --locked -p isogate-gateway --bin isogate
+
+# Installs it as $(PREFIX)/bin/isogate (and the systemd unit's docs folder's README).
+install: release
+	install -D -m 0755 target/release/isogate $(DESTDIR)$(PREFIX)/bin/isogate
+	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/isogate/README.md
 
 # npm packages the examples import from node_modules, from their committed lockfiles.
 examples:
