@@ -32,6 +32,7 @@ use isogate_runtime::CpuCharge;
 use isogate_runtime::HandlerRequest;
 use isogate_runtime::LimitBreach;
 use isogate_runtime::LimitKind;
+use isogate_runtime::Measured;
 use isogate_runtime::RuntimeError;
 use isogate_runtime::WorkerHandle;
 
@@ -546,8 +547,8 @@ impl Refresh {
 fn over_concurrency(max: u32) -> GatewayError {
     GatewayError::Runtime(RuntimeError::LimitExceeded(LimitBreach {
         kind: LimitKind::Concurrency,
-        limit: format!("{max} requests"),
-        used: format!("{max} in flight"),
+        limit: u64::from(max),
+        used: Measured::InFlight(max),
         cpu: Duration::ZERO,
         heap_used: 0,
     }))

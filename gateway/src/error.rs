@@ -174,8 +174,8 @@ mod tests {
         let breach = |kind| {
             GatewayError::from(RuntimeError::LimitExceeded(isogate_runtime::LimitBreach {
                 kind,
-                limit: "1".into(),
-                used: "2".into(),
+                limit: 1,
+                used: isogate_runtime::Measured::Cpu(std::time::Duration::from_millis(2)),
                 cpu: std::time::Duration::ZERO,
                 heap_used: 0,
             }))

@@ -181,9 +181,23 @@ async fn limits_stop_the_abuser_with_reasons_and_spare_the_victim() {
         "limit=\"cpu-limit\"",
         "cpu_ms=",
         "heap_mib=",
+        "unit=\"ms\"",
     ] {
         assert!(line.contains(field), "{field} missing from {line}");
     }
+    // The figures are numbers: the limit as configured, and what went past it.
+    let number = |name: &str| -> u64 {
+        let start = line.find(&format!("{name}=")).unwrap() + name.len() + 1;
+        let digits: String = line[start..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        digits
+            .parse()
+            .unwrap_or_else(|_| panic!("{name} is not a number in {line}"))
+    };
+    let (limit, used) = (number("limit_value"), number("used_value"));
+    assert!(limit > 0 && used >= limit, "{line}");
     // The access line of a CPU-stopped request carries the CPU it used, not 0.
     let access = logs
         .lines()

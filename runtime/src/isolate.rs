@@ -29,12 +29,13 @@ use crate::ext::http::Queue;
 use crate::ext::http::Replies;
 use crate::limits::cpu;
 use crate::limits::cpu::Watched;
-use crate::limits::mebibytes;
 use crate::limits::memory;
 use crate::limits::millis;
+use crate::limits::whole_millis;
 use crate::limits::LimitBreach;
 use crate::limits::LimitKind;
 use crate::limits::Limits;
+use crate::limits::Measured;
 use crate::limits::STARTUP_CPU;
 use crate::loader::HandlerLoader;
 
@@ -184,13 +185,13 @@ impl Isolate {
         if let Some(used) = cpu_stop {
             return Some(LimitBreach {
                 kind: LimitKind::Cpu,
-                limit: millis(self.cpu_limit()),
-                used: millis(used),
+                limit: whole_millis(self.cpu_limit()),
+                used: Measured::Cpu(used),
                 cpu: used,
                 heap_used,
             });
         }
-        let limit = mebibytes(self.limits.memory.unwrap_or(0));
+        let limit = self.limits.memory.unwrap_or(0);
         let (held, heap) = self
             .buffers
             .as_ref()
@@ -199,12 +200,11 @@ impl Isolate {
             return Some(LimitBreach {
                 kind: LimitKind::Memory,
                 limit,
-                used: format!(
-                    "an ArrayBuffer of {} refused with {} of buffers and {} of heap held",
-                    mebibytes(size),
-                    mebibytes(held),
-                    mebibytes(heap)
-                ),
+                used: Measured::BufferRefused {
+                    size,
+                    buffers: held,
+                    heap,
+                },
                 cpu: cpu_used,
                 heap_used,
             });
@@ -213,11 +213,10 @@ impl Isolate {
             return Some(LimitBreach {
                 kind: LimitKind::Memory,
                 limit,
-                used: format!(
-                    "heap and buffers reached {} ({} of buffers)",
-                    mebibytes(total),
-                    mebibytes(held)
-                ),
+                used: Measured::HeapAndBuffers {
+                    total,
+                    buffers: held,
+                },
                 cpu: cpu_used,
                 heap_used,
             });
@@ -228,7 +227,7 @@ impl Isolate {
         Some(LimitBreach {
             kind: LimitKind::Memory,
             limit,
-            used: format!("heap reached its limit with {} in use", mebibytes(reached)),
+            used: Measured::HeapFull { in_use: reached },
             cpu: cpu_used,
             heap_used: reached,
         })
@@ -243,8 +242,8 @@ impl Isolate {
             .used_heap_size();
         LimitBreach {
             kind: LimitKind::Cpu,
-            limit: millis(self.cpu_limit()),
-            used: millis(used),
+            limit: whole_millis(self.cpu_limit()),
+            used: Measured::Cpu(used),
             cpu: used,
             heap_used: u64::try_from(heap_used).unwrap_or(u64::MAX),
         }

@@ -69,6 +69,7 @@ pub use isolate::Retirement;
 pub use limits::LimitBreach;
 pub use limits::LimitKind;
 pub use limits::Limits;
+pub use limits::Measured;
 pub use message::BodyError;
 pub use message::BodyStream;
 pub use message::CpuCharge;

@@ -10,6 +10,7 @@ use common::*;
 use isogate_runtime::LimitBreach;
 use isogate_runtime::LimitKind;
 use isogate_runtime::Limits;
+use isogate_runtime::Measured;
 use isogate_runtime::RuntimeError;
 
 const CPU_LIMIT: Duration = Duration::from_millis(50);
@@ -33,7 +34,7 @@ async fn cpu_limit_terminates_infinite_loop_and_isolate_recovers() {
     let worker = spawn_limited(fixture("infinite_loop", "handler.js"), &[], cpu_limited());
     let breach = breach_of(call(&worker, get("http://t.test/loop")).await);
     assert_eq!(breach.kind, LimitKind::Cpu);
-    assert_eq!(breach.limit, "50 ms");
+    assert_eq!(breach.limit, 50);
     assert!(breach.cpu >= CPU_LIMIT, "{breach:?}");
     // The watchdog ticks every millisecond; leave room for a loaded CI machine.
     assert!(
@@ -104,8 +105,12 @@ async fn memory_limit_stops_heap_bomb_without_crashing() {
     let worker = spawn_limited(fixture("heap_limit", "handler.js"), &[], limits);
     let breach = breach_of(call(&worker, get("http://t.test/bomb")).await);
     assert_eq!(breach.kind, LimitKind::Memory);
-    assert_eq!(breach.limit, "64 MiB");
+    assert_eq!(breach.limit, 64 << 20);
     assert!(breach.heap_used >= 32 * 1024 * 1024, "{breach:?}");
+    assert!(
+        matches!(breach.used, Measured::HeapFull { in_use } if in_use == breach.heap_used),
+        "{breach:?}"
+    );
     assert!(
         breach
             .to_string()
@@ -125,7 +130,7 @@ async fn wall_limit_ends_never_resolving_promise() {
     let worker = spawn_limited(fixture("never_resolving", "handler.js"), &[], limits);
     let breach = breach_of(call(&worker, get("http://t.test/")).await);
     assert_eq!(breach.kind, LimitKind::Wall);
-    assert_eq!(breach.limit, "200 ms");
+    assert_eq!(breach.limit, 200);
     assert!(breach
         .to_string()
         .starts_with("wall-clock limit 200 ms exceeded ("));
@@ -212,7 +217,7 @@ async fn cpu_limit_counts_a_requests_cpu_over_all_its_turns() {
     // 20 slices of 10 ms: no turn reaches 50 ms, the request does.
     let breach = breach_of(call(&worker, get("http://t.test/?slice=10&slices=20")).await);
     assert_eq!(breach.kind, LimitKind::Cpu);
-    assert_eq!(breach.limit, "50 ms");
+    assert_eq!(breach.limit, 50);
     assert!(breach.cpu > CPU_LIMIT, "{breach:?}");
     assert!(breach.to_string().starts_with("cpu limit 50 ms exceeded ("));
 

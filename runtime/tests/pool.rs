@@ -124,7 +124,7 @@ async fn pool_spare_with_matching_heap_limit_serves_a_new_handler() {
     match call(&spared, get("http://t.test/bomb")).await {
         Err(RuntimeError::LimitExceeded(breach)) => {
             assert_eq!(breach.kind, LimitKind::Memory);
-            assert_eq!(breach.limit, "64 MiB");
+            assert_eq!(breach.limit, 64 << 20);
         }
         other => panic!("expected a memory stop, got {other:?}"),
     }

@@ -244,6 +244,9 @@ pub fn log_error(
                 tenant,
                 request_id = %request_id,
                 limit = breach.kind.code(),
+                limit_value = breach.limit,
+                used_value = breach.used.amount(),
+                unit = breach.kind.unit(),
                 // Only the figures that were measured (a wall-clock stop measures neither).
                 cpu_ms = (!breach.cpu.is_zero()).then_some(breach.cpu.as_secs_f64() * 1000.0),
                 heap_mib = (breach.heap_used > 0)

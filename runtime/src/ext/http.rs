@@ -41,6 +41,7 @@ use tokio::sync::Notify;
 use crate::error::RuntimeError;
 use crate::limits::LimitBreach;
 use crate::limits::LimitKind;
+use crate::limits::Measured;
 use crate::message::BodyStream;
 use crate::message::CpuCharge;
 use crate::message::HandlerRequest;
@@ -545,8 +546,8 @@ pub(crate) fn op_isogate_resp_limit(
         .reply
         .send(Err(RuntimeError::LimitExceeded(LimitBreach {
             kind: LimitKind::Subrequest,
-            limit: made.to_string(),
-            used: format!("fetch number {} refused", made.saturating_add(1)),
+            limit: u64::from(made),
+            used: Measured::Fetch(made.saturating_add(1)),
             cpu,
             heap_used: 0,
         })));

@@ -16,9 +16,10 @@ pub(crate) mod cpu;
 pub(crate) mod memory;
 pub(crate) mod wall;
 
-pub(crate) use breach::mebibytes;
 pub(crate) use breach::millis;
+pub(crate) use breach::whole_millis;
 pub use breach::LimitBreach;
 pub use breach::LimitKind;
 pub use breach::Limits;
+pub use breach::Measured;
 pub(crate) use breach::STARTUP_CPU;

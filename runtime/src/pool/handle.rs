@@ -17,11 +17,12 @@ use super::PoolOptions;
 use crate::error::RuntimeError;
 use crate::ext::fetch::Meters;
 use crate::ext::http::Envelope;
-use crate::limits::millis;
 use crate::limits::wall;
 use crate::limits::wall::Cut;
+use crate::limits::whole_millis;
 use crate::limits::LimitBreach;
 use crate::limits::LimitKind;
+use crate::limits::Measured;
 use crate::message::HandlerRequest;
 use crate::message::HandlerResponse;
 use crate::message::ResponseBody;
@@ -283,8 +284,8 @@ impl WorkerHandle {
             Ok(Err(error)) => Err(error),
             Err(_) => Err(RuntimeError::LimitExceeded(LimitBreach {
                 kind: LimitKind::Wall,
-                limit: millis(wall),
-                used: millis(started.elapsed()),
+                limit: whole_millis(wall),
+                used: Measured::Elapsed(started.elapsed()),
                 cpu: Duration::ZERO,
                 heap_used: 0,
             })),

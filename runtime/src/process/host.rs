@@ -44,9 +44,9 @@ use super::wire::WorkerSettings;
 use super::wire::MEMORY;
 use crate::error::RuntimeError;
 use crate::ext::fetch::Meters;
-use crate::limits::mebibytes;
 use crate::limits::LimitBreach;
 use crate::limits::LimitKind;
+use crate::limits::Measured;
 use crate::message::CpuCharge;
 use crate::message::HandlerRequest;
 use crate::message::HandlerResponse;
@@ -652,8 +652,8 @@ impl Link {
             ToGateway::HeapLimit { label, limit, heap } => {
                 let breach = LimitBreach {
                     kind: LimitKind::Memory,
-                    limit: mebibytes(limit),
-                    used: format!("heap reached its limit with {} in use", mebibytes(heap)),
+                    limit,
+                    used: Measured::HeapFull { in_use: heap },
                     cpu: Duration::ZERO,
                     heap_used: heap,
                 };

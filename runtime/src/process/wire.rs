@@ -26,6 +26,7 @@ use crate::isolate::Retirement;
 use crate::limits::LimitBreach;
 use crate::limits::LimitKind;
 use crate::limits::Limits;
+use crate::limits::Measured;
 use crate::pool::HandlerSpec;
 use crate::pool::LoadState;
 use crate::pool::WorkerStats;
@@ -285,8 +286,8 @@ pub(crate) enum WireError {
     },
     Limit {
         kind: u8,
-        limit: String,
-        used: String,
+        limit: u64,
+        used: (u8, [u64; 3]),
         cpu: Duration,
         heap_used: u64,
     },
@@ -321,7 +322,7 @@ impl From<&RuntimeError> for WireError {
                     .and_then(|index| u8::try_from(index).ok())
                     .unwrap_or(0),
                 limit: breach.limit,
-                used: breach.used,
+                used: breach.used.to_parts(),
                 cpu: breach.cpu,
                 heap_used: breach.heap_used,
             },
@@ -350,7 +351,7 @@ impl From<WireError> for RuntimeError {
                     .copied()
                     .unwrap_or(LimitKind::Cpu),
                 limit,
-                used,
+                used: Measured::from_parts(used.0, used.1).unwrap_or(Measured::Cpu(cpu)),
                 cpu,
                 heap_used,
             }),
@@ -601,8 +602,8 @@ mod tests {
     fn limit_breaches_cross_the_link_intact() {
         let breach = LimitBreach {
             kind: LimitKind::Memory,
-            limit: "32 MiB".into(),
-            used: "heap reached 40 MiB".into(),
+            limit: 32 << 20,
+            used: Measured::HeapFull { in_use: 40 << 20 },
             cpu: Duration::from_millis(3),
             heap_used: 40 << 20,
         };
