@@ -17,7 +17,7 @@ use tokio::sync::mpsc;
 use std::sync::Arc;
 
 use crate::dispatch::Dispatcher;
-use crate::error::GatewayError;
+use crate::error::SetupError;
 use crate::routing::table::RoutingTable;
 
 /// How long to wait for a burst of file events (an editor's save) to settle.
@@ -52,11 +52,11 @@ pub fn watch(
     env: DevEnv,
     pool: Arc<IsolatePool>,
     dispatcher: Arc<Dispatcher>,
-) -> Result<notify::RecommendedWatcher, GatewayError> {
+) -> Result<notify::RecommendedWatcher, SetupError> {
     let folder = watched_folder(&spec.entry);
     let watch_error = |path: &Path| {
         let path = path.display().to_string();
-        move |source| GatewayError::Watch { path, source }
+        move |source| SetupError::Watch { path, source }
     };
     let env_file = env
         .file

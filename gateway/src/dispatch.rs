@@ -39,7 +39,7 @@ use isogate_runtime::WorkerHandle;
 use crate::cache;
 use crate::cache::Consult;
 use crate::cache::Landed;
-use crate::error::GatewayError;
+use crate::error::RequestError;
 use crate::http::host::RequestHost;
 use crate::http::request;
 use crate::http::request::PeerAddress;
@@ -234,7 +234,7 @@ impl<'a> Run<'a> {
         request: Request<Incoming>,
         record: &mut AccessRecord,
         hsts: &mut Option<HeaderValue>,
-    ) -> Result<Step<'a>, GatewayError> {
+    ) -> Result<Step<'a>, RequestError> {
         let Self {
             table, connection, ..
         } = *self;
@@ -244,7 +244,7 @@ impl<'a> Run<'a> {
         let host_tenant = table.router.tenant_for_name(&host_name);
         if let Some(sni) = connection.sni.as_deref() {
             if table.router.tenant_for_host(sni) != host_tenant {
-                return Err(GatewayError::Misdirected {
+                return Err(RequestError::Misdirected {
                     host: host.as_str().to_owned(),
                 });
             }
@@ -254,22 +254,22 @@ impl<'a> Run<'a> {
             .route(host_tenant, request.method(), request.uri().path());
         let (tenant, route, target, params) = match lookup {
             Lookup::UnknownHost if connection.tls => {
-                return Err(GatewayError::Misdirected {
+                return Err(RequestError::Misdirected {
                     host: host.as_str().to_owned(),
                 })
             }
             Lookup::UnknownHost => {
-                return Err(GatewayError::UnknownHost {
+                return Err(RequestError::UnknownHost {
                     host: host.as_str().to_owned(),
                 })
             }
             Lookup::NoRoute { tenant } => {
                 self.attribute(record, tenant);
-                return Err(GatewayError::NoRoute);
+                return Err(RequestError::NoRoute);
             }
             Lookup::MethodNotAllowed { tenant, allow } => {
                 self.attribute(record, tenant);
-                return Err(GatewayError::MethodNotAllowed {
+                return Err(RequestError::MethodNotAllowed {
                     allow: allow.to_owned(),
                 });
             }
@@ -285,7 +285,7 @@ impl<'a> Run<'a> {
             params: owned_params(params),
         };
         let Some(tenant) = self.attribute(record, tenant) else {
-            return Err(GatewayError::NoRoute);
+            return Err(RequestError::NoRoute);
         };
         record.route = Some(route.clone());
         if self.connection.tls {
@@ -303,7 +303,7 @@ impl<'a> Run<'a> {
         // 3. Body size, when declared.
         if request::content_length(&request).is_some_and(|length| length > tenant.max_body) {
             request::linger(request.into_body());
-            return Err(GatewayError::BodyTooLarge {
+            return Err(RequestError::BodyTooLarge {
                 limit: tenant.max_body,
             });
         }
@@ -389,7 +389,7 @@ impl<'a> Run<'a> {
         &self,
         onward: Box<Onward<'_>>,
         record: &mut AccessRecord,
-    ) -> Result<Response<GatewayBody>, GatewayError> {
+    ) -> Result<Response<GatewayBody>, RequestError> {
         let Onward {
             mut request,
             host,
@@ -440,7 +440,7 @@ impl<'a> Run<'a> {
             Err(_) => {}
         }
         if meter.tripped() {
-            return Err(GatewayError::BodyTooLarge { limit: max_body });
+            return Err(RequestError::BodyTooLarge { limit: max_body });
         }
 
         // 8. Store and respond.
@@ -544,8 +544,8 @@ impl Refresh {
     }
 }
 
-fn over_concurrency(max: u32) -> GatewayError {
-    GatewayError::Runtime(RuntimeError::LimitExceeded(LimitBreach {
+fn over_concurrency(max: u32) -> RequestError {
+    RequestError::Runtime(RuntimeError::LimitExceeded(LimitBreach {
         kind: LimitKind::Concurrency,
         limit: u64::from(max),
         used: Measured::InFlight(max),

@@ -1,14 +1,33 @@
-//! `GatewayError`: every way a request can fail inside the gateway, and the one status map.
+//! The gateway's two kinds of error: [`RequestError`], every way a request can fail, each
+//! answered and logged as its one [`Descriptor`] says; and [`SetupError`], what stops a
+//! start or a reload (never a request's answer).
 
 use http::StatusCode;
 use isogate_runtime::LimitKind;
 use isogate_runtime::RuntimeError;
+use tracing::Level;
 
 use crate::routing::RouteConflict;
 
-/// The one error type of `isogate-gateway`.
+/// How a request error is answered and logged, decided in one place for each error.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Descriptor {
+    /// The response status.
+    pub status: StatusCode,
+    /// The short, stable code of the `isogate-error` response header.
+    pub code: &'static str,
+    /// How severe it is in the log: debug for the client's mistakes, warn for limit stops,
+    /// error for failures of a handler or of isogate.
+    pub level: Level,
+    /// The body's text, safe for anyone to read (no stack, no file paths).
+    pub public: String,
+    /// Seconds a client should wait before trying again (`Retry-After`), when it may.
+    pub retry_after: Option<u32>,
+}
+
+/// Every way a request can fail inside the gateway.
 #[derive(Debug, thiserror::Error)]
-pub enum GatewayError {
+pub enum RequestError {
     /// The request has no host to route by.
     #[error("the request names no host")]
     MissingHost,
@@ -43,12 +62,116 @@ pub enum GatewayError {
         /// The limit in bytes.
         limit: u64,
     },
-    /// The tenant's handler (or its module) failed; see the runtime error.
+    /// The tenant's handler (or its module, or the isolate it runs in) failed.
     #[error(transparent)]
     Runtime(#[from] RuntimeError),
     /// The handler answered with a status or header hyper cannot send.
     #[error("handler returned an invalid response: {0}")]
     InvalidResponse(#[source] http::Error),
+}
+
+impl RequestError {
+    /// How it is answered and logged.
+    pub fn describe(&self) -> Descriptor {
+        let client = |status, code| Descriptor {
+            status,
+            code,
+            level: Level::DEBUG,
+            public: self.to_string(),
+            retry_after: None,
+        };
+        match self {
+            Self::MissingHost => client(StatusCode::BAD_REQUEST, "missing-host"),
+            Self::InvalidHost(_) => client(StatusCode::BAD_REQUEST, "invalid-host"),
+            Self::UnknownHost { .. } => client(StatusCode::NOT_FOUND, "unknown-host"),
+            Self::Misdirected { .. } => client(StatusCode::MISDIRECTED_REQUEST, "misdirected"),
+            Self::NoRoute => client(StatusCode::NOT_FOUND, "no-route"),
+            Self::MethodNotAllowed { .. } => {
+                client(StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed")
+            }
+            Self::BodyTooLarge { .. } => client(StatusCode::PAYLOAD_TOO_LARGE, "body-too-large"),
+            Self::Runtime(error) => runtime(error),
+            Self::InvalidResponse(_) => failure(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "invalid-response",
+                "handler returned an invalid response",
+                None,
+            ),
+        }
+    }
+}
+
+/// A failure of the handler or of isogate: logged as an error.
+fn failure(
+    status: StatusCode,
+    code: &'static str,
+    public: &str,
+    retry_after: Option<u32>,
+) -> Descriptor {
+    Descriptor {
+        status,
+        code,
+        level: Level::ERROR,
+        public: public.to_owned(),
+        retry_after,
+    }
+}
+
+/// Each runtime error by name: an error the runtime adds is a compile error here until it
+/// is given its answer.
+fn runtime(error: &RuntimeError) -> Descriptor {
+    const SERVER: StatusCode = StatusCode::INTERNAL_SERVER_ERROR;
+    const UNAVAILABLE: StatusCode = StatusCode::SERVICE_UNAVAILABLE;
+    match error {
+        RuntimeError::ModuleLoad { .. } => {
+            failure(SERVER, "module-load", "handler failed to load", None)
+        }
+        RuntimeError::NoHandler { .. } => {
+            failure(SERVER, "no-handler", "handler failed to load", None)
+        }
+        RuntimeError::HandlerFailed { .. } => {
+            failure(SERVER, "handler-threw", "handler threw an exception", None)
+        }
+        RuntimeError::LimitExceeded(breach) => Descriptor {
+            status: match breach.kind {
+                LimitKind::Wall => StatusCode::GATEWAY_TIMEOUT,
+                _ => UNAVAILABLE,
+            },
+            code: breach.kind.code(),
+            level: Level::WARN,
+            public: breach.to_string(),
+            retry_after: (breach.kind == LimitKind::Concurrency).then_some(1),
+        },
+        RuntimeError::WorkerCrashed(_) => failure(
+            UNAVAILABLE,
+            "worker-crashed",
+            "the worker process running the handler ended",
+            Some(1),
+        ),
+        RuntimeError::WorkerGone => failure(
+            UNAVAILABLE,
+            "worker-gone",
+            "the handler's isolate stopped before answering",
+            Some(1),
+        ),
+        RuntimeError::Bootstrap(_) => failure(
+            SERVER,
+            "isolate-start",
+            "the handler's isolate did not start",
+            None,
+        ),
+        RuntimeError::Spawn(_) => failure(
+            UNAVAILABLE,
+            "worker-start",
+            "no worker could be started for the handler",
+            Some(1),
+        ),
+    }
+}
+
+/// What stops `isogate serve` from starting, or a reload from being taken.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
     /// The configuration file is invalid.
     #[error("invalid configuration:\n{0}")]
     Config(#[from] crate::config::ConfigErrors),
@@ -72,6 +195,9 @@ pub enum GatewayError {
     /// A certificate or key file could not be used.
     #[error("{0}")]
     Certificate(String),
+    /// A handler's workers could not be started.
+    #[error("starting a handler's workers: {0}")]
+    Workers(#[from] RuntimeError),
     /// A reload was rejected because a handler module it changed does not load.
     #[error("tenant {tenant}: handler {} does not load: {error}", entry.display())]
     Reload {
@@ -96,101 +222,56 @@ pub enum GatewayError {
     },
 }
 
-impl GatewayError {
-    /// The single map from error to HTTP status.
-    pub fn status(&self) -> StatusCode {
-        match self {
-            Self::MissingHost | Self::InvalidHost(_) => StatusCode::BAD_REQUEST,
-            Self::UnknownHost { .. } | Self::NoRoute => StatusCode::NOT_FOUND,
-            Self::Misdirected { .. } => StatusCode::MISDIRECTED_REQUEST,
-            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            Self::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::Runtime(RuntimeError::LimitExceeded(breach)) => match breach.kind {
-                LimitKind::Wall => StatusCode::GATEWAY_TIMEOUT,
-                _ => StatusCode::SERVICE_UNAVAILABLE,
-            },
-            Self::Runtime(RuntimeError::WorkerCrashed(_)) => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Runtime(_)
-            | Self::InvalidResponse(_)
-            | Self::Config(_)
-            | Self::Route { .. }
-            | Self::Secret { .. }
-            | Self::Certificate(_)
-            | Self::Reload { .. }
-            | Self::Tls(_)
-            | Self::Watch { .. } => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
-
-    /// The short, stable code sent in the `isogate-error` response header.
-    pub fn code(&self) -> &'static str {
-        match self {
-            Self::MissingHost => "missing-host",
-            Self::InvalidHost(_) => "invalid-host",
-            Self::UnknownHost { .. } => "unknown-host",
-            Self::Misdirected { .. } => "misdirected",
-            Self::NoRoute => "no-route",
-            Self::MethodNotAllowed { .. } => "method-not-allowed",
-            Self::BodyTooLarge { .. } => "body-too-large",
-            Self::Runtime(RuntimeError::LimitExceeded(breach)) => breach.kind.code(),
-            Self::Runtime(RuntimeError::ModuleLoad { .. }) => "module-load",
-            Self::Runtime(RuntimeError::NoHandler { .. }) => "no-handler",
-            Self::Runtime(RuntimeError::HandlerFailed { .. }) => "handler-threw",
-            Self::Runtime(RuntimeError::WorkerCrashed(_)) => "worker-crashed",
-            Self::Runtime(_) => "internal",
-            Self::InvalidResponse(_) => "invalid-response",
-            Self::Config(_)
-            | Self::Route { .. }
-            | Self::Secret { .. }
-            | Self::Certificate(_)
-            | Self::Reload { .. }
-            | Self::Tls(_)
-            | Self::Watch { .. } => "internal",
-        }
-    }
-
-    /// Whether the client caused it (logged at debug, not error).
-    pub fn is_client_error(&self) -> bool {
-        self.status().is_client_error()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn gateway_error_maps_handler_throw_to_500() {
-        let error = GatewayError::from(RuntimeError::HandlerFailed {
+    fn a_handler_throw_is_a_500_logged_as_an_error() {
+        let error = RequestError::from(RuntimeError::HandlerFailed {
             message: "Error: boom".into(),
-            stack: String::new(),
+            stack: "Error: boom\n    at file:///app/handler.js:1:7".into(),
         });
-        assert_eq!(error.status(), StatusCode::INTERNAL_SERVER_ERROR);
-        assert_eq!(error.code(), "handler-threw");
+        let described = error.describe();
+        assert_eq!(described.status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(described.code, "handler-threw");
+        assert_eq!(described.level, Level::ERROR);
+        assert!(!described.public.contains("handler.js"), "{described:?}");
     }
 
     #[test]
-    fn gateway_error_maps_limits_to_503_and_wall_to_504() {
+    fn limits_are_503_or_504_and_a_concurrency_refusal_says_when_to_retry() {
         let breach = |kind| {
-            GatewayError::from(RuntimeError::LimitExceeded(isogate_runtime::LimitBreach {
+            RequestError::from(RuntimeError::LimitExceeded(isogate_runtime::LimitBreach {
                 kind,
                 limit: 1,
                 used: isogate_runtime::Measured::Cpu(std::time::Duration::from_millis(2)),
                 cpu: std::time::Duration::ZERO,
                 heap_used: 0,
             }))
+            .describe()
         };
         assert_eq!(
-            breach(LimitKind::Cpu).status(),
+            breach(LimitKind::Cpu).status,
             StatusCode::SERVICE_UNAVAILABLE
         );
-        assert_eq!(breach(LimitKind::Cpu).code(), "cpu-limit");
-        assert_eq!(breach(LimitKind::Memory).code(), "memory-limit");
-        assert_eq!(
-            breach(LimitKind::Wall).status(),
-            StatusCode::GATEWAY_TIMEOUT
-        );
-        assert_eq!(breach(LimitKind::Concurrency).code(), "concurrency-limit");
-        assert_eq!(breach(LimitKind::Subrequest).code(), "subrequest-limit");
+        assert_eq!(breach(LimitKind::Cpu).code, "cpu-limit");
+        assert_eq!(breach(LimitKind::Cpu).level, Level::WARN);
+        assert_eq!(breach(LimitKind::Memory).code, "memory-limit");
+        assert_eq!(breach(LimitKind::Wall).status, StatusCode::GATEWAY_TIMEOUT);
+        assert_eq!(breach(LimitKind::Concurrency).retry_after, Some(1));
+        assert_eq!(breach(LimitKind::Cpu).retry_after, None);
+        assert_eq!(breach(LimitKind::Subrequest).code, "subrequest-limit");
+    }
+
+    #[test]
+    fn client_mistakes_are_logged_at_debug_and_say_what_was_wrong() {
+        let described = RequestError::UnknownHost {
+            host: "nobody.test".into(),
+        }
+        .describe();
+        assert_eq!(described.status, StatusCode::NOT_FOUND);
+        assert_eq!(described.level, Level::DEBUG);
+        assert_eq!(described.public, "no tenant serves host nobody.test");
     }
 }

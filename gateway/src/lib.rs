@@ -23,7 +23,8 @@
 //! - `admin`: `/healthz`, `/readyz`, `/metrics`, `/admin/usage`, `/admin/cache/purge`.
 //! - `dev`: `isogate dev`'s watcher that reloads the one handler on change.
 //! - `check`: `isogate check`: a config's problems, and with `--load` each handler loaded.
-//! - `error`: `GatewayError` and its status map.
+//! - `error`: `RequestError` (each with one `Descriptor`: status, code, log level, public
+//!   text, retry-after) and `SetupError` (what stops a start or a reload).
 //!
 //! # Request flow
 //! 1. **Accept**: `server::run` takes a permit from the connection semaphore and serves the

@@ -22,7 +22,7 @@ use crate::cache::ResponseCache;
 use crate::config;
 use crate::config::GatewayConfig;
 use crate::dispatch::Dispatcher;
-use crate::error::GatewayError;
+use crate::error::SetupError;
 use crate::routing::table::cert_store;
 use crate::routing::table::RoutingTable;
 use crate::tls::sni::SniResolver;
@@ -70,7 +70,7 @@ impl Reloader {
     /// Reloads now. `changed` lists the files known to have changed: handlers in their
     /// folders are loaded afresh, others are kept when their settings did not change.
     /// `None` (SIGHUP) loads every handler afresh. On error nothing is swapped.
-    pub async fn reload(&self, changed: Option<&[PathBuf]>) -> Result<(), GatewayError> {
+    pub async fn reload(&self, changed: Option<&[PathBuf]>) -> Result<(), SetupError> {
         let _one_at_a_time = self.running.lock().await;
         let config = config::load(&self.file)?;
         let previous_server = &self.started.server;
@@ -100,7 +100,7 @@ impl Reloader {
         for (tenant, entry, state) in table.load_states() {
             if let LoadState::Failed(error) = state {
                 if !was_failing.contains(&(tenant.clone(), entry.clone())) {
-                    return Err(GatewayError::Reload {
+                    return Err(SetupError::Reload {
                         tenant,
                         entry,
                         error,
@@ -142,7 +142,7 @@ impl Reloader {
     pub fn watch(
         self: Arc<Self>,
         config: &GatewayConfig,
-    ) -> Result<notify::RecommendedWatcher, GatewayError> {
+    ) -> Result<notify::RecommendedWatcher, SetupError> {
         let (events, mut changes) = mpsc::unbounded_channel::<Vec<PathBuf>>();
         let inputs = watched_files(config);
         let mut watcher =
@@ -162,14 +162,14 @@ impl Reloader {
                     }
                 }
             })
-            .map_err(|source| GatewayError::Watch {
+            .map_err(|source| SetupError::Watch {
                 path: self.file.display().to_string(),
                 source,
             })?;
         for folder in watched_folders(config) {
             watcher
                 .watch(&folder, RecursiveMode::Recursive)
-                .map_err(|source| GatewayError::Watch {
+                .map_err(|source| SetupError::Watch {
                     path: folder.display().to_string(),
                     source,
                 })?;

@@ -39,7 +39,7 @@ use super::store::Stored;
 use super::store::TenantCache;
 use super::store::CACHE_TAG;
 use super::tee;
-use crate::error::GatewayError;
+use crate::error::RequestError;
 use crate::http::response;
 use crate::http::response::GatewayBody;
 
@@ -339,7 +339,7 @@ impl Forward {
     pub fn finish(
         mut self,
         answer: Result<HandlerResponse, RuntimeError>,
-    ) -> Result<Response<GatewayBody>, GatewayError> {
+    ) -> Result<Response<GatewayBody>, RequestError> {
         let now = Instant::now();
         let answer = match answer {
             Ok(answer) => answer,
@@ -445,7 +445,7 @@ impl Forward {
         stale: &Stored,
         update: &HeaderMap,
         now: Instant,
-    ) -> Result<Response<GatewayBody>, GatewayError> {
+    ) -> Result<Response<GatewayBody>, RequestError> {
         let mut headers = stale.headers.clone();
         for name in update.keys() {
             if name == header::CONTENT_LENGTH || name == CACHE_TAG {
@@ -511,7 +511,7 @@ impl Forward {
         &self,
         mut response: Response<GatewayBody>,
         params: &[&str],
-    ) -> Result<Response<GatewayBody>, GatewayError> {
+    ) -> Result<Response<GatewayBody>, RequestError> {
         let mut status = format!("isogate; fwd={}", self.reason.token());
         let has_fwd_status = params.iter().any(|param| param.starts_with("fwd-status="));
         if !has_fwd_status && self.reason != Reason::Bypass && self.reason != Reason::Method {

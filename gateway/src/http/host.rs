@@ -9,7 +9,7 @@ use http::header::HOST;
 use http::HeaderValue;
 use http::Request;
 
-use crate::error::GatewayError;
+use crate::error::RequestError;
 
 /// Longest host a request may name (a DNS name, a colon and a port).
 const MOST_BYTES: usize = 253 + 6;
@@ -29,11 +29,11 @@ impl RequestHost {
 /// The host the client asked for: the URI's authority (HTTP/2, absolute-form) or `Host`.
 /// Two `Host` fields, a `Host` that names another host than the authority, and a value that
 /// is not a host are refused.
-pub fn host<B>(request: &Request<B>) -> Result<RequestHost, GatewayError> {
+pub fn host<B>(request: &Request<B>) -> Result<RequestHost, RequestError> {
     let mut fields = request.headers().get_all(HOST).iter();
     let field = fields.next();
     if fields.next().is_some() {
-        return Err(GatewayError::InvalidHost("more than one Host field"));
+        return Err(RequestError::InvalidHost("more than one Host field"));
     }
     let value = match (request.uri().authority(), field) {
         (Some(authority), field) => {
@@ -42,20 +42,20 @@ pub fn host<B>(request: &Request<B>) -> Result<RequestHost, GatewayError> {
                     .as_bytes()
                     .eq_ignore_ascii_case(authority.as_str().as_bytes())
             }) {
-                return Err(GatewayError::InvalidHost(
+                return Err(RequestError::InvalidHost(
                     "Host names another host than the request's authority",
                 ));
             }
             HeaderValue::from_str(authority.as_str())
-                .map_err(|_| GatewayError::InvalidHost("not a host"))?
+                .map_err(|_| RequestError::InvalidHost("not a host"))?
         }
         (None, Some(field)) => field.clone(),
-        (None, None) => return Err(GatewayError::MissingHost),
+        (None, None) => return Err(RequestError::MissingHost),
     };
     if value.is_empty() {
-        return Err(GatewayError::MissingHost);
+        return Err(RequestError::MissingHost);
     }
-    check(value.as_bytes()).map_err(GatewayError::InvalidHost)?;
+    check(value.as_bytes()).map_err(RequestError::InvalidHost)?;
     Ok(RequestHost(value))
 }
 
@@ -168,22 +168,22 @@ mod tests {
             assert!(
                 matches!(
                     host(&with_hosts("/", &[value])),
-                    Err(GatewayError::InvalidHost(_))
+                    Err(RequestError::InvalidHost(_))
                 ),
                 "{value:?} accepted"
             );
         }
         assert!(matches!(
             host(&with_hosts("/", &["acme.test", "acme.test"])),
-            Err(GatewayError::InvalidHost("more than one Host field"))
+            Err(RequestError::InvalidHost("more than one Host field"))
         ));
         assert!(matches!(
             host(&with_hosts("http://acme.test/", &["other.test"])),
-            Err(GatewayError::InvalidHost(_))
+            Err(RequestError::InvalidHost(_))
         ));
         assert!(matches!(
             host(&with_hosts("/", &[])),
-            Err(GatewayError::MissingHost)
+            Err(RequestError::MissingHost)
         ));
     }
 

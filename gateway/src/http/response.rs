@@ -1,4 +1,4 @@
-//! The one place that turns a `HandlerResponse` or a `GatewayError` into a hyper response,
+//! The one place that turns a `HandlerResponse` or a `RequestError` into a hyper response,
 //! and that writes the access-log line.
 
 use std::pin::Pin;
@@ -26,8 +26,6 @@ use hyper::body::SizeHint;
 use isogate_runtime::BodyError;
 use isogate_runtime::CpuCharge;
 use isogate_runtime::HandlerResponse;
-use isogate_runtime::LimitBreach;
-use isogate_runtime::LimitKind;
 use isogate_runtime::ResponseBody;
 use isogate_runtime::RuntimeError;
 use tokio::sync::OwnedSemaphorePermit;
@@ -36,7 +34,7 @@ use tokio_stream::wrappers::ReceiverStream;
 use super::request::BodyMeter;
 use super::request::RequestIdValue;
 use super::request::REQUEST_ID_HEADER;
-use crate::error::GatewayError;
+use crate::error::RequestError;
 use crate::metrics::Metrics;
 use crate::metrics::RequestFigures;
 use crate::metrics::TenantMeters;
@@ -49,21 +47,21 @@ pub type GatewayBody = BoxBody<Bytes, BodyError>;
 pub const ERROR_HEADER: HeaderName = HeaderName::from_static("isogate-error");
 
 /// Converts the handler's answer, streaming its body through.
-pub fn from_handler(response: HandlerResponse) -> Result<Response<GatewayBody>, GatewayError> {
+pub fn from_handler(response: HandlerResponse) -> Result<Response<GatewayBody>, RequestError> {
     let (status, headers) = head(&response)?;
     Ok(assemble(status, headers, response.body))
 }
 
 /// The status and headers of the handler's answer, checked.
-pub fn head(response: &HandlerResponse) -> Result<(StatusCode, HeaderMap), GatewayError> {
+pub fn head(response: &HandlerResponse) -> Result<(StatusCode, HeaderMap), RequestError> {
     let status = StatusCode::from_u16(response.status)
-        .map_err(|error| GatewayError::InvalidResponse(error.into()))?;
+        .map_err(|error| RequestError::InvalidResponse(error.into()))?;
     let mut headers = HeaderMap::with_capacity(response.headers.len());
     for (name, value) in &response.headers {
         let name = HeaderName::from_bytes(name)
-            .map_err(|error| GatewayError::InvalidResponse(error.into()))?;
+            .map_err(|error| RequestError::InvalidResponse(error.into()))?;
         let value = HeaderValue::from_bytes(value)
-            .map_err(|error| GatewayError::InvalidResponse(error.into()))?;
+            .map_err(|error| RequestError::InvalidResponse(error.into()))?;
         headers.append(name, value);
     }
     // A protocol switch (a WebSocket's 101) is the one answer whose `Upgrade` is its point.
@@ -127,31 +125,23 @@ pub fn full(bytes: Bytes) -> GatewayBody {
     Full::new(bytes).map_err(|never| match never {}).boxed()
 }
 
-/// Renders `error` as a short plain-text response. With `expose_details` (dev mode) the body
-/// carries the handler's stack or the module's load error; otherwise only a short reason.
+/// Renders `error` as its descriptor says: one line of public text and the request id (a
+/// limit stop's line is its figures alone); with `expose_details` (dev mode) the handler's
+/// stack or the module's load error follows.
 pub fn from_error(
-    error: &GatewayError,
+    error: &RequestError,
     request_id: &RequestIdValue,
     expose_details: bool,
 ) -> Response<GatewayBody> {
-    let status = error.status();
-    if let GatewayError::Runtime(RuntimeError::LimitExceeded(breach)) = error {
-        return limit_response(status, error.code(), breach);
+    let described = error.describe();
+    let mut text = described.public;
+    if !matches!(error, RequestError::Runtime(RuntimeError::LimitExceeded(_))) {
+        text.push_str(&format!(" (request id {request_id})"));
     }
-    let mut text = match error {
-        client if client.is_client_error() => client.to_string(),
-        GatewayError::Runtime(RuntimeError::ModuleLoad { .. } | RuntimeError::NoHandler { .. }) => {
-            "handler failed to load".to_owned()
-        }
-        GatewayError::Runtime(RuntimeError::HandlerFailed { .. }) => {
-            "handler threw an exception".to_owned()
-        }
-        _ => status.canonical_reason().unwrap_or("error").to_lowercase(),
-    };
-    text.push_str(&format!(" (request id {request_id})\n"));
-    if expose_details {
+    text.push('\n');
+    if expose_details && described.level == tracing::Level::ERROR {
         let detail = match error {
-            GatewayError::Runtime(RuntimeError::HandlerFailed { stack, .. }) => stack.clone(),
+            RequestError::Runtime(RuntimeError::HandlerFailed { stack, .. }) => stack.clone(),
             other => other.to_string(),
         };
         text.push('\n');
@@ -159,38 +149,20 @@ pub fn from_error(
         text.push('\n');
     }
     let mut response = Response::new(full(Bytes::from(text)));
-    *response.status_mut() = status;
+    *response.status_mut() = described.status;
     let headers = response.headers_mut();
     headers.insert(
         http::header::CONTENT_TYPE,
         HeaderValue::from_static("text/plain; charset=utf-8"),
     );
-    headers.insert(ERROR_HEADER, HeaderValue::from_static(error.code()));
-    if let GatewayError::MethodNotAllowed { allow } = error {
+    headers.insert(ERROR_HEADER, HeaderValue::from_static(described.code));
+    if let Some(seconds) = described.retry_after {
+        headers.insert(http::header::RETRY_AFTER, HeaderValue::from(seconds));
+    }
+    if let RequestError::MethodNotAllowed { allow } = error {
         if let Ok(allow) = HeaderValue::from_str(allow) {
             headers.insert(http::header::ALLOW, allow);
         }
-    }
-    response
-}
-
-/// A request stopped by a limit: one line naming the limit and the figure; a concurrency
-/// refusal says when to come back.
-fn limit_response(
-    status: StatusCode,
-    code: &'static str,
-    breach: &LimitBreach,
-) -> Response<GatewayBody> {
-    let mut response = Response::new(full(Bytes::from(format!("{breach}\n"))));
-    *response.status_mut() = status;
-    let headers = response.headers_mut();
-    headers.insert(
-        http::header::CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
-    headers.insert(ERROR_HEADER, HeaderValue::from_static(code));
-    if breach.kind == LimitKind::Concurrency {
-        headers.insert(http::header::RETRY_AFTER, HeaderValue::from_static("1"));
     }
     response
 }
@@ -219,25 +191,27 @@ pub fn stamp_request_id<B>(response: &mut Response<B>, request_id: &RequestIdVal
         .insert(REQUEST_ID_HEADER, request_id.header());
 }
 
-/// Logs a failed request once: handler failures with the source-mapped stack at error
-/// level, client mistakes (unknown host, no route) at debug.
+/// Logs a failed request once, at its descriptor's level: a handler's throw with its
+/// source-mapped stack, a limit stop with its figures, a client's mistake at debug.
 pub fn log_error(
-    error: &GatewayError,
+    error: &RequestError,
     request_id: &RequestIdValue,
     tenant: Option<&TenantId>,
     metrics: &Metrics,
 ) {
     let tenant = tenant.map_or("", |tenant| &tenant.0);
+    let described = error.describe();
     match error {
-        GatewayError::Runtime(RuntimeError::HandlerFailed { stack, .. }) => {
+        RequestError::Runtime(RuntimeError::HandlerFailed { stack, .. }) => {
             tracing::error!(
                 target: "isogate::handler",
                 tenant,
                 request_id = %request_id,
+                code = described.code,
                 "handler threw (request {request_id}): {stack}"
             );
         }
-        GatewayError::Runtime(RuntimeError::LimitExceeded(breach)) => {
+        RequestError::Runtime(RuntimeError::LimitExceeded(breach)) => {
             metrics.record_limit_stop(tenant, breach.kind.code());
             tracing::warn!(
                 target: "isogate::limits",
@@ -254,11 +228,23 @@ pub fn log_error(
                 "request stopped: {breach}"
             );
         }
-        client if client.is_client_error() => {
-            tracing::debug!(tenant, request_id = %request_id, error = %client, "request refused");
+        other if described.level == tracing::Level::DEBUG => {
+            tracing::debug!(
+                tenant,
+                request_id = %request_id,
+                code = described.code,
+                error = %other,
+                "request refused"
+            );
         }
         other => {
-            tracing::error!(tenant, request_id = %request_id, error = %other, "request failed");
+            tracing::error!(
+                tenant,
+                request_id = %request_id,
+                code = described.code,
+                error = %other,
+                "request failed"
+            );
         }
     }
 }

@@ -31,7 +31,7 @@ use crate::config::GatewayConfig;
 use crate::config::LimitsConfig;
 use crate::config::RouteConfig;
 use crate::config::TenantConfig;
-use crate::error::GatewayError;
+use crate::error::SetupError;
 use crate::metrics::Metrics;
 use crate::metrics::TenantMeters;
 use crate::tls::load_certified_key;
@@ -141,7 +141,7 @@ pub struct RoutingTable {
 impl RoutingTable {
     /// A table for `isogate dev`: one handler, started on `pool`, serving every host and
     /// path.
-    pub fn single(spec: HandlerSpec, pool: &IsolatePool) -> Result<Self, GatewayError> {
+    pub fn single(spec: HandlerSpec, pool: &IsolatePool) -> Result<Self, SetupError> {
         let worker = pool.spawn(&spec)?;
         let mut routes = TenantRoutes::default();
         routes.set_fallback(RouteTarget {
@@ -180,7 +180,7 @@ impl RoutingTable {
         cache: &ResponseCache,
         previous: Option<&Self>,
         changed: Option<&[PathBuf]>,
-    ) -> Result<Self, GatewayError> {
+    ) -> Result<Self, SetupError> {
         let mut router = Router::default();
         let mut tenants = Vec::new();
         let mut workers: Vec<(Placement, WorkerHandle)> = Vec::new();
@@ -231,7 +231,7 @@ impl RoutingTable {
                             cache: route.cache.policy(),
                         },
                     )
-                    .map_err(|conflict| GatewayError::Route {
+                    .map_err(|conflict| SetupError::Route {
                         tenant: tenant.name.get_ref().clone(),
                         conflict,
                     })?;
@@ -352,7 +352,7 @@ impl RoutingTable {
 }
 
 /// The certificates of `config`'s tenants, by host.
-pub fn cert_store(config: &GatewayConfig) -> Result<CertStore, GatewayError> {
+pub fn cert_store(config: &GatewayConfig) -> Result<CertStore, SetupError> {
     let mut store = CertStore::new(config.server.unknown_sni);
     let default = config
         .server
@@ -362,7 +362,7 @@ pub fn cert_store(config: &GatewayConfig) -> Result<CertStore, GatewayError> {
     for tenant in &config.tenants {
         let Some(files) = &tenant.tls else { continue };
         let key = load_certified_key(files.cert.get_ref(), files.key.get_ref())
-            .map_err(GatewayError::Certificate)?;
+            .map_err(SetupError::Certificate)?;
         store.add(
             tenant
                 .hosts
@@ -398,10 +398,10 @@ pub fn handler_spec(
     }
 }
 
-fn tenant_env(tenant: &TenantConfig) -> Result<BTreeMap<String, String>, GatewayError> {
+fn tenant_env(tenant: &TenantConfig) -> Result<BTreeMap<String, String>, SetupError> {
     let mut env = tenant.env.clone();
     env.extend(
-        resolve_secrets(tenant).map_err(|message| GatewayError::Secret {
+        resolve_secrets(tenant).map_err(|message| SetupError::Secret {
             tenant: tenant.name.get_ref().clone(),
             message,
         })?,

@@ -17,7 +17,7 @@ use tokio::net::TcpStream;
 use tokio_rustls::server::TlsStream;
 use tokio_rustls::TlsAcceptor;
 
-use crate::error::GatewayError;
+use crate::error::SetupError;
 use sni::SniResolver;
 
 /// The crypto provider isogate uses (aws-lc-rs, rustls' default).
@@ -49,10 +49,10 @@ pub fn load_certified_key(cert: &Path, key: &Path) -> Result<Arc<CertifiedKey>, 
 }
 
 /// A rustls server configuration that asks `resolver` for certificates and offers h2 first.
-pub fn acceptor(resolver: Arc<SniResolver>) -> Result<TlsAcceptor, GatewayError> {
+pub fn acceptor(resolver: Arc<SniResolver>) -> Result<TlsAcceptor, SetupError> {
     let mut config = ServerConfig::builder_with_provider(provider())
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
-        .map_err(GatewayError::Tls)?
+        .map_err(SetupError::Tls)?
         .with_no_client_auth()
         .with_cert_resolver(resolver);
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
