@@ -3,7 +3,11 @@
 // no initialisation work.
 
 import { core, primordials } from "ext:core/mod.js";
-import { op_isogate_console, op_isogate_subrequest } from "ext:core/ops";
+import {
+  op_isogate_console,
+  op_isogate_egress_tenant,
+  op_isogate_subrequest,
+} from "ext:core/ops";
 import { Cache, caches, CacheStorage } from "ext:isogate/05_cache.js";
 import { enterRequest, requireRequest, RequestScope } from "ext:isogate/00_scope.js";
 
@@ -128,6 +132,8 @@ const navigator = new Navigator();
 // Refuse non-network schemes before deno_fetch sees them, and turn permission denials of
 // private addresses into a message that names isogate's own switch.
 const NETWORK_SCHEMES = ["http:", "https:", "data:", "blob:"];
+const EGRESS_TENANT = "isogate-egress-tenant";
+const EGRESS_REFUSAL = "isogate-egress";
 async function fetch(input, init = undefined) {
   requireRequest("fetch()");
   const req = new request.Request(input, init);
@@ -144,8 +150,24 @@ async function fetch(input, init = undefined) {
       req.headers.set("traceparent", traceparent);
     }
   }
+  // In a worker process the gateway makes the request: it is told for which tenant, and
+  // answers its own refusals with a status and `isogate-egress` naming why.
+  const tenant = op_isogate_egress_tenant();
+  if (tenant !== "" && (target.protocol === "http:" || target.protocol === "https:")) {
+    req.headers.set(EGRESS_TENANT, tenant);
+  }
   try {
-    return await fetchMod.fetch(req);
+    const res = await fetchMod.fetch(req);
+    const refusal = tenant === "" ? null : res.headers.get(EGRESS_REFUSAL);
+    if (refusal === "private-network") {
+      throw new TypeError(
+        `fetch of "${req.url}" refused: loopback, private and link-local addresses are not reachable from handlers unless the gateway allows private networks`,
+      );
+    }
+    if (refusal !== null) {
+      throw new TypeError(`fetch of "${req.url}" failed: ${await res.text()}`);
+    }
+    return res;
   } catch (err) {
     if (err?.name === "NotCapable") {
       throw new TypeError(

@@ -1,10 +1,16 @@
 //! Outbound fetch policy: which hosts a handler may reach, enforced by deno_fetch's own
-//! permission checks (before the connection, and again on every resolved address).
+//! permission checks (before the connection, and again on every resolved address). In a
+//! worker process every http(s) fetch goes through the gateway instead (`route_through`):
+//! deno_fetch sends it to the gateway's egress socket, which makes it under the same
+//! checks (see `process/egress.rs`), and the worker itself may open no network socket.
 
 use std::net::Ipv6Addr;
+use std::path::Path;
+use std::path::PathBuf;
 use std::sync::atomic::AtomicU64;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::sync::OnceLock;
 
 use deno_core::op2;
 use deno_core::OpState;
@@ -49,16 +55,34 @@ pub struct FetchPolicy {
     pub allow_private_net: bool,
 }
 
+/// The gateway's egress socket, when this process's fetches go through it.
+static EGRESS: OnceLock<PathBuf> = OnceLock::new();
+
+/// Sends every http(s) fetch of the isolates made from now on through the gateway's egress
+/// socket at `socket` (a worker process, before its first isolate).
+pub(crate) fn route_through(socket: PathBuf) {
+    let _ = EGRESS.set(socket);
+}
+
+/// The egress socket fetches go through, if they do.
+pub(crate) fn egress() -> Option<&'static Path> {
+    EGRESS.get().map(PathBuf::as_path)
+}
+
 /// Builds the permission set deno_fetch consults: network only, minus private ranges unless
-/// allowed; no file, env, run, ffi or sys access of any kind.
+/// allowed; no file, env, run, ffi or sys access of any kind (but for opening the egress
+/// socket, when fetches go through one: deno_fetch checks that as a file).
 pub(crate) fn permissions(
     policy: FetchPolicy,
 ) -> Result<PermissionsContainer, deno_permissions::PermissionsFromOptionsError> {
     let parser = Arc::new(RuntimePermissionDescriptorParser::new(
         sys_traits::impls::RealSys,
     ));
+    let socket = egress().map(|socket| vec![socket.to_string_lossy().into_owned()]);
     let options = PermissionsOptions {
         allow_net: Some(Vec::new()),
+        allow_read: socket.clone(),
+        allow_write: socket,
         prompt: false,
         ..Default::default()
     };
@@ -134,5 +158,16 @@ pub(crate) struct Meters {
 pub(crate) fn op_isogate_subrequest(state: &mut OpState) {
     if let Some(meters) = state.try_borrow::<Arc<Meters>>() {
         meters.subrequests.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// The tenant a fetch is made for, as the egress socket is told it (`""` when fetches do
+/// not go through one).
+#[op2]
+#[string]
+pub(crate) fn op_isogate_egress_tenant(state: &mut OpState) -> String {
+    match (egress(), state.try_borrow::<super::console::HandlerLabel>()) {
+        (Some(_), Some(label)) => label.0.clone(),
+        _ => String::new(),
     }
 }

@@ -18,6 +18,7 @@ deno_core::extension!(
         cache::op_isogate_cache_match,
         cache::op_isogate_cache_put,
         console::op_isogate_console,
+        fetch::op_isogate_egress_tenant,
         fetch::op_isogate_subrequest,
         http::op_isogate_req_gone,
         http::op_isogate_req_next,
@@ -68,6 +69,10 @@ pub(crate) fn for_isolate() -> Vec<Extension> {
         deno_crypto::deno_crypto::init(None),
         deno_fetch::deno_fetch::init(deno_fetch::Options {
             user_agent: "isogate".to_owned(),
+            // In a worker process, through the gateway's egress socket.
+            proxy: fetch::egress().map(|socket| deno_tls::Proxy::Unix {
+                path: socket.to_string_lossy().into_owned(),
+            }),
             ..Default::default()
         }),
         isogate::init(),

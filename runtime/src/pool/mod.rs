@@ -141,14 +141,15 @@ impl IsolatePool {
                 rss_ceiling: processes.rss_ceiling,
                 sandbox: processes.sandbox,
                 idle_priority: false,
+                egress: None,
             };
-            let cordon = crate::process::Cordon::new(processes.command.clone(), settings);
+            let cordon = crate::process::Cordon::new(processes.command.clone(), settings.clone());
             let slots = (0..processes.processes.max(1))
                 .map(|index| {
                     crate::process::Slot::start(
                         index,
                         processes.command.clone(),
-                        settings,
+                        settings.clone(),
                         Arc::downgrade(&cordon),
                     )
                 })

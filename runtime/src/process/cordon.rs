@@ -212,7 +212,7 @@ impl Cordon {
                 let slot = Slot::start(
                     CORDON_SLOTS + state.slots.len(),
                     self.command.clone(),
-                    self.settings,
+                    self.settings.clone(),
                     Arc::downgrade(self),
                 );
                 state.slots.push(slot.clone());

@@ -101,8 +101,11 @@ async fn serve(socket: std::os::unix::net::UnixStream) -> std::io::Result<()> {
             tracing::error!(%error, "cannot lower the worker process to idle CPU priority");
         }
     }
+    if let Some(socket) = &settings.egress {
+        crate::ext::fetch::route_through(socket.clone());
+    }
     if settings.sandbox {
-        sandbox::enter().map_err(std::io::Error::other)?;
+        sandbox::enter(settings.egress.is_some()).map_err(std::io::Error::other)?;
     }
     if let Some(max) = settings.spare_memory {
         crate::limits::memory::cap_wasm_memory(max);

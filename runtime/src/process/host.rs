@@ -43,6 +43,7 @@ use super::wire::WireSpec;
 use super::wire::WorkerSettings;
 use super::wire::MEMORY;
 use crate::error::RuntimeError;
+use crate::ext::fetch::FetchPolicy;
 use crate::ext::fetch::Meters;
 use crate::limits::LimitBreach;
 use crate::limits::LimitKind;
@@ -96,19 +97,30 @@ impl Slot {
     pub(crate) fn start(
         index: usize,
         command: WorkerCommand,
-        settings: WorkerSettings,
+        mut settings: WorkerSettings,
         cordon: Weak<Cordon>,
     ) -> Arc<Self> {
-        let slot = Arc::new(Self {
-            index,
-            command,
-            settings,
-            link: watch::Sender::new(None),
-            handlers: Mutex::new(HashMap::new()),
-            stats: Mutex::new(WorkerStats::default()),
-            closing: AtomicBool::new(false),
-            started: AtomicU64::new(0),
-            cordon,
+        let slot = Arc::new_cyclic(|me| {
+            // The process's fetches go through the gateway; without the socket they would
+            // have no way out at all, which is logged.
+            settings.egress = match super::egress::serve(me.clone()) {
+                Ok(socket) => Some(socket),
+                Err(error) => {
+                    tracing::error!(slot = index, %error, "cannot serve the egress socket");
+                    None
+                }
+            };
+            Self {
+                index,
+                command,
+                settings,
+                link: watch::Sender::new(None),
+                handlers: Mutex::new(HashMap::new()),
+                stats: Mutex::new(WorkerStats::default()),
+                closing: AtomicBool::new(false),
+                started: AtomicU64::new(0),
+                cordon,
+            }
         });
         tokio::spawn(supervise(Arc::downgrade(&slot)));
         slot
@@ -117,6 +129,15 @@ impl Slot {
     /// The slot's number in logs.
     pub(crate) fn index(&self) -> usize {
         self.index
+    }
+
+    /// The fetch policy of tenant `label`, when one of its handlers is placed here.
+    pub(crate) fn fetch_policy(&self, label: &str) -> Option<FetchPolicy> {
+        let handlers = self.handlers.lock().ok()?;
+        handlers
+            .values()
+            .find(|registered| registered.spec.label == label)
+            .map(|registered| registered.spec.fetch)
     }
 
     /// How many handlers are placed here.
@@ -296,7 +317,7 @@ async fn run_process(slot: &Arc<Slot>) -> std::io::Result<()> {
         pid,
         heap_note: Mutex::new(None),
     });
-    link.send(ToWorker::Hello(slot.settings));
+    link.send(ToWorker::Hello(slot.settings.clone()));
     if let Ok(handlers) = slot.handlers.lock() {
         for (handler, registered) in handlers.iter() {
             registered.state.send_replace(LoadState::Loading);

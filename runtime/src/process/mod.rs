@@ -7,6 +7,8 @@
 //! - `files.rs`: tenant code read by the gateway for the worker's module loaders.
 //! - `host.rs`: the gateway's side: a [`Slot`] per worker process and its supervisor, the
 //!   [`Link`](host::Link) to the running process.
+//! - `egress.rs`: the gateway's side of the workers' outbound fetch: a Unix socket per
+//!   slot, served as a forward proxy under each tenant's fetch policy.
 //! - `placement.rs`: the [`Remote`] a `WorkerHandle` holds: which slot an isolate is in.
 //! - `cordon.rs`: the [`Cordon`] that moves crashing and CPU-bound tenants into worker
 //!   processes of their own, at idle CPU priority.
@@ -14,6 +16,7 @@
 //! - `sandbox.rs`: `no_new_privs`, seccomp and Landlock, entered before any isolate exists.
 
 mod cordon;
+mod egress;
 mod files;
 mod flow;
 mod guest;

@@ -1,7 +1,8 @@
 //! The worker process's sandbox, entered before any isolate exists: `no_new_privs`, a
 //! seccomp filter that refuses what a worker never needs (running programs, tracing other
 //! processes, mounting, changing namespaces, loading kernel code, and listening for or
-//! accepting connections), and a Landlock ruleset under which nothing in the file system can
+//! accepting connections, and, when its fetches go through the gateway, opening any
+//! network socket), and a Landlock ruleset under which nothing in the file system can
 //! be written, created, removed or executed, and nothing read but the few system files name
 //! resolution and local time need: tenant code comes over the link (`files.rs`), so the
 //! worker cannot read another tenant's files, the gateway's configuration, its secrets or
@@ -19,7 +20,11 @@ use landlock::RulesetStatus;
 use landlock::ABI;
 use seccompiler::BpfProgram;
 use seccompiler::SeccompAction;
+use seccompiler::SeccompCmpArgLen;
+use seccompiler::SeccompCmpOp;
+use seccompiler::SeccompCondition;
 use seccompiler::SeccompFilter;
+use seccompiler::SeccompRule;
 use seccompiler::TargetArch;
 
 /// System calls a worker may not make; each fails with `EPERM`.
@@ -64,14 +69,31 @@ pub(crate) enum SandboxError {
     Landlock(#[from] landlock::RulesetError),
 }
 
-/// Enters the sandbox for the rest of the process's life.
-pub(crate) fn enter() -> Result<(), SandboxError> {
+/// Socket families a worker whose fetches go through the gateway may not open: it reaches
+/// the network only through the gateway's egress socket (a Unix one).
+const NETWORK_FAMILIES: &[libc::c_int] = &[libc::AF_INET, libc::AF_INET6, libc::AF_PACKET];
+
+/// Enters the sandbox for the rest of the process's life; with `no_network`, no network
+/// socket can be opened either.
+pub(crate) fn enter(no_network: bool) -> Result<(), SandboxError> {
     restrict_files()?;
     let arch = TargetArch::try_from(std::env::consts::ARCH)?;
-    let rules = REFUSED
+    let mut rules = REFUSED
         .iter()
         .map(|call| (*call, Vec::new()))
         .collect::<BTreeMap<_, _>>();
+    if no_network {
+        let families = NETWORK_FAMILIES
+            .iter()
+            .map(|family| {
+                let family = u64::try_from(*family).unwrap_or_default();
+                let condition =
+                    SeccompCondition::new(0, SeccompCmpArgLen::Dword, SeccompCmpOp::Eq, family)?;
+                SeccompRule::new(vec![condition])
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        rules.insert(libc::SYS_socket, families);
+    }
     let filter = SeccompFilter::new(
         rules,
         SeccompAction::Allow,
@@ -138,13 +160,20 @@ mod tests {
     fn sandboxed_child() {
         let secret = std::env::var("SANDBOX_SECRET").unwrap();
         let scratch = std::env::var("SANDBOX_SCRATCH").unwrap();
-        enter().unwrap();
+        enter(true).unwrap();
         let read = std::fs::read(&secret).unwrap_err();
         assert_eq!(read.kind(), ErrorKind::PermissionDenied, "{read}");
         assert!(std::fs::read("/etc/passwd").is_err());
         assert!(std::fs::write(Path::new(&scratch).join("written"), "x").is_err());
         assert!(std::process::Command::new("/bin/true").status().is_err());
         assert!(std::net::TcpListener::bind("127.0.0.1:0").is_err());
+        // No network socket at all: neither TCP out, nor UDP (a DNS query), nor IPv6.
+        let connect = std::net::TcpStream::connect("127.0.0.1:9").unwrap_err();
+        assert_eq!(connect.kind(), ErrorKind::PermissionDenied, "{connect}");
+        assert!(std::net::UdpSocket::bind("0.0.0.0:0").is_err());
+        assert!(std::net::TcpStream::connect("[::1]:9").is_err());
+        // A Unix socket (the way to the gateway) still opens.
+        assert!(std::os::unix::net::UnixStream::pair().is_ok());
         assert!(std::fs::read_to_string("/proc/self/statm").is_ok());
         if Path::new("/etc/hosts").exists() {
             assert!(std::fs::read_to_string("/etc/hosts").is_ok());

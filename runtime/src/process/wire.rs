@@ -129,7 +129,7 @@ pub(crate) struct Used {
 }
 
 /// How a worker process runs its isolates (`PoolOptions` minus what the gateway keeps).
-#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct WorkerSettings {
     pub(crate) spares: usize,
     pub(crate) spare_memory: Option<u64>,
@@ -144,6 +144,8 @@ pub(crate) struct WorkerSettings {
     pub(crate) sandbox: bool,
     /// Whether to run every thread at idle CPU priority (a cordon's process).
     pub(crate) idle_priority: bool,
+    /// The gateway's egress socket, which every http(s) fetch goes through.
+    pub(crate) egress: Option<PathBuf>,
 }
 
 impl WorkerSettings {
