@@ -26,25 +26,27 @@ async fn upstream() -> (String, Arc<AtomicUsize>) {
             let (stream, _) = listener.accept().await.unwrap();
             let counter = counter.clone();
             tokio::spawn(async move {
-                let service = hyper::service::service_fn(move |request: http::Request<hyper::body::Incoming>| {
-                    counter.fetch_add(1, Ordering::SeqCst);
-                    async move {
-                        let probe = request.headers().contains_key("x-probe");
-                        let claimed = request.headers().contains_key("isogate-egress-tenant");
-                        let method = request.method().clone();
-                        let body = request.into_body().collect().await?.to_bytes();
-                        let text = format!(
-                            "{method} probe={probe} claimed={claimed} body={}",
-                            String::from_utf8_lossy(&body)
-                        );
-                        let response = http::Response::builder()
-                            .header("x-upstream", "yes")
-                            .header("isogate-egress", "private-network")
-                            .body(http_body_util::Full::new(bytes::Bytes::from(text)))
-                            .unwrap();
-                        Ok::<_, hyper::Error>(response)
-                    }
-                });
+                let service = hyper::service::service_fn(
+                    move |request: http::Request<hyper::body::Incoming>| {
+                        counter.fetch_add(1, Ordering::SeqCst);
+                        async move {
+                            let probe = request.headers().contains_key("x-probe");
+                            let claimed = request.headers().contains_key("isogate-egress-tenant");
+                            let method = request.method().clone();
+                            let body = request.into_body().collect().await?.to_bytes();
+                            let text = format!(
+                                "{method} probe={probe} claimed={claimed} body={}",
+                                String::from_utf8_lossy(&body)
+                            );
+                            let response = http::Response::builder()
+                                .header("x-upstream", "yes")
+                                .header("isogate-egress", "private-network")
+                                .body(http_body_util::Full::new(bytes::Bytes::from(text)))
+                                .unwrap();
+                            Ok::<_, hyper::Error>(response)
+                        }
+                    },
+                );
                 let _ = hyper::server::conn::http1::Builder::new()
                     .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
                     .await;

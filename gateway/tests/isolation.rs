@@ -60,7 +60,7 @@ hosts = ["eager.test"]
 [[tenants]]
 name = "streamer"
 hosts = ["streamer.test"]
-limits = {{ wall_ms = 2000 }}
+limits = {{ wall_ms = 2000, memory_mb = 32 }}
   [[tenants.routes]]
   path = "/{{*rest}}"
   handler = "{streamer}"

@@ -255,3 +255,19 @@ async fn memory_limit_bounds_heap_and_array_buffers_together() {
         assert_eq!((status, body.as_str()), (200, "ok"), "after {path}");
     }
 }
+
+#[tokio::test]
+async fn garbage_buffers_made_faster_than_collected_are_not_a_memory_stop() {
+    let limits = Limits {
+        memory: Some(16 * 1024 * 1024),
+        ..Limits::default()
+    };
+    let worker = spawn_limited(fixture("garbage_buffers", "handler.js"), &[], limits);
+    for _ in 0..3 {
+        let (status, body) = call(&worker, get("http://t.test/")).await.unwrap();
+        assert_eq!(
+            (status, body.as_str()),
+            (200, "made 512 MiB, kept none (128)")
+        );
+    }
+}

@@ -44,6 +44,11 @@ pub(crate) struct Buffers {
     budget: usize,
     /// The size of the first allocation refused (0: none was).
     refused: AtomicU64,
+    /// The size of an allocation refused once (0: none is): V8 collects garbage and asks
+    /// again, so only a second refusal after a collection is final.
+    pending: AtomicU64,
+    /// A collection ran since `pending` was refused.
+    collected_since: std::sync::atomic::AtomicBool,
     /// The heap's size after the last garbage collection.
     heap: AtomicUsize,
     /// Heap plus buffers when a collection first found them past the budget (0: never).
@@ -58,19 +63,36 @@ impl Buffers {
         let mut held = self.held.load(Ordering::Relaxed);
         loop {
             let Some(after) = held.checked_add(len).filter(|after| *after <= budget) else {
-                let len = u64::try_from(len).unwrap_or(u64::MAX);
-                let _ = self
-                    .refused
-                    .compare_exchange(0, len, Ordering::Relaxed, Ordering::Relaxed);
+                self.refuse(len);
                 return false;
             };
             match self
                 .held
                 .compare_exchange_weak(held, after, Ordering::Relaxed, Ordering::Relaxed)
             {
-                Ok(_) => return true,
+                Ok(_) => {
+                    self.pending.store(0, Ordering::Relaxed);
+                    return true;
+                }
                 Err(now) => held = now,
             }
+        }
+    }
+
+    /// Notes a refused allocation: final when the same size was refused before and a
+    /// collection ran in between (V8's own retry after freeing garbage also failed), so a
+    /// handler that makes garbage buffers faster than V8 collects them is not stopped.
+    fn refuse(&self, len: usize) {
+        let len = u64::try_from(len).unwrap_or(u64::MAX);
+        let retried = self.pending.load(Ordering::Relaxed) == len
+            && self.collected_since.load(Ordering::Relaxed);
+        if retried {
+            let _ = self
+                .refused
+                .compare_exchange(0, len, Ordering::Relaxed, Ordering::Relaxed);
+        } else {
+            self.pending.store(len, Ordering::Relaxed);
+            self.collected_since.store(false, Ordering::Relaxed);
         }
     }
 
@@ -100,6 +122,7 @@ impl Buffers {
     /// budget for the first time (the isolate is then to be stopped).
     fn collected(&self, heap: usize) -> bool {
         self.heap.store(heap, Ordering::Relaxed);
+        self.collected_since.store(true, Ordering::Relaxed);
         let total = heap.saturating_add(self.held.load(Ordering::Relaxed));
         if total <= self.budget {
             return false;
@@ -302,12 +325,37 @@ mod tests {
             ..Buffers::default()
         };
         assert!(buffers.reserve(60));
+        // A first refusal is not final: V8 collects garbage and asks again.
         assert!(!buffers.reserve(50));
+        assert_eq!(buffers.refused(), None);
+        assert!(!buffers.collected(0));
+        assert!(!buffers.reserve(50));
+        assert_eq!(buffers.refused(), Some(50));
         assert!(!buffers.reserve(70));
         assert_eq!(buffers.refused(), Some(50));
         buffers.release(60);
         assert!(buffers.reserve(100));
         assert_eq!(buffers.held(), 100);
+    }
+
+    #[test]
+    fn a_refusal_that_a_collection_cures_is_forgotten() {
+        let buffers = Buffers {
+            budget: 100,
+            ..Buffers::default()
+        };
+        assert!(buffers.reserve(90));
+        assert!(!buffers.reserve(20));
+        // The collection frees garbage buffers; V8's second try fits.
+        buffers.release(90);
+        assert!(!buffers.collected(0));
+        assert!(buffers.reserve(20));
+        assert_eq!(buffers.refused(), None);
+        // A refusal with no collection since the last one is not final either.
+        assert!(buffers.reserve(70));
+        assert!(!buffers.reserve(20));
+        assert!(!buffers.reserve(20));
+        assert_eq!(buffers.refused(), None);
     }
 
     #[test]
