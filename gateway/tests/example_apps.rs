@@ -205,6 +205,27 @@ async fn example_hono_app_runs_hono_from_node_modules() {
     assert_eq!(body, r#"{"error":"not found","path":"/nope"}"#);
 }
 
+#[tokio::test]
+async fn example_wrangler_app_runs_a_wrangler_layout_unbundled() {
+    let (server, _dir) = serve_example("wrangler-app", &[]);
+    let (status, _, body) = call(&server, "GET", "/", &[], "").await;
+    assert_eq!(
+        (status, body.as_str()),
+        (StatusCode::OK, "hello, isogate\n")
+    );
+    let (_, _, body) = call(&server, "GET", "/api/items/2", &[], "").await;
+    assert_eq!(body, r#"{"id":"2","name":"teapot"}"#);
+    let (status, _, _) = call(&server, "GET", "/api/items/9", &[], "").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // nanoid's browser build: 12 URL-safe characters from Web Crypto.
+    let (_, _, body) = call(&server, "GET", "/id", &[], "").await;
+    let id = json(&body)["id"].as_str().unwrap().to_owned();
+    assert_eq!(id.len(), 12, "{body}");
+    assert!(id
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'));
+}
+
 /// A loopback upstream that counts the requests it serves.
 async fn upstream() -> (String, Arc<AtomicUsize>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -125,13 +125,24 @@ pub enum LoaderError {
         /// The importing module.
         referrer: String,
     },
-    /// A relative import that climbs out of the handler's folder.
+    /// A relative import that names no file, even as bundlers resolve it.
     #[class(type)]
-    #[error("import \"{specifier}\" resolves outside the handler's folder {root}")]
+    #[error("cannot find module \"{specifier}\" imported from {referrer} (tried {tried})")]
+    ModuleNotFound {
+        /// The specifier as written.
+        specifier: String,
+        /// The importing module.
+        referrer: String,
+        /// The paths tried, in order.
+        tried: String,
+    },
+    /// A relative import that climbs out of the handler's project.
+    #[class(type)]
+    #[error("import \"{specifier}\" resolves outside the handler's project {root}")]
     OutsideRoot {
         /// The specifier as written.
         specifier: String,
-        /// The handler's folder.
+        /// The handler's project root.
         root: String,
     },
     /// A file type the loader does not know.
@@ -150,12 +161,16 @@ pub enum LoaderError {
         #[source]
         source: std::io::Error,
     },
-    /// A bare specifier with no package in the handler's `node_modules`.
+    /// A bare specifier with no package in the project's `node_modules` folders.
     #[class(type)]
-    #[error("package \"{specifier}\" is not in node_modules (install it next to the handler; Node.js built-ins are not available)")]
+    #[error("package \"{specifier}\" is not in node_modules: no node_modules folder from {from} up to the project root {root} holds it (npm install it in the project)")]
     PackageNotFound {
         /// The specifier as written.
         specifier: String,
+        /// The importing module's folder.
+        from: String,
+        /// The project root, where the search stops.
+        root: String,
     },
     /// The package's `exports` does not offer the subpath.
     #[class(type)]

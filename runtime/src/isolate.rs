@@ -271,10 +271,8 @@ impl Isolate {
         let entry_real = crate::loader::files::files()
             .real_path(entry)
             .map_err(|e| load_error(e.to_string()))?;
-        let root = entry_real
-            .parent()
-            .ok_or_else(|| load_error("the handler path has no parent folder".to_owned()))?;
-        self.loader.set_root(root.to_path_buf());
+        self.loader
+            .set_root(crate::loader::project::project_root(&entry_real));
         let specifier = deno_core::ModuleSpecifier::from_file_path(&entry_real)
             .map_err(|()| load_error("the handler path is not absolute".to_owned()))?;
         self.cpu.begin(STARTUP_CPU);

@@ -18,8 +18,9 @@
 //!   under the CPU watchdog, retire when idle or worn ([`Retirement`]). Isolates rest
 //!   *exited* so that many can share a worker thread.
 //! - `loader`: the module loader: files only (read from disk, or through the gateway in a
-//!   worker process, `loader/files.rs`), confined to the handler's folder, TypeScript
-//!   transpiled with source maps.
+//!   worker process, `loader/files.rs`), confined to the handler's project and resolving
+//!   imports as bundlers do (`loader/project.rs`), packages from the project's
+//!   `node_modules` (`loader/packages.rs`), TypeScript transpiled with source maps.
 //! - `ext`: the ordered extension list (`ext/mod.rs`), isogate's ops (`http`, `console`),
 //!   the outbound fetch policy (`fetch`) and the Cache API's store (`cache`, behind the
 //!   [`HandlerCache`] the embedder implements).
@@ -70,6 +71,7 @@ pub use limits::LimitBreach;
 pub use limits::LimitKind;
 pub use limits::Limits;
 pub use limits::Measured;
+pub use loader::project::project_root;
 pub use message::BodyError;
 pub use message::BodyStream;
 pub use message::CpuCharge;

@@ -101,8 +101,44 @@ export default {
 }
 
 #[tokio::test]
+async fn handler_resolves_imports_as_bundlers_do_within_its_project() {
+    let dir = folder(&[
+        ("package.json", br#"{"name":"app","type":"module"}"#),
+        (
+            "src/index.ts",
+            br#"import { route } from "./routes";
+import { helper } from "./lib/helper.js";
+import { pick } from "dual";
+import { legacy } from "remapped";
+export default { fetch() { return Response.json({ route, helper, pick, legacy }); } };"#,
+        ),
+        ("src/routes/index.ts", br#"export const route: string = "index";"#),
+        ("src/lib/helper.ts", br#"export const helper: string = "ts";"#),
+        (
+            "node_modules/dual/package.json",
+            br#"{"name":"dual","type":"module","exports":{".":{"browser":"./web.js","default":"./node.js"}}}"#,
+        ),
+        ("node_modules/dual/web.js", br#"export const pick = "browser";"#),
+        ("node_modules/dual/node.js", br#"import "node:crypto"; export const pick = "node";"#),
+        (
+            "node_modules/remapped/package.json",
+            br#"{"name":"remapped","type":"module","main":"./main.js","browser":{"./main.js":"./main.browser.js"}}"#,
+        ),
+        ("node_modules/remapped/main.js", br#"import "node:fs"; export const legacy = 0;"#),
+        ("node_modules/remapped/main.browser.js", br#"export const legacy = "browser field";"#),
+    ]);
+    let worker = spawn(dir.path().join("src/index.ts"), &[]);
+    let (status, body) = call(&worker, get("http://example.test/")).await.unwrap();
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body,
+        r#"{"route":"index","helper":"ts","pick":"browser","legacy":"browser field"}"#
+    );
+}
+
+#[tokio::test]
 async fn handler_import_errors_name_the_package() {
-    let cases: [(&str, &[File<'_>], &str); 3] = [
+    let cases: [(&str, &[File<'_>], &str); 5] = [
         (
             "import x from \"old-style\";",
             &[
@@ -124,6 +160,16 @@ async fn handler_import_errors_name_the_package() {
             &[],
             "\"node:fs\" is not available",
         ),
+        (
+            "import x from \"./router\";",
+            &[("routes/index.ts", b"export default 1;")],
+            "cannot find module \"./router\" imported from file://",
+        ),
+        (
+            "import x from \"absent\";",
+            &[("package.json", b"{}")],
+            "no node_modules folder from ",
+        ),
     ];
     for (import, files, expected) in cases {
         let source = format!(
@@ -135,7 +181,12 @@ async fn handler_import_errors_name_the_package() {
         let worker = spawn(dir.path().join("handler.js"), &[]);
         match worker.loaded().await {
             isogate_runtime::LoadState::Failed(error) => {
-                assert!(error.contains(expected), "{import}: {error}")
+                assert!(error.contains(expected), "{import}: {error}");
+                if import.contains("./router") {
+                    // What was tried, so the user sees which file it wanted.
+                    assert!(error.contains("router.ts, "), "{error}");
+                    assert!(error.contains("router/index.ts"), "{error}");
+                }
             }
             other => panic!("{import}: loaded as {other:?}"),
         }

@@ -77,11 +77,12 @@ fn check_code_folders(problems: &mut Problems<'_>, tenants: &[TenantConfig]) {
     }
 }
 
-/// The folder a handler's loader is confined to, as the runtime resolves it (symlinks
-/// followed); `None` when the handler does not exist, which is reported on its own.
+/// The folder a handler's loader is confined to, its project root as the runtime finds it
+/// (symlinks followed); `None` when the handler does not exist, which is reported on its
+/// own.
 fn code_folder(handler: &Path) -> Option<PathBuf> {
     let real = handler.canonicalize().ok()?;
-    real.parent().map(Path::to_path_buf)
+    Some(isogate_runtime::project_root(&real))
 }
 
 /// The tenant's secrets, read now; never logged.

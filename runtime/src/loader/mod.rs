@@ -1,11 +1,13 @@
-//! Loads a handler's module graph from disk: relative imports inside the handler's folder,
-//! bare specifiers through its `node_modules` (`packages.rs`), `.js/.mjs` as is,
+//! Loads a handler's module graph from disk: relative imports inside the handler's project
+//! (`project.rs`: its root, and imports resolved as bundlers do), bare specifiers through
+//! the project's `node_modules` (`packages.rs`), `.js/.mjs` as is,
 //! `.ts/.mts/.tsx/.jsx` transpiled by deno_ast with source maps (so stacks point at
 //! TypeScript lines), `.json` as JSON modules, and `.wasm` as a `WebAssembly.Module` default
 //! export (as Workers do). Everything else is refused with an error that says why.
 
 pub(crate) mod files;
 mod packages;
+pub(crate) mod project;
 
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -32,9 +34,9 @@ use deno_error::JsErrorBox;
 use crate::error::LoaderError;
 use files::files;
 
-/// The module loader of one handler: confined to the handler's folder.
+/// The module loader of one handler: confined to the handler's project.
 pub(crate) struct HandlerLoader {
-    /// The handler's folder; empty until a handler is loaded, which then admits nothing.
+    /// The handler's project root; empty until a handler is loaded, which admits nothing.
     root: RefCell<PathBuf>,
     source_maps: RefCell<HashMap<String, Vec<u8>>>,
 }
@@ -256,7 +258,28 @@ impl ModuleLoader for HandlerLoader {
         })?;
         self.confine(specifier, &path)
             .map_err(JsErrorBox::from_err)?;
-        Ok(resolved)
+        let file = project::relative_file(&path).map_err(|tried| {
+            JsErrorBox::from_err(LoaderError::ModuleNotFound {
+                specifier: specifier.to_owned(),
+                referrer: referrer.to_owned(),
+                tried: tried
+                    .iter()
+                    .map(|path| path.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
+        })?;
+        if file == path {
+            return Ok(resolved);
+        }
+        self.confine(specifier, &file)
+            .map_err(JsErrorBox::from_err)?;
+        ModuleSpecifier::from_file_path(&file).map_err(|()| {
+            JsErrorBox::from_err(LoaderError::Unsupported {
+                specifier: specifier.to_owned(),
+                referrer: referrer.to_owned(),
+            })
+        })
     }
 
     fn load(

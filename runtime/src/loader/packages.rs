@@ -1,8 +1,10 @@
 //! Bare specifiers (`hono`, `hono/cors`, `@scope/pkg/sub`) resolved through `node_modules`
-//! folders, from the importing module's folder up to the handler's folder, by the package's
-//! `exports` (conditions `workerd`, `worker`, `import`, `module`, `default`, preferred in
-//! that order), then its `module`, then its `main` field. Only ES modules are loaded: a
-//! package that offers CommonJS only is refused, naming the package.
+//! folders, from the importing module's folder up to the project root (npm workspaces'
+//! hoisted packages, and packages linked to folders inside the project), by the package's
+//! `exports` (conditions `workerd`, `worker`, `browser`, `import`, `module`, `default`,
+//! preferred in that order, as wrangler builds), then its `browser` field (the string form,
+//! and the object form's remapping of its entry), `module`, then `main`. Only ES modules are
+//! loaded: a package that offers CommonJS only is refused, naming the package.
 
 use std::path::Path;
 use std::path::PathBuf;
@@ -13,7 +15,9 @@ use super::files::files;
 use crate::error::LoaderError;
 
 /// Export conditions isogate satisfies, most preferred first.
-const CONDITIONS: &[&str] = &["workerd", "worker", "import", "module", "default"];
+const CONDITIONS: &[&str] = &[
+    "workerd", "worker", "browser", "import", "module", "default",
+];
 
 /// Conditions that mean CommonJS or Node; seeing only these names the package CommonJS-only.
 const FOREIGN_CONDITIONS: &[&str] = &["require", "node"];
@@ -45,6 +49,8 @@ fn split(specifier: &str) -> Option<(&str, String)> {
 pub(crate) fn resolve(specifier: &str, from: &Path, root: &Path) -> Result<PathBuf, LoaderError> {
     let not_found = || LoaderError::PackageNotFound {
         specifier: specifier.to_owned(),
+        from: from.display().to_string(),
+        root: root.display().to_string(),
     };
     let (name, subpath) = split(specifier).ok_or_else(not_found)?;
     let mut folder = Some(from);
@@ -99,14 +105,34 @@ fn entry(name: &str, folder: &Path, subpath: &str) -> Result<PathBuf, LoaderErro
         let file = with_extension(folder.join(subpath.trim_start_matches("./")));
         return esm_file(name, file, is_module);
     }
-    if let Some(module) = manifest.get("module").and_then(Value::as_str) {
-        return esm_file(name, with_extension(folder.join(module)), true);
+    let browser = manifest.get("browser");
+    if let Some(Value::String(entry)) = browser {
+        return esm_file(name, with_extension(folder.join(entry)), true);
     }
-    let main = manifest
-        .get("main")
-        .and_then(Value::as_str)
-        .unwrap_or("index.js");
-    esm_file(name, with_extension(folder.join(main)), is_module)
+    let (main, esm) = match manifest.get("module").and_then(Value::as_str) {
+        Some(module) => (module, true),
+        None => (
+            manifest
+                .get("main")
+                .and_then(Value::as_str)
+                .unwrap_or("index.js"),
+            is_module,
+        ),
+    };
+    // The object form of `browser` swaps files for browsers, the entry among them.
+    let remapped = browser
+        .and_then(Value::as_object)
+        .and_then(|map| {
+            let plain = main.trim_start_matches("./");
+            [main.to_owned(), format!("./{plain}"), plain.to_owned()]
+                .iter()
+                .find_map(|key| map.get(key.as_str()))
+        })
+        .and_then(Value::as_str);
+    match remapped {
+        Some(file) => esm_file(name, with_extension(folder.join(file)), true),
+        None => esm_file(name, with_extension(folder.join(main)), esm),
+    }
 }
 
 /// What `exports` says about a subpath.

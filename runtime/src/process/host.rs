@@ -177,7 +177,7 @@ impl Slot {
                 .entry
                 .canonicalize()
                 .ok()
-                .and_then(|entry| entry.parent().map(PathBuf::from));
+                .map(|entry| crate::loader::project::project_root(&entry));
             handlers.insert(
                 handler,
                 Registered {

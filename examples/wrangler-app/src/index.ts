@@ -1,0 +1,15 @@
+// A Workers project as `npm create cloudflare` lays it out: imports without extensions
+// (`./routes` is routes/index.ts), `.js` specifiers for `.ts` files, and packages from the
+// project's node_modules, one folder up.
+import { Hono } from "hono";
+import { routes } from "./routes";
+import { greet } from "./lib/greet.js";
+import { newId } from "./lib/ids";
+
+const app = new Hono<{ Bindings: { GREETING?: string } }>();
+
+app.get("/", (c) => c.text(greet(c.env.GREETING ?? "hello", "isogate")));
+app.get("/id", (c) => c.json({ id: newId() }));
+app.route("/api", routes);
+
+export default app;
