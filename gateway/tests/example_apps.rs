@@ -224,6 +224,13 @@ async fn example_wrangler_app_runs_a_wrangler_layout_unbundled() {
     assert!(id
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'));
+    // JSX from hono/jsx by the project's tsconfig, and its `@/` alias.
+    let (status, _, body) = call(&server, "GET", "/page", &[], "").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        body,
+        "<html><body><h1>Items</h1><ul><li>kettle</li><li>teapot</li></ul></body></html>"
+    );
 }
 
 /// A loopback upstream that counts the requests it serves.

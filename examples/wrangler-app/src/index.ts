@@ -1,15 +1,17 @@
 // A Workers project as `npm create cloudflare` lays it out: imports without extensions
 // (`./routes` is routes/index.ts), `.js` specifiers for `.ts` files, and packages from the
-// project's node_modules, one folder up.
+// project's node_modules, one folder up; JSX and the `@/` alias from its tsconfig.json.
 import { Hono } from "hono";
 import { routes } from "./routes";
 import { greet } from "./lib/greet.js";
 import { newId } from "./lib/ids";
+import { page } from "./routes/page";
 
 const app = new Hono<{ Bindings: { GREETING?: string } }>();
 
 app.get("/", (c) => c.text(greet(c.env.GREETING ?? "hello", "isogate")));
 app.get("/id", (c) => c.json({ id: newId() }));
+app.get("/page", (c) => c.html(page()));
 app.route("/api", routes);
 
 export default app;

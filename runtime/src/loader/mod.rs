@@ -1,5 +1,6 @@
 //! Loads a handler's module graph from disk: relative imports inside the handler's project
-//! (`project.rs`: its root, and imports resolved as bundlers do), bare specifiers through
+//! (`project.rs`: its root, and imports resolved as bundlers do), the project's
+//! `tsconfig.json` (`tsconfig.rs`: JSX settings, `paths` aliases), bare specifiers through
 //! the project's `node_modules` (`packages.rs`), `.js/.mjs` as is,
 //! `.ts/.mts/.tsx/.jsx` transpiled by deno_ast with source maps (so stacks point at
 //! TypeScript lines), `.json` as JSON modules, and `.wasm` as a `WebAssembly.Module` default
@@ -8,6 +9,7 @@
 pub(crate) mod files;
 mod packages;
 pub(crate) mod project;
+mod tsconfig;
 
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -38,6 +40,8 @@ use files::files;
 pub(crate) struct HandlerLoader {
     /// The handler's project root; empty until a handler is loaded, which admits nothing.
     root: RefCell<PathBuf>,
+    /// The project's `tsconfig.json`, read with the root.
+    tsconfig: RefCell<tsconfig::TsConfig>,
     source_maps: RefCell<HashMap<String, Vec<u8>>>,
 }
 
@@ -46,13 +50,28 @@ impl HandlerLoader {
     pub(crate) fn new() -> Self {
         Self {
             root: RefCell::new(PathBuf::new()),
+            tsconfig: RefCell::new(tsconfig::TsConfig::default()),
             source_maps: RefCell::new(HashMap::new()),
         }
     }
 
-    /// Admits only files under `root` (an absolute, canonical folder) from now on.
+    /// Admits only files under `root` (an absolute, canonical folder, the project's) from
+    /// now on, and compiles by the project's `tsconfig.json`.
     pub(crate) fn set_root(&self, root: PathBuf) {
+        *self.tsconfig.borrow_mut() = tsconfig::TsConfig::read(&root);
         *self.root.borrow_mut() = root;
+    }
+
+    /// A bare specifier that the project's `paths` aliases to one of its files.
+    fn resolve_alias(&self, specifier: &str) -> Option<Result<ModuleSpecifier, LoaderError>> {
+        let candidates = self.tsconfig.borrow().alias(specifier);
+        let file = candidates
+            .iter()
+            .find_map(|candidate| project::relative_file(candidate).ok())?;
+        Some(self.confine(specifier, &file).and_then(|()| {
+            ModuleSpecifier::from_file_path(&file)
+                .map_err(|()| LoaderError::UnsupportedType(specifier.to_owned()))
+        }))
     }
 
     fn check_scheme(specifier: &str, referrer: &str) -> Result<(), LoaderError> {
@@ -215,6 +234,7 @@ impl HandlerLoader {
                 &deno_ast::TranspileOptions {
                     imports_not_used_as_values: deno_ast::ImportsNotUsedAsValues::Remove,
                     decorators: deno_ast::DecoratorsTranspileOption::Ecma,
+                    jsx: Some(self.tsconfig.borrow().jsx.clone()),
                     ..Default::default()
                 },
                 &deno_ast::TranspileModuleOptions { module_kind: None },
@@ -244,6 +264,9 @@ impl ModuleLoader for HandlerLoader {
     ) -> Result<ModuleSpecifier, ModuleLoaderError> {
         Self::check_scheme(specifier, referrer).map_err(JsErrorBox::from_err)?;
         if Self::is_bare(specifier) {
+            if let Some(aliased) = self.resolve_alias(specifier) {
+                return aliased.map_err(JsErrorBox::from_err);
+            }
             return self
                 .resolve_package(specifier, referrer)
                 .map_err(JsErrorBox::from_err);
