@@ -12,14 +12,18 @@ import { Cache, caches, CacheStorage } from "ext:isogate/05_cache.js";
 import { enterRequest, requireRequest, RequestScope } from "ext:isogate/00_scope.js";
 
 const {
+  ArrayBuffer,
+  ArrayBufferIsView,
   ArrayPrototypeIncludes,
   NumberPrototypeToString,
   ObjectDefineProperties,
+  ObjectDefineProperty,
   ObjectSetPrototypeOf,
   RangeError,
   ReflectApply,
   RegExpPrototypeExec,
   SafeRegExp,
+  SharedArrayBuffer,
   Uint8Array,
 } = primordials;
 
@@ -278,8 +282,42 @@ const DOM_EXCEPTION_NAMES = [
   "TypeMismatchError",
 ];
 
+/**
+ * `crypto.subtle.timingSafeEqual(a, b)`, as Workers offers it: whether two buffers of the
+ * same length hold the same bytes, taking the same time wherever they differ.
+ */
+function timingSafeEqual(a, b) {
+  const left = bytesOf(a, "first");
+  const right = bytesOf(b, "second");
+  if (left.byteLength !== right.byteLength) {
+    throw new TypeError("timingSafeEqual: the two buffers differ in length");
+  }
+  let difference = 0;
+  for (let i = 0; i < left.byteLength; i++) {
+    difference |= left[i] ^ right[i];
+  }
+  return difference === 0;
+}
+
+function bytesOf(value, which) {
+  if (ArrayBufferIsView(value)) {
+    return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  }
+  if (value instanceof ArrayBuffer || value instanceof SharedArrayBuffer) {
+    return new Uint8Array(value);
+  }
+  throw new TypeError(`timingSafeEqual: the ${which} argument is not an ArrayBuffer or view`);
+}
+
 /** Installs the handler-facing global scope; called once, while the snapshot is built. */
 function installGlobals() {
+  ObjectDefineProperty(crypto.SubtleCrypto.prototype, "timingSafeEqual", {
+    __proto__: null,
+    value: timingSafeEqual,
+    configurable: true,
+    enumerable: false,
+    writable: true,
+  });
   for (const name of DOM_EXCEPTION_NAMES) {
     core.registerErrorBuilder(`DOMException${name}`, (message) => new DOMException(message, name));
   }

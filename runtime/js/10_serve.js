@@ -22,20 +22,22 @@ import {
   response as responseMod,
   streams,
 } from "ext:isogate/01_globals.js";
+import { currentEnv } from "ext:isogate/06_workers.js";
 
 const {
   Array,
   ArrayPrototypeIncludes,
   Error,
-  JSONParse,
   MapPrototypeDelete,
   MapPrototypeGet,
   MapPrototypeSet,
   ObjectFreeze,
+  ObjectKeys,
   ObjectPrototypeIsPrototypeOf,
   PromisePrototypeCatch,
   PromisePrototypeThen,
   PromiseResolve,
+  ReflectHas,
   SafeMap,
   SafeSet,
   SetPrototypeAdd,
@@ -374,7 +376,8 @@ function pickHandler(namespace) {
     return (req, env, ctx) => exported.fetch(req, env, ctx);
   }
   if (typeof exported === "function" && typeof exported.prototype?.fetch === "function") {
-    throw new TypeError("export default is a class; export an object with a fetch method instead");
+    // `export default class extends WorkerEntrypoint`: an instance per request.
+    return (req, env, ctx) => new exported(ctx, env).fetch(req);
   }
   if (event.listenerCount(globalThis, "fetch") > 0) {
     return dispatchFetchEvent;
@@ -391,10 +394,18 @@ function pickHandler(namespace) {
  * Starts serving: validates the module synchronously (throws if it has no handler), then
  * runs the pull loop in the background until the worker's inbox closes.
  */
-function start(namespace, envJson, subrequestLimit) {
+function start(namespace, subrequestLimit) {
   const handler = pickHandler(namespace);
   setSubrequestLimit(subrequestLimit);
-  const env = ObjectFreeze(JSONParse(envJson));
+  const env = currentEnv();
+  if (handler === dispatchFetchEvent) {
+    // A service-worker script sees its bindings as globals, as in Workers.
+    for (const name of ObjectKeys(env)) {
+      if (!ReflectHas(globalThis, name)) {
+        globalThis[name] = env[name];
+      }
+    }
+  }
   core.setUnhandledPromiseRejectionHandler((_promise, reason) => {
     logError("unhandled promise rejection", reason);
     return true;

@@ -275,6 +275,10 @@ impl Isolate {
             .set_root(crate::loader::project::project_root(&entry_real));
         let specifier = deno_core::ModuleSpecifier::from_file_path(&entry_real)
             .map_err(|()| load_error("the handler path is not absolute".to_owned()))?;
+        self.runtime
+            .op_state()
+            .borrow_mut()
+            .put(crate::ext::console::HandlerEnv(env_json.to_owned()));
         self.cpu.begin(STARTUP_CPU);
         let loaded = self.evaluate(&specifier).await;
         let cpu_used = self.cpu.end();
@@ -302,15 +306,12 @@ impl Isolate {
             let runtime = &mut self.runtime;
             deno_core::scope!(scope, runtime);
             let namespace = v8::Local::new(scope, namespace);
-            let env = v8::String::new(scope, env_json)
-                .ok_or_else(|| RuntimeError::Bootstrap("env too large".to_owned()))?;
             let subrequests: v8::Local<'_, v8::Value> = match self.limits.subrequests {
                 Some(limit) => v8::Integer::new_from_unsigned(scope, limit).into(),
                 None => v8::null(scope).into(),
             };
             [
                 v8::Global::new(scope, v8::Local::<v8::Value>::from(namespace)),
-                v8::Global::new(scope, v8::Local::<v8::Value>::from(env)),
                 v8::Global::new(scope, subrequests),
             ]
         };

@@ -137,6 +137,51 @@ export default { fetch() { return Response.json({ route, helper, pick, legacy })
 }
 
 #[tokio::test]
+async fn workers_apis_a_class_entrypoint_env_import_and_timing_safe_equal() {
+    let dir = folder(&[(
+        "index.ts",
+        br#"import { WorkerEntrypoint, env, DurableObject } from "cloudflare:workers";
+import * as same from "isogate:workers";
+const atLoad = env.GREETING;
+const bytes = (text: string) => new TextEncoder().encode(text);
+export default class extends WorkerEntrypoint<{ GREETING: string }> {
+  async fetch(request: Request) {
+    let refused = "";
+    try { new DurableObject(); } catch (error) { refused = (error as Error).message; }
+    let lengths = "";
+    try { crypto.subtle.timingSafeEqual(bytes("a"), bytes("ab")); } catch (error) { lengths = (error as Error).name; }
+    return Response.json({
+      atLoad,
+      fromThis: this.env.GREETING,
+      hasCtx: typeof this.ctx.waitUntil === "function",
+      same: same.WorkerEntrypoint === WorkerEntrypoint,
+      equal: crypto.subtle.timingSafeEqual(bytes("secret"), bytes("secret")),
+      differ: crypto.subtle.timingSafeEqual(bytes("secret"), bytes("secreT").buffer),
+      lengths,
+      refused,
+    });
+  }
+}"#,
+    )]);
+    let worker = spawn(dir.path().join("index.ts"), &[("GREETING", "hi")]);
+    let (status, body) = call(&worker, get("http://example.test/")).await.unwrap();
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body,
+        r#"{"atLoad":"hi","fromThis":"hi","hasCtx":true,"same":true,"equal":true,"differ":false,"lengths":"TypeError","refused":"DurableObject is not supported by isogate"}"#
+    );
+
+    // A service-worker script sees its bindings as globals.
+    let dir = folder(&[(
+        "sw.js",
+        b"addEventListener(\"fetch\", (event) => event.respondWith(new Response(GREETING)));",
+    )]);
+    let worker = spawn(dir.path().join("sw.js"), &[("GREETING", "hello")]);
+    let (status, body) = call(&worker, get("http://example.test/")).await.unwrap();
+    assert_eq!((status, body.as_str()), (200, "hello"));
+}
+
+#[tokio::test]
 async fn handler_import_errors_name_the_package() {
     let cases: [(&str, &[File<'_>], &str); 5] = [
         (

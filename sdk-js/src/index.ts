@@ -105,6 +105,15 @@ export function requireEnv<K extends string>(env: Record<string, string | undefi
 export type LimitCode = "cpu-limit" | "memory-limit" | "wall-limit" | "concurrency-limit" | "subrequest-limit";
 
 declare global {
+  /** Workers' extension of Web Crypto, which isogate has too. */
+  interface SubtleCrypto {
+    /**
+     * Whether `a` and `b` hold the same bytes, in time that does not depend on where they
+     * differ; throws a `TypeError` when their lengths differ.
+     */
+    timingSafeEqual(a: ArrayBuffer | ArrayBufferView, b: ArrayBuffer | ArrayBufferView): boolean;
+  }
+
   /** isogate's Cache API: `caches.default` and `await caches.open(name)` (as in Workers). */
   interface CacheStorage {
     /** The tenant's default cache. */

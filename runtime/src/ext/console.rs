@@ -7,6 +7,19 @@ use deno_core::OpState;
 /// Names the handler whose isolate this is (its tenant), for log lines.
 pub(crate) struct HandlerLabel(pub(crate) String);
 
+/// The handler's `env`, as JSON, given before its module is evaluated (so that
+/// `import { env } from "cloudflare:workers"` works at a module's top level).
+pub(crate) struct HandlerEnv(pub(crate) String);
+
+/// The handler's `env` as JSON (`{}` before one is given).
+#[op2]
+#[string]
+pub(crate) fn op_isogate_env(state: &mut OpState) -> String {
+    state
+        .try_borrow::<HandlerEnv>()
+        .map_or_else(|| "{}".to_owned(), |env| env.0.clone())
+}
+
 /// The least severe `console` level of a handler that reaches the log.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub enum LogLevel {

@@ -18,6 +18,7 @@ deno_core::extension!(
         cache::op_isogate_cache_match,
         cache::op_isogate_cache_put,
         console::op_isogate_console,
+        console::op_isogate_env,
         fetch::op_isogate_egress_tenant,
         fetch::op_isogate_subrequest,
         http::op_isogate_req_gone,
@@ -29,7 +30,7 @@ deno_core::extension!(
         http::op_isogate_resp_limit,
     ],
     esm_entry_point = "ext:isogate/99_main.js",
-    esm = [dir "js", "00_scope.js", "01_globals.js", "05_cache.js", "10_serve.js", "99_main.js"],
+    esm = [dir "js", "00_scope.js", "01_globals.js", "05_cache.js", "06_workers.js", "10_serve.js", "99_main.js"],
     // deno_fetch's JS imports these from crates isogate does not use (Deno's TLS client
     // certificates and OpenTelemetry); small stand-ins keep fetch working without them.
     lazy_loaded_js = [

@@ -36,6 +36,16 @@ use deno_error::JsErrorBox;
 use crate::error::LoaderError;
 use files::files;
 
+/// The built-in module of Workers APIs, under both of its names.
+const WORKERS_MODULE: &str = "isogate:workers";
+const WORKERS_ALIASES: &[&str] = &["isogate:workers", "cloudflare:workers"];
+
+/// What an import of the Workers module gets: the exports registered while the snapshot
+/// was built (`js/06_workers.js`).
+const WORKERS_SOURCE: &str = "const workers = globalThis[Symbol.for(\"isogate.workers\")];\n\
+export const { DurableObject, RpcTarget, WorkerEntrypoint, WorkflowEntrypoint, env } = workers;\n\
+export default workers;\n";
+
 /// The module loader of one handler: confined to the handler's project.
 pub(crate) struct HandlerLoader {
     /// The handler's project root; empty until a handler is loaded, which admits nothing.
@@ -80,6 +90,7 @@ impl HandlerLoader {
             Some("http" | "https") => Err(LoaderError::RemoteImport(specifier.to_owned())),
             Some("npm" | "jsr") => Err(LoaderError::PackageImport(specifier.to_owned())),
             Some("node") => Err(LoaderError::NodeBuiltin(specifier.to_owned())),
+            Some("isogate" | "cloudflare") if WORKERS_ALIASES.contains(&specifier) => Ok(()),
             Some("file") => Ok(()),
             None => Ok(()),
             _ => Err(LoaderError::Unsupported {
@@ -263,6 +274,9 @@ impl ModuleLoader for HandlerLoader {
         _kind: ResolutionKind,
     ) -> Result<ModuleSpecifier, ModuleLoaderError> {
         Self::check_scheme(specifier, referrer).map_err(JsErrorBox::from_err)?;
+        if WORKERS_ALIASES.contains(&specifier) {
+            return ModuleSpecifier::parse(WORKERS_MODULE).map_err(JsErrorBox::from_err);
+        }
         if Self::is_bare(specifier) {
             if let Some(aliased) = self.resolve_alias(specifier) {
                 return aliased.map_err(JsErrorBox::from_err);
@@ -311,6 +325,14 @@ impl ModuleLoader for HandlerLoader {
         _referrer: Option<&ModuleLoadReferrer>,
         options: ModuleLoadOptions,
     ) -> ModuleLoadResponse {
+        if specifier.as_str() == WORKERS_MODULE {
+            return ModuleLoadResponse::Sync(Ok(ModuleSource::new(
+                ModuleType::JavaScript,
+                ModuleSourceCode::String(WORKERS_SOURCE.to_owned().into()),
+                specifier,
+                None,
+            )));
+        }
         ModuleLoadResponse::Sync(
             self.load_file(specifier, &options.requested_module_type)
                 .map_err(JsErrorBox::from_err),
