@@ -224,6 +224,9 @@ async fn example_wrangler_app_runs_a_wrangler_layout_unbundled() {
     assert!(id
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'));
+    // ms is CommonJS only: its module.exports is the default export.
+    let (_, _, body) = call(&server, "GET", "/ms/2h", &[], "").await;
+    assert_eq!(body, r#"{"ms":7200000}"#);
     // JSX from hono/jsx by the project's tsconfig, and its `@/` alias.
     let (status, _, body) = call(&server, "GET", "/page", &[], "").await;
     assert_eq!(status, StatusCode::OK, "{body}");

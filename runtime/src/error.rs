@@ -181,17 +181,6 @@ pub enum LoaderError {
         /// The subpath asked for (`.` or `./sub`).
         subpath: String,
     },
-    /// A package offers CommonJS only.
-    #[class(type)]
-    #[error("package \"{package}\" is CommonJS only: isogate loads ES modules (look for an ESM build of it, or bundle the handler)")]
-    CommonJs {
-        /// The package name.
-        package: String,
-    },
-    /// A `.cjs` file was imported.
-    #[class(type)]
-    #[error("cannot import \"{0}\": CommonJS modules are not supported, only ES modules")]
-    CommonJsFile(String),
     /// The package's `package.json` is not valid JSON.
     #[class(type)]
     #[error("package \"{package}\": invalid package.json: {message}")]

@@ -121,6 +121,7 @@ impl Isolate {
     /// runtime on the thread that will own the isolate.
     pub fn new(label: &str, policy: FetchPolicy, limits: Limits) -> Result<Self, RuntimeError> {
         let loader = Rc::new(HandlerLoader::new());
+        let requires: Rc<dyn crate::ext::cjs::CommonJsFiles> = loader.clone();
         let (create_params, buffers) = memory::create_params(limits.memory);
         let mut runtime = JsRuntime::new(RuntimeOptions {
             startup_snapshot: Some(SNAPSHOT),
@@ -141,6 +142,10 @@ impl Isolate {
             .map_err(|error| RuntimeError::Bootstrap(format!("CPU clock: {error}")))?;
         identify(&runtime, label, policy)?;
         runtime.op_state().borrow_mut().put(Replies::default());
+        runtime
+            .op_state()
+            .borrow_mut()
+            .put(crate::ext::cjs::RequireFiles(requires));
         let entry = runtime
             .execute_script("ext:isogate/entry", TAKE_ENTRY)
             .map_err(|error| RuntimeError::Bootstrap(error.to_string()))?;

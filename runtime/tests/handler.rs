@@ -182,18 +182,101 @@ export default class extends WorkerEntrypoint<{ GREETING: string }> {
 }
 
 #[tokio::test]
+async fn commonjs_packages_load_with_their_default_and_named_exports() {
+    let dir = folder(&[
+        ("package.json", br#"{"name":"app"}"#),
+        (
+            "index.js",
+            br#"import ms from "ms";
+import compiled, { helper, VERSION } from "compiled";
+import * as whole from "compiled";
+import data from "./local.cjs";
+export default {
+  fetch() {
+    return Response.json({
+      ms: ms("1m"),
+      compiled: compiled(),
+      helper: helper(2),
+      version: VERSION,
+      hasNamed: "helper" in whole,
+      data,
+    });
+  },
+};"#,
+        ),
+        ("local.cjs", b"module.exports = { local: require(\"./data.json\").answer };"),
+        ("data.json", br#"{"answer":42}"#),
+        ("node_modules/ms/package.json", br#"{"name":"ms","main":"index"}"#),
+        (
+            "node_modules/ms/index.js",
+            br#"var fs = require("fs");
+module.exports = function (text) { return process.env.NODE_ENV === "production" ? parseInt(text) * 60000 : -1; };"#,
+        ),
+        (
+            "node_modules/compiled/package.json",
+            br#"{"name":"compiled","exports":{"require":"./dist/index.js"}}"#,
+        ),
+        (
+            "node_modules/compiled/dist/index.js",
+            br#""use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+module.exports = require("./impl");"#,
+        ),
+        (
+            "node_modules/compiled/dist/impl.js",
+            br#""use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.VERSION = exports.helper = void 0;
+exports.helper = (n) => n * 21;
+exports.VERSION = "1.0";
+exports.default = () => "the default";"#,
+        ),
+    ]);
+    let worker = spawn(dir.path().join("index.js"), &[]);
+    let (status, body) = call(&worker, get("http://example.test/")).await.unwrap();
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body,
+        r#"{"ms":60000,"compiled":"the default","helper":42,"version":"1.0","hasNamed":true,"data":{"local":42}}"#
+    );
+
+    // A Node.js built-in loads; using it says which it is.
+    let dir = folder(&[
+        ("index.js", b"import uses from \"uses-fs\";\nexport default { fetch() { try { uses(); return new Response(\"no\"); } catch (e) { return new Response(e.message); } } };"),
+        ("node_modules/uses-fs/package.json", br#"{"name":"uses-fs"}"#),
+        (
+            "node_modules/uses-fs/index.js",
+            br#"const fs = require("node:fs"); module.exports = () => fs.readFileSync("/etc/passwd");"#,
+        ),
+    ]);
+    let worker = spawn(dir.path().join("index.js"), &[]);
+    let (status, body) = call(&worker, get("http://example.test/")).await.unwrap();
+    assert_eq!(
+        (status, body.as_str()),
+        (
+            200,
+            "node:fs is not available in isogate (it is a Node.js built-in)"
+        )
+    );
+}
+
+#[tokio::test]
 async fn handler_import_errors_name_the_package() {
     let cases: [(&str, &[File<'_>], &str); 5] = [
         (
-            "import x from \"old-style\";",
+            "import x from \"requires-esm\";",
             &[
                 (
-                    "node_modules/old-style/package.json",
-                    br#"{"name":"old-style","main":"index.js"}"#,
+                    "node_modules/requires-esm/package.json",
+                    br#"{"name":"requires-esm","main":"index.js"}"#,
                 ),
-                ("node_modules/old-style/index.js", b"module.exports = 1;"),
+                (
+                    "node_modules/requires-esm/index.js",
+                    br#"module.exports = require("./esm.mjs");"#,
+                ),
+                ("node_modules/requires-esm/esm.mjs", b"export default 1;"),
             ],
-            "package \"old-style\" is CommonJS only",
+            "require() of the ES module file://",
         ),
         (
             "import x from \"absent\";",

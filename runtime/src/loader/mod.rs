@@ -6,6 +6,7 @@
 //! TypeScript lines), `.json` as JSON modules, and `.wasm` as a `WebAssembly.Module` default
 //! export (as Workers do). Everything else is refused with an error that says why.
 
+mod cjs;
 pub(crate) mod files;
 mod packages;
 pub(crate) mod project;
@@ -108,11 +109,13 @@ impl HandlerLoader {
             || specifier.contains(':'))
     }
 
-    /// Resolves a package import from the module `referrer` through `node_modules`.
+    /// Resolves a package import (or `require`) from the module `referrer` through
+    /// `node_modules`, by the export `conditions` given.
     fn resolve_package(
         &self,
         specifier: &str,
         referrer: &str,
+        conditions: &[&str],
     ) -> Result<ModuleSpecifier, LoaderError> {
         let unsupported = || LoaderError::Unsupported {
             specifier: specifier.to_owned(),
@@ -124,7 +127,7 @@ impl HandlerLoader {
             .and_then(|path| path.parent().map(Path::to_path_buf))
             .ok_or_else(unsupported)?;
         let root = self.root.borrow().clone();
-        let path = packages::resolve(specifier, &from, &root)?;
+        let path = packages::resolve(specifier, &from, &root, conditions)?;
         let real = files()
             .real_path(&path)
             .map_err(|source| LoaderError::Read {
@@ -159,11 +162,10 @@ impl HandlerLoader {
         if media_type == MediaType::Wasm && *requested != RequestedModuleType::Bytes {
             return Self::wasm_wrapper(specifier);
         }
-        if media_type == MediaType::Cjs {
-            return Err(LoaderError::CommonJsFile(specifier.to_string()));
-        }
         let (module_type, transpile) = match media_type {
-            MediaType::JavaScript | MediaType::Mjs => (ModuleType::JavaScript, false),
+            MediaType::JavaScript | MediaType::Mjs | MediaType::Cjs => {
+                (ModuleType::JavaScript, false)
+            }
             MediaType::TypeScript | MediaType::Mts | MediaType::Tsx | MediaType::Jsx => {
                 (ModuleType::JavaScript, true)
             }
@@ -186,6 +188,8 @@ impl HandlerLoader {
             })?;
         let code = if transpile {
             self.transpile(specifier, media_type, code)?
+        } else if cjs::is_commonjs(&path, &code) {
+            cjs::facade(specifier.as_str(), &self.commonjs_names(&path, &code))
         } else {
             code
         };
@@ -282,7 +286,7 @@ impl ModuleLoader for HandlerLoader {
                 return aliased.map_err(JsErrorBox::from_err);
             }
             return self
-                .resolve_package(specifier, referrer)
+                .resolve_package(specifier, referrer, packages::IMPORT)
                 .map_err(JsErrorBox::from_err);
         }
         let resolved =

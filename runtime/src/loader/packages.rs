@@ -2,9 +2,10 @@
 //! folders, from the importing module's folder up to the project root (npm workspaces'
 //! hoisted packages, and packages linked to folders inside the project), by the package's
 //! `exports` (conditions `workerd`, `worker`, `browser`, `import`, `module`, `default`,
-//! preferred in that order, as wrangler builds), then its `browser` field (the string form,
-//! and the object form's remapping of its entry), `module`, then `main`. Only ES modules are
-//! loaded: a package that offers CommonJS only is refused, naming the package.
+//! preferred in that order, as wrangler builds; `require` and `node` last), then its
+//! `browser` field (the string form, and the object form's remapping of its entry),
+//! `module`, then `main`. A `require()` prefers `require` to `import`. What a file is (ES
+//! module or CommonJS) is the loader's to find out.
 
 use std::path::Path;
 use std::path::PathBuf;
@@ -14,13 +15,15 @@ use serde_json::Value;
 use super::files::files;
 use crate::error::LoaderError;
 
-/// Export conditions isogate satisfies, most preferred first.
-const CONDITIONS: &[&str] = &[
-    "workerd", "worker", "browser", "import", "module", "default",
+/// Export conditions of an `import`, most preferred first.
+pub(crate) const IMPORT: &[&str] = &[
+    "workerd", "worker", "browser", "import", "module", "default", "require", "node",
 ];
 
-/// Conditions that mean CommonJS or Node; seeing only these names the package CommonJS-only.
-const FOREIGN_CONDITIONS: &[&str] = &["require", "node"];
+/// Export conditions of a `require()`, most preferred first.
+pub(crate) const REQUIRE: &[&str] = &[
+    "workerd", "worker", "browser", "require", "default", "node", "module", "import",
+];
 
 /// A bare specifier split into the package name and the subpath (`.` or `./sub`).
 fn split(specifier: &str) -> Option<(&str, String)> {
@@ -46,7 +49,12 @@ fn split(specifier: &str) -> Option<(&str, String)> {
 
 /// Resolves `specifier` imported by the module in `from` (a folder), looking in
 /// `node_modules` folders no higher than `root`.
-pub(crate) fn resolve(specifier: &str, from: &Path, root: &Path) -> Result<PathBuf, LoaderError> {
+pub(crate) fn resolve(
+    specifier: &str,
+    from: &Path,
+    root: &Path,
+    conditions: &[&str],
+) -> Result<PathBuf, LoaderError> {
     let not_found = || LoaderError::PackageNotFound {
         specifier: specifier.to_owned(),
         from: from.display().to_string(),
@@ -60,7 +68,7 @@ pub(crate) fn resolve(specifier: &str, from: &Path, root: &Path) -> Result<PathB
         }
         let package = current.join("node_modules").join(name);
         if files().is_file(&package.join("package.json")) {
-            return entry(name, &package, &subpath);
+            return entry(name, &package, &subpath, conditions);
         }
         folder = current.parent();
     }
@@ -68,7 +76,12 @@ pub(crate) fn resolve(specifier: &str, from: &Path, root: &Path) -> Result<PathB
 }
 
 /// The file `subpath` of the package in `folder` names.
-fn entry(name: &str, folder: &Path, subpath: &str) -> Result<PathBuf, LoaderError> {
+fn entry(
+    name: &str,
+    folder: &Path,
+    subpath: &str,
+    conditions: &[&str],
+) -> Result<PathBuf, LoaderError> {
     let manifest_path = folder.join("package.json");
     let (_, text) = files()
         .read(&manifest_path)
@@ -81,44 +94,30 @@ fn entry(name: &str, folder: &Path, subpath: &str) -> Result<PathBuf, LoaderErro
             package: name.to_owned(),
             message: error.to_string(),
         })?;
-    let is_module = manifest.get("type").and_then(Value::as_str) == Some("module");
     if let Some(exports) = manifest.get("exports") {
-        let (target, esm_condition) = match exported(exports, subpath) {
-            Export::Found(target, esm_condition) => (target, esm_condition),
-            Export::CommonJsOnly => {
-                return Err(LoaderError::CommonJs {
-                    package: name.to_owned(),
-                })
-            }
-            Export::Missing => {
-                return Err(LoaderError::PackageSubpath {
-                    package: name.to_owned(),
-                    subpath: subpath.to_owned(),
-                })
-            }
+        let Some(target) = exported(exports, subpath, conditions) else {
+            return Err(LoaderError::PackageSubpath {
+                package: name.to_owned(),
+                subpath: subpath.to_owned(),
+            });
         };
-        let file = folder.join(target.trim_start_matches("./"));
-        return esm_file(name, file, is_module || esm_condition);
+        return Ok(folder.join(target.trim_start_matches("./")));
     }
     if subpath != "." {
         // No `exports`: a deep import names a file of the package.
-        let file = with_extension(folder.join(subpath.trim_start_matches("./")));
-        return esm_file(name, file, is_module);
+        return Ok(with_extension(
+            folder.join(subpath.trim_start_matches("./")),
+        ));
     }
     let browser = manifest.get("browser");
     if let Some(Value::String(entry)) = browser {
-        return esm_file(name, with_extension(folder.join(entry)), true);
+        return Ok(with_extension(folder.join(entry)));
     }
-    let (main, esm) = match manifest.get("module").and_then(Value::as_str) {
-        Some(module) => (module, true),
-        None => (
-            manifest
-                .get("main")
-                .and_then(Value::as_str)
-                .unwrap_or("index.js"),
-            is_module,
-        ),
-    };
+    let main = manifest
+        .get("module")
+        .or_else(|| manifest.get("main"))
+        .and_then(Value::as_str)
+        .unwrap_or("index.js");
     // The object form of `browser` swaps files for browsers, the entry among them.
     let remapped = browser
         .and_then(Value::as_object)
@@ -129,39 +128,25 @@ fn entry(name: &str, folder: &Path, subpath: &str) -> Result<PathBuf, LoaderErro
                 .find_map(|key| map.get(key.as_str()))
         })
         .and_then(Value::as_str);
-    match remapped {
-        Some(file) => esm_file(name, with_extension(folder.join(file)), true),
-        None => esm_file(name, with_extension(folder.join(main)), esm),
-    }
+    Ok(with_extension(folder.join(remapped.unwrap_or(main))))
 }
 
-/// What `exports` says about a subpath.
-enum Export {
-    /// The target, and whether an ESM-only condition (`import`, `module`, `worker`,
-    /// `workerd`) chose it.
-    Found(String, bool),
-    CommonJsOnly,
-    Missing,
-}
-
-/// Resolves `subpath` in an `exports` value (Node's PACKAGE_EXPORTS_RESOLVE, with isogate's
-/// conditions).
-fn exported(exports: &Value, subpath: &str) -> Export {
+/// Resolves `subpath` in an `exports` value (Node's PACKAGE_EXPORTS_RESOLVE, with the
+/// `conditions` given, most preferred first).
+fn exported(exports: &Value, subpath: &str, conditions: &[&str]) -> Option<String> {
     let is_subpath_map = exports
         .as_object()
         .is_some_and(|map| map.keys().any(|key| key.starts_with('.')));
     if !is_subpath_map {
         return if subpath == "." {
-            target(exports, "")
+            target(exports, "", conditions)
         } else {
-            Export::Missing
+            None
         };
     }
-    let Some(map) = exports.as_object() else {
-        return Export::Missing;
-    };
+    let map = exports.as_object()?;
     if let Some(value) = map.get(subpath) {
-        return target(value, "");
+        return target(value, "", conditions);
     }
     // Patterns (`./*`, `./utils/*.js`): the longest matching prefix wins.
     let mut best: Option<(&str, &Value, String)> = None;
@@ -178,51 +163,22 @@ fn exported(exports: &Value, subpath: &str) -> Export {
             best = Some((prefix, value, middle));
         }
     }
-    match best {
-        Some((_, value, middle)) => target(value, &middle),
-        None => Export::Missing,
-    }
+    let (_, value, middle) = best?;
+    target(value, &middle, conditions)
 }
 
 /// Picks a target from a string, an array of fallbacks, or a conditions object.
-fn target(value: &Value, pattern: &str) -> Export {
+fn target(value: &Value, pattern: &str, conditions: &[&str]) -> Option<String> {
     match value {
-        Value::String(path) if path.starts_with("./") => {
-            Export::Found(path.replace('*', pattern), false)
-        }
-        Value::Array(candidates) => {
-            let mut saw_foreign = false;
-            for candidate in candidates {
-                match target(candidate, pattern) {
-                    found @ Export::Found(..) => return found,
-                    Export::CommonJsOnly => saw_foreign = true,
-                    Export::Missing => {}
-                }
-            }
-            if saw_foreign {
-                Export::CommonJsOnly
-            } else {
-                Export::Missing
-            }
-        }
-        Value::Object(conditions) => {
-            for wanted in CONDITIONS {
-                if let Some(inner) = conditions.get(*wanted) {
-                    if let Export::Found(path, esm) = target(inner, pattern) {
-                        return Export::Found(path, esm || *wanted != "default");
-                    }
-                }
-            }
-            if conditions
-                .keys()
-                .any(|key| FOREIGN_CONDITIONS.contains(&key.as_str()))
-            {
-                Export::CommonJsOnly
-            } else {
-                Export::Missing
-            }
-        }
-        _ => Export::Missing,
+        Value::String(path) if path.starts_with("./") => Some(path.replace('*', pattern)),
+        Value::Array(candidates) => candidates
+            .iter()
+            .find_map(|candidate| target(candidate, pattern, conditions)),
+        Value::Object(map) => conditions.iter().find_map(|wanted| {
+            map.get(*wanted)
+                .and_then(|inner| target(inner, pattern, conditions))
+        }),
+        _ => None,
     }
 }
 
@@ -242,21 +198,6 @@ fn with_extension(path: PathBuf) -> PathBuf {
     path
 }
 
-/// `file` when it is an ES module: `.mjs`, or a `.js` of a package that says it is (by
-/// `"type": "module"`, a `module` field or an `import` condition).
-fn esm_file(name: &str, file: PathBuf, esm_package: bool) -> Result<PathBuf, LoaderError> {
-    let extension = file.extension().and_then(|ext| ext.to_str()).unwrap_or("");
-    match extension {
-        "cjs" => Err(LoaderError::CommonJs {
-            package: name.to_owned(),
-        }),
-        "js" if !esm_package => Err(LoaderError::CommonJs {
-            package: name.to_owned(),
-        }),
-        _ => Ok(file),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -264,10 +205,7 @@ mod tests {
     use super::*;
 
     fn found(exports: &Value, subpath: &str) -> Option<String> {
-        match exported(exports, subpath) {
-            Export::Found(path, _) => Some(path),
-            _ => None,
-        }
+        exported(exports, subpath, IMPORT)
     }
 
     #[test]
@@ -293,8 +231,15 @@ mod tests {
             found(&exports, "./utils/date").as_deref(),
             Some("./dist/utils/date.js")
         );
-        assert!(matches!(exported(&exports, "./cjs"), Export::CommonJsOnly));
-        assert!(matches!(exported(&exports, "./none"), Export::Missing));
+        // An import takes a require-only export as its last resort; a require prefers it.
+        assert_eq!(found(&exports, "./cjs").as_deref(), Some("./c.cjs"));
+        assert_eq!(found(&exports, "./none"), None);
+        assert_eq!(
+            exported(&exports["."], ".", REQUIRE).as_deref(),
+            Some("./w.js")
+        );
+        let dual = json!({ "import": "./esm.js", "require": "./cjs.js" });
+        assert_eq!(exported(&dual, ".", REQUIRE).as_deref(), Some("./cjs.js"));
         assert_eq!(
             found(&json!("./index.mjs"), ".").as_deref(),
             Some("./index.mjs")
@@ -306,7 +251,7 @@ mod tests {
     }
 
     #[test]
-    fn packages_resolve_through_node_modules_and_refuse_commonjs() {
+    fn packages_resolve_through_node_modules_up_to_the_root() {
         let root = tempfile::tempdir().unwrap();
         let modules = root.path().join("node_modules");
         let write = |path: &str, text: &str| {
@@ -329,22 +274,22 @@ mod tests {
         let from = root.path().join("src");
         std::fs::create_dir_all(&from).unwrap();
         assert_eq!(
-            resolve("esm", &from, root.path()).unwrap(),
+            resolve("esm", &from, root.path(), IMPORT).unwrap(),
             modules.join("esm/dist/index.js")
         );
         assert_eq!(
-            resolve("typed", &from, root.path()).unwrap(),
+            resolve("typed", &from, root.path(), IMPORT).unwrap(),
             modules.join("typed/main.js")
         );
+        assert_eq!(
+            resolve("old", &from, root.path(), REQUIRE).unwrap(),
+            modules.join("old/lib/index.js")
+        );
         assert!(matches!(
-            resolve("old", &from, root.path()),
-            Err(LoaderError::CommonJs { package }) if package == "old"
-        ));
-        assert!(matches!(
-            resolve("missing", &from, root.path()),
+            resolve("missing", &from, root.path(), IMPORT),
             Err(LoaderError::PackageNotFound { .. })
         ));
-        // node_modules above the handler's folder are not searched.
-        assert!(resolve("esm", &from, &from).is_err());
+        // node_modules above the project root are not searched.
+        assert!(resolve("esm", &from, &from, IMPORT).is_err());
     }
 }
