@@ -21,9 +21,10 @@ run: v8
 release: v8
 	cargo build --release --locked -p isogate-gateway --bin isogate
 
-# Installs it as $(PREFIX)/bin/isogate (and the systemd unit's docs folder's README).
+# Installs it, without its symbol table, as $(PREFIX)/bin/isogate (and the README the
+# systemd unit points to).
 install: release
-	install -D -m 0755 target/release/isogate $(DESTDIR)$(PREFIX)/bin/isogate
+	install -D -s -m 0755 target/release/isogate $(DESTDIR)$(PREFIX)/bin/isogate
 	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/isogate/README.md
 
 # npm packages the examples import from node_modules, from their committed lockfiles.
