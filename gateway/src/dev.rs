@@ -23,12 +23,15 @@ use crate::routing::table::RoutingTable;
 /// How long to wait for a burst of file events (an editor's save) to settle.
 const SETTLE: Duration = Duration::from_millis(150);
 
-/// The handler's `env` in dev mode: an `--env-file` (read again on every reload) and the
-/// `--env` pairs, which win.
-#[derive(Clone, Debug)]
+/// The handler's `env` in dev mode: a wrangler project's `vars`, then its `.dev.vars` and
+/// the `--env-file` (both read again on every reload), then the `--env` pairs, each
+/// winning over what came before.
+#[derive(Clone, Debug, Default)]
 pub struct DevEnv {
-    /// The `--env-file`.
-    pub file: Option<PathBuf>,
+    /// The project's `vars`.
+    pub vars: BTreeMap<String, String>,
+    /// `KEY=VALUE` files: `.dev.vars`, the `--env-file`.
+    pub files: Vec<PathBuf>,
     /// The `--env` pairs.
     pub overrides: Vec<(String, String)>,
 }
@@ -36,10 +39,10 @@ pub struct DevEnv {
 impl DevEnv {
     /// The variables now; an error names the file and line.
     pub fn read(&self) -> Result<BTreeMap<String, String>, String> {
-        let mut env = match &self.file {
-            Some(file) => read_env_file(file)?,
-            None => BTreeMap::new(),
-        };
+        let mut env = self.vars.clone();
+        for file in &self.files {
+            env.extend(read_env_file(file)?);
+        }
         env.extend(self.overrides.iter().cloned());
         Ok(env)
     }
@@ -58,18 +61,19 @@ pub fn watch(
         let path = path.display().to_string();
         move |source| SetupError::Watch { path, source }
     };
-    let env_file = env
-        .file
-        .as_ref()
-        .map(|file| file.canonicalize().unwrap_or_else(|_| file.clone()));
-    let inputs = env_file.clone();
+    let env_files: Vec<PathBuf> = env
+        .files
+        .iter()
+        .map(|file| file.canonicalize().unwrap_or_else(|_| file.clone()))
+        .collect();
+    let inputs = env_files.clone();
     let (events, mut changes) = mpsc::unbounded_channel();
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
         if let Ok(event) = event {
             let changes_inputs = event
                 .paths
                 .iter()
-                .any(|path| crate::reload::is_code(path) || inputs.as_ref() == Some(path));
+                .any(|path| crate::reload::is_code(path) || inputs.contains(path));
             if (event.kind.is_modify() || event.kind.is_create() || event.kind.is_remove())
                 && changes_inputs
             {
@@ -81,7 +85,7 @@ pub fn watch(
     watcher
         .watch(&folder, RecursiveMode::Recursive)
         .map_err(watch_error(&folder))?;
-    if let Some(file) = &env_file {
+    for file in &env_files {
         let parent = watched_folder(file);
         if !parent.starts_with(&folder) {
             watcher

@@ -23,6 +23,7 @@
 //! - `admin`: `/healthz`, `/readyz`, `/metrics`, `/admin/usage`, `/admin/cache/purge`.
 //! - `dev`: `isogate dev`'s watcher that reloads the one handler on change.
 //! - `check`: `isogate check`: a config's problems, and with `--load` each handler loaded.
+//! - `wrangler`: wrangler projects (`main`, `vars`, `compatibility_flags`, `.dev.vars`).
 //! - `error`: `RequestError` (each with one `Descriptor`: status, code, log level, public
 //!   text, retry-after) and `SetupError` (what stops a start or a reload).
 //!
@@ -60,3 +61,4 @@ pub mod reload;
 pub mod routing;
 pub mod server;
 pub mod tls;
+pub mod wrangler;

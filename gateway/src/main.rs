@@ -19,6 +19,7 @@ use isogate_gateway::config;
 use isogate_gateway::config::GatewayConfig;
 use isogate_gateway::config::Isolation;
 use isogate_gateway::config::ServerConfig;
+use isogate_gateway::dev::DevEnv;
 use isogate_gateway::dispatch::Dispatcher;
 use isogate_gateway::http::ConnectionLimits;
 use isogate_gateway::metrics::Metrics;
@@ -31,6 +32,7 @@ use isogate_gateway::server::Listener;
 use isogate_gateway::server::ServerSettings;
 use isogate_gateway::tls;
 use isogate_gateway::tls::sni::SniResolver;
+use isogate_gateway::wrangler;
 use isogate_runtime::FetchPolicy;
 use isogate_runtime::HandlerSpec;
 use isogate_runtime::IsolatePool;
@@ -116,8 +118,9 @@ struct CheckArgs {
 
 #[derive(Debug, clap::Args)]
 struct DevArgs {
-    /// The handler module (.js, .mjs, .ts, .mts) exporting `default { fetch }`.
-    handler: PathBuf,
+    /// The handler module (.js, .mjs, .ts, .mts) exporting `default { fetch }`, or a wrangler
+    /// project's folder (default: the current folder, when it has a wrangler config).
+    handler: Option<PathBuf>,
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1")]
     host: String,
@@ -202,10 +205,43 @@ fn init_tracing(format: LogFormat, default_filter: &str) {
     }
 }
 
-async fn dev(args: DevArgs) -> anyhow::Result<()> {
-    if !args.handler.is_file() {
-        bail!("handler module {} does not exist", args.handler.display());
+/// The handler `isogate dev` serves and its env: a module named on the command line, or a
+/// wrangler project's `main` with its `vars` and `.dev.vars`.
+fn dev_target(args: &DevArgs) -> anyhow::Result<(PathBuf, DevEnv)> {
+    let mut overrides = Vec::new();
+    for pair in &args.env {
+        let (key, value) = pair
+            .split_once('=')
+            .with_context(|| format!("--env {pair:?}: expected KEY=VALUE"))?;
+        overrides.push((key.to_owned(), value.to_owned()));
     }
+    let mut env = DevEnv {
+        overrides,
+        ..DevEnv::default()
+    };
+    let named = args.handler.clone().unwrap_or_else(|| PathBuf::from("."));
+    let handler = if named.is_dir() {
+        let project = wrangler::load(&named).map_err(|error| {
+            anyhow::anyhow!("{error}; name a handler module, or run in a wrangler project")
+        })?;
+        for line in &project.unsupported {
+            tracing::warn!(config = %project.config.display(), "{line}");
+        }
+        env.vars = project.vars;
+        env.files.extend(project.dev_vars);
+        project.main
+    } else {
+        named
+    };
+    env.files.extend(args.env_file.clone());
+    if !handler.is_file() {
+        bail!("handler module {} does not exist", handler.display());
+    }
+    Ok((handler, env))
+}
+
+async fn dev(args: DevArgs) -> anyhow::Result<()> {
+    let (handler, dev_env) = dev_target(&args)?;
     if args.memory_mb != 0 && args.memory_mb < config::MIN_MEMORY_MB {
         bail!(
             "--memory-mb {} is below {}, the smallest memory an isolate starts in (0: no limit)",
@@ -220,24 +256,13 @@ async fn dev(args: DevArgs) -> anyhow::Result<()> {
         ..config::LimitsConfig::default()
     }
     .runtime();
-    let mut overrides = Vec::new();
-    for pair in &args.env {
-        let (key, value) = pair
-            .split_once('=')
-            .with_context(|| format!("--env {pair:?}: expected KEY=VALUE"))?;
-        overrides.push((key.to_owned(), value.to_owned()));
-    }
-    let dev_env = isogate_gateway::dev::DevEnv {
-        file: args.env_file.clone(),
-        overrides,
-    };
     let env = dev_env.read().map_err(|error| anyhow::anyhow!(error))?;
     let spec = HandlerSpec {
-        label: args.handler.file_name().map_or_else(
+        label: handler.file_name().map_or_else(
             || "handler".to_owned(),
             |name| name.to_string_lossy().into_owned(),
         ),
-        entry: args.handler.clone(),
+        entry: handler.clone(),
         env,
         fetch: FetchPolicy {
             allow_private_net: args.allow_private_net,
@@ -279,7 +304,7 @@ async fn dev(args: DevArgs) -> anyhow::Result<()> {
     let local = listener.local_addr().context("reading the bound address")?;
     announce(&format!(
         "isogate dev: serving {} on http://{local}",
-        args.handler.display()
+        handler.display()
     ));
 
     let listeners = vec![Listener {

@@ -293,3 +293,49 @@ async fn dev_console_objects_are_logged_as_plain_text() {
         "colour codes in the log: {logs:?}"
     );
 }
+
+#[tokio::test]
+async fn dev_serves_a_wrangler_project_with_its_vars_and_dev_vars() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("src")).unwrap();
+    std::fs::write(
+        root.join("wrangler.toml"),
+        "name = \"app\"\nmain = \"src/index.ts\"\ncompatibility_date = \"2026-11-01\"\n\
+         [vars]\nGREETING = \"hello\"\nLEVEL = 3\n\n[[kv_namespaces]]\nbinding = \"KV\"\nid = \"x\"\n",
+    )
+    .unwrap();
+    std::fs::write(root.join(".dev.vars"), "SECRET=from-dev-vars\nLEVEL=4\n").unwrap();
+    std::fs::write(
+        root.join("src/index.ts"),
+        "export default { fetch(_r: Request, env: Record<string, string>) { \
+         return new Response(`${env.GREETING} ${env.SECRET} ${env.LEVEL} ${env.EXTRA}`); } };",
+    )
+    .unwrap();
+    // The folder, as `isogate dev` in a wrangler project takes it; --env wins over both.
+    let server = DevServer::start(root, &["--env", "EXTRA=flag"]);
+    let (status, _, body) = get(&server.url("/")).await;
+    assert_eq!(
+        (status, body.as_str()),
+        (StatusCode::OK, "hello from-dev-vars 4 flag")
+    );
+    let logs = server.logs_when(|logs| logs.contains("kv_namespaces"));
+    assert!(
+        logs.contains("`kv_namespaces` is not supported by isogate and is ignored"),
+        "{logs}"
+    );
+
+    // A folder without a wrangler config is refused with what to do.
+    let empty = tempfile::tempdir().unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_isogate"))
+        .arg("dev")
+        .arg(empty.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(
+        stderr.contains("has no wrangler.toml, wrangler.json or wrangler.jsonc"),
+        "{stderr}"
+    );
+}
