@@ -30,7 +30,7 @@ fn example(name: &str) -> PathBuf {
 }
 
 /// Serves `examples/<name>` with `env` in isogate's environment: its config, written to a
-/// temporary folder with free ports and the handler paths made absolute.
+/// temporary folder with free ports and the handler and project paths made absolute.
 fn serve_example(name: &str, env: &[(&str, &str)]) -> (DevServer, tempfile::TempDir) {
     serve_example_with(name, env, &[])
 }
@@ -62,6 +62,10 @@ fn serve_example_with(
         .replace(
             "handler = \"",
             &format!("handler = \"{}/", folder.display()),
+        )
+        .replace(
+            "project = \"",
+            &format!("project = \"{}/", folder.display()),
         );
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("isogate.toml"), config).unwrap();

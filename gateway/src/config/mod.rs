@@ -389,22 +389,27 @@ impl<'a> Problems<'a> {
         }
     }
 
+    /// Records `message` about the value at `span` as a warning: the file is still taken.
+    pub(crate) fn warn_at(&mut self, span: Range<usize>, message: impl Into<String>) {
+        let key = self
+            .root
+            .map(|root| key_path(root, &span))
+            .unwrap_or_default();
+        let (line, column) = line_column(self.text, span.start);
+        self.warnings.push(ConfigError {
+            file: self.file.to_path_buf(),
+            line,
+            column,
+            key,
+            message: message.into(),
+        });
+    }
+
     /// Records that a secret at `span` cannot be read: an error, or a warning when secrets
     /// are checked leniently.
     pub(crate) fn secret_at(&mut self, span: Range<usize>, message: impl Into<String>) {
         if self.lenient_secrets {
-            let key = self
-                .root
-                .map(|root| key_path(root, &span))
-                .unwrap_or_default();
-            let (line, column) = line_column(self.text, span.start);
-            self.warnings.push(ConfigError {
-                file: self.file.to_path_buf(),
-                line,
-                column,
-                key,
-                message: message.into(),
-            });
+            self.warn_at(span, message);
         } else {
             self.at(span, message);
         }
@@ -447,7 +452,12 @@ impl<'a> Problems<'a> {
 
 /// Reads, parses and validates the configuration at `file`, including the files it names.
 pub fn load(file: &Path) -> Result<GatewayConfig, ConfigErrors> {
-    load_with(file, false).map(|(config, _)| config)
+    load_with(file, false).map(|(config, warnings)| {
+        for warning in warnings {
+            tracing::warn!("{warning}");
+        }
+        config
+    })
 }
 
 /// As [`load`]; with `lenient_secrets`, secrets that cannot be read are returned as
@@ -553,6 +563,7 @@ fn parse_with(
     let base = base.canonicalize().unwrap_or(base);
     for tenant in &mut tenants {
         tenant.resolve_paths(&base);
+        tenant.apply_project(&mut problems);
     }
     if let Some(token) = &mut server.admin_token {
         if let SecretSource::File(path) = token.get_mut() {

@@ -58,6 +58,10 @@ pub struct TenantConfig {
     /// Routes, matched in matchit's priority order (static beats parameter beats catch-all).
     #[serde(default)]
     pub routes: Vec<RouteConfig>,
+    /// A wrangler project folder: its `main` serves every path when no routes are given,
+    /// and its `vars` join `env` (where `env` does not set them).
+    #[serde(default)]
+    pub project: Option<Spanned<PathBuf>>,
     /// Where the tenant's table is in the file.
     #[serde(skip)]
     pub span: Range<usize>,
@@ -316,7 +320,41 @@ impl TenantConfig {
         self
     }
 
-    /// Makes the handler, certificate and secret file paths absolute against `base`.
+    /// Takes what the tenant's wrangler `project` says: a catch-all route to its `main`
+    /// when the tenant has no routes, and its `vars`; what isogate does not act on is a
+    /// warning. (Paths are already absolute.)
+    pub(super) fn apply_project(&mut self, problems: &mut Problems<'_>) {
+        let Some(folder) = &self.project else {
+            return;
+        };
+        let span = folder.span();
+        let project = match crate::wrangler::load(folder.get_ref()) {
+            Ok(project) => project,
+            Err(error) => {
+                problems.at(span, error);
+                return;
+            }
+        };
+        for line in &project.unsupported {
+            problems.warn_at(
+                span.clone(),
+                format!("{}: {line}", project.config.display()),
+            );
+        }
+        for (name, value) in project.vars {
+            self.env.entry(name).or_insert(value);
+        }
+        if self.routes.is_empty() {
+            self.routes.push(RouteConfig {
+                path: Spanned::new(span.clone(), "/{*rest}".to_owned()),
+                methods: None,
+                handler: Spanned::new(span, project.main),
+                cache: RouteCacheConfig::default(),
+            });
+        }
+    }
+
+    /// Makes the handler, certificate, secret and project paths absolute against `base`.
     pub(super) fn resolve_paths(&mut self, base: &Path) {
         let resolve = |path: &mut PathBuf| {
             if path.is_relative() {
@@ -325,6 +363,9 @@ impl TenantConfig {
         };
         for route in &mut self.routes {
             resolve(route.handler.get_mut());
+        }
+        if let Some(project) = &mut self.project {
+            resolve(project.get_mut());
         }
         if let Some(tls) = &mut self.tls {
             resolve(tls.cert.get_mut());
