@@ -4,6 +4,7 @@
 import { core, primordials } from "ext:core/mod.js";
 import {
   op_isogate_console,
+  op_isogate_env,
   op_isogate_req_gone,
   op_isogate_req_next,
   op_isogate_resp_body_done,
@@ -22,12 +23,12 @@ import {
   response as responseMod,
   streams,
 } from "ext:isogate/01_globals.js";
-import { currentEnv } from "ext:isogate/06_workers.js";
 
 const {
   Array,
   ArrayPrototypeIncludes,
   Error,
+  JSONParse,
   MapPrototypeDelete,
   MapPrototypeGet,
   MapPrototypeSet,
@@ -397,7 +398,7 @@ function pickHandler(namespace) {
 function start(namespace, subrequestLimit) {
   const handler = pickHandler(namespace);
   setSubrequestLimit(subrequestLimit);
-  const env = currentEnv();
+  const env = ObjectFreeze(JSONParse(op_isogate_env()));
   if (handler === dispatchFetchEvent) {
     // A service-worker script sees its bindings as globals, as in Workers.
     for (const name of ObjectKeys(env)) {

@@ -2,15 +2,11 @@
 
 import { primordials } from "ext:core/mod.js";
 import { installGlobals, performance } from "ext:isogate/01_globals.js";
-import { installWorkersModule } from "ext:isogate/06_workers.js";
-import { installCommonJs } from "ext:isogate/07_cjs.js";
 import { start, warmUp } from "ext:isogate/10_serve.js";
 
 const { ObjectDefineProperty, SymbolFor } = primordials;
 
 installGlobals();
-installWorkersModule();
-installCommonJs();
 warmUp();
 
 /** Per-isolate start-up, run when an isolate is restored; returns the serve entry point. */

@@ -121,7 +121,6 @@ impl Isolate {
     /// runtime on the thread that will own the isolate.
     pub fn new(label: &str, policy: FetchPolicy, limits: Limits) -> Result<Self, RuntimeError> {
         let loader = Rc::new(HandlerLoader::new());
-        let requires: Rc<dyn crate::ext::cjs::CommonJsFiles> = loader.clone();
         let (create_params, buffers) = memory::create_params(limits.memory);
         let mut runtime = JsRuntime::new(RuntimeOptions {
             startup_snapshot: Some(SNAPSHOT),
@@ -142,10 +141,6 @@ impl Isolate {
             .map_err(|error| RuntimeError::Bootstrap(format!("CPU clock: {error}")))?;
         identify(&runtime, label, policy)?;
         runtime.op_state().borrow_mut().put(Replies::default());
-        runtime
-            .op_state()
-            .borrow_mut()
-            .put(crate::ext::cjs::RequireFiles(requires));
         let entry = runtime
             .execute_script("ext:isogate/entry", TAKE_ENTRY)
             .map_err(|error| RuntimeError::Bootstrap(error.to_string()))?;
@@ -284,6 +279,7 @@ impl Isolate {
             .op_state()
             .borrow_mut()
             .put(crate::ext::console::HandlerEnv(env_json.to_owned()));
+        self.loader.set_env(env_json);
         self.cpu.begin(STARTUP_CPU);
         let loaded = self.evaluate(&specifier).await;
         let cpu_used = self.cpu.end();

@@ -264,19 +264,19 @@ exports.default = () => "the default";"#,
 async fn handler_import_errors_name_the_package() {
     let cases: [(&str, &[File<'_>], &str); 5] = [
         (
-            "import x from \"requires-esm\";",
+            "import x from \"addon\";",
             &[
                 (
-                    "node_modules/requires-esm/package.json",
-                    br#"{"name":"requires-esm","main":"index.js"}"#,
+                    "node_modules/addon/package.json",
+                    br#"{"name":"addon","main":"index.js"}"#,
                 ),
                 (
-                    "node_modules/requires-esm/index.js",
-                    br#"module.exports = require("./esm.mjs");"#,
+                    "node_modules/addon/index.js",
+                    br#"module.exports = require("./build/addon.node");"#,
                 ),
-                ("node_modules/requires-esm/esm.mjs", b"export default 1;"),
+                ("node_modules/addon/build/addon.node", b"\x7fELF"),
             ],
-            "require() of the ES module file://",
+            "addon.node is a native addon, required by file://",
         ),
         (
             "import x from \"absent\";",

@@ -7,8 +7,7 @@ use deno_core::OpState;
 /// Names the handler whose isolate this is (its tenant), for log lines.
 pub(crate) struct HandlerLabel(pub(crate) String);
 
-/// The handler's `env`, as JSON, given before its module is evaluated (so that
-/// `import { env } from "cloudflare:workers"` works at a module's top level).
+/// The handler's `env`, as JSON, for the serve loop to hand to the handler.
 pub(crate) struct HandlerEnv(pub(crate) String);
 
 /// The handler's `env` as JSON (`{}` before one is given).

@@ -2,7 +2,6 @@
 //! own ops and bootstrap JS. `build.rs` builds the startup snapshot from the same list.
 
 pub(crate) mod cache;
-pub(crate) mod cjs;
 pub(crate) mod console;
 pub(crate) mod fetch;
 pub(crate) mod http;
@@ -18,8 +17,6 @@ deno_core::extension!(
         cache::op_isogate_cache_delete,
         cache::op_isogate_cache_match,
         cache::op_isogate_cache_put,
-        cjs::op_isogate_cjs_resolve,
-        cjs::op_isogate_cjs_source,
         console::op_isogate_console,
         console::op_isogate_env,
         fetch::op_isogate_egress_tenant,
@@ -33,7 +30,7 @@ deno_core::extension!(
         http::op_isogate_resp_limit,
     ],
     esm_entry_point = "ext:isogate/99_main.js",
-    esm = [dir "js", "00_scope.js", "01_globals.js", "05_cache.js", "06_workers.js", "07_cjs.js", "10_serve.js", "99_main.js"],
+    esm = [dir "js", "00_scope.js", "01_globals.js", "05_cache.js", "10_serve.js", "99_main.js"],
     // deno_fetch's JS imports these from crates isogate does not use (Deno's TLS client
     // certificates and OpenTelemetry); small stand-ins keep fetch working without them.
     lazy_loaded_js = [

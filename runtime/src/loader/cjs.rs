@@ -1,11 +1,16 @@
-//! CommonJS, as bundlers and Node load it: which files are CommonJS, the ES module facade
-//! an `import` of one gets (its `module.exports` as the default export, and the names
-//! cjs-module-lexer would find, re-exports followed), and `require` for `js/07_cjs.js`.
+//! CommonJS, as bundlers and Node load it: which files are CommonJS, and the ES module an
+//! `import` of one gets. That module imports what the file `require`s with a literal
+//! specifier (found ahead of time, resolved with the `require` export conditions), runs
+//! the file's code in a function given `exports`, `require`, `module`, `__filename`,
+//! `__dirname`, `process` and `global`, and exports `module.exports` as its default (or
+//! `exports.default` for a module compiled from ESM that says `__esModule`), under the name
+//! `"module.exports"` (as Node does, and as a `require` of it reads it), and as the names
+//! cjs-module-lexer would find, re-exports followed. A required Node.js built-in is an
+//! object that throws, naming the module, when it is used.
 //!
 //! A `.cjs` file is CommonJS; so is a `.js` file inside `node_modules` that has no
-//! `import`/`export` (a package's own `.js` files are what its `type` says, but packages
-//! ship ESM builds without `"type": "module"` often enough that the syntax decides, as
-//! esbuild's does). The project's own `.js` files are ES modules.
+//! `import`/`export` (packages ship ESM builds without `"type": "module"` often enough that
+//! the syntax decides, as esbuild's does). The project's own `.js` files are ES modules.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -15,11 +20,19 @@ use deno_ast::ParseParams;
 use deno_ast::ParsedSource;
 use deno_core::ModuleSpecifier;
 
+use deno_ast::swc::ast::CallExpr;
+use deno_ast::swc::ast::Callee;
+use deno_ast::swc::ast::Expr;
+use deno_ast::swc::ast::Lit;
+use deno_ast::swc::ecma_visit::noop_visit_type;
+use deno_ast::swc::ecma_visit::Visit;
+use deno_ast::swc::ecma_visit::VisitWith;
+use deno_ast::ProgramRef;
+
 use super::packages;
 use super::project;
 use super::HandlerLoader;
 use crate::error::LoaderError;
-use crate::ext::cjs::CommonJsFiles;
 
 /// How deep `module.exports = require(...)` re-exports are followed for names.
 const MOST_REEXPORTS: usize = 8;
@@ -101,22 +114,129 @@ fn parse(path: &Path, code: &str) -> Option<ParsedSource> {
     .ok()
 }
 
-/// The ES module an `import` of the CommonJS module at `url` gets.
-pub(super) fn facade(url: &str, names: &BTreeSet<String>) -> String {
-    let url = serde_json::to_string(url).unwrap_or_default();
-    let mut code = format!(
-        "const cjs = globalThis[Symbol.for(\"isogate.cjs\")];\n\
-         const exported = cjs.load({url}).exports;\n\
-         export default cjs.defaultExport(exported);\n"
-    );
-    if !names.is_empty() {
-        let names: Vec<&str> = names.iter().map(String::as_str).collect();
-        code.push_str(&format!(
-            "export const {{ {} }} = exported;\n",
-            names.join(", ")
-        ));
+/// What a `require()` with a literal specifier names.
+enum Required {
+    /// A Node.js built-in, `node:NAME`.
+    Builtin(String),
+    /// A module file, by URL.
+    File(ModuleSpecifier),
+}
+
+/// The `require("...")` calls of a module with a literal specifier, in order.
+#[derive(Default)]
+struct Requires(Vec<String>);
+
+impl Visit for Requires {
+    noop_visit_type!();
+
+    fn visit_call_expr(&mut self, call: &CallExpr) {
+        if let (Callee::Expr(callee), [argument]) = (&call.callee, call.args.as_slice()) {
+            if let (Expr::Ident(name), Expr::Lit(Lit::Str(text))) = (&**callee, &*argument.expr) {
+                if name.sym == *"require" && argument.spread.is_none() {
+                    if let Some(text) = text.value.as_str() {
+                        if !self.0.iter().any(|known| known == text) {
+                            self.0.push(text.to_owned());
+                        }
+                    }
+                }
+            }
+        }
+        call.visit_children_with(self);
     }
-    code
+}
+
+/// What the facade's code sees as `process`, and a Node.js built-in that throws when used.
+const PRELUDE: &str =
+    "const process = Object.freeze({ env: Object.freeze({ NODE_ENV: \"production\" }), \
+argv: [], browser: true, platform: \"isogate\", version: \"\", versions: {}, cwd: () => \"/\", \
+nextTick: (callback, ...args) => queueMicrotask(() => callback(...args)) }); \
+const __builtin = (name) => { const refuse = () => { throw new TypeError(`${name} is not \
+available in isogate (it is a Node.js built-in)`); }; return new Proxy(function () {}, { \
+get: (_, key) => (key === \"__esModule\" || typeof key === \"symbol\" ? undefined : refuse()), \
+apply: refuse, construct: refuse }); }; \
+const __cjs = (ns) => (\"module.exports\" in ns ? ns[\"module.exports\"] : ns);";
+
+impl HandlerLoader {
+    /// The ES module an `import` of the CommonJS module at `url` (`path`, `code`) gets.
+    pub(super) fn commonjs_facade(&self, url: &ModuleSpecifier, path: &Path, code: &str) -> String {
+        let json = |text: &str| serde_json::to_string(text).unwrap_or_default();
+        let filename = json(&path.display().to_string());
+        let dirname = json(
+            &path
+                .parent()
+                .map(|dir| dir.display().to_string())
+                .unwrap_or_default(),
+        );
+        let mut requires = Requires::default();
+        if let Some(parsed) = parse(path, code) {
+            match parsed.program_ref() {
+                ProgramRef::Module(module) => module.visit_with(&mut requires),
+                ProgramRef::Script(script) => script.visit_with(&mut requires),
+            }
+        }
+        // Everything before the module's code is on its first line, so that its line
+        // numbers stay those of the file in stacks.
+        let mut head = Vec::new();
+        let mut table = Vec::new();
+        for (index, specifier) in requires.0.iter().enumerate() {
+            let entry = match self.resolve_require(specifier, url.as_str()) {
+                Ok(Required::Builtin(name)) => format!("() => __builtin({})", json(&name)),
+                Ok(Required::File(file)) if file.path().ends_with(".node") => format!(
+                    "() => {{ throw new TypeError({}); }}",
+                    json(&format!(
+                        "{file} is a native addon, required by {url}: isogate runs JavaScript and WebAssembly only"
+                    ))
+                ),
+                Ok(Required::File(file)) if file.path().ends_with(".json") => {
+                    head.push(format!(
+                        "import __r{index} from {} with {{ type: \"json\" }};",
+                        json(file.as_str())
+                    ));
+                    format!("() => __r{index}")
+                }
+                Ok(Required::File(file)) => {
+                    head.push(format!("import * as __r{index} from {};", json(file.as_str())));
+                    format!("() => __cjs(__r{index})")
+                }
+                Err(message) => format!("() => {{ throw new TypeError({}); }}", json(&message)),
+            };
+            table.push(format!("[{}, {entry}]", json(specifier)));
+        }
+        head.push(PRELUDE.to_owned());
+        head.push(format!(
+            "const __required = new Map([{}]);",
+            table.join(", ")
+        ));
+        head.push(format!(
+            "const module = {{ id: {filename}, filename: {filename}, path: {dirname}, exports: {{}}, loaded: false, children: [] }};"
+        ));
+        head.push(format!(
+            "const require = (specifier) => {{ const entry = __required.get(specifier); if (entry === undefined) {{ throw new TypeError(`require(${{JSON.stringify(specifier)}}) in ${{{filename}}}: isogate finds only require() calls with a literal specifier, ahead of time`); }} return entry(); }};"
+        ));
+        head.push("require.cache = Object.freeze({});".to_owned());
+        head.push(
+            "(function (exports, require, module, __filename, __dirname, process, global) {"
+                .to_owned(),
+        );
+        let mut facade = head.join(" ");
+        facade.push_str(code);
+        facade.push_str(&format!(
+            "\n}}).call(module.exports, module.exports, require, module, {filename}, {dirname}, process, globalThis);\n\
+             module.loaded = true;\n\
+             const __value = module.exports;\n\
+             export {{ __value as \"module.exports\" }};\n\
+             export default __value !== null && typeof __value === \"object\" && __value.__esModule === true && \"default\" in __value ? __value.default : __value;\n"
+        ));
+        let names = self.commonjs_names(path, code);
+        if !names.is_empty() {
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            facade.push_str(&format!(
+                "export const {{ {} }} = __value;\n",
+                names.join(", ")
+            ));
+        }
+        facade
+    }
 }
 
 /// Whether `name` can be exported as it is.
@@ -206,13 +326,11 @@ impl HandlerLoader {
                 continue;
             };
             for reexport in analysis.reexports {
-                let Ok(url) = self.resolve_require(&reexport, referrer.as_str()) else {
+                let Ok(Required::File(url)) = self.resolve_require(&reexport, referrer.as_str())
+                else {
                     continue;
                 };
-                let Some(file) = ModuleSpecifier::parse(&url)
-                    .ok()
-                    .and_then(|url| url.to_file_path().ok())
-                else {
+                let Ok(file) = url.to_file_path() else {
                     continue;
                 };
                 if let Ok((_, bytes)) = super::files::files().read(&file) {
@@ -226,66 +344,43 @@ impl HandlerLoader {
     }
 }
 
-impl CommonJsFiles for HandlerLoader {
-    fn resolve_require(&self, specifier: &str, referrer: &str) -> Result<String, String> {
+impl HandlerLoader {
+    /// What `require(specifier)` in the module at `referrer` names: a Node.js built-in, or
+    /// a file inside the project (by the `require` export conditions).
+    fn resolve_require(&self, specifier: &str, referrer: &str) -> Result<Required, String> {
         let name = specifier.strip_prefix("node:").unwrap_or(specifier);
         let top = name.split('/').next().unwrap_or(name);
         if specifier.starts_with("node:") || NODE_BUILTINS.contains(&top) {
-            return Ok(format!("node:{name}"));
+            return Ok(Required::Builtin(format!("node:{name}")));
         }
-        let file = if Self::is_bare(specifier) {
-            self.resolve_package(specifier, referrer, packages::REQUIRE)
-                .map_err(|error| error.to_string())?
-                .to_file_path()
-                .map_err(|()| format!("cannot require \"{specifier}\""))?
-        } else {
-            let resolved = deno_core::resolve_import(specifier, referrer)
-                .map_err(|error| error.to_string())?;
-            let path = resolved
-                .to_file_path()
-                .map_err(|()| format!("cannot require \"{specifier}\" from {referrer}"))?;
-            project::relative_file(&path).map_err(|tried| {
-                LoaderError::ModuleNotFound {
-                    specifier: specifier.to_owned(),
-                    referrer: referrer.to_owned(),
-                    tried: tried
-                        .iter()
-                        .map(|path| path.display().to_string())
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                }
-                .to_string()
-            })?
-        };
+        if Self::is_bare(specifier) {
+            return self
+                .resolve_package(specifier, referrer, packages::REQUIRE)
+                .map(Required::File)
+                .map_err(|error| error.to_string());
+        }
+        let resolved =
+            deno_core::resolve_import(specifier, referrer).map_err(|error| error.to_string())?;
+        let path = resolved
+            .to_file_path()
+            .map_err(|()| format!("cannot require \"{specifier}\" from {referrer}"))?;
+        let file = project::relative_file(&path).map_err(|tried| {
+            LoaderError::ModuleNotFound {
+                specifier: specifier.to_owned(),
+                referrer: referrer.to_owned(),
+                tried: tried
+                    .iter()
+                    .map(|path| path.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }
+            .to_string()
+        })?;
         self.confine(specifier, &file)
             .map_err(|error| error.to_string())?;
         ModuleSpecifier::from_file_path(&file)
-            .map(|url| url.to_string())
+            .map(Required::File)
             .map_err(|()| format!("cannot require \"{specifier}\" from {referrer}"))
-    }
-
-    fn require_source(&self, url: &str, referrer: &str) -> Result<String, String> {
-        let specifier = ModuleSpecifier::parse(url).map_err(|error| error.to_string())?;
-        let path = specifier
-            .to_file_path()
-            .map_err(|()| format!("cannot require {url}"))?;
-        if path.extension().is_some_and(|ext| ext == "node") {
-            return Err(format!(
-                "{url} is a native addon, required by {referrer}: isogate runs JavaScript \
-                 and WebAssembly only"
-            ));
-        }
-        let bytes = self
-            .read(&specifier, &path)
-            .map_err(|error| error.to_string())?;
-        let code = String::from_utf8(bytes).map_err(|error| format!("{url}: {error}"))?;
-        let media = MediaType::from_path(&path);
-        if media == MediaType::Json || is_commonjs(&path, &code) {
-            return Ok(code);
-        }
-        Err(format!(
-            "require() of the ES module {url} from {referrer} is not supported: import it"
-        ))
     }
 }
 
@@ -310,12 +405,7 @@ mod tests {
     }
 
     #[test]
-    fn the_facade_exports_the_default_and_the_names() {
-        let names: BTreeSet<String> = ["a".to_owned(), "b".to_owned()].into();
-        let code = facade("file:///p/node_modules/x/index.js", &names);
-        assert!(code.contains("cjs.load(\"file:///p/node_modules/x/index.js\")"));
-        assert!(code.contains("export default cjs.defaultExport(exported);"));
-        assert!(code.contains("export const { a, b } = exported;"));
+    fn only_plain_identifiers_become_named_exports() {
         assert!(is_identifier("camelCase$1"));
         assert!(!is_identifier("default"));
         assert!(!is_identifier("with-dash"));

@@ -41,16 +41,15 @@ use files::files;
 const WORKERS_MODULE: &str = "isogate:workers";
 const WORKERS_ALIASES: &[&str] = &["isogate:workers", "cloudflare:workers"];
 
-/// What an import of the Workers module gets: the exports registered while the snapshot
-/// was built (`js/06_workers.js`).
-const WORKERS_SOURCE: &str = "const workers = globalThis[Symbol.for(\"isogate.workers\")];\n\
-export const { DurableObject, RpcTarget, WorkerEntrypoint, WorkflowEntrypoint, env } = workers;\n\
-export default workers;\n";
+/// The Workers module's source; `__ISOGATE_ENV__` becomes the handler's env, as JSON.
+const WORKERS_SOURCE: &str = include_str!("workers.js");
 
 /// The module loader of one handler: confined to the handler's project.
 pub(crate) struct HandlerLoader {
     /// The handler's project root; empty until a handler is loaded, which admits nothing.
     root: RefCell<PathBuf>,
+    /// The handler's env, as JSON, for the Workers module.
+    env_json: RefCell<String>,
     /// The project's `tsconfig.json`, read with the root.
     tsconfig: RefCell<tsconfig::TsConfig>,
     source_maps: RefCell<HashMap<String, Vec<u8>>>,
@@ -61,6 +60,7 @@ impl HandlerLoader {
     pub(crate) fn new() -> Self {
         Self {
             root: RefCell::new(PathBuf::new()),
+            env_json: RefCell::new("{}".to_owned()),
             tsconfig: RefCell::new(tsconfig::TsConfig::default()),
             source_maps: RefCell::new(HashMap::new()),
         }
@@ -71,6 +71,17 @@ impl HandlerLoader {
     pub(crate) fn set_root(&self, root: PathBuf) {
         *self.tsconfig.borrow_mut() = tsconfig::TsConfig::read(&root);
         *self.root.borrow_mut() = root;
+    }
+
+    /// Gives the Workers module the handler's env (`env_json`, a JSON object).
+    pub(crate) fn set_env(&self, env_json: &str) {
+        env_json.clone_into(&mut self.env_json.borrow_mut());
+    }
+
+    /// The Workers module, with the handler's env.
+    fn workers_module(&self) -> String {
+        let env = serde_json::to_string(&*self.env_json.borrow()).unwrap_or_default();
+        WORKERS_SOURCE.replace("__ISOGATE_ENV__", &env)
     }
 
     /// A bare specifier that the project's `paths` aliases to one of its files.
@@ -189,7 +200,7 @@ impl HandlerLoader {
         let code = if transpile {
             self.transpile(specifier, media_type, code)?
         } else if cjs::is_commonjs(&path, &code) {
-            cjs::facade(specifier.as_str(), &self.commonjs_names(&path, &code))
+            self.commonjs_facade(specifier, &path, &code)
         } else {
             code
         };
@@ -332,7 +343,7 @@ impl ModuleLoader for HandlerLoader {
         if specifier.as_str() == WORKERS_MODULE {
             return ModuleLoadResponse::Sync(Ok(ModuleSource::new(
                 ModuleType::JavaScript,
-                ModuleSourceCode::String(WORKERS_SOURCE.to_owned().into()),
+                ModuleSourceCode::String(self.workers_module().into()),
                 specifier,
                 None,
             )));
