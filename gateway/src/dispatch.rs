@@ -65,6 +65,8 @@ pub struct Connection {
     pub tls: bool,
     /// The server name the TLS client asked for.
     pub sni: Option<String>,
+    /// The TLS protocol and cipher suite the handshake settled on.
+    pub tls_session: Option<request::TlsSession>,
 }
 
 impl Connection {
@@ -422,7 +424,8 @@ impl<'a> Run<'a> {
             forward.prepare(request.headers_mut());
         }
         let max_body = tenant.max_body;
-        let (handler_request, meter) = request::to_handler_request(
+        let cf = request::cf(&request, self.connection.tls_session.as_ref());
+        let (mut handler_request, meter) = request::to_handler_request(
             prepared(self.table, request, self.connection, &host_name),
             record.request_id.to_runtime(""),
             self.connection.scheme(),
@@ -430,6 +433,7 @@ impl<'a> Run<'a> {
             routed,
             max_body,
         );
+        handler_request.cf = cf;
         let answer = target.worker.dispatch(handler_request).await;
         record.ingress = Some(meter.clone());
         match &answer {

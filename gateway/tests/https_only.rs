@@ -1,6 +1,6 @@
 //! A tenant's `https_only` and `hsts`: plain-HTTP requests are redirected to the same URL
 //! over HTTPS, HTTPS answers carry `Strict-Transport-Security`, and a tenant without them
-//! is served over both as before.
+//! is served over both as before. And what `request.cf` says of each connection.
 
 mod common;
 
@@ -28,6 +28,7 @@ async fn plain_http_is_redirected_and_https_answers_carry_hsts() {
     let config = r#"[server]
 http = "127.0.0.1:0"
 https = "127.0.0.1:0"
+admin = "127.0.0.1:0"
 trusted_proxies = ["127.0.0.1"]
 
 [[tenants]]
@@ -51,7 +52,7 @@ tls = { cert = "certs/beta.pem", key = "certs/beta.key" }
   handler = "beta/handler.js"
 "#;
     std::fs::write(dir.path().join("isogate.toml"), config).unwrap();
-    let server = DevServer::serve(&dir.path().join("isogate.toml"), 2, &[]);
+    let server = DevServer::serve(&dir.path().join("isogate.toml"), 3, &[]);
     let plain = server.addresses[0].trim_start_matches("http://").to_owned();
     let tls = server.addresses[1]
         .trim_start_matches("https://")
@@ -146,4 +147,76 @@ https_only = true
     assert!(!output.status.success(), "{stderr}");
     assert!(stderr.contains("tenants[0].https_only"), "{stderr}");
     assert!(stderr.contains("needs the HTTPS listener"), "{stderr}");
+}
+
+#[tokio::test]
+async fn request_cf_tells_the_protocol_and_the_tls_session() {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = TestCa::new();
+    let certs = dir.path().join("certs");
+    std::fs::create_dir(&certs).unwrap();
+    ca.leaf(&certs, "acme", &["acme.test"]);
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cf/handler.js");
+    std::fs::create_dir(dir.path().join("acme")).unwrap();
+    std::fs::copy(&fixture, dir.path().join("acme/handler.js")).unwrap();
+    let config = r#"[server]
+http = "127.0.0.1:0"
+https = "127.0.0.1:0"
+admin = "127.0.0.1:0"
+
+[[tenants]]
+name = "acme"
+hosts = ["acme.test"]
+tls = { cert = "certs/acme.pem", key = "certs/acme.key" }
+
+  [[tenants.routes]]
+  path = "/{*rest}"
+  handler = "acme/handler.js"
+"#;
+    std::fs::write(dir.path().join("isogate.toml"), config).unwrap();
+    let server = DevServer::serve(&dir.path().join("isogate.toml"), 3, &[]);
+    let plain = server.addresses[0].trim_start_matches("http://").to_owned();
+    let tls = server.addresses[1]
+        .trim_start_matches("https://")
+        .to_owned();
+
+    let request = http::Request::builder()
+        .uri(format!("http://{plain}/"))
+        .header("host", "acme.test")
+        .header("accept-encoding", "gzip, br")
+        .body(empty())
+        .unwrap();
+    let response = client().request(request).await.unwrap();
+    let body = http_body_util::BodyExt::collect(response.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
+    let answer: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let cf = &answer["cf"];
+    assert_eq!(cf["httpProtocol"], "HTTP/1.1", "{answer}");
+    assert_eq!(cf["clientAcceptEncoding"], "gzip, br");
+    assert!(
+        cf["colo"].as_str().is_some_and(|colo| !colo.is_empty()),
+        "{answer}"
+    );
+    assert!(cf.get("tlsVersion").is_none(), "{answer}");
+    assert_eq!(answer["enumerable"], false);
+
+    let request = Request::builder()
+        .uri("https://acme.test/")
+        .body(empty())
+        .unwrap();
+    let answer = https(&ca.root, &tls, "acme.test", true, request)
+        .await
+        .unwrap();
+    let answer: serde_json::Value = serde_json::from_str(&answer.body).unwrap();
+    let cf = &answer["cf"];
+    assert_eq!(cf["httpProtocol"], "HTTP/2", "{answer}");
+    assert_eq!(cf["tlsVersion"], "TLSv1.3", "{answer}");
+    assert!(
+        cf["tlsCipher"]
+            .as_str()
+            .is_some_and(|cipher| cipher.starts_with("TLS13_")),
+        "{answer}"
+    );
 }

@@ -54,6 +54,7 @@ fn request() -> HandlerRequest {
         body: None,
         route: String::new(),
         params: Vec::new(),
+        cf: String::new(),
     }
 }
 

@@ -56,6 +56,7 @@ fn main() {
                 body: None,
                 route: String::new(),
                 params: Vec::new(),
+                cf: String::new(),
             };
             match worker.dispatch(request).await {
                 Err(RuntimeError::LimitExceeded(breach)) => {

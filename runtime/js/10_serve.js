@@ -32,6 +32,7 @@ const {
   MapPrototypeDelete,
   MapPrototypeGet,
   MapPrototypeSet,
+  ObjectDefineProperty,
   ObjectFreeze,
   ObjectKeys,
   ObjectPrototypeIsPrototypeOf,
@@ -44,6 +45,7 @@ const {
   SetPrototypeAdd,
   SetPrototypeDelete,
   String,
+  Symbol,
   TypeError,
   Uint8Array,
 } = primordials;
@@ -171,6 +173,27 @@ const HEADERS = 4;
 const BODY_RID = 5;
 const ROUTE = 6;
 const PARAMS = 7;
+const CF = 8;
+
+/** Where a handler's `Request` keeps its `cf` (JSON text until first read). */
+const cfSlot = Symbol("cf");
+
+// `request.cf`, as Workers has it: what the gateway knows of the connection, parsed when
+// first read (and `undefined` for a request that came from no connection).
+ObjectDefineProperty(requestMod.Request.prototype, "cf", {
+  __proto__: null,
+  get() {
+    const raw = this[cfSlot];
+    if (typeof raw !== "string") {
+      return raw;
+    }
+    const value = raw === "" ? undefined : ObjectFreeze(JSONParse(raw));
+    this[cfSlot] = value;
+    return value;
+  },
+  configurable: true,
+  enumerable: false,
+});
 
 /**
  * deno_fetch's inner request (the shape `newInnerRequest` returns), as a class: its object
@@ -242,7 +265,9 @@ function toRequest(next) {
     }
   }
   const inner = new InnerRequest(method, next[URL_], next[HEADERS], body);
-  return fromInnerRequest(inner, "immutable");
+  const request = fromInnerRequest(inner, "immutable");
+  request[cfSlot] = next[CF];
+  return request;
 }
 
 /** The header list of a fast static response, by deno_fetch's header kind. */
@@ -448,7 +473,7 @@ function start(namespace, subrequestLimit) {
  * snapshot, so a fresh isolate's first request does not compile them.
  */
 function warmUp() {
-  const next = [0, "warm-up", "GET", "http://warm.test/a/b?c=d", ["host", "warm.test", "accept", "*/*"], null, "/a/{b}", ["b", "b"]];
+  const next = [0, "warm-up", "GET", "http://warm.test/a/b?c=d", ["host", "warm.test", "accept", "*/*"], null, "/a/{b}", ["b", "b"], ""];
   const req = toRequest(next);
   const ctx = new ExecutionContext(paramsOf(next[PARAMS]), next[ROUTE], new RequestScope("", []));
   const url = new URL(req.url);

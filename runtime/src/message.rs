@@ -44,6 +44,9 @@ pub struct HandlerRequest {
     pub route: String,
     /// Parameters captured by the route pattern (`ctx.params`), in pattern order.
     pub params: Vec<(String, String)>,
+    /// `request.cf`: what the gateway knows of the connection, as a JSON object (empty: the
+    /// request has none).
+    pub cf: String,
 }
 
 /// What a handler answered.

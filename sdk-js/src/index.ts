@@ -105,6 +105,25 @@ export function requireEnv<K extends string>(env: Record<string, string | undefi
 export type LimitCode = "cpu-limit" | "memory-limit" | "wall-limit" | "concurrency-limit" | "subrequest-limit";
 
 declare global {
+  /** What the gateway knows of the connection a request came on (`request.cf`). */
+  interface IsogateRequestCf {
+    /** `HTTP/1.1`, `HTTP/2`, ... */
+    readonly httpProtocol: string;
+    /** `TLSv1.3` or `TLSv1.2`, over TLS. */
+    readonly tlsVersion?: string;
+    /** The cipher suite's IANA name (`TLS13_AES_128_GCM_SHA256`), over TLS. */
+    readonly tlsCipher?: string;
+    /** The node that took the request (its host name). */
+    readonly colo: string;
+    /** The client's own `Accept-Encoding`. */
+    readonly clientAcceptEncoding?: string;
+  }
+
+  interface Request {
+    /** Set on the requests a handler is called with; `undefined` on those it makes. */
+    readonly cf?: IsogateRequestCf;
+  }
+
   /** Workers' extension of Web Crypto, which isogate has too. */
   interface SubtleCrypto {
     /**

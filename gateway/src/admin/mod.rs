@@ -76,6 +76,7 @@ pub async fn run(listener: TcpListener, admin: Arc<Admin>, limits: ConnectionLim
                         peer: PeerAddress::new(peer.ip()),
                         tls: false,
                         sni: None,
+                        tls_session: None,
                     };
                     let (admin, limits, reclaim) = (admin.clone(), limits.clone(), reclaim.clone());
                     let shutdown = shutdown.clone();

@@ -250,8 +250,74 @@ pub fn to_handler_request(
         body,
         route: routed.route,
         params: routed.params,
+        cf: String::new(),
     };
     (request, meter)
+}
+
+/// The protocol and cipher suite of a TLS connection, as `request.cf` names them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TlsSession {
+    /// `TLSv1.3` or `TLSv1.2`.
+    pub version: &'static str,
+    /// The IANA name of the cipher suite (`TLS13_AES_128_GCM_SHA256`).
+    pub cipher: &'static str,
+}
+
+impl TlsSession {
+    /// What `connection`'s handshake settled on.
+    pub fn of(connection: &rustls::ServerConnection) -> Self {
+        let version = match connection.protocol_version() {
+            Some(rustls::ProtocolVersion::TLSv1_3) => "TLSv1.3",
+            Some(rustls::ProtocolVersion::TLSv1_2) => "TLSv1.2",
+            _ => "TLS",
+        };
+        let cipher = connection
+            .negotiated_cipher_suite()
+            .and_then(|suite| suite.suite().as_str())
+            .unwrap_or("");
+        Self { version, cipher }
+    }
+}
+
+/// This node's name, `request.cf.colo`: the host name (`isogate` when it cannot be read).
+fn node_name() -> &'static str {
+    static NAME: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    NAME.get_or_init(|| {
+        std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .map(|name| name.trim().to_owned())
+            .ok()
+            .filter(|name| !name.is_empty())
+            .unwrap_or_else(|| "isogate".to_owned())
+    })
+}
+
+/// `request.cf` for `request` on a connection with `tls`, as JSON: `httpProtocol`,
+/// `tlsVersion` and `tlsCipher` (over TLS), `colo` (this node) and
+/// `clientAcceptEncoding`.
+pub fn cf<B>(request: &Request<B>, tls: Option<&TlsSession>) -> String {
+    let protocol = match request.version() {
+        http::Version::HTTP_09 => "HTTP/0.9",
+        http::Version::HTTP_10 => "HTTP/1.0",
+        http::Version::HTTP_2 => "HTTP/2",
+        http::Version::HTTP_3 => "HTTP/3",
+        _ => "HTTP/1.1",
+    };
+    let mut cf = serde_json::Map::new();
+    cf.insert("httpProtocol".into(), protocol.into());
+    if let Some(tls) = tls {
+        cf.insert("tlsVersion".into(), tls.version.into());
+        cf.insert("tlsCipher".into(), tls.cipher.into());
+    }
+    cf.insert("colo".into(), node_name().into());
+    if let Some(encoding) = request
+        .headers()
+        .get(http::header::ACCEPT_ENCODING)
+        .and_then(|value| value.to_str().ok())
+    {
+        cf.insert("clientAcceptEncoding".into(), encoding.into());
+    }
+    serde_json::Value::Object(cf).to_string()
 }
 
 /// Most of a refused body read and thrown away so that the client, still sending, gets to
@@ -277,6 +343,7 @@ pub fn to_bodiless_handler_request<B>(
         body: None,
         route: routed.route,
         params: routed.params,
+        cf: String::new(),
     }
 }
 

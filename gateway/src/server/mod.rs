@@ -28,6 +28,7 @@ use tokio_rustls::TlsAcceptor;
 use crate::dispatch::Connection;
 use crate::dispatch::Dispatcher;
 use crate::http::request::PeerAddress;
+use crate::http::request::TlsSession;
 use crate::http::serve_connection;
 use crate::http::ConnectionLimits;
 use crate::http::Reclaim;
@@ -225,6 +226,7 @@ async fn serve(stream: TcpStream, accepted: Accepted) {
             peer: PeerAddress::new(peer.ip()),
             tls: false,
             sni: None,
+            tls_session: None,
         };
         let io = hyper_util::rt::TokioIo::new(stream);
         let (limits, reclaim) = (&settings.limits, &settings.reclaim);
@@ -236,10 +238,12 @@ async fn serve(stream: TcpStream, accepted: Accepted) {
     let Some(stream) = handshake else {
         return;
     };
+    let session = stream.get_ref().1;
     let connection = Connection {
         peer: PeerAddress::new(peer.ip()),
         tls: true,
-        sni: stream.get_ref().1.server_name().map(str::to_owned),
+        sni: session.server_name().map(str::to_owned),
+        tls_session: Some(TlsSession::of(session)),
     };
     let io = hyper_util::rt::TokioIo::new(stream);
     let (limits, reclaim) = (&settings.limits, &settings.reclaim);

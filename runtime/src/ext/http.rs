@@ -331,7 +331,8 @@ struct Answering {
 }
 
 /// One request as the JS serve loop receives it: a flat array, `[slot, requestId, method,
-/// url, headers, bodyRid, route, params]`, with `headers` and `params` flat name/value lists.
+/// url, headers, bodyRid, route, params, cf]`, with `headers` and `params` flat name/value
+/// lists and `cf` JSON text.
 /// An array, not an object: no property names to intern and one shape for every request.
 pub(crate) struct NextRequest {
     slot: u32,
@@ -342,6 +343,7 @@ pub(crate) struct NextRequest {
     body_rid: Option<u32>,
     route: String,
     params: Vec<(String, String)>,
+    cf: String,
 }
 
 impl<'a> ToV8<'a> for NextRequest {
@@ -386,6 +388,7 @@ impl<'a> ToV8<'a> for NextRequest {
             body_rid,
             utf8(scope, &self.route)?,
             v8::Array::new_with_elements(scope, &params).into(),
+            utf8(scope, &self.cf)?,
         ];
         Ok(v8::Array::new_with_elements(scope, &fields).into())
     }
@@ -463,6 +466,7 @@ fn hand_over(state: &mut OpState, Envelope { request, reply }: Envelope) -> Next
         body_rid,
         route: request.route,
         params: request.params,
+        cf: request.cf,
     }
 }
 

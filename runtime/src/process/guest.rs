@@ -446,6 +446,7 @@ impl Worker {
             body,
             route: head.route,
             params: head.params,
+            cf: head.cf,
         };
         let mut calls = self.calls();
         calls.insert(

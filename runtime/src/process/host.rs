@@ -569,6 +569,7 @@ impl Link {
             body,
             route,
             params,
+            cf,
         } = request;
         self.send(ToWorker::Request {
             call,
@@ -581,6 +582,7 @@ impl Link {
                 body: body.is_some(),
                 route,
                 params,
+                cf,
             },
         });
         if let (Some(body), Some(credit)) = (body, credit) {

@@ -233,6 +233,7 @@ pub(crate) struct WireRequest {
     pub(crate) body: bool,
     pub(crate) route: String,
     pub(crate) params: Vec<(String, String)>,
+    pub(crate) cf: String,
 }
 
 /// A response body as the head announces it.

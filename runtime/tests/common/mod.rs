@@ -57,6 +57,7 @@ pub(crate) fn get(url: &str) -> HandlerRequest {
         body: None,
         route: String::new(),
         params: Vec::new(),
+        cf: String::new(),
     }
 }
 
