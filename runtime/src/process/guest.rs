@@ -16,13 +16,13 @@ use bytes::Bytes;
 use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
 
+use super::exit::EXIT_MEMORY_CEILING;
 use super::files::FileAnswer;
 use super::files::RemoteFiles;
 use super::flow;
 use super::flow::Credit;
 use super::flow::Inflow;
 use super::flow::Outlet;
-use super::host::EXIT_MEMORY_CEILING;
 use super::sandbox;
 use super::wire::CacheAnswer;
 use super::wire::CacheOp;

@@ -6,9 +6,7 @@
 
 use std::collections::HashMap;
 use std::os::fd::OwnedFd;
-use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;
-use std::process::ExitStatus;
 use std::process::Stdio;
 use std::sync::atomic::AtomicBool;
 use std::sync::atomic::AtomicU64;
@@ -56,9 +54,6 @@ use crate::pool::HandlerSpec;
 use crate::pool::LoadState;
 use crate::pool::WorkerCommand;
 use crate::pool::WorkerStats;
-
-/// The exit code a worker ends with when its resident memory passes its ceiling.
-pub(crate) const EXIT_MEMORY_CEILING: i32 = 86;
 
 /// Handler ids, unique over the gateway's life.
 static NEXT_HANDLER: AtomicU64 = AtomicU64::new(1);
@@ -351,7 +346,7 @@ async fn run_process(slot: &Arc<Slot>) -> std::io::Result<()> {
         return Ok(());
     }
     slot.link.send_replace(None);
-    let reason = exit_reason(status.as_ref().ok());
+    let reason = super::exit::exit_reason(status.as_ref().ok());
     let running = link.running();
     let blamed = link.blamed(slot, &running);
     let error = RuntimeError::WorkerCrashed(format!("worker process {pid} {reason}"));
@@ -369,31 +364,6 @@ async fn run_process(slot: &Arc<Slot>) -> std::io::Result<()> {
         cordon.crashed(&blamed);
     }
     Ok(())
-}
-
-/// How a worker process ended, for the log and the error.
-fn exit_reason(status: Option<&ExitStatus>) -> String {
-    let Some(status) = status else {
-        return "ended (status unknown)".to_owned();
-    };
-    if let Some(signal) = status.signal() {
-        let name = match signal {
-            libc::SIGKILL => "SIGKILL",
-            libc::SIGABRT => "SIGABRT",
-            libc::SIGSEGV => "SIGSEGV",
-            libc::SIGBUS => "SIGBUS",
-            libc::SIGTRAP => "SIGTRAP",
-            libc::SIGSYS => "SIGSYS",
-            libc::SIGILL => "SIGILL",
-            _ => "a signal",
-        };
-        return format!("was killed by {name} ({signal})");
-    }
-    match status.code() {
-        Some(EXIT_MEMORY_CEILING) => "passed its resident memory ceiling".to_owned(),
-        Some(code) => format!("exited with code {code}"),
-        None => "ended".to_owned(),
-    }
 }
 
 /// Reads the worker's frames until it closes the socket or breaks the protocol.

@@ -9,6 +9,7 @@
 //!   [`Link`](host::Link) to the running process.
 //! - `egress.rs`: the gateway's side of the workers' outbound fetch: a Unix socket per
 //!   slot, served as a forward proxy under each tenant's fetch policy.
+//! - `exit.rs`: how a worker process ends (its memory-ceiling exit code, the words logged).
 //! - `placement.rs`: the [`Remote`] a `WorkerHandle` holds: which slot an isolate is in.
 //! - `cordon.rs`: the [`Cordon`] that moves crashing and CPU-bound tenants into worker
 //!   processes of their own, at idle CPU priority.
@@ -17,6 +18,7 @@
 
 mod cordon;
 mod egress;
+mod exit;
 mod files;
 mod flow;
 mod guest;
