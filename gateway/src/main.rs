@@ -335,6 +335,8 @@ async fn serve(args: ServeArgs, log_format: LogFormat) -> anyhow::Result<()> {
                 command: worker_command(log_format)?,
                 rss_ceiling: Some(config.pool.process_rss_mb.saturating_mul(1024 * 1024)),
                 sandbox: config.pool.sandbox,
+                cordon_parole: (config.pool.cordon_parole_s > 0)
+                    .then(|| Duration::from_secs(config.pool.cordon_parole_s)),
             };
             let count = processes.processes;
             (IsolatePool::with_processes(options(1), &processes)?, count)

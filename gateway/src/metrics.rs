@@ -440,6 +440,8 @@ impl Metrics {
 
     /// Marks the `cordoned` tenants (a tenant stays cordoned once it is).
     pub fn record_cordoned(&self, cordoned: &[String]) {
+        // A paroled tenant's series goes.
+        self.tenant_cordoned.clear();
         for tenant in cordoned {
             self.tenant_cordoned
                 .get_or_create(&TenantLabel {

@@ -480,7 +480,7 @@ fn offenders_site() -> (tempfile::TempDir, std::path::PathBuf) {
     };
     let config = format!(
         "[server]\nhttp = \"127.0.0.1:0\"\nadmin = \"127.0.0.1:0\"\n\n\
-         [pool]\nprocesses = 2\nspares = 1\nprocess_rss_mb = 512\n\n{}{}{}",
+         [pool]\nprocesses = 2\nspares = 1\nprocess_rss_mb = 512\ncordon_parole_s = 5\n\n{}{}{}",
         tenant("crasher", "memory_mb = 0, cpu_ms = 5000"),
         tenant("spinner", "cpu_ms = 50"),
         tenant("victim", "cpu_ms = 1000"),
@@ -586,4 +586,25 @@ async fn repeat_offenders_are_cordoned_in_worker_processes_of_their_own_at_idle_
     let (requests, p99) = victim.finish();
     assert!(requests > 5, "the victim made only {requests} requests");
     assert!(p99 < Duration::from_secs(1), "the victim's p99 was {p99:?}");
+
+    // Quiet for `cordon_parole_s`, both are let back among their neighbours.
+    let paroled = |logs: &str| logs.matches("tenant paroled").count() >= 2;
+    let mut logs = server.logs_when(paroled);
+    for _ in 0..2 {
+        if !paroled(&logs) {
+            logs = server.logs_when(paroled);
+        }
+    }
+    assert_eq!(logs.matches("tenant paroled").count(), 2, "{logs}");
+    let (_, body) = poll_until(
+        &format!("{admin}/metrics"),
+        Duration::from_secs(5),
+        |_, _| true,
+    )
+    .await;
+    assert!(!body.contains("isogate_tenant_cordoned{"), "{body}");
+    for tenant in ["crasher.test", "spinner.test"] {
+        let (status, _, body) = host_get(&addr, tenant, "/").await;
+        assert_eq!(status, StatusCode::OK, "{tenant}: {body}");
+    }
 }

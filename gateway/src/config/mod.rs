@@ -244,6 +244,14 @@ pub struct PoolConfig {
     /// Whether worker processes enter their sandbox (seccomp, no_new_privs, Landlock).
     #[serde(default = "yes")]
     pub sandbox: bool,
+    /// Seconds a cordoned tenant must go without a crash or a CPU-limit stop to be let
+    /// back among its neighbours (default 600; `0`: never).
+    #[serde(default = "default_cordon_parole_s")]
+    pub cordon_parole_s: u64,
+}
+
+fn default_cordon_parole_s() -> u64 {
+    600
 }
 
 /// Where tenants' isolates run.
@@ -287,6 +295,7 @@ impl Default for PoolConfig {
             processes: None,
             process_rss_mb: default_process_rss_mb(),
             sandbox: true,
+            cordon_parole_s: default_cordon_parole_s(),
         }
     }
 }

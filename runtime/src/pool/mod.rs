@@ -90,6 +90,8 @@ pub struct ProcessOptions {
     pub rss_ceiling: Option<u64>,
     /// Whether worker processes sandbox themselves (seccomp, no_new_privs, Landlock).
     pub sandbox: bool,
+    /// How long a cordoned tenant must go without a strike to be paroled (`None`: never).
+    pub cordon_parole: Option<std::time::Duration>,
 }
 
 /// Where a pool's isolates live: worker threads hosting isolates, or worker processes (each
@@ -143,7 +145,11 @@ impl IsolatePool {
                 idle_priority: false,
                 egress: None,
             };
-            let cordon = crate::process::Cordon::new(processes.command.clone(), settings.clone());
+            let cordon = crate::process::Cordon::new(
+                processes.command.clone(),
+                settings.clone(),
+                processes.cordon_parole,
+            );
             let slots = (0..processes.processes.max(1))
                 .map(|index| {
                     crate::process::Slot::start(

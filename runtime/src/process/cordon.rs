@@ -6,7 +6,10 @@
 //! Strikes are counted per tenant (its handlers' label). A crash is blamed on the tenant
 //! whose isolate had just reached its heap limit when V8 said so, otherwise shared among the
 //! tenants with requests in flight on the process; a CPU-limit stop is the tenant's own.
-//! A tenant stays cordoned for the life of the gateway, across reloads of its code.
+//! A cordoned tenant is paroled after a while (`[pool] cordon_parole_s`) without a crash or
+//! a CPU-limit stop: its
+//! isolates go back to the processes the pool chose for them, and it starts with no
+//! strikes. Cordoning holds across reloads of its code.
 
 use std::collections::HashMap;
 use std::collections::VecDeque;
@@ -36,6 +39,8 @@ const CPU_WINDOW: Duration = Duration::from_secs(10);
 const MOST_PROCESSES: usize = 4;
 /// One whole strike; a crash shared by several tenants gives each a part.
 const WHOLE: u32 = 1000;
+/// How often cordoned tenants are looked at for parole.
+const PAROLE_CHECK: Duration = Duration::from_secs(30);
 
 /// What a strike is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,8 +63,9 @@ pub(crate) struct Cordon {
 struct State {
     /// Recent strikes by tenant: when, what for, and how much of one.
     strikes: HashMap<String, VecDeque<(Instant, Strike, u32)>>,
-    /// Cordoned tenants and the process slot each is kept in.
-    cordoned: HashMap<String, Arc<Slot>>,
+    /// Cordoned tenants: the process slot each is kept in, and when it was cordoned or
+    /// last struck there.
+    cordoned: HashMap<String, (Arc<Slot>, Instant)>,
     /// The cordon's process slots.
     slots: Vec<Arc<Slot>>,
     /// The placed isolates of every tenant, to move them when it is cordoned.
@@ -67,16 +73,66 @@ struct State {
 }
 
 impl Cordon {
-    /// A cordon whose processes run `command` with `settings`, at idle priority.
-    pub(crate) fn new(command: WorkerCommand, settings: WorkerSettings) -> Arc<Self> {
-        Arc::new(Self {
+    /// A cordon whose processes run `command` with `settings`, at idle priority; a tenant
+    /// quiet for `parole` is let back among its neighbours.
+    pub(crate) fn new(
+        command: WorkerCommand,
+        settings: WorkerSettings,
+        parole: Option<Duration>,
+    ) -> Arc<Self> {
+        let cordon = Arc::new(Self {
             command,
             settings: WorkerSettings {
                 idle_priority: true,
                 ..settings
             },
             state: Mutex::new(State::default()),
-        })
+        });
+        if let Some(quiet) = parole {
+            let weak = Arc::downgrade(&cordon);
+            tokio::spawn(async move {
+                let mut ticks = tokio::time::interval(PAROLE_CHECK.min(quiet));
+                loop {
+                    ticks.tick().await;
+                    let Some(cordon) = weak.upgrade() else { return };
+                    cordon.parole(quiet);
+                }
+            });
+        }
+        cordon
+    }
+
+    /// Releases the tenants cordoned for `quiet` or longer without a strike.
+    fn parole(&self, quiet: Duration) {
+        let mut state = self.state();
+        let due: Vec<String> = state
+            .cordoned
+            .iter()
+            .filter(|(_, (_, since))| since.elapsed() >= quiet)
+            .map(|(label, _)| label.clone())
+            .collect();
+        let mut going = Vec::new();
+        for label in due {
+            state.cordoned.remove(&label);
+            let placements: Vec<Arc<Placement>> = state
+                .placed
+                .get(&label)
+                .map(|placed| placed.iter().filter_map(Weak::upgrade).collect())
+                .unwrap_or_default();
+            going.push((label, placements));
+        }
+        drop(state);
+        for (label, placements) in going {
+            tracing::info!(
+                tenant = %label,
+                quiet_s = quiet.as_secs(),
+                isolates = placements.len(),
+                "tenant paroled: no crash or CPU-limit stop for a while; its isolates move back"
+            );
+            for placement in placements {
+                placement.go_home();
+            }
+        }
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
@@ -87,7 +143,10 @@ impl Cordon {
 
     /// The slot a cordoned tenant is kept in; `None` for a tenant that is not cordoned.
     pub(crate) fn slot_of(&self, label: &str) -> Option<Arc<Slot>> {
-        self.state().cordoned.get(label).cloned()
+        self.state()
+            .cordoned
+            .get(label)
+            .map(|(slot, _)| slot.clone())
     }
 
     /// The cordoned tenants, sorted.
@@ -114,7 +173,7 @@ impl Cordon {
         let placed = state.placed.entry(label.to_owned()).or_default();
         placed.retain(|weak| weak.strong_count() > 0);
         placed.push(Arc::downgrade(placement));
-        state.cordoned.get(label).cloned()
+        state.cordoned.get(label).map(|(slot, _)| slot.clone())
     }
 
     /// A worker process ended with `blamed` tenants to blame (the one named by a heap-limit
@@ -132,7 +191,9 @@ impl Cordon {
     pub(crate) fn strike(self: &Arc<Self>, label: &str, kind: Strike, weight: u32) {
         let now = Instant::now();
         let mut state = self.state();
-        if state.cordoned.contains_key(label) {
+        if let Some((_, since)) = state.cordoned.get_mut(label) {
+            // Kept apart already: the strike puts its parole off.
+            *since = now;
             return;
         }
         let strikes = state.strikes.entry(label.to_owned()).or_default();
@@ -167,7 +228,7 @@ impl Cordon {
         };
         state.strikes.remove(label);
         let slot = self.slot_for_new(&mut state);
-        state.cordoned.insert(label.to_owned(), slot.clone());
+        state.cordoned.insert(label.to_owned(), (slot.clone(), now));
         let placements: Vec<Arc<Placement>> = state
             .placed
             .get(label)
@@ -196,7 +257,7 @@ impl Cordon {
                 state
                     .cordoned
                     .values()
-                    .filter(|kept| Arc::ptr_eq(kept, slot))
+                    .filter(|(kept, _)| Arc::ptr_eq(kept, slot))
                     .count()
             })
             .collect();

@@ -37,6 +37,8 @@ pub(crate) struct Placement {
     state: Arc<watch::Sender<LoadState>>,
     meters: Arc<Meters>,
     at: Mutex<(Arc<Slot>, HandlerId)>,
+    /// The slot the pool chose for it, where it goes back when its tenant is paroled.
+    home: Arc<Slot>,
     cordon: Weak<Cordon>,
 }
 
@@ -46,6 +48,7 @@ impl Remote {
         let (state, receiver) = watch::channel(LoadState::Loading);
         let state = Arc::new(state);
         let meters = Arc::new(Meters::default());
+        let home = slot.clone();
         let slot = cordon.slot_of(&spec.label).unwrap_or_else(|| slot.clone());
         let handler = slot.place(spec, state.clone(), meters.clone());
         let placement = Arc::new(Placement {
@@ -53,6 +56,7 @@ impl Remote {
             state,
             meters: meters.clone(),
             at: Mutex::new((slot, handler)),
+            home,
             cordon: Arc::downgrade(cordon),
         });
         if let Some(kept) = cordon.track(&spec.label, &placement) {
@@ -92,6 +96,11 @@ impl Placement {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         (at.0.clone(), at.1)
+    }
+
+    /// Moves the isolate back to the slot the pool chose for it.
+    pub(crate) fn go_home(&self) {
+        self.move_to(&self.home.clone());
     }
 
     /// Starts the isolate in `slot` and stops it where it was (requests in flight there
