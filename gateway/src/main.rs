@@ -148,6 +148,10 @@ struct DevArgs {
     /// Whole-request deadline, in ms (0: no limit).
     #[arg(long, default_value_t = config::DEFAULT_WALL_MS)]
     wall_ms: u64,
+    /// A Workers compatibility flag (repeatable): `nodejs_compat` lets the handler import
+    /// Node.js built-ins. A wrangler project's own flags apply too.
+    #[arg(long = "compatibility-flag", value_name = "FLAG")]
+    compatibility_flags: Vec<String>,
 }
 
 fn main() -> std::process::ExitCode {
@@ -205,9 +209,16 @@ fn init_tracing(format: LogFormat, default_filter: &str) {
     }
 }
 
-/// The handler `isogate dev` serves and its env: a module named on the command line, or a
-/// wrangler project's `main` with its `vars` and `.dev.vars`.
-fn dev_target(args: &DevArgs) -> anyhow::Result<(PathBuf, DevEnv)> {
+/// What `isogate dev` serves: the handler, its env and its compatibility flags.
+struct DevTarget {
+    handler: PathBuf,
+    env: DevEnv,
+    flags: Vec<String>,
+}
+
+/// The handler `isogate dev` serves, with its env and flags: a module named on the command
+/// line, or a wrangler project's `main` with its `vars`, `.dev.vars` and flags.
+fn dev_target(args: &DevArgs) -> anyhow::Result<DevTarget> {
     let mut overrides = Vec::new();
     for pair in &args.env {
         let (key, value) = pair
@@ -219,6 +230,7 @@ fn dev_target(args: &DevArgs) -> anyhow::Result<(PathBuf, DevEnv)> {
         overrides,
         ..DevEnv::default()
     };
+    let mut flags = args.compatibility_flags.clone();
     let named = args.handler.clone().unwrap_or_else(|| PathBuf::from("."));
     let handler = if named.is_dir() {
         let project = wrangler::load(&named).map_err(|error| {
@@ -229,6 +241,7 @@ fn dev_target(args: &DevArgs) -> anyhow::Result<(PathBuf, DevEnv)> {
         }
         env.vars = project.vars;
         env.files.extend(project.dev_vars);
+        flags.extend(project.compatibility_flags);
         project.main
     } else {
         named
@@ -237,11 +250,19 @@ fn dev_target(args: &DevArgs) -> anyhow::Result<(PathBuf, DevEnv)> {
     if !handler.is_file() {
         bail!("handler module {} does not exist", handler.display());
     }
-    Ok((handler, env))
+    Ok(DevTarget {
+        handler,
+        env,
+        flags,
+    })
 }
 
 async fn dev(args: DevArgs) -> anyhow::Result<()> {
-    let (handler, dev_env) = dev_target(&args)?;
+    let DevTarget {
+        handler,
+        env: dev_env,
+        flags,
+    } = dev_target(&args)?;
     if args.memory_mb != 0 && args.memory_mb < config::MIN_MEMORY_MB {
         bail!(
             "--memory-mb {} is below {}, the smallest memory an isolate starts in (0: no limit)",
@@ -271,6 +292,7 @@ async fn dev(args: DevArgs) -> anyhow::Result<()> {
         limits,
         log_level: LogLevel::default(),
         cache: None,
+        node_compat: flags.iter().any(|flag| flag.starts_with("nodejs_compat")),
     };
     // One worker thread: the handler's isolate and the connections share it.
     let pool = Arc::new(IsolatePool::new(PoolOptions {

@@ -33,7 +33,11 @@ const UNDERSTOOD: &[&str] = &[
 ];
 
 /// Compatibility flags isogate honours (or that change nothing here).
-const FLAGS: &[&str] = &["global_fetch_strictly_public"];
+pub const FLAGS: &[&str] = &[
+    "nodejs_compat",
+    "nodejs_compat_v2",
+    "global_fetch_strictly_public",
+];
 
 /// A wrangler project, as isogate serves it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -145,7 +149,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(
             dir.path().join("wrangler.toml"),
-            "name = \"app\"\nmain = \"src/index.ts\"\ncompatibility_flags = [\"nodejs_compat\"]\n\
+            "name = \"app\"\nmain = \"src/index.ts\"\ncompatibility_flags = [\"nodejs_compat\", \"nodejs_als\"]\n\
              [vars]\nGREETING = \"hi\"\nLIMIT = 3\n\n[[kv_namespaces]]\nbinding = \"KV\"\nid = \"x\"\n",
         )
         .unwrap();
@@ -159,7 +163,7 @@ mod tests {
             project.unsupported,
             [
                 "`kv_namespaces` is not supported by isogate and is ignored",
-                "compatibility flag `nodejs_compat` is not supported by isogate",
+                "compatibility flag `nodejs_als` is not supported by isogate",
             ]
         );
     }

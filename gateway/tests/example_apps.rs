@@ -228,6 +228,9 @@ async fn example_wrangler_app_runs_a_wrangler_layout_unbundled() {
     assert!(id
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'));
+    // node:buffer, by the nodejs_compat flag of the project's wrangler.toml.
+    let (_, _, body) = call(&server, "GET", "/base64/hi", &[], "").await;
+    assert_eq!(body, "aGk=");
     // ms is CommonJS only: its module.exports is the default export.
     let (_, _, body) = call(&server, "GET", "/ms/2h", &[], "").await;
     assert_eq!(body, r#"{"ms":7200000}"#);

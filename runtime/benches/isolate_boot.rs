@@ -86,6 +86,7 @@ fn main() {
         limits: Limits::default(),
         log_level: LogLevel::default(),
         cache: None,
+        node_compat: false,
     };
     let mut first = Vec::with_capacity(HANDLER_SAMPLES);
     let mut warm = Vec::with_capacity(HANDLER_SAMPLES);

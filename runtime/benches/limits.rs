@@ -40,6 +40,7 @@ fn main() {
         },
         log_level: LogLevel::default(),
         cache: None,
+        node_compat: false,
     };
     let worker = WorkerHandle::spawn(&spec).unwrap();
     let mut overshoot: Vec<Duration> = runtime.block_on(async {

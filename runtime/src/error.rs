@@ -112,9 +112,9 @@ pub enum LoaderError {
         "package import \"{0}\" is not supported: npm:/jsr: specifiers are not resolved by isogate"
     )]
     PackageImport(String),
-    /// `node:` built-ins do not exist here.
+    /// A `node:` built-in the handler may not import, or that isogate does not have.
     #[class(type)]
-    #[error("\"{0}\" is not available: isogate provides Web APIs, not Node.js built-ins")]
+    #[error("\"{0}\" is not available: Node.js built-ins need compatibility_flags = [\"nodejs_compat\"] for the tenant, and then only those isogate has")]
     NodeBuiltin(String),
     /// Any other scheme (`data:`, `blob:`, ...).
     #[class(type)]

@@ -326,11 +326,24 @@ impl Isolate {
             })
     }
 
-    /// Loads and evaluates the module graph; its id, or the error text.
+    /// Loads and evaluates the module graph (after the loader's setup module, if it has
+    /// one); its id, or the error text.
     async fn evaluate(
         &mut self,
         specifier: &deno_core::ModuleSpecifier,
     ) -> Result<ModuleId, String> {
+        if let Some(setup) = self.loader.setup_module() {
+            let module = self
+                .runtime
+                .load_side_es_module(&setup)
+                .await
+                .map_err(|e| e.to_string())?;
+            let evaluated = self.runtime.mod_evaluate(module);
+            self.runtime
+                .with_event_loop_future(evaluated, PollEventLoopOptions::default())
+                .await
+                .map_err(|e| e.to_string())?;
+        }
         let module = self
             .runtime
             .load_main_es_module(specifier)
@@ -474,6 +487,11 @@ impl Isolate {
     /// Logs the handler's `console` lines at `level` and above only.
     pub(crate) fn set_log_level(&mut self, level: LogLevel) {
         self.runtime.op_state().borrow_mut().put(level);
+    }
+
+    /// Lets the handler import Node.js built-ins, or not (`nodejs_compat`).
+    pub(crate) fn set_node_compat(&mut self, allowed: bool) {
+        self.loader.set_node_compat(allowed);
     }
 
     /// The handle that enters this isolate on its thread.

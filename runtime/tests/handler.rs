@@ -261,6 +261,75 @@ exports.default = () => "the default";"#,
 }
 
 #[tokio::test]
+async fn nodejs_compat_serves_node_built_ins_and_without_it_they_are_refused() {
+    let source = br#"import { Buffer } from "node:buffer";
+import { EventEmitter } from "events";
+import path from "node:path";
+import { promisify } from "node:util";
+import { randomBytes, createHash } from "node:crypto";
+import legacy from "legacy";
+export default {
+  async fetch() {
+    const emitter = new EventEmitter();
+    let heard = "";
+    emitter.on("say", (word) => { heard = word; });
+    emitter.emit("say", "hi");
+    let hash = "";
+    try { createHash("sha256"); } catch (error) { hash = error.message; }
+    const wait = promisify((ms, done) => setTimeout(() => done(null, ms), ms));
+    return Response.json({
+      base64: Buffer.from("isogate").toString("base64"),
+      heard,
+      joined: path.join("/a", "b", "../c"),
+      waited: await wait(1),
+      random: randomBytes(8).length,
+      hash,
+      legacy: legacy("x"),
+      globals: [typeof Buffer, typeof process.env, global === globalThis],
+    });
+  },
+};"#;
+    let dir = folder(&[
+        ("index.js", source),
+        ("package.json", br#"{"name":"app"}"#),
+        ("node_modules/legacy/package.json", br#"{"name":"legacy"}"#),
+        (
+            "node_modules/legacy/index.js",
+            br#"const { Buffer } = require("buffer"); const EventEmitter = require("events");
+module.exports = (text) => Buffer.from(text).toString("hex") + (typeof EventEmitter);"#,
+        ),
+    ]);
+    let worker = spawn_node(dir.path().join("index.js"));
+    let (status, body) = call(&worker, get("http://example.test/")).await.unwrap();
+    assert_eq!(status, 200, "{body}");
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(json["base64"], "aXNvZ2F0ZQ==", "{body}");
+    assert_eq!(json["heard"], "hi");
+    assert_eq!(json["joined"], "/a/c");
+    assert_eq!(json["waited"], 1);
+    assert_eq!(json["random"], 8);
+    assert!(
+        json["hash"].as_str().unwrap().contains("crypto.createHash"),
+        "{body}"
+    );
+    assert_eq!(json["legacy"], "78function");
+    assert_eq!(
+        json["globals"],
+        serde_json::json!(["function", "object", true])
+    );
+
+    // Without the flag, the same module does not load, and says what would let it.
+    let worker = spawn(dir.path().join("index.js"), &[]);
+    match worker.loaded().await {
+        isogate_runtime::LoadState::Failed(error) => assert!(
+            error.contains("\"node:buffer\" is not available") && error.contains("nodejs_compat"),
+            "{error}"
+        ),
+        other => panic!("loaded as {other:?}"),
+    }
+}
+
+#[tokio::test]
 async fn handler_import_errors_name_the_package() {
     let cases: [(&str, &[File<'_>], &str); 5] = [
         (

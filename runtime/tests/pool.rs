@@ -39,6 +39,7 @@ fn spec(label: &str, entry: PathBuf, limits: Limits) -> HandlerSpec {
         limits,
         log_level: LogLevel::default(),
         cache: None,
+        node_compat: false,
     }
 }
 

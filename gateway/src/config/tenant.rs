@@ -59,9 +59,13 @@ pub struct TenantConfig {
     #[serde(default)]
     pub routes: Vec<RouteConfig>,
     /// A wrangler project folder: its `main` serves every path when no routes are given,
-    /// and its `vars` join `env` (where `env` does not set them).
+    /// and its `vars` join `env` (where `env` does not set them) and its
+    /// `compatibility_flags` these.
     #[serde(default)]
     pub project: Option<Spanned<PathBuf>>,
+    /// Workers compatibility flags: `nodejs_compat` lets handlers import Node.js built-ins.
+    #[serde(default)]
+    pub compatibility_flags: Vec<Spanned<String>>,
     /// Where the tenant's table is in the file.
     #[serde(skip)]
     pub span: Range<usize>,
@@ -344,6 +348,16 @@ impl TenantConfig {
         for (name, value) in project.vars {
             self.env.entry(name).or_insert(value);
         }
+        for flag in project.compatibility_flags {
+            if !self
+                .compatibility_flags
+                .iter()
+                .any(|own| *own.get_ref() == flag)
+            {
+                self.compatibility_flags
+                    .push(Spanned::new(span.clone(), flag));
+            }
+        }
         if self.routes.is_empty() {
             self.routes.push(RouteConfig {
                 path: Spanned::new(span.clone(), "/{*rest}".to_owned()),
@@ -352,6 +366,13 @@ impl TenantConfig {
                 cache: RouteCacheConfig::default(),
             });
         }
+    }
+
+    /// Whether its handlers may import Node.js built-ins.
+    pub fn node_compat(&self) -> bool {
+        self.compatibility_flags
+            .iter()
+            .any(|flag| NODE_FLAGS.contains(&flag.get_ref().as_str()))
     }
 
     /// Makes the handler, certificate, secret and project paths absolute against `base`.
@@ -378,6 +399,9 @@ impl TenantConfig {
         }
     }
 }
+
+/// The compatibility flags that turn Node.js built-ins on.
+pub(crate) const NODE_FLAGS: &[&str] = &["nodejs_compat", "nodejs_compat_v2"];
 
 /// Handler module extensions the loader understands.
 const HANDLER_EXTENSIONS: &[&str] = &["js", "mjs", "ts", "mts", "jsx", "tsx"];
@@ -421,6 +445,18 @@ pub(super) fn validate(problems: &mut Problems<'_>, tenants: &[TenantConfig]) {
                     format!(
                         "duplicate host {:?} (also served by tenant {owner:?})",
                         host.get_ref()
+                    ),
+                );
+            }
+        }
+
+        for flag in &tenant.compatibility_flags {
+            if !crate::wrangler::FLAGS.contains(&flag.get_ref().as_str()) {
+                problems.warn_at(
+                    flag.span(),
+                    format!(
+                        "compatibility flag `{}` is not supported by isogate",
+                        flag.get_ref()
                     ),
                 );
             }

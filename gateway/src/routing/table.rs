@@ -395,6 +395,7 @@ pub fn handler_spec(
         limits: limits.runtime(),
         log_level: tenant.log_level.into(),
         cache,
+        node_compat: tenant.node_compat(),
     }
 }
 

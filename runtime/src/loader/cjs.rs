@@ -29,6 +29,7 @@ use deno_ast::swc::ecma_visit::Visit;
 use deno_ast::swc::ecma_visit::VisitWith;
 use deno_ast::ProgramRef;
 
+use super::node;
 use super::packages;
 use super::project;
 use super::HandlerLoader;
@@ -36,52 +37,6 @@ use crate::error::LoaderError;
 
 /// How deep `module.exports = require(...)` re-exports are followed for names.
 const MOST_REEXPORTS: usize = 8;
-
-/// Node.js built-ins a `require` may name without the `node:` prefix.
-const NODE_BUILTINS: &[&str] = &[
-    "assert",
-    "async_hooks",
-    "buffer",
-    "child_process",
-    "cluster",
-    "console",
-    "constants",
-    "crypto",
-    "dgram",
-    "diagnostics_channel",
-    "dns",
-    "domain",
-    "events",
-    "fs",
-    "http",
-    "http2",
-    "https",
-    "inspector",
-    "module",
-    "net",
-    "os",
-    "path",
-    "perf_hooks",
-    "process",
-    "punycode",
-    "querystring",
-    "readline",
-    "repl",
-    "stream",
-    "string_decoder",
-    "sys",
-    "timers",
-    "tls",
-    "trace_events",
-    "tty",
-    "url",
-    "util",
-    "v8",
-    "vm",
-    "wasi",
-    "worker_threads",
-    "zlib",
-];
 
 /// Whether the module at `path` with `code` is CommonJS.
 pub(super) fn is_commonjs(path: &Path, code: &str) -> bool {
@@ -116,8 +71,10 @@ fn parse(path: &Path, code: &str) -> Option<ParsedSource> {
 
 /// What a `require()` with a literal specifier names.
 enum Required {
-    /// A Node.js built-in, `node:NAME`.
+    /// A Node.js built-in isogate does not give the handler, `node:NAME`.
     Builtin(String),
+    /// A Node.js built-in's polyfill (`nodejs_compat`), by URL.
+    Polyfill(ModuleSpecifier),
     /// A module file, by URL.
     File(ModuleSpecifier),
 }
@@ -181,6 +138,10 @@ impl HandlerLoader {
         for (index, specifier) in requires.0.iter().enumerate() {
             let entry = match self.resolve_require(specifier, url.as_str()) {
                 Ok(Required::Builtin(name)) => format!("() => __builtin({})", json(&name)),
+                Ok(Required::Polyfill(module)) => {
+                    head.push(format!("import * as __r{index} from {};", json(module.as_str())));
+                    format!("() => __r{index}.default ?? __r{index}")
+                }
                 Ok(Required::File(file)) if file.path().ends_with(".node") => format!(
                     "() => {{ throw new TypeError({}); }}",
                     json(&format!(
@@ -348,9 +309,13 @@ impl HandlerLoader {
     /// What `require(specifier)` in the module at `referrer` names: a Node.js built-in, or
     /// a file inside the project (by the `require` export conditions).
     fn resolve_require(&self, specifier: &str, referrer: &str) -> Result<Required, String> {
-        let name = specifier.strip_prefix("node:").unwrap_or(specifier);
-        let top = name.split('/').next().unwrap_or(name);
-        if specifier.starts_with("node:") || NODE_BUILTINS.contains(&top) {
+        if node::is_builtin(specifier) {
+            let name = specifier.strip_prefix("node:").unwrap_or(specifier);
+            if self.node_compat.get() {
+                if let Ok(module) = node::builtin(specifier) {
+                    return Ok(Required::Polyfill(module));
+                }
+            }
             return Ok(Required::Builtin(format!("node:{name}")));
         }
         if Self::is_bare(specifier) {

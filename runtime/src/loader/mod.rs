@@ -8,6 +8,7 @@
 
 mod cjs;
 pub(crate) mod files;
+mod node;
 mod packages;
 pub(crate) mod project;
 mod tsconfig;
@@ -50,6 +51,8 @@ pub(crate) struct HandlerLoader {
     root: RefCell<PathBuf>,
     /// The handler's env, as JSON, for the Workers module.
     env_json: RefCell<String>,
+    /// Node.js built-ins may be imported (`nodejs_compat`).
+    node_compat: std::cell::Cell<bool>,
     /// The project's `tsconfig.json`, read with the root.
     tsconfig: RefCell<tsconfig::TsConfig>,
     source_maps: RefCell<HashMap<String, Vec<u8>>>,
@@ -61,6 +64,7 @@ impl HandlerLoader {
         Self {
             root: RefCell::new(PathBuf::new()),
             env_json: RefCell::new("{}".to_owned()),
+            node_compat: std::cell::Cell::new(false),
             tsconfig: RefCell::new(tsconfig::TsConfig::default()),
             source_maps: RefCell::new(HashMap::new()),
         }
@@ -71,6 +75,20 @@ impl HandlerLoader {
     pub(crate) fn set_root(&self, root: PathBuf) {
         *self.tsconfig.borrow_mut() = tsconfig::TsConfig::read(&root);
         *self.root.borrow_mut() = root;
+    }
+
+    /// Lets the handler import Node.js built-ins (the `nodejs_compat` flag), or not.
+    pub(crate) fn set_node_compat(&self, allowed: bool) {
+        self.node_compat.set(allowed);
+    }
+
+    /// The module to evaluate before the handler's own, when it has one: the Node.js
+    /// globals of a `nodejs_compat` handler.
+    pub(crate) fn setup_module(&self) -> Option<ModuleSpecifier> {
+        self.node_compat
+            .get()
+            .then(|| ModuleSpecifier::parse(node::SETUP).ok())
+            .flatten()
     }
 
     /// Gives the Workers module the handler's env (`env_json`, a JSON object).
@@ -288,6 +306,24 @@ impl ModuleLoader for HandlerLoader {
         referrer: &str,
         _kind: ResolutionKind,
     ) -> Result<ModuleSpecifier, ModuleLoaderError> {
+        if let Some(inside) = ModuleSpecifier::parse(referrer)
+            .ok()
+            .filter(|url| url.scheme() == node::SCHEME)
+        {
+            return node::resolve_inside(specifier, &inside).map_err(JsErrorBox::from_err);
+        }
+        let builtin = specifier.starts_with("node:")
+            || (Self::is_bare(specifier) && node::is_builtin(specifier));
+        if builtin && self.node_compat.get() {
+            return node::builtin(specifier).map_err(JsErrorBox::from_err);
+        }
+        // A CommonJS facade imports the polyfills it requires by their URL.
+        if let Some(polyfill) = ModuleSpecifier::parse(specifier)
+            .ok()
+            .filter(|url| url.scheme() == node::SCHEME && self.node_compat.get())
+        {
+            return Ok(polyfill);
+        }
         Self::check_scheme(specifier, referrer).map_err(JsErrorBox::from_err)?;
         if WORKERS_ALIASES.contains(&specifier) {
             return ModuleSpecifier::parse(WORKERS_MODULE).map_err(JsErrorBox::from_err);
@@ -340,6 +376,27 @@ impl ModuleLoader for HandlerLoader {
         _referrer: Option<&ModuleLoadReferrer>,
         options: ModuleLoadOptions,
     ) -> ModuleLoadResponse {
+        if specifier.as_str() == node::SETUP {
+            return ModuleLoadResponse::Sync(Ok(ModuleSource::new(
+                ModuleType::JavaScript,
+                ModuleSourceCode::String(node::setup_source(&self.env_json.borrow()).into()),
+                specifier,
+                None,
+            )));
+        }
+        if specifier.scheme() == node::SCHEME {
+            let source = node::source(specifier).map(|code| {
+                ModuleSource::new(
+                    ModuleType::JavaScript,
+                    ModuleSourceCode::String(code.to_owned().into()),
+                    specifier,
+                    None,
+                )
+            });
+            return ModuleLoadResponse::Sync(source.ok_or_else(|| {
+                JsErrorBox::from_err(LoaderError::NodeBuiltin(specifier.to_string()))
+            }));
+        }
         if specifier.as_str() == WORKERS_MODULE {
             return ModuleLoadResponse::Sync(Ok(ModuleSource::new(
                 ModuleType::JavaScript,

@@ -53,6 +53,8 @@ pub struct HandlerSpec {
     /// The tenant's caches behind `caches.default` and `caches.open` (none: every lookup
     /// misses and nothing is stored).
     pub cache: Option<CacheHandle>,
+    /// Node.js built-ins may be imported (the `nodejs_compat` compatibility flag).
+    pub node_compat: bool,
 }
 
 /// A handler to start on a worker: what it runs, its queue, and where to report loading.
@@ -136,6 +138,7 @@ async fn serve(
             }
         };
         isolate.set_log_level(spec.log_level);
+        isolate.set_node_compat(spec.node_compat);
         isolate.set_caches(spec.cache.clone());
         isolate.set_meters(meters.clone());
         let _alive = Alive::new(counters);

@@ -171,6 +171,7 @@ pub(crate) struct WireSpec {
     pub(crate) subrequests: Option<u32>,
     pub(crate) log_level: u8,
     pub(crate) cached: bool,
+    pub(crate) node_compat: bool,
 }
 
 impl WireSpec {
@@ -192,6 +193,7 @@ impl WireSpec {
                 LogLevel::Off => 4,
             },
             cached: spec.cache.is_some(),
+            node_compat: spec.node_compat,
         }
     }
 
@@ -219,6 +221,7 @@ impl WireSpec {
                 _ => LogLevel::Off,
             },
             cache: None,
+            node_compat: self.node_compat,
         }
     }
 }

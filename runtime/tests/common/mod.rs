@@ -30,6 +30,21 @@ pub(crate) fn spawn(entry: PathBuf, env: &[(&str, &str)]) -> WorkerHandle {
 
 /// A worker for `entry` under `limits`.
 pub(crate) fn spawn_limited(entry: PathBuf, env: &[(&str, &str)], limits: Limits) -> WorkerHandle {
+    spawn_spec(entry, env, limits, false)
+}
+
+/// A worker for `entry` that may import Node.js built-ins (`nodejs_compat`).
+#[allow(dead_code, reason = "each test crate uses some of these helpers")]
+pub(crate) fn spawn_node(entry: PathBuf) -> WorkerHandle {
+    spawn_spec(entry, &[], Limits::default(), true)
+}
+
+fn spawn_spec(
+    entry: PathBuf,
+    env: &[(&str, &str)],
+    limits: Limits,
+    node_compat: bool,
+) -> WorkerHandle {
     WorkerHandle::spawn(&HandlerSpec {
         label: "test".into(),
         entry,
@@ -44,6 +59,7 @@ pub(crate) fn spawn_limited(entry: PathBuf, env: &[(&str, &str)], limits: Limits
         limits,
         log_level: LogLevel::default(),
         cache: None,
+        node_compat,
     })
     .unwrap()
 }

@@ -1,0 +1,155 @@
+//! Node.js built-ins for tenants with the `nodejs_compat` compatibility flag: unenv's
+//! polyfills (what wrangler uses), embedded in the binary (`vendor/`) and served as
+//! `node:*` (and as the bare names, as Node resolves them first). Their own imports stay
+//! inside the embedded tree. Without the flag a `node:` import is refused at load, saying
+//! which flag allows it. What unenv does not implement throws when it is called, naming
+//! itself, so that packages that merely import it still load.
+
+use deno_core::ModuleSpecifier;
+use include_dir::include_dir;
+use include_dir::Dir;
+
+use crate::error::LoaderError;
+
+/// The vendored modules.
+static VENDOR: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/vendor");
+
+/// The URL scheme of the embedded modules.
+pub(super) const SCHEME: &str = "isogate-node";
+
+/// The module evaluated before a `nodejs_compat` handler's own: the globals Workers gives
+/// such handlers (`Buffer`, `process` with the handler's env in `process.env`, `global`).
+pub(crate) const SETUP: &str = "isogate-node:/setup.mjs";
+
+/// [`SETUP`]'s source; `__ISOGATE_ENV__` becomes the handler's env, as JSON.
+const SETUP_SOURCE: &str = "import { Buffer } from \"node:buffer\";\n\
+import process from \"node:process\";\n\
+globalThis.Buffer ??= Buffer;\n\
+globalThis.process ??= process;\n\
+globalThis.global ??= globalThis;\n\
+Object.assign(process.env, JSON.parse(__ISOGATE_ENV__));\n";
+
+/// The setup module's source for a handler with env `env_json`.
+pub(super) fn setup_source(env_json: &str) -> String {
+    let env = serde_json::to_string(env_json).unwrap_or_default();
+    SETUP_SOURCE.replace("__ISOGATE_ENV__", &env)
+}
+
+/// Node.js built-ins a bare specifier may name without the `node:` prefix.
+pub(super) const BUILTINS: &[&str] = &[
+    "assert",
+    "async_hooks",
+    "buffer",
+    "child_process",
+    "cluster",
+    "console",
+    "constants",
+    "crypto",
+    "dgram",
+    "diagnostics_channel",
+    "dns",
+    "domain",
+    "events",
+    "fs",
+    "http",
+    "http2",
+    "https",
+    "inspector",
+    "module",
+    "net",
+    "os",
+    "path",
+    "perf_hooks",
+    "process",
+    "punycode",
+    "querystring",
+    "readline",
+    "repl",
+    "stream",
+    "string_decoder",
+    "sys",
+    "timers",
+    "tls",
+    "trace_events",
+    "tty",
+    "url",
+    "util",
+    "v8",
+    "vm",
+    "wasi",
+    "worker_threads",
+    "zlib",
+];
+
+/// Whether a bare specifier (`buffer`, `fs/promises`) names a Node.js built-in.
+pub(super) fn is_builtin(specifier: &str) -> bool {
+    let name = specifier.strip_prefix("node:").unwrap_or(specifier);
+    specifier.starts_with("node:") || BUILTINS.contains(&name.split('/').next().unwrap_or(name))
+}
+
+/// The embedded module of built-in `specifier` (`node:buffer`, `buffer`, `fs/promises`).
+pub(super) fn builtin(specifier: &str) -> Result<ModuleSpecifier, LoaderError> {
+    let name = specifier.strip_prefix("node:").unwrap_or(specifier);
+    let path = format!("unenv/node/{name}.mjs");
+    if VENDOR.get_file(&path).is_none() {
+        return Err(LoaderError::NodeBuiltin(specifier.to_owned()));
+    }
+    ModuleSpecifier::parse(&format!("{SCHEME}:/{path}"))
+        .map_err(|_| LoaderError::NodeBuiltin(specifier.to_owned()))
+}
+
+/// Resolves an import made by the embedded module at `referrer`.
+pub(super) fn resolve_inside(
+    specifier: &str,
+    referrer: &ModuleSpecifier,
+) -> Result<ModuleSpecifier, LoaderError> {
+    if is_builtin(specifier) {
+        return builtin(specifier);
+    }
+    if specifier == "pathe" {
+        return ModuleSpecifier::parse(&format!("{SCHEME}:/pathe/index.mjs"))
+            .map_err(|_| LoaderError::NodeBuiltin(specifier.to_owned()));
+    }
+    referrer
+        .join(specifier)
+        .map_err(|_| LoaderError::NodeBuiltin(specifier.to_owned()))
+}
+
+/// The source of the embedded module at `url`.
+pub(super) fn source(url: &ModuleSpecifier) -> Option<&'static str> {
+    VENDOR
+        .get_file(url.path().trim_start_matches('/'))?
+        .contents_utf8()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn built_ins_resolve_inside_the_embedded_tree() {
+        let buffer = builtin("node:buffer").unwrap();
+        assert_eq!(buffer.as_str(), "isogate-node:/unenv/node/buffer.mjs");
+        assert_eq!(
+            builtin("events").unwrap().as_str(),
+            "isogate-node:/unenv/node/events.mjs"
+        );
+        assert!(source(&buffer).unwrap().contains("Buffer"));
+        let inner = resolve_inside("./internal/buffer/buffer.mjs", &buffer).unwrap();
+        assert_eq!(
+            inner.as_str(),
+            "isogate-node:/unenv/node/internal/buffer/buffer.mjs"
+        );
+        assert!(source(&inner).is_some());
+        assert_eq!(
+            resolve_inside("node:events", &buffer).unwrap(),
+            builtin("events").unwrap()
+        );
+        assert!(source(&resolve_inside("pathe", &buffer).unwrap()).is_some());
+        assert!(is_builtin("fs/promises") && is_builtin("node:anything") && !is_builtin("hono"));
+        assert!(matches!(
+            builtin("node:nope"),
+            Err(LoaderError::NodeBuiltin(_))
+        ));
+    }
+}

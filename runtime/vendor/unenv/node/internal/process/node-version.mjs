@@ -1,0 +1,2 @@
+
+export const NODE_VERSION = "22.14.0";

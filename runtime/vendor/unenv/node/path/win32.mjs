@@ -1,0 +1,2 @@
+export * from "../path.mjs";
+export { default } from "../path.mjs";

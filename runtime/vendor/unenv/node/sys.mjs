@@ -1,0 +1,2 @@
+export * from "./util.mjs";
+export { default } from "./util.mjs";

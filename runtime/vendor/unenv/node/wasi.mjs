@@ -1,0 +1,3 @@
+import { notImplementedClass } from "../_internal/utils.mjs";
+export const WASI = /*@__PURE__*/ notImplementedClass("wasi.WASI");
+export default { WASI };
