@@ -266,7 +266,7 @@ async fn nodejs_compat_serves_node_built_ins_and_without_it_they_are_refused() {
 import { EventEmitter } from "events";
 import path from "node:path";
 import { promisify } from "node:util";
-import { randomBytes, createHash } from "node:crypto";
+import { randomBytes, createHash, createHmac, generateKeyPairSync } from "node:crypto";
 import legacy from "legacy";
 export default {
   async fetch() {
@@ -274,8 +274,12 @@ export default {
     let heard = "";
     emitter.on("say", (word) => { heard = word; });
     emitter.emit("say", "hi");
-    let hash = "";
-    try { createHash("sha256"); } catch (error) { hash = error.message; }
+    const hash = createHash("sha256").update("abc").digest("hex");
+    const mac = createHmac("sha256", "key").update("The quick brown fox jumps over the lazy dog").digest("base64");
+    let unknown = "";
+    try { createHash("whirlpool"); } catch (error) { unknown = error.message; }
+    let missing = "";
+    try { generateKeyPairSync("rsa"); } catch (error) { missing = error.message; }
     const wait = promisify((ms, done) => setTimeout(() => done(null, ms), ms));
     return Response.json({
       base64: Buffer.from("isogate").toString("base64"),
@@ -284,6 +288,9 @@ export default {
       waited: await wait(1),
       random: randomBytes(8).length,
       hash,
+      mac,
+      unknown,
+      missing,
       legacy: legacy("x"),
       globals: [typeof Buffer, typeof process.env, global === globalThis],
     });
@@ -308,8 +315,17 @@ module.exports = (text) => Buffer.from(text).toString("hex") + (typeof EventEmit
     assert_eq!(json["joined"], "/a/c");
     assert_eq!(json["waited"], 1);
     assert_eq!(json["random"], 8);
+    assert_eq!(
+        json["hash"],
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    );
+    assert_eq!(json["mac"], "97yD9DBThCSxMpjmqm+xQ+9NWaFJRhdZl0edvC0aPNg=");
+    assert_eq!(json["unknown"], "Digest method not supported: whirlpool");
     assert!(
-        json["hash"].as_str().unwrap().contains("crypto.createHash"),
+        json["missing"]
+            .as_str()
+            .unwrap()
+            .contains("not implemented"),
         "{body}"
     );
     assert_eq!(json["legacy"], "78function");

@@ -1,7 +1,8 @@
 //! Node.js built-ins for tenants with the `nodejs_compat` compatibility flag: unenv's
 //! polyfills (what wrangler uses), embedded in the binary (`vendor/`) and served as
-//! `node:*` (and as the bare names, as Node resolves them first). Their own imports stay
-//! inside the embedded tree. Without the flag a `node:` import is refused at load, saying
+//! `node:*` (and as the bare names, as Node resolves them first); `node:crypto` is unenv's
+//! with Node's synchronous hashes and HMACs made from @noble/hashes (`node_crypto.mjs`).
+//! Their own imports stay inside the embedded tree. Without the flag a `node:` import is refused at load, saying
 //! which flag allows it. What unenv does not implement throws when it is called, naming
 //! itself, so that packages that merely import it still load.
 
@@ -16,6 +17,10 @@ static VENDOR: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/vendor");
 
 /// The URL scheme of the embedded modules.
 pub(super) const SCHEME: &str = "isogate-node";
+
+/// Where `node:crypto` is served from, and its source.
+const CRYPTO_PATH: &str = "isogate/crypto.mjs";
+const CRYPTO_SOURCE: &str = include_str!("node_crypto.mjs");
 
 /// The module evaluated before a `nodejs_compat` handler's own: the globals Workers gives
 /// such handlers (`Buffer`, `process` with the handler's env in `process.env`, `global`).
@@ -90,8 +95,12 @@ pub(super) fn is_builtin(specifier: &str) -> bool {
 /// The embedded module of built-in `specifier` (`node:buffer`, `buffer`, `fs/promises`).
 pub(super) fn builtin(specifier: &str) -> Result<ModuleSpecifier, LoaderError> {
     let name = specifier.strip_prefix("node:").unwrap_or(specifier);
-    let path = format!("unenv/node/{name}.mjs");
-    if VENDOR.get_file(&path).is_none() {
+    let path = if name == "crypto" {
+        CRYPTO_PATH.to_owned()
+    } else {
+        format!("unenv/node/{name}.mjs")
+    };
+    if path != CRYPTO_PATH && VENDOR.get_file(&path).is_none() {
         return Err(LoaderError::NodeBuiltin(specifier.to_owned()));
     }
     ModuleSpecifier::parse(&format!("{SCHEME}:/{path}"))
@@ -106,8 +115,13 @@ pub(super) fn resolve_inside(
     if is_builtin(specifier) {
         return builtin(specifier);
     }
-    if specifier == "pathe" {
-        return ModuleSpecifier::parse(&format!("{SCHEME}:/pathe/index.mjs"))
+    let package = match specifier {
+        "pathe" => Some("pathe/index.mjs"),
+        "@noble/hashes/crypto" => Some("noble-hashes/crypto.js"),
+        _ => None,
+    };
+    if let Some(path) = package {
+        return ModuleSpecifier::parse(&format!("{SCHEME}:/{path}"))
             .map_err(|_| LoaderError::NodeBuiltin(specifier.to_owned()));
     }
     referrer
@@ -117,9 +131,11 @@ pub(super) fn resolve_inside(
 
 /// The source of the embedded module at `url`.
 pub(super) fn source(url: &ModuleSpecifier) -> Option<&'static str> {
-    VENDOR
-        .get_file(url.path().trim_start_matches('/'))?
-        .contents_utf8()
+    let path = url.path().trim_start_matches('/');
+    if path == CRYPTO_PATH {
+        return Some(CRYPTO_SOURCE);
+    }
+    VENDOR.get_file(path)?.contents_utf8()
 }
 
 #[cfg(test)]
