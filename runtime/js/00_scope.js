@@ -1,10 +1,12 @@
 // The request whose code is running. The async context (which V8 carries across awaits,
 // timers and promise jobs) holds its scope, so console lines from concurrent requests on one
-// isolate are told apart, and I/O is allowed only while a request is still going.
+// isolate are told apart, and I/O is allowed only while a request is still going. Code that
+// uses Node's `AsyncLocalStorage` (`nodejs_compat`) puts a `Frame` there instead: the scope
+// and the stores, copied on write, so each continuation sees the stores it was made with.
 
 import { core, primordials } from "ext:core/mod.js";
 
-const { TypeError } = primordials;
+const { ReflectApply, SafeMap, TypeError } = primordials;
 
 // One small object per request: cheaper than an AsyncVariable, whose per-entry WeakMap and
 // dictionary-mode mapping show up in every scavenge.
@@ -40,14 +42,90 @@ class RequestScope {
   }
 }
 
+/** The async context once an `AsyncLocalStorage` has a store: the request and the stores. */
+class Frame {
+  constructor(scope, stores) {
+    this.scope = scope;
+    this.stores = stores;
+  }
+}
+
+/** The request whose code is running, or null. */
+function currentScope() {
+  const context = core.getAsyncContext();
+  if (context instanceof RequestScope) {
+    return context;
+  }
+  return context instanceof Frame ? context.scope : null;
+}
+
+/** Runs `callback` with `context` as the async context, then puts the previous one back. */
+function runIn(context, callback, self, args) {
+  const previous = core.getAsyncContext();
+  core.setAsyncContext(context);
+  try {
+    return ReflectApply(callback, self, args);
+  } finally {
+    core.setAsyncContext(previous);
+  }
+}
+
+/** The async context with `storage` holding `store` (the request kept). */
+function withStore(storage, store) {
+  const context = core.getAsyncContext();
+  const stores = new SafeMap(context instanceof Frame ? context.stores : undefined);
+  stores.set(storage, store);
+  return new Frame(currentScope(), stores);
+}
+
+/**
+ * Node's `AsyncLocalStorage`, on the async context V8 carries: a store set by `run` is seen
+ * by everything the callback starts (awaits, timers, promise jobs), and by nothing else, so
+ * concurrent requests never see each other's.
+ */
+class AsyncLocalStorage {
+  getStore() {
+    const context = core.getAsyncContext();
+    return context instanceof Frame ? context.stores.get(this) : undefined;
+  }
+
+  run(store, callback, ...args) {
+    return runIn(withStore(this, store), callback, undefined, args);
+  }
+
+  exit(callback, ...args) {
+    return runIn(withStore(this, undefined), callback, undefined, args);
+  }
+
+  enterWith(store) {
+    core.setAsyncContext(withStore(this, store));
+  }
+
+  disable() {
+    this.enterWith(undefined);
+  }
+
+  static bind(fn) {
+    const context = core.getAsyncContext();
+    return function (...args) {
+      return runIn(context, fn, this, args);
+    };
+  }
+
+  static snapshot() {
+    const context = core.getAsyncContext();
+    return (fn, ...args) => runIn(context, fn, undefined, args);
+  }
+}
+
 /**
  * Refuses `what` (an I/O operation) outside a request that is still going, as Workers does:
  * I/O in top-level code, or in a timer or promise a finished request left behind, would run
  * unmetered, under no request's limits.
  */
 function requireRequest(what) {
-  const scope = core.getAsyncContext();
-  if (!(scope instanceof RequestScope)) {
+  const scope = currentScope();
+  if (scope === null) {
     throw new TypeError(
       `Disallowed operation called within global scope: ${what} can only run while a request is handled (in the fetch handler, or in work passed to ctx.waitUntil())`,
     );
@@ -67,4 +145,4 @@ function enterRequest(scope) {
   return previous;
 }
 
-export { enterRequest, requireRequest, RequestScope };
+export { AsyncLocalStorage, currentScope, enterRequest, requireRequest, RequestScope };

@@ -9,7 +9,12 @@ import {
   op_isogate_subrequest,
 } from "ext:core/ops";
 import { Cache, caches, CacheStorage } from "ext:isogate/05_cache.js";
-import { enterRequest, requireRequest, RequestScope } from "ext:isogate/00_scope.js";
+import {
+  currentScope,
+  enterRequest,
+  requireRequest,
+  RequestScope,
+} from "ext:isogate/00_scope.js";
 
 const {
   ArrayBuffer,
@@ -66,8 +71,8 @@ const TRACEPARENT = new SafeRegExp("^00-([0-9a-f]{32})-[0-9a-f]{16}-([0-9a-f]{2}
  * and flags with a fresh parent id (W3C Trace Context), or null without a valid incoming one.
  */
 function outboundTraceparent() {
-  const scope = core.getAsyncContext();
-  if (!(scope instanceof RequestScope) || scope.flatHeaders === undefined) {
+  const scope = currentScope();
+  if (scope === null || scope.flatHeaders === undefined) {
     return null;
   }
   const flat = scope.flatHeaders;
@@ -91,8 +96,8 @@ function outboundTraceparent() {
 
 /** Counts an outbound fetch against the current request; throws past the limit. */
 function countSubrequest() {
-  const scope = core.getAsyncContext();
-  if (!(scope instanceof RequestScope)) {
+  const scope = currentScope();
+  if (scope === null) {
     return;
   }
   if (scope.subrequests >= subrequestLimit) {
@@ -105,8 +110,8 @@ function countSubrequest() {
 
 /** The request id of the code running now, or "" outside any request. */
 function currentRequestId() {
-  const scope = core.getAsyncContext();
-  return scope instanceof RequestScope ? scope.requestId : "";
+  const scope = currentScope();
+  return scope === null ? "" : scope.requestId;
 }
 
 // Console lines go to log files and JSON logs: plain text, never ANSI colour codes.

@@ -42,8 +42,8 @@ use crate::loader::HandlerLoader;
 /// The startup snapshot built by `build.rs`: Web APIs and isogate's bootstrap, evaluated.
 static SNAPSHOT: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/ISOGATE_SNAPSHOT.bin"));
 
-/// Runs the isolate's start-up and takes the serve entry point off the global object, and
-/// `Deno` with it, before any tenant code runs.
+/// Runs the isolate's start-up and takes the serve entry point (and the `nodejs_compat`
+/// preparation) off the global object, and `Deno` with it, before any tenant code runs.
 const TAKE_ENTRY: &str = r#"(() => {
   const key = Symbol.for("isogate.boot");
   const boot = globalThis[key];
@@ -107,6 +107,8 @@ pub struct Isolate {
     runtime: JsRuntime,
     entry: Entry,
     start: v8::Global<v8::Function>,
+    /// Gives a `nodejs_compat` handler what its Node.js built-ins take from the host.
+    prepare_node: v8::Global<v8::Function>,
     loader: Rc<HandlerLoader>,
     limits: Limits,
     cpu: Arc<Watched>,
@@ -144,12 +146,19 @@ impl Isolate {
         let entry = runtime
             .execute_script("ext:isogate/entry", TAKE_ENTRY)
             .map_err(|error| RuntimeError::Bootstrap(error.to_string()))?;
-        let start = {
+        let (start, prepare_node) = {
             deno_core::scope!(scope, runtime);
             let entry = v8::Local::new(scope, entry);
-            let start = v8::Local::<v8::Function>::try_from(entry)
-                .map_err(|_| RuntimeError::Bootstrap("snapshot has no serve entry".to_owned()))?;
-            v8::Global::new(scope, start)
+            let no_entry = || RuntimeError::Bootstrap("snapshot has no serve entry".to_owned());
+            let entries = v8::Local::<v8::Array>::try_from(entry).map_err(|_| no_entry())?;
+            let function = |index: u32| {
+                entries
+                    .get_index(scope, index)
+                    .and_then(|value| v8::Local::<v8::Function>::try_from(value).ok())
+                    .map(|function| v8::Global::new(scope, function))
+                    .ok_or_else(no_entry)
+            };
+            (function(0)?, function(1)?)
         };
         // `JsRuntime::new` left the isolate entered; it rests exited (see the type's docs).
         isolate_entry.exit();
@@ -157,6 +166,7 @@ impl Isolate {
             runtime,
             entry: isolate_entry,
             start,
+            prepare_node,
             loader,
             limits,
             cpu,
@@ -333,6 +343,13 @@ impl Isolate {
         specifier: &deno_core::ModuleSpecifier,
     ) -> Result<ModuleId, String> {
         if let Some(setup) = self.loader.setup_module() {
+            {
+                let runtime = &mut self.runtime;
+                deno_core::scope!(scope, runtime);
+                let prepare = v8::Local::new(scope, &self.prepare_node);
+                let receiver = v8::undefined(scope).into();
+                prepare.call(scope, receiver, &[]);
+            }
             let module = self
                 .runtime
                 .load_side_es_module(&setup)

@@ -346,6 +346,43 @@ module.exports = (text) => Buffer.from(text).toString("hex") + (typeof EventEmit
 }
 
 #[tokio::test]
+async fn async_local_storage_keeps_concurrent_requests_apart() {
+    let dir = folder(&[(
+        "index.js",
+        br#"import { AsyncLocalStorage } from "node:async_hooks";
+const storage = new AsyncLocalStorage();
+const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
+export default {
+  async fetch(request) {
+    const id = new URL(request.url).searchParams.get("id");
+    const outside = storage.getStore();
+    const seen = await storage.run({ id }, async () => {
+      await sleep(40 - Number(id) * 4);
+      const inner = await new Promise((done) => setTimeout(() => done(storage.getStore().id), 1));
+      return storage.getStore().id + "/" + inner;
+    });
+    return new Response(`${seen} ${outside === undefined} ${storage.getStore() === undefined}`);
+  },
+};"#,
+    )]);
+    let worker = std::sync::Arc::new(spawn_node(dir.path().join("index.js")));
+    let calls = (0..10).map(|id| {
+        let worker = worker.clone();
+        tokio::spawn(
+            async move { call(&worker, get(&format!("http://example.test/?id={id}"))).await },
+        )
+    });
+    for (id, answer) in futures::future::join_all(calls)
+        .await
+        .into_iter()
+        .enumerate()
+    {
+        let (status, body) = answer.unwrap().unwrap();
+        assert_eq!((status, body), (200, format!("{id}/{id} true true")));
+    }
+}
+
+#[tokio::test]
 async fn handler_import_errors_name_the_package() {
     let cases: [(&str, &[File<'_>], &str); 5] = [
         (
