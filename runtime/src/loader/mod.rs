@@ -4,9 +4,12 @@
 //! the project's `node_modules` (`packages.rs`), `.js/.mjs` as is,
 //! `.ts/.mts/.tsx/.jsx` transpiled by deno_ast with source maps (so stacks point at
 //! TypeScript lines), `.json` as JSON modules, and `.wasm` as a `WebAssembly.Module` default
-//! export (as Workers do). Everything else is refused with an error that says why.
+//! export (as Workers do). Everything else is refused with an error that says why. Compiled
+//! code is kept for the process (`code_cache.rs`), so a module loaded again is not
+//! compiled again.
 
 mod cjs;
+mod code_cache;
 pub(crate) mod files;
 mod node;
 mod packages;
@@ -222,11 +225,13 @@ impl HandlerLoader {
         } else {
             code
         };
+        let compiled =
+            (module_type == ModuleType::JavaScript).then(|| code_cache::lookup(specifier, &code));
         Ok(ModuleSource::new(
             module_type,
             ModuleSourceCode::String(code.into()),
             specifier,
-            None,
+            compiled,
         ))
     }
 
@@ -390,7 +395,7 @@ impl ModuleLoader for HandlerLoader {
                     ModuleType::JavaScript,
                     ModuleSourceCode::String(code.to_owned().into()),
                     specifier,
-                    None,
+                    Some(code_cache::lookup(specifier, code)),
                 )
             });
             return ModuleLoadResponse::Sync(source.ok_or_else(|| {
@@ -409,6 +414,16 @@ impl ModuleLoader for HandlerLoader {
             self.load_file(specifier, &options.requested_module_type)
                 .map_err(JsErrorBox::from_err),
         )
+    }
+
+    fn code_cache_ready(
+        &self,
+        module_specifier: ModuleSpecifier,
+        hash: u64,
+        code_cache: &[u8],
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()>>> {
+        code_cache::store(&module_specifier, hash, code_cache);
+        Box::pin(std::future::ready(()))
     }
 
     fn get_source_map(&self, file_name: &str) -> Option<Cow<'_, [u8]>> {
