@@ -20,7 +20,9 @@
 //! - `loader`: the module loader: files only (read from disk, or through the gateway in a
 //!   worker process, `loader/files.rs`), confined to the handler's project and resolving
 //!   imports as bundlers do (`loader/project.rs`), packages from the project's
-//!   `node_modules` (`loader/packages.rs`), TypeScript transpiled with source maps.
+//!   `node_modules` (`loader/packages.rs`), CommonJS (`loader/cjs.rs`), Node.js built-ins
+//!   under `nodejs_compat` (`loader/node.rs`), TypeScript and JSX by the project's tsconfig,
+//!   with source maps; compiled code kept for the process (`loader/code_cache.rs`).
 //! - `ext`: the ordered extension list (`ext/mod.rs`), isogate's ops (`http`, `console`),
 //!   the outbound fetch policy (`fetch`) and the Cache API's store (`cache`, behind the
 //!   [`HandlerCache`] the embedder implements).

@@ -4,9 +4,11 @@
 //! the project's `node_modules` (`packages.rs`), `.js/.mjs` as is,
 //! `.ts/.mts/.tsx/.jsx` transpiled by deno_ast with source maps (so stacks point at
 //! TypeScript lines), `.json` as JSON modules, and `.wasm` as a `WebAssembly.Module` default
-//! export (as Workers do). Everything else is refused with an error that says why. Compiled
-//! code is kept for the process (`code_cache.rs`), so a module loaded again is not
-//! compiled again.
+//! export (as Workers do). CommonJS files load through an ES module facade (`cjs.rs`);
+//! `cloudflare:workers` is made here with the handler's env (`workers.js`); Node.js
+//! built-ins come from the embedded polyfills under `nodejs_compat` (`node.rs`). Everything
+//! else is refused with an error that says why. Compiled code is kept for the process
+//! (`code_cache.rs`), so a module loaded again is not compiled again.
 
 mod cjs;
 mod code_cache;
