@@ -57,6 +57,7 @@ pub fn watch(
     dispatcher: Arc<Dispatcher>,
 ) -> Result<notify::RecommendedWatcher, SetupError> {
     let folder = watched_folder(&spec.entry);
+    let folder = folder.canonicalize().unwrap_or(folder);
     let watch_error = |path: &Path| {
         let path = path.display().to_string();
         move |source| SetupError::Watch { path, source }
@@ -85,6 +86,18 @@ pub fn watch(
     watcher
         .watch(&folder, RecursiveMode::Recursive)
         .map_err(watch_error(&folder))?;
+    // The project root's tsconfig.json, package.json and wrangler config, not its
+    // node_modules.
+    let real = spec
+        .entry
+        .canonicalize()
+        .unwrap_or_else(|_| spec.entry.clone());
+    let root = isogate_runtime::project_root(&real);
+    if !root.starts_with(&folder) {
+        watcher
+            .watch(&root, RecursiveMode::NonRecursive)
+            .map_err(watch_error(&root))?;
+    }
     for file in &env_files {
         let parent = watched_folder(file);
         if !parent.starts_with(&folder) {

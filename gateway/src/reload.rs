@@ -166,13 +166,26 @@ impl Reloader {
                 path: self.file.display().to_string(),
                 source,
             })?;
-        for folder in watched_folders(config) {
+        let folders = watched_folders(config);
+        for folder in &folders {
             watcher
-                .watch(&folder, RecursiveMode::Recursive)
+                .watch(folder, RecursiveMode::Recursive)
                 .map_err(|source| SetupError::Watch {
                     path: folder.display().to_string(),
                     source,
                 })?;
+        }
+        // A handler's project root holds its tsconfig.json, package.json and wrangler
+        // config: watched on its own (not its node_modules), when no folder above has it.
+        for root in project_roots(config) {
+            if !folders.iter().any(|folder| root.starts_with(folder)) {
+                watcher
+                    .watch(&root, RecursiveMode::NonRecursive)
+                    .map_err(|source| SetupError::Watch {
+                        path: root.display().to_string(),
+                        source,
+                    })?;
+            }
         }
         tokio::spawn(async move {
             while let Some(mut paths) = changes.recv().await {
@@ -209,6 +222,9 @@ fn watched_files(config: &GatewayConfig) -> HashSet<PathBuf> {
             files.push(tls.cert.get_ref().clone());
             files.push(tls.key.get_ref().clone());
         }
+        if let Some(project) = &tenant.project {
+            files.extend(crate::wrangler::config_in(project.get_ref()));
+        }
         for secret in tenant.secrets.values() {
             if let config::SecretSource::File(path) = secret.get_ref() {
                 files.push(path.clone());
@@ -224,6 +240,20 @@ fn watched_files(config: &GatewayConfig) -> HashSet<PathBuf> {
         .into_iter()
         .map(|file| file.canonicalize().unwrap_or(file))
         .collect()
+}
+
+/// The project roots of every handler (real paths).
+fn project_roots(config: &GatewayConfig) -> Vec<PathBuf> {
+    let mut roots: Vec<PathBuf> = Vec::new();
+    for route in config.tenants.iter().flat_map(|tenant| &tenant.routes) {
+        if let Ok(real) = route.handler.get_ref().canonicalize() {
+            let root = isogate_runtime::project_root(&real);
+            if !roots.contains(&root) {
+                roots.push(root);
+            }
+        }
+    }
+    roots
 }
 
 /// The folders holding the config file, every handler module and every certificate; a

@@ -339,3 +339,36 @@ async fn dev_serves_a_wrangler_project_with_its_vars_and_dev_vars() {
         "{stderr}"
     );
 }
+
+#[tokio::test]
+async fn dev_reloads_when_the_projects_tsconfig_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    for (path, text) in [
+        ("package.json", "{ \"name\": \"app\" }"),
+        ("tsconfig.json", "{ \"compilerOptions\": { \"paths\": { \"@/*\": [\"./a/*\"] } } }"),
+        ("a/value.ts", "export const value = \"from a\";"),
+        ("b/value.ts", "export const value = \"from b\";"),
+        (
+            "src/index.ts",
+            "import { value } from \"@/value\";\nexport default { fetch() { return new Response(value); } };",
+        ),
+    ] {
+        std::fs::create_dir_all(root.join(path).parent().unwrap()).unwrap();
+        std::fs::write(root.join(path), text).unwrap();
+    }
+    let server = DevServer::start(&root.join("src/index.ts"), &[]);
+    let (status, _, body) = get(&server.url("/")).await;
+    assert_eq!((status, body.as_str()), (StatusCode::OK, "from a"));
+    // The tsconfig lies outside the handler's folder, at the project root.
+    std::fs::write(
+        root.join("tsconfig.json"),
+        "{ \"compilerOptions\": { \"paths\": { \"@/*\": [\"./b/*\"] } } }",
+    )
+    .unwrap();
+    let (status, body) = poll_until(&server.url("/"), Duration::from_secs(10), |_, body| {
+        body == "from b"
+    })
+    .await;
+    assert_eq!((status, body.as_str()), (StatusCode::OK, "from b"));
+}

@@ -424,8 +424,10 @@ fn find(workers: &[(Placement, WorkerHandle)], placement: &Placement) -> Option<
         .map(|(_, worker)| worker.clone())
 }
 
-/// Whether any changed path lies in the folder of the handler `entry`.
+/// Whether any changed path lies in the project of the handler `entry`.
 fn touched(entry: &Path, changed: &[PathBuf]) -> bool {
-    let folder = entry.parent().unwrap_or(entry);
-    changed.iter().any(|path| path.starts_with(folder))
+    // Its project holds all it may load: its tsconfig and packages too.
+    let real = entry.canonicalize().unwrap_or_else(|_| entry.to_path_buf());
+    let folder = isogate_runtime::project_root(&real);
+    changed.iter().any(|path| path.starts_with(&folder))
 }
