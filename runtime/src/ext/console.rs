@@ -1,8 +1,36 @@
 //! `console.*` from handlers goes to the gateway's log, tagged with the tenant and request id,
-//! at or above the tenant's log level.
+//! at or above the tenant's log level. In a worker process the lines go to the gateway over
+//! the link ([`send_lines_to`]), which writes them; the worker's own stderr carries only the
+//! worker's own diagnostics.
+
+use std::sync::OnceLock;
 
 use deno_core::op2;
 use deno_core::OpState;
+
+/// Where the console lines of this process's isolates go instead of its own log.
+pub(crate) trait ConsoleSink: Send + Sync {
+    /// One line of `tenant` at `level` (0 debug … 3 error), for `request_id`.
+    fn line(&self, level: u8, tenant: &str, request_id: &str, message: &str);
+}
+
+static SINK: OnceLock<Box<dyn ConsoleSink>> = OnceLock::new();
+
+/// Sends every console line of this process's isolates to `sink` from now on (a worker
+/// process, before its first isolate).
+pub(crate) fn send_lines_to(sink: Box<dyn ConsoleSink>) {
+    let _ = SINK.set(sink);
+}
+
+/// Writes one console line of `tenant` to the `isogate::handler` tracing target.
+pub(crate) fn write_line(level: u8, tenant: &str, request_id: &str, message: &str) {
+    match level {
+        0 => tracing::debug!(target: "isogate::handler", tenant, request_id, "{message}"),
+        1 => tracing::info!(target: "isogate::handler", tenant, request_id, "{message}"),
+        2 => tracing::warn!(target: "isogate::handler", tenant, request_id, "{message}"),
+        _ => tracing::error!(target: "isogate::handler", tenant, request_id, "{message}"),
+    }
+}
 
 /// Names the handler whose isolate this is (its tenant), for log lines.
 pub(crate) struct HandlerLabel(pub(crate) String);
@@ -48,7 +76,7 @@ impl LogLevel {
     }
 }
 
-/// Writes one console line to the `isogate::handler` tracing target.
+/// Writes one console line (to the log, or where [`send_lines_to`] said).
 #[op2(fast)]
 pub(crate) fn op_isogate_console(
     state: &mut OpState,
@@ -66,10 +94,8 @@ pub(crate) fn op_isogate_console(
         .try_borrow::<HandlerLabel>()
         .map_or("", |label| label.0.as_str());
     let message = message.strip_suffix('\n').unwrap_or(message);
-    match level {
-        0 => tracing::debug!(target: "isogate::handler", tenant, request_id, "{message}"),
-        1 => tracing::info!(target: "isogate::handler", tenant, request_id, "{message}"),
-        2 => tracing::warn!(target: "isogate::handler", tenant, request_id, "{message}"),
-        _ => tracing::error!(target: "isogate::handler", tenant, request_id, "{message}"),
+    match SINK.get() {
+        Some(sink) => sink.line(level, tenant, request_id, message),
+        None => write_line(level, tenant, request_id, message),
     }
 }

@@ -121,6 +121,11 @@ async fn serve(socket: std::os::unix::net::UnixStream) -> std::io::Result<()> {
         write,
         Some(frames.written.clone()),
     ));
+    // Console lines go to the gateway's log, over the link.
+    crate::ext::console::send_lines_to(Box::new(ConsoleFrames {
+        frames: frames.clone(),
+        dropped: AtomicU64::new(0),
+    }));
     // Tenant code comes from the gateway: the sandbox lets this process read none of it.
     let file_calls = Arc::new(Mutex::new(HashMap::new()));
     crate::loader::files::read_through(Box::new(RemoteFiles {
@@ -260,6 +265,11 @@ impl Frames {
         Some(*sent)
     }
 
+    /// Frames queued and not yet written.
+    fn backlog(&self) -> u64 {
+        lock(&self.sent).saturating_sub(self.written.load(Ordering::Acquire))
+    }
+
     /// Blocks (at most `wait`) until frame `sequence` has been written.
     fn wait_written(&self, sequence: u64, wait: Duration) {
         let deadline = std::time::Instant::now() + wait;
@@ -269,6 +279,40 @@ impl Frames {
             }
             std::thread::sleep(Duration::from_millis(1));
         }
+    }
+}
+
+/// Frames not yet written past which console lines are dropped (and counted), so that a
+/// handler logging in a loop cannot queue up the worker's memory.
+const MOST_CONSOLE_BACKLOG: u64 = 4096;
+
+/// Console lines sent to the gateway as frames.
+struct ConsoleFrames {
+    frames: Frames,
+    dropped: AtomicU64,
+}
+
+impl crate::ext::console::ConsoleSink for ConsoleFrames {
+    fn line(&self, level: u8, tenant: &str, request_id: &str, message: &str) {
+        if self.frames.backlog() > MOST_CONSOLE_BACKLOG {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        let dropped = self.dropped.swap(0, Ordering::Relaxed);
+        if dropped > 0 {
+            let _ = self.frames.send(ToGateway::Console {
+                level: 2,
+                tenant: tenant.to_owned(),
+                request_id: String::new(),
+                message: format!("{dropped} console lines dropped: the log could not keep up"),
+            });
+        }
+        let _ = self.frames.send(ToGateway::Console {
+            level,
+            tenant: tenant.to_owned(),
+            request_id: request_id.to_owned(),
+            message: message.to_owned(),
+        });
     }
 }
 
@@ -602,5 +646,48 @@ impl HandlerCache for RemoteCache {
             request: request.into(),
         };
         matches!(self.ask(op), Some(CacheAnswer::Done(true)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ext::console::ConsoleSink;
+
+    #[test]
+    fn console_lines_past_the_backlog_are_dropped_and_then_counted() {
+        let (sender, mut receiver) = mpsc::unbounded_channel();
+        let frames = Frames {
+            sender,
+            sent: Arc::new(Mutex::new(0)),
+            written: Arc::new(AtomicU64::new(0)),
+        };
+        let sink = ConsoleFrames {
+            frames: frames.clone(),
+            dropped: AtomicU64::new(0),
+        };
+        // Nothing is written: the backlog grows to the bound, then lines are dropped.
+        let total = MOST_CONSOLE_BACKLOG + 10;
+        for _ in 0..total {
+            sink.line(1, "acme", "r1", "hello");
+        }
+        assert_eq!(sink.dropped.load(Ordering::Relaxed), 9);
+        // Once the writer has caught up, the next line says how many went.
+        frames.written.store(*lock(&frames.sent), Ordering::Release);
+        sink.line(1, "acme", "r2", "again");
+        let mut last = Vec::new();
+        while let Ok(frame) = receiver.try_recv() {
+            if let ToGateway::Console { message, .. } = frame {
+                last.push(message);
+            }
+        }
+        let tail: Vec<&str> = last.iter().rev().take(2).map(String::as_str).collect();
+        assert_eq!(
+            tail,
+            [
+                "again",
+                "9 console lines dropped: the log could not keep up"
+            ]
+        );
     }
 }

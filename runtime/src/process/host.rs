@@ -661,6 +661,20 @@ impl Link {
                     *slot_stats = stats;
                 }
             }
+            ToGateway::Console {
+                level,
+                tenant,
+                request_id,
+                message,
+            } => {
+                // A worker speaks only for the tenants placed in it.
+                let tenant = if slot.fetch_policy(&tenant).is_some() {
+                    tenant
+                } else {
+                    format!("(not hosted here: {tenant})")
+                };
+                crate::ext::console::write_line(level, &tenant, &request_id, &message);
+            }
             ToGateway::Cache { call, handler, op } => {
                 let cache = slot.handlers.lock().ok().and_then(|handlers| {
                     handlers

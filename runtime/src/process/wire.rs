@@ -105,6 +105,13 @@ pub(crate) enum ToGateway {
     Meters { handler: HandlerId, used: Used },
     /// The worker's isolate figures.
     Stats(WorkerStats),
+    /// A console line of a tenant's handler, for the gateway's log.
+    Console {
+        level: u8,
+        tenant: String,
+        request_id: String,
+        message: String,
+    },
     /// An isolate reached its heap limit; if the worker ends soon after, V8 ended it for that.
     HeapLimit {
         label: String,
