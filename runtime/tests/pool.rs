@@ -148,8 +148,20 @@ async fn pool_spreads_a_busy_handler_over_isolates_on_several_workers() {
         assert_eq!(status, 200);
         counts.push(body);
     }
-    // Each isolate keeps its own count; requests alternate between them.
-    assert_eq!(counts, ["1", "1", "2", "2", "3", "3"]);
+    // One request at a time keeps to the first isolate (the other stays idle, to be retired).
+    assert_eq!(counts, ["1", "2", "3", "4", "5", "6"]);
+    // Many at once spill over to the second.
+    let handler = std::sync::Arc::new(handler);
+    let calls = (0..8).map(|_| {
+        let handler = handler.clone();
+        tokio::spawn(async move { call(&handler, get("http://t.test/?wait=100")).await })
+    });
+    let isolates: std::collections::BTreeSet<String> = futures::future::join_all(calls)
+        .await
+        .into_iter()
+        .map(|answer| answer.unwrap().unwrap().1)
+        .collect();
+    assert_eq!(isolates.len(), 2, "{isolates:?}");
 }
 
 async fn count(handler: &isogate_runtime::WorkerHandle) -> String {

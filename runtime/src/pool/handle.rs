@@ -31,14 +31,30 @@ use crate::message::ResponseBody;
 const INBOX_CAPACITY: usize = 1024;
 
 /// Sends requests to a handler's isolates (one, or one on each of several workers for a
-/// busy tenant, taken in turn). Dropping every clone lets them drain and stop.
+/// busy tenant). A request goes to the first isolate with fewer than [`SPILL_AT`] requests
+/// in flight, else to the least loaded: a quiet tenant keeps to one isolate (the others
+/// are retired when idle and cost nothing), a busy one spreads over its workers. Dropping
+/// every clone lets them drain and stop.
 #[derive(Clone, Debug)]
 pub struct WorkerHandle {
     replicas: Arc<[Replica]>,
-    next: Arc<AtomicUsize>,
+    /// Requests waiting for their response head, by replica.
+    in_flight: Arc<[AtomicUsize]>,
     wall: Option<Duration>,
     /// The tenant (or file), for the log line of a body cut at the wall limit.
     label: Arc<str>,
+}
+
+/// Requests in flight on an isolate before the next one takes some.
+const SPILL_AT: usize = 2;
+
+/// Gives back a replica's share of a request once its head is in.
+struct InFlight<'a>(&'a AtomicUsize);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 /// What a handler's isolates used, as [`WorkerHandle::usage_meters`] hands it out.
@@ -179,8 +195,8 @@ impl WorkerHandle {
             return Err(RuntimeError::WorkerGone);
         }
         Ok(Self {
+            in_flight: replicas.iter().map(|_| AtomicUsize::new(0)).collect(),
             replicas: replicas.into(),
-            next: Arc::new(AtomicUsize::new(0)),
             wall: spec.limits.wall,
             label: spec.label.as_str().into(),
         })
@@ -258,11 +274,29 @@ impl WorkerHandle {
         self.load_state()
     }
 
+    /// The replica a request goes to: the first with fewer than [`SPILL_AT`] in flight, else
+    /// the least loaded.
+    fn pick(&self) -> usize {
+        let loads = self
+            .in_flight
+            .iter()
+            .map(|count| count.load(Ordering::Relaxed));
+        if let Some(free) = loads.clone().position(|load| load < SPILL_AT) {
+            return free;
+        }
+        loads
+            .enumerate()
+            .min_by_key(|(_, load)| *load)
+            .map_or(0, |(index, _)| index)
+    }
+
     /// Runs `request` through the handler and waits for its response head, for at most the
     /// wall-clock limit, which then goes on bounding a streamed body.
     pub async fn dispatch(&self, request: HandlerRequest) -> Result<HandlerResponse, RuntimeError> {
         let started = tokio::time::Instant::now();
-        let turn = self.next.fetch_add(1, Ordering::Relaxed) % self.replicas.len();
+        let turn = self.pick();
+        self.in_flight[turn].fetch_add(1, Ordering::Relaxed);
+        let _in_flight = InFlight(&self.in_flight[turn]);
         let Some(wall) = self.wall else {
             return self.replicas[turn].dispatch(request).await;
         };
