@@ -166,6 +166,7 @@ pub struct Metrics {
     tenant_cpu: Family<TenantLabel, Counter<f64, AtomicU64>>,
     tenant_subrequests: Family<TenantLabel, Counter>,
     tenant_cordoned: Family<TenantLabel, Gauge>,
+    tenant_isolates: Family<TenantLabel, Gauge>,
     cache: CacheGauges,
     tenants: RwLock<HashMap<String, Arc<TenantMeters>>>,
     window_start: u64,
@@ -296,6 +297,12 @@ impl Metrics {
              for crashing its worker process or hitting its CPU limit again and again",
             tenant_cordoned.clone(),
         );
+        let tenant_isolates = Family::<TenantLabel, Gauge>::default();
+        registry.register(
+            "tenant_isolates",
+            "Isolates the tenant's handlers have been started on: one, and more while busy",
+            tenant_isolates.clone(),
+        );
         let cache = CacheGauges::register(&mut registry);
         Self {
             registry,
@@ -318,6 +325,7 @@ impl Metrics {
             tenant_cpu,
             tenant_subrequests,
             tenant_cordoned,
+            tenant_isolates,
             tenants: RwLock::new(HashMap::new()),
             window_start: unix_seconds(),
         }
@@ -438,7 +446,19 @@ impl Metrics {
         }
     }
 
-    /// Marks the `cordoned` tenants (a tenant stays cordoned once it is).
+    /// Sets each tenant's isolate count (over its handlers).
+    pub fn record_isolates(&self, isolates: &BTreeMap<String, usize>) {
+        self.tenant_isolates.clear();
+        for (tenant, count) in isolates {
+            self.tenant_isolates
+                .get_or_create(&TenantLabel {
+                    tenant: tenant.clone(),
+                })
+                .set(i64::try_from(*count).unwrap_or(i64::MAX));
+        }
+    }
+
+    /// Marks the `cordoned` tenants (paroled ones lose their series).
     pub fn record_cordoned(&self, cordoned: &[String]) {
         // A paroled tenant's series goes.
         self.tenant_cordoned.clear();

@@ -37,10 +37,12 @@ admin_token = { file = "token" }
 max_bytes = 1048576
 max_object_bytes = 131072
 
+# One isolate each: the handler counts its calls in module globals.
 [[tenants]]
 name = "shop"
 hosts = ["shop.test"]
 cache = { honor_client_no_cache = true }
+max_isolates = 1
 
   [[tenants.routes]]
   path = "/bypass"
@@ -60,6 +62,7 @@ cache = { honor_client_no_cache = true }
 name = "small"
 hosts = ["small.test"]
 cache = { max_bytes = 262144 }
+max_isolates = 1
 
   [[tenants.routes]]
   path = "/{*rest}"

@@ -719,6 +719,8 @@ async fn admin_exports_metrics_and_tenant_usage() {
         "isogate_pool_isolates_live{worker=\"0\"}",
         "isogate_pool_isolates_spare",
         r#"isogate_tenant_cpu_seconds_total{tenant="acme"}"#,
+        // One request at a time: the tenant keeps to one isolate.
+        r#"isogate_tenant_isolates{tenant="acme"} 1"#,
         "# TYPE isogate_cache_hits_total counter",
         "# TYPE isogate_pool_isolate_creations_total counter",
         r#"isogate_tenant_request_cpu_seconds_count{tenant="acme"} 3"#,

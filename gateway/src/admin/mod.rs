@@ -118,9 +118,9 @@ async fn answer(request: Request<Incoming>, admin: &Admin) -> Response<Full<Byte
         "/metrics" => {
             admin.metrics.record_pool(&admin.pool.stats());
             admin.metrics.record_cordoned(&admin.pool.cordoned());
-            admin
-                .metrics
-                .record_consumption(&admin.dispatcher.table().consumption());
+            let table = admin.dispatcher.table();
+            admin.metrics.record_consumption(&table.consumption());
+            admin.metrics.record_isolates(&table.isolates());
             admin.metrics.record_cache(&cache_figures(&admin.cache));
             // OpenMetrics to a scraper that asks for it, else the classic text format.
             let openmetrics = request

@@ -49,7 +49,8 @@ pub struct TenantConfig {
     /// The least severe `console` level of the tenant's handlers that reaches the log.
     #[serde(default)]
     pub log_level: LogLevelConfig,
-    /// Isolates per handler, each on its own worker thread (a busy tenant uses more cores).
+    /// Isolates a handler may spread over when busy, each on a worker of its own (default
+    /// 1); a quiet handler keeps to one.
     #[serde(default = "one")]
     pub max_isolates: Spanned<usize>,
     /// The tenant's share of the response cache.

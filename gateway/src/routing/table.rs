@@ -322,6 +322,15 @@ impl RoutingTable {
             .collect()
     }
 
+    /// How many isolates each tenant's handlers run on now.
+    pub fn isolates(&self) -> BTreeMap<String, usize> {
+        let mut isolates = BTreeMap::new();
+        for (placement, worker) in &self.workers {
+            *isolates.entry(placement.spec.label.clone()).or_insert(0) += worker.isolates();
+        }
+        isolates
+    }
+
     /// What each tenant's handlers have used since the gateway started, across reloads:
     /// CPU time (when metered, see `[pool] meter_cpu`) and outbound fetches.
     pub fn consumption(&self) -> BTreeMap<String, Consumption> {

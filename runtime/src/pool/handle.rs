@@ -10,6 +10,8 @@ use tokio::sync::mpsc;
 use tokio::sync::oneshot;
 use tokio::sync::watch;
 
+use super::lane::Lane;
+use super::lane::Starter;
 use super::tenant::HandlerSpec;
 use super::tenant::Start;
 use super::worker::Worker;
@@ -30,15 +32,16 @@ use crate::message::ResponseBody;
 /// How many requests may wait in a handler's queue before senders wait.
 const INBOX_CAPACITY: usize = 1024;
 
-/// Sends requests to a handler's isolates (one, or one on each of several workers for a
-/// busy tenant). A request goes to the first isolate with fewer than [`SPILL_AT`] requests
-/// in flight, else to the least loaded: a quiet tenant keeps to one isolate (the others
-/// are retired when idle and cost nothing), a busy one spreads over its workers. Dropping
-/// every clone lets them drain and stop.
+/// Sends requests to a handler's isolates: one, and up to one on each of several workers
+/// for a busy tenant. A request goes to the first isolate with fewer than [`SPILL_AT`]
+/// requests in flight; when every started isolate has that many, the next one starts
+/// (on a worker of its own); else the least loaded takes it. A quiet tenant keeps to one
+/// isolate, and isolates a burst started are retired once idle. Dropping every clone lets
+/// them drain and stop.
 #[derive(Clone, Debug)]
 pub struct WorkerHandle {
-    replicas: Arc<[Replica]>,
-    /// Requests waiting for their response head, by replica.
+    lanes: Arc<[Lane]>,
+    /// Requests waiting for their response head, by lane.
     in_flight: Arc<[AtomicUsize]>,
     wall: Option<Duration>,
     /// The tenant (or file), for the log line of a body cut at the wall limit.
@@ -82,18 +85,17 @@ impl UsageMeters {
 
 /// One isolate of a handler: on a worker thread of this process, or in a worker process.
 #[derive(Debug)]
-enum Replica {
+pub(super) enum Replica {
     Local(Local),
     #[cfg(target_os = "linux")]
     Remote(crate::process::Remote),
 }
 
-/// An isolate on a worker thread here: its queue, its load state and its meters.
+/// An isolate on a worker thread here: its queue and its load state.
 #[derive(Debug)]
-struct Local {
+pub(super) struct Local {
     inbox: mpsc::Sender<Envelope>,
     state: watch::Receiver<LoadState>,
-    meters: Arc<Meters>,
 }
 
 impl Replica {
@@ -102,14 +104,6 @@ impl Replica {
             Self::Local(local) => &local.state,
             #[cfg(target_os = "linux")]
             Self::Remote(remote) => &remote.state,
-        }
-    }
-
-    fn meters(&self) -> &Meters {
-        match self {
-            Self::Local(local) => &local.meters,
-            #[cfg(target_os = "linux")]
-            Self::Remote(remote) => &remote.meters,
         }
     }
 
@@ -152,51 +146,69 @@ impl WorkerHandle {
         Self::start_on(&[&worker], spec)
     }
 
-    /// Starts the handler described by `spec` with one isolate on each of `workers`.
+    /// Starts the handler described by `spec` on the first of `workers`; the others take
+    /// an isolate of it when it is busy.
     pub(super) fn start_on(workers: &[&Worker], spec: &HandlerSpec) -> Result<Self, RuntimeError> {
-        let replicas = workers
+        let starters = workers
             .iter()
             .map(|worker| {
-                let (inbox, queue) = mpsc::channel(INBOX_CAPACITY);
-                let (state, state_receiver) = watch::channel(LoadState::Loading);
-                let meters = Arc::new(Meters::default());
-                worker.start(Start {
-                    spec: spec.clone(),
-                    queue,
-                    state,
-                    meters: meters.clone(),
-                })?;
-                Ok(Replica::Local(Local {
-                    inbox,
-                    state: state_receiver,
-                    meters,
-                }))
+                let (worker, spec) = ((*worker).clone(), spec.clone());
+                let starter: Starter = Box::new(move |meters| {
+                    let (inbox, queue) = mpsc::channel(INBOX_CAPACITY);
+                    let (state, state_receiver) = watch::channel(LoadState::Loading);
+                    worker.start(Start {
+                        spec,
+                        queue,
+                        state,
+                        meters,
+                    })?;
+                    Ok(Replica::Local(Local {
+                        inbox,
+                        state: state_receiver,
+                    }))
+                });
+                starter
             })
-            .collect::<Result<Vec<_>, RuntimeError>>()?;
-        Self::of(replicas, spec)
+            .collect();
+        Self::of(starters, spec)
     }
 
-    /// Places the handler described by `spec` in each of the worker processes `slots`.
+    /// Places the handler described by `spec` in the first of the worker processes `slots`;
+    /// the others take an isolate of it when it is busy.
     #[cfg(target_os = "linux")]
     pub(super) fn place_in(
         slots: &[&Arc<crate::process::Slot>],
         spec: &HandlerSpec,
         cordon: &Arc<crate::process::Cordon>,
     ) -> Result<Self, RuntimeError> {
-        let replicas = slots
+        let starters = slots
             .iter()
-            .map(|slot| Replica::Remote(crate::process::Remote::place(slot, spec, cordon)))
+            .map(|slot| {
+                let (slot, spec, cordon) = ((*slot).clone(), spec.clone(), cordon.clone());
+                let starter: Starter = Box::new(move |meters| {
+                    Ok(Replica::Remote(crate::process::Remote::place(
+                        &slot, &spec, &cordon, meters,
+                    )))
+                });
+                starter
+            })
             .collect();
-        Self::of(replicas, spec)
+        Self::of(starters, spec)
     }
 
-    fn of(replicas: Vec<Replica>, spec: &HandlerSpec) -> Result<Self, RuntimeError> {
-        if replicas.is_empty() {
+    fn of(starters: Vec<Starter>, spec: &HandlerSpec) -> Result<Self, RuntimeError> {
+        let mut starters = starters.into_iter();
+        let Some(first) = starters.next() else {
             return Err(RuntimeError::WorkerGone);
-        }
+        };
+        let lanes: Vec<Lane> = std::iter::once(Lane::started(first))
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .chain(starters.map(Lane::waiting))
+            .collect();
         Ok(Self {
-            in_flight: replicas.iter().map(|_| AtomicUsize::new(0)).collect(),
-            replicas: replicas.into(),
+            in_flight: lanes.iter().map(|_| AtomicUsize::new(0)).collect(),
+            lanes: lanes.into(),
             wall: spec.limits.wall,
             label: spec.label.as_str().into(),
         })
@@ -214,42 +226,38 @@ impl WorkerHandle {
     }
 
     fn sum(&self, counter: impl Fn(&Meters) -> &AtomicU64) -> u64 {
-        self.replicas
+        self.lanes
             .iter()
-            .map(|replica| counter(replica.meters()).load(Ordering::Relaxed))
+            .map(|lane| counter(&lane.meters).load(Ordering::Relaxed))
             .fold(0u64, u64::saturating_add)
     }
 
     /// The handler's usage meters, which go on counting (and can be read) after every
     /// handle is gone, while its isolates drain.
     pub fn usage_meters(&self) -> UsageMeters {
-        UsageMeters(
-            self.replicas
-                .iter()
-                .map(|replica| match replica {
-                    Replica::Local(local) => local.meters.clone(),
-                    #[cfg(target_os = "linux")]
-                    Replica::Remote(remote) => remote.meters.clone(),
-                })
-                .collect(),
-        )
+        UsageMeters(self.lanes.iter().map(|lane| lane.meters.clone()).collect())
     }
 
     /// Whether `other` is a handle of the same handler.
     pub fn same_as(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.replicas, &other.replicas)
+        Arc::ptr_eq(&self.lanes, &other.lanes)
     }
 
-    /// How many isolates serve the handler.
+    /// How many isolates the handler has been started on (one, and more once it was busy).
     pub fn isolates(&self) -> usize {
-        self.replicas.len()
+        self.started().count()
+    }
+
+    /// The isolates started so far.
+    fn started(&self) -> impl Iterator<Item = &Replica> {
+        self.lanes.iter().filter_map(Lane::replica)
     }
 
     /// Where the handler is in loading its module right now: failed if any isolate failed,
     /// loading while any is loading.
     pub fn load_state(&self) -> LoadState {
         let mut combined = LoadState::Ready;
-        for replica in self.replicas.iter() {
+        for replica in self.started() {
             match &*replica.state().borrow() {
                 LoadState::Failed(error) => return LoadState::Failed(error.clone()),
                 LoadState::Loading => combined = LoadState::Loading,
@@ -261,7 +269,7 @@ impl WorkerHandle {
 
     /// Waits until every isolate has loaded the module or failed to, and returns the state.
     pub async fn loaded(&self) -> LoadState {
-        for replica in self.replicas.iter() {
+        for replica in self.started() {
             let mut state = replica.state().clone();
             if state
                 .wait_for(|state| *state != LoadState::Loading)
@@ -274,20 +282,29 @@ impl WorkerHandle {
         self.load_state()
     }
 
-    /// The replica a request goes to: the first with fewer than [`SPILL_AT`] in flight, else
-    /// the least loaded.
+    /// The lane a request goes to: the first started one with fewer than [`SPILL_AT`] in
+    /// flight; when every started one has that many, the next lane, started now; else the
+    /// least loaded.
     fn pick(&self) -> usize {
-        let loads = self
-            .in_flight
-            .iter()
-            .map(|count| count.load(Ordering::Relaxed));
-        if let Some(free) = loads.clone().position(|load| load < SPILL_AT) {
-            return free;
+        let mut least: Option<(usize, usize)> = None;
+        for (index, lane) in self.lanes.iter().enumerate() {
+            if lane.replica().is_none() {
+                continue;
+            }
+            let load = self.in_flight[index].load(Ordering::Relaxed);
+            if load < SPILL_AT {
+                return index;
+            }
+            if least.is_none_or(|(_, fewest)| load < fewest) {
+                least = Some((index, load));
+            }
         }
-        loads
-            .enumerate()
-            .min_by_key(|(_, load)| *load)
-            .map_or(0, |(index, _)| index)
+        if let Some(next) = self.lanes.iter().position(|lane| lane.replica().is_none()) {
+            if self.lanes[next].start() {
+                return next;
+            }
+        }
+        least.map_or(0, |(index, _)| index)
     }
 
     /// Runs `request` through the handler and waits for its response head, for at most the
@@ -297,11 +314,14 @@ impl WorkerHandle {
         let turn = self.pick();
         self.in_flight[turn].fetch_add(1, Ordering::Relaxed);
         let _in_flight = InFlight(&self.in_flight[turn]);
+        let Some(replica) = self.lanes[turn].replica() else {
+            return Err(RuntimeError::WorkerGone);
+        };
         let Some(wall) = self.wall else {
-            return self.replicas[turn].dispatch(request).await;
+            return replica.dispatch(request).await;
         };
         let request_id = request.id.0.clone();
-        let exchange = self.replicas[turn].dispatch(request);
+        let exchange = replica.dispatch(request);
         match tokio::time::timeout(wall, exchange).await {
             Ok(Ok(mut response)) => {
                 if let ResponseBody::Stream(chunks) = response.body {

@@ -13,6 +13,7 @@
 //! - `sched.rs`: the scheduling policy of worker threads.
 
 mod handle;
+mod lane;
 mod sched;
 mod spares;
 mod tenant;

@@ -65,7 +65,7 @@ pub struct WorkerStats {
 }
 
 /// The `Send` side of a worker thread: where handlers are started.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(super) struct Worker {
     starts: mpsc::UnboundedSender<Command>,
     /// Handlers running on the worker.

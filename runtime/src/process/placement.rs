@@ -27,7 +27,6 @@ use crate::pool::LoadState;
 pub(crate) struct Remote {
     placement: Arc<Placement>,
     pub(crate) state: watch::Receiver<LoadState>,
-    pub(crate) meters: Arc<Meters>,
 }
 
 /// A handler's isolate and the slot it is placed in now.
@@ -43,18 +42,23 @@ pub(crate) struct Placement {
 }
 
 impl Remote {
-    /// Places the handler `spec` in `slot` (or in its tenant's cordon, if it has one).
-    pub(crate) fn place(slot: &Arc<Slot>, spec: &HandlerSpec, cordon: &Arc<Cordon>) -> Self {
+    /// Places the handler `spec` in `slot` (or in its tenant's cordon, if it has one),
+    /// counting into `meters`.
+    pub(crate) fn place(
+        slot: &Arc<Slot>,
+        spec: &HandlerSpec,
+        cordon: &Arc<Cordon>,
+        meters: Arc<Meters>,
+    ) -> Self {
         let (state, receiver) = watch::channel(LoadState::Loading);
         let state = Arc::new(state);
-        let meters = Arc::new(Meters::default());
         let home = slot.clone();
         let slot = cordon.slot_of(&spec.label).unwrap_or_else(|| slot.clone());
         let handler = slot.place(spec, state.clone(), meters.clone());
         let placement = Arc::new(Placement {
             spec: spec.clone(),
             state,
-            meters: meters.clone(),
+            meters,
             at: Mutex::new((slot, handler)),
             home,
             cordon: Arc::downgrade(cordon),
@@ -65,7 +69,6 @@ impl Remote {
         Self {
             placement,
             state: receiver,
-            meters,
         }
     }
 
