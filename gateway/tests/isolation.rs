@@ -17,6 +17,11 @@ use http::StatusCode;
 /// A config with the hostile tenant, the victim, tenants whose modules loop or fetch at load
 /// and one whose bodies never end, each with its own code folder, on two worker processes.
 fn site() -> (tempfile::TempDir, std::path::PathBuf) {
+    site_with("")
+}
+
+/// [`site`], with `hostile` lines added to the hostile tenant.
+fn site_with(hostile: &str) -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     let config = format!(
@@ -32,6 +37,7 @@ spares = 1
 name = "hostile"
 hosts = ["hostile.test"]
 limits = {{ memory_mb = 32 }}
+{hostile_extra}
   [[tenants.routes]]
   path = "/{{*rest}}"
   handler = "{hostile}"
@@ -66,6 +72,7 @@ limits = {{ wall_ms = 2000, memory_mb = 32 }}
   handler = "{streamer}"
 "#,
         hostile = fixtures.join("hostile/handler.js").display(),
+        hostile_extra = hostile,
         victim = fixtures.join("victim/handler.js").display(),
         stuck = fixtures.join("loops-at-load/handler.js").display(),
         streamer = fixtures.join("streamer/handler.js").display(),
@@ -287,7 +294,19 @@ async fn hostile_tenant_attacks_are_stopped_without_hurting_the_gateway_or_the_v
 
 #[tokio::test]
 async fn worker_killed_under_load_fails_only_its_requests_and_is_restarted() {
-    let (_dir, config) = site();
+    workers_killed_under_load("").await;
+}
+
+/// The hostile tenant spread over both processes: killing both strikes it twice, so it is
+/// cordoned while they restart; the requests that were waiting still get their answer (or
+/// `worker-crashed`), never a failed load.
+#[tokio::test]
+async fn a_tenant_on_every_worker_killed_at_once_is_cordoned_without_failed_loads() {
+    workers_killed_under_load("max_isolates = 2").await;
+}
+
+async fn workers_killed_under_load(hostile: &str) {
+    let (_dir, config) = site_with(hostile);
     let mut server = DevServer::serve(&config, 2, &[]);
     let addr = server.base.trim_start_matches("http://").to_owned();
     let gateway = server.pid();
@@ -341,8 +360,17 @@ async fn worker_killed_under_load_fails_only_its_requests_and_is_restarted() {
             "{status} {code:?}"
         );
     }
-    let restarted = await_workers(gateway, 2).await;
-    assert_eq!(restarted.len(), 2);
+    // Two new processes (and a third when the tenant on both was cordoned).
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let restarted = loop {
+        let now = workers_of(gateway);
+        let renewed = now.len() >= 2 && now.iter().all(|pid| !workers.contains(pid));
+        if renewed || Instant::now() > deadline {
+            break now;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert!(restarted.len() == 2 || !hostile.is_empty(), "{restarted:?}");
     assert!(restarted.iter().all(|pid| !workers.contains(pid)));
     let (status, body) = poll_until(
         &format!("http://{addr}/"),

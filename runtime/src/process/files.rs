@@ -147,6 +147,35 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+/// How long a stopped handler's code stays readable for the worker it was stopped in (the
+/// requests already sent there drain on an isolate that may still be loading).
+const STOPPED_ROOTS_LIFE: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The code folders of handlers stopped in one worker a moment ago (moved elsewhere, or
+/// replaced), which that worker may still read for [`STOPPED_ROOTS_LIFE`].
+#[derive(Debug, Default)]
+pub(super) struct StoppedRoots(std::sync::Mutex<Vec<(PathBuf, std::time::Instant)>>);
+
+impl StoppedRoots {
+    /// Notes that the handler with code folder `root` was stopped now.
+    pub(super) fn add(&self, root: PathBuf) {
+        if let Ok(mut stopped) = self.0.lock() {
+            stopped.push((root, std::time::Instant::now()));
+        }
+    }
+
+    /// The folders still readable.
+    pub(super) fn current(&self) -> Vec<PathBuf> {
+        self.0.lock().map_or_else(
+            |_| Vec::new(),
+            |mut stopped| {
+                stopped.retain(|(_, at)| at.elapsed() < STOPPED_ROOTS_LIFE);
+                stopped.iter().map(|(root, _)| root.clone()).collect()
+            },
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

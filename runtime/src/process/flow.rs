@@ -201,6 +201,30 @@ pub(crate) fn bounded(mut stream: BodyStream) -> mpsc::Receiver<Result<Bytes, Bo
     receiver
 }
 
+/// Sends a request body's chunks to the worker.
+pub(crate) struct RequestOutlet {
+    pub(crate) frames: tokio::sync::mpsc::UnboundedSender<super::wire::ToWorker>,
+    pub(crate) call: super::wire::CallId,
+}
+
+impl Outlet for RequestOutlet {
+    fn chunk(&self, chunk: bytes::Bytes) -> bool {
+        self.frames
+            .send(super::wire::ToWorker::Body {
+                call: self.call,
+                chunk,
+            })
+            .is_ok()
+    }
+
+    fn end(&self, error: Option<String>) {
+        let _ = self.frames.send(super::wire::ToWorker::BodyEnd {
+            call: self.call,
+            error,
+        });
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::atomic::AtomicU32;

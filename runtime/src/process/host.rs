@@ -26,7 +26,6 @@ use super::cordon::Cordon;
 use super::flow;
 use super::flow::Credit;
 use super::flow::Inflow;
-use super::flow::Outlet;
 use super::flow::Refused;
 use super::wire::CallId;
 use super::wire::FrameReader;
@@ -68,6 +67,8 @@ pub(crate) struct Slot {
     link: watch::Sender<Option<Arc<Link>>>,
     /// The handlers placed here, started again in each new process.
     handlers: Mutex<HashMap<HandlerId, Registered>>,
+    /// Code folders of handlers stopped here lately, which the worker may still read.
+    stopped_roots: super::files::StoppedRoots,
     stats: Mutex<WorkerStats>,
     /// Set when the pool is dropped: the supervisor stops restarting.
     closing: AtomicBool,
@@ -111,6 +112,7 @@ impl Slot {
                 settings,
                 link: watch::Sender::new(None),
                 handlers: Mutex::new(HashMap::new()),
+                stopped_roots: super::files::StoppedRoots::default(),
                 stats: Mutex::new(WorkerStats::default()),
                 closing: AtomicBool::new(false),
                 started: AtomicU64::new(0),
@@ -199,9 +201,10 @@ impl Slot {
         }
     }
 
-    /// The code folders of the handlers placed here: all the worker may read.
+    /// The code folders of the handlers placed here (and of those stopped a moment ago):
+    /// all the worker may read.
     fn code_roots(&self) -> Vec<PathBuf> {
-        self.handlers.lock().map_or_else(
+        let mut roots: Vec<PathBuf> = self.handlers.lock().map_or_else(
             |_| Vec::new(),
             |handlers| {
                 handlers
@@ -209,13 +212,20 @@ impl Slot {
                     .filter_map(|registered| registered.root.clone())
                     .collect()
             },
-        )
+        );
+        roots.extend(self.stopped_roots.current());
+        roots
     }
 
     /// Stops a handler placed here.
     pub(crate) fn stop(&self, handler: HandlerId) {
         if let Ok(mut handlers) = self.handlers.lock() {
-            handlers.remove(&handler);
+            if let Some(root) = handlers
+                .remove(&handler)
+                .and_then(|registered| registered.root)
+            {
+                self.stopped_roots.add(root);
+            }
             if let Some(link) = self.link.borrow().as_ref() {
                 link.send(ToWorker::Stop { handler });
             }
@@ -556,7 +566,7 @@ impl Link {
             },
         });
         if let (Some(body), Some(credit)) = (body, credit) {
-            let outlet = RequestOutlet {
+            let outlet = flow::RequestOutlet {
                 frames: self.frames.clone(),
                 call,
             };
@@ -776,29 +786,5 @@ impl Drop for Waiting<'_> {
             }
             self.link.send(ToWorker::Cancel { call: self.call });
         }
-    }
-}
-
-/// Sends a request body's chunks to the worker.
-struct RequestOutlet {
-    frames: mpsc::UnboundedSender<ToWorker>,
-    call: CallId,
-}
-
-impl Outlet for RequestOutlet {
-    fn chunk(&self, chunk: Bytes) -> bool {
-        self.frames
-            .send(ToWorker::Body {
-                call: self.call,
-                chunk,
-            })
-            .is_ok()
-    }
-
-    fn end(&self, error: Option<String>) {
-        let _ = self.frames.send(ToWorker::BodyEnd {
-            call: self.call,
-            error,
-        });
     }
 }

@@ -78,8 +78,16 @@ impl Remote {
         &self,
         request: HandlerRequest,
     ) -> Result<HandlerResponse, RuntimeError> {
-        let (slot, handler) = self.placement.at();
-        let link = slot.live().await?;
+        // A request that waited for a restart goes where the isolate is now: it may have
+        // moved (its tenant cordoned, or paroled) in the meantime.
+        let (link, handler) = loop {
+            let (slot, handler) = self.placement.at();
+            let link = slot.live().await?;
+            let (now, moved_to) = self.placement.at();
+            if Arc::ptr_eq(&now, &slot) && moved_to == handler {
+                break (link, handler);
+            }
+        };
         let answer = link.dispatch(handler, request).await;
         if let Err(RuntimeError::LimitExceeded(breach)) = &answer {
             if breach.kind == LimitKind::Cpu {
