@@ -9,6 +9,7 @@ import {
   op_isogate_subrequest,
 } from "ext:core/ops";
 import { Cache, caches, CacheStorage } from "ext:isogate/05_cache.js";
+import { HTMLRewriter } from "ext:isogate/06_html_rewriter.js";
 import {
   currentScope,
   enterRequest,
@@ -213,6 +214,7 @@ const globals = {
   CustomEvent: core.propNonEnumerable(event.CustomEvent),
   DecompressionStream: core.propNonEnumerable(compression.DecompressionStream),
   DOMException: core.propNonEnumerable(DOMException),
+  HTMLRewriter: core.propNonEnumerable(HTMLRewriter),
   ErrorEvent: core.propNonEnumerable(event.ErrorEvent),
   Event: core.propNonEnumerable(event.Event),
   EventTarget: core.propNonEnumerable(event.EventTarget),

@@ -9,10 +9,11 @@ import cryptoSuite from "./crypto.js";
 import timers from "./timers.js";
 import events from "./events.js";
 import globals from "./globals.js";
+import htmlRewriter from "./html_rewriter.js";
 
 export default {
   async fetch() {
-    const result = await runAll([url, encoding, fetchApi, streams, abort, cryptoSuite, timers, events, globals]);
+    const result = await runAll([url, encoding, fetchApi, streams, abort, cryptoSuite, timers, events, globals, htmlRewriter]);
     return Response.json(result);
   },
 };

@@ -4,6 +4,7 @@
 pub(crate) mod cache;
 pub(crate) mod console;
 pub(crate) mod fetch;
+pub(crate) mod html;
 pub(crate) mod http;
 
 use std::sync::Arc;
@@ -21,6 +22,10 @@ deno_core::extension!(
         console::op_isogate_env,
         fetch::op_isogate_egress_tenant,
         fetch::op_isogate_subrequest,
+        html::op_isogate_html_end,
+        html::op_isogate_html_new,
+        html::op_isogate_html_reply,
+        html::op_isogate_html_write,
         http::op_isogate_req_gone,
         http::op_isogate_req_next,
         http::op_isogate_resp_body_done,
@@ -30,7 +35,7 @@ deno_core::extension!(
         http::op_isogate_resp_limit,
     ],
     esm_entry_point = "ext:isogate/99_main.js",
-    esm = [dir "js", "00_scope.js", "01_globals.js", "05_cache.js", "10_serve.js", "99_main.js"],
+    esm = [dir "js", "00_scope.js", "01_globals.js", "05_cache.js", "06_html_rewriter.js", "10_serve.js", "99_main.js"],
     // deno_fetch's JS imports these from crates isogate does not use (Deno's TLS client
     // certificates and OpenTelemetry); small stand-ins keep fetch working without them.
     lazy_loaded_js = [
