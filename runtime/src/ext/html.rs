@@ -18,6 +18,8 @@ use std::sync::mpsc;
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::PoisonError;
+use std::time::Duration;
+use std::time::Instant;
 
 use deno_core::op2;
 use deno_core::OpState;
@@ -351,7 +353,10 @@ impl RewriterResource {
                 "HTMLRewriter: the transform has ended",
             ));
         };
-        let next = progress.recv().await;
+        let next = match spin(|| progress.try_recv().ok()) {
+            Some(next) => Some(next),
+            None => progress.recv().await,
+        };
         *self.progress.borrow_mut() = Some(progress);
         let output =
             std::mem::take(&mut *self.output.lock().unwrap_or_else(PoisonError::into_inner));
@@ -403,6 +408,25 @@ impl RewriterResource {
     }
 }
 
+/// How long either side of a transform polls for the other's answer before it sleeps: a
+/// synchronous handler or a short write answers within it, and two wakeups through the
+/// scheduler would cost far more than the answer itself.
+const SPIN: Duration = Duration::from_micros(50);
+
+/// Polls `ready` for at most [`SPIN`].
+fn spin<T>(mut ready: impl FnMut() -> Option<T>) -> Option<T> {
+    let started = Instant::now();
+    loop {
+        if let Some(value) = ready() {
+            return Some(value);
+        }
+        if started.elapsed() >= SPIN {
+            return None;
+        }
+        std::hint::spin_loop();
+    }
+}
+
 /// The rewriter thread's side of the conversation with JS.
 struct Channel {
     inputs: Mutex<mpsc::Receiver<Input>>,
@@ -416,11 +440,8 @@ struct Cancelled;
 
 impl Channel {
     fn next(&self) -> Option<Input> {
-        self.inputs
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .recv()
-            .ok()
+        let inputs = self.inputs.lock().unwrap_or_else(PoisonError::into_inner);
+        spin(|| inputs.try_recv().ok()).or_else(|| inputs.recv().ok())
     }
 
     /// Hands `event` to JS and waits for what its handler did.
