@@ -25,6 +25,7 @@ export const ISOGATE_GLOBALS = [
   "File",
   "FileReader",
   "FormData",
+  "HTMLRewriter",
   "Headers",
   "MessageChannel",
   "MessageEvent",

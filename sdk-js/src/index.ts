@@ -139,6 +139,103 @@ declare global {
     readonly default: Cache;
   }
 
+  /** Options of the content methods: `html: true` inserts markup, otherwise text (escaped). */
+  interface HTMLRewriterContentOptions {
+    html?: boolean;
+  }
+
+  /** What the content methods insert: text, or a body read whole first. */
+  type HTMLRewriterContent = string | Response | ReadableStream<Uint8Array>;
+
+  /** A start tag matched by an `on` selector, valid while its handler runs. */
+  interface HTMLRewriterElement {
+    tagName: string;
+    readonly attributes: IterableIterator<[string, string]>;
+    readonly namespaceURI: string;
+    readonly removed: boolean;
+    readonly selfClosing: boolean;
+    readonly canHaveContent: boolean;
+    getAttribute(name: string): string | null;
+    hasAttribute(name: string): boolean;
+    setAttribute(name: string, value: string): this;
+    removeAttribute(name: string): this;
+    before(content: HTMLRewriterContent, options?: HTMLRewriterContentOptions): this;
+    after(content: HTMLRewriterContent, options?: HTMLRewriterContentOptions): this;
+    prepend(content: HTMLRewriterContent, options?: HTMLRewriterContentOptions): this;
+    append(content: HTMLRewriterContent, options?: HTMLRewriterContentOptions): this;
+    replace(content: HTMLRewriterContent, options?: HTMLRewriterContentOptions): this;
+    setInnerContent(content: HTMLRewriterContent, options?: HTMLRewriterContentOptions): this;
+    remove(): this;
+    removeAndKeepContent(): this;
+    onEndTag(handler: (tag: HTMLRewriterEndTag) => void | Promise<void>): void;
+  }
+
+  /** The end tag of a matched element (`onEndTag`). */
+  interface HTMLRewriterEndTag {
+    name: string;
+    before(content: HTMLRewriterContent, options?: HTMLRewriterContentOptions): this;
+    after(content: HTMLRewriterContent, options?: HTMLRewriterContentOptions): this;
+    replace(content: HTMLRewriterContent, options?: HTMLRewriterContentOptions): this;
+    remove(): this;
+  }
+
+  /** A comment. */
+  interface HTMLRewriterComment {
+    text: string;
+    readonly removed: boolean;
+    before(content: HTMLRewriterContent, options?: HTMLRewriterContentOptions): this;
+    after(content: HTMLRewriterContent, options?: HTMLRewriterContentOptions): this;
+    replace(content: HTMLRewriterContent, options?: HTMLRewriterContentOptions): this;
+    remove(): this;
+  }
+
+  /** A chunk of text; a text node ends with a chunk whose `lastInTextNode` is true. */
+  interface HTMLRewriterText {
+    readonly text: string;
+    readonly lastInTextNode: boolean;
+    readonly removed: boolean;
+    before(content: HTMLRewriterContent, options?: HTMLRewriterContentOptions): this;
+    after(content: HTMLRewriterContent, options?: HTMLRewriterContentOptions): this;
+    replace(content: HTMLRewriterContent, options?: HTMLRewriterContentOptions): this;
+    remove(): this;
+  }
+
+  /** The document's doctype. */
+  interface HTMLRewriterDoctype {
+    readonly name: string | null;
+    readonly publicId: string | null;
+    readonly systemId: string | null;
+    remove(): this;
+  }
+
+  /** The end of the document. */
+  interface HTMLRewriterDocumentEnd {
+    append(content: HTMLRewriterContent, options?: HTMLRewriterContentOptions): this;
+  }
+
+  /** Handlers for the elements an `on` selector matches and for what they contain. */
+  interface HTMLRewriterElementHandlers {
+    element?(element: HTMLRewriterElement): void | Promise<void>;
+    comments?(comment: HTMLRewriterComment): void | Promise<void>;
+    text?(text: HTMLRewriterText): void | Promise<void>;
+  }
+
+  /** Handlers for the whole document. */
+  interface HTMLRewriterDocumentHandlers {
+    doctype?(doctype: HTMLRewriterDoctype): void | Promise<void>;
+    comments?(comment: HTMLRewriterComment): void | Promise<void>;
+    text?(text: HTMLRewriterText): void | Promise<void>;
+    end?(end: HTMLRewriterDocumentEnd): void | Promise<void>;
+  }
+
+  /** Workers' streaming HTML rewriter (on Cloudflare's lol-html). */
+  class HTMLRewriter {
+    constructor();
+    on(selector: string, handlers: HTMLRewriterElementHandlers): HTMLRewriter;
+    onDocument(handlers: HTMLRewriterDocumentHandlers): HTMLRewriter;
+    transform(response: Response): Response;
+  }
+
   /** `navigator`'s class (the WebWorker library calls its type `WorkerNavigator`). */
   var Navigator: {
     readonly prototype: WorkerNavigator;
