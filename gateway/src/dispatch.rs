@@ -424,7 +424,13 @@ impl<'a> Run<'a> {
             forward.prepare(request.headers_mut());
         }
         let max_body = tenant.max_body;
-        let cf = request::cf(&request, self.connection.tls_session.as_ref());
+        let client = self.table.policy.geo.as_deref().map(|geo| {
+            let trusted = &self.table.policy.trusted_proxies;
+            let ip =
+                crate::geo::client_address(request.headers(), self.connection.peer.ip, trusted);
+            (geo, ip)
+        });
+        let cf = request::cf(&request, self.connection.tls_session.as_ref(), client);
         let (mut handler_request, meter) = request::to_handler_request(
             prepared(self.table, request, self.connection, &host_name),
             record.request_id.to_runtime(""),

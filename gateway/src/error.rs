@@ -195,6 +195,9 @@ pub enum SetupError {
     /// A certificate or key file could not be used.
     #[error("{0}")]
     Certificate(String),
+    /// A geoip database could not be read.
+    #[error("{0}")]
+    Geo(String),
     /// A handler's workers could not be started.
     #[error("starting a handler's workers: {0}")]
     Workers(#[from] RuntimeError),

@@ -23,6 +23,8 @@
 //! - `admin`: `/healthz`, `/readyz`, `/metrics`, `/admin/usage`, `/admin/cache/purge`.
 //! - `dev`: `isogate dev`'s watcher that reloads the one handler on change.
 //! - `check`: `isogate check`: a config's problems, and with `--load` each handler loaded.
+//! - `geo`: `request.cf` geolocation from MaxMind-format databases (`[server] geoip`), by
+//!   the client address behind trusted proxies.
 //! - `wrangler`: wrangler projects (`main`, `vars`, `compatibility_flags`, `.dev.vars`).
 //! - `error`: `RequestError` (each with one `Descriptor`: status, code, log level, public
 //!   text, retry-after) and `SetupError` (what stops a start or a reload).
@@ -55,6 +57,7 @@ pub mod config;
 pub mod dev;
 pub mod dispatch;
 pub mod error;
+pub mod geo;
 pub mod http;
 pub mod metrics;
 pub mod reload;

@@ -99,6 +99,7 @@ async fn pages_are_rewritten_as_they_stream_and_stuck_handlers_cost_a_bounded_fe
     .unwrap();
     let config = r#"[server]
 http = "127.0.0.1:0"
+admin = "127.0.0.1:0"
 
 [pool]
 isolation = "process"

@@ -117,6 +117,22 @@ declare global {
     readonly colo: string;
     /** The client's own `Accept-Encoding`. */
     readonly clientAcceptEncoding?: string;
+    /** From `[server] geoip` databases, when one knows the client's address. */
+    readonly country?: string;
+    /** `"1"` when the country is in the European Union. */
+    readonly isEUCountry?: string;
+    readonly continent?: string;
+    readonly city?: string;
+    readonly region?: string;
+    readonly regionCode?: string;
+    readonly postalCode?: string;
+    readonly latitude?: string;
+    readonly longitude?: string;
+    readonly timezone?: string;
+    readonly metroCode?: string;
+    /** The client network's autonomous system number. */
+    readonly asn?: number;
+    readonly asOrganization?: string;
   }
 
   interface Request {

@@ -1,4 +1,5 @@
-//! The files and variables a config names: handler modules, certificates, secrets. Checked
+//! The files and variables a config names: handler modules, certificates, secrets, geoip
+//! databases. Checked
 //! at load so that `isogate check` and a reload catch a missing file before anything swaps.
 
 use std::collections::BTreeMap;
@@ -16,6 +17,11 @@ pub(super) fn check(problems: &mut Problems<'_>, server: &ServerConfig, tenants:
     if let Some(token) = &server.admin_token {
         if let Err(message) = read_secret("admin_token", token.get_ref()) {
             problems.secret_at(token.span(), message);
+        }
+    }
+    for database in &server.geoip {
+        if let Err(message) = crate::geo::open_database(database.get_ref()) {
+            problems.at(database.span(), message);
         }
     }
     for tenant in tenants {

@@ -119,6 +119,10 @@ pub struct ServerConfig {
     /// environment or a file; without it they are refused.
     #[serde(default)]
     pub admin_token: Option<Spanned<SecretSource>>,
+    /// MaxMind-format databases `request.cf`'s geolocation comes from (relative to the
+    /// config's folder).
+    #[serde(default)]
+    pub geoip: Vec<Spanned<PathBuf>>,
 }
 
 fn default_admin() -> Option<SocketAddr> {
@@ -164,6 +168,7 @@ impl Default for ServerConfig {
             trusted_proxies: Vec::new(),
             expose_errors: false,
             admin_token: None,
+            geoip: Vec::new(),
         }
     }
 }
@@ -187,6 +192,14 @@ impl ServerConfig {
     /// `shutdown_timeout_s` as a duration.
     pub fn shutdown_timeout(&self) -> Duration {
         Duration::from_secs(self.shutdown_timeout_s)
+    }
+
+    /// The geolocation databases, in config order.
+    pub fn geoip_paths(&self) -> Vec<PathBuf> {
+        self.geoip
+            .iter()
+            .map(|path| path.get_ref().clone())
+            .collect()
     }
 
     /// The trusted proxy ranges (validated at load).
@@ -579,6 +592,11 @@ fn parse_with(
             if path.is_relative() {
                 *path = base.join(&*path);
             }
+        }
+    }
+    for database in &mut server.geoip {
+        if database.get_ref().is_relative() {
+            *database.get_mut() = base.join(database.get_ref());
         }
     }
     validate_server(&mut problems, &server, &tenants);

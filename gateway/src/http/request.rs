@@ -24,6 +24,7 @@ use isogate_runtime::HandlerRequest;
 use isogate_runtime::RequestId;
 
 use super::host::quoted;
+use crate::geo::Geo;
 
 /// Header carrying the request id in and out.
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
@@ -293,9 +294,13 @@ fn node_name() -> &'static str {
 }
 
 /// `request.cf` for `request` on a connection with `tls`, as JSON: `httpProtocol`,
-/// `tlsVersion` and `tlsCipher` (over TLS), `colo` (this node) and
-/// `clientAcceptEncoding`.
-pub fn cf<B>(request: &Request<B>, tls: Option<&TlsSession>) -> String {
+/// `tlsVersion` and `tlsCipher` (over TLS), `colo` (this node), `clientAcceptEncoding`, and
+/// what `geo` knows of the client's address.
+pub fn cf<B>(
+    request: &Request<B>,
+    tls: Option<&TlsSession>,
+    geo: Option<(&Geo, IpAddr)>,
+) -> String {
     let protocol = match request.version() {
         http::Version::HTTP_09 => "HTTP/0.9",
         http::Version::HTTP_10 => "HTTP/1.0",
@@ -316,6 +321,9 @@ pub fn cf<B>(request: &Request<B>, tls: Option<&TlsSession>) -> String {
         .and_then(|value| value.to_str().ok())
     {
         cf.insert("clientAcceptEncoding".into(), encoding.into());
+    }
+    if let Some((geo, client)) = geo {
+        geo.annotate(client, &mut cf);
     }
     serde_json::Value::Object(cf).to_string()
 }

@@ -32,6 +32,7 @@ use crate::config::LimitsConfig;
 use crate::config::RouteConfig;
 use crate::config::TenantConfig;
 use crate::error::SetupError;
+use crate::geo::Geo;
 use crate::metrics::Metrics;
 use crate::metrics::TenantMeters;
 use crate::tls::load_certified_key;
@@ -117,6 +118,8 @@ pub struct EdgePolicy {
     pub expose_errors: bool,
     /// Peers whose forwarding headers are believed.
     pub trusted_proxies: Vec<IpNet>,
+    /// Where `request.cf`'s geolocation comes from, if anywhere.
+    pub geo: Option<Arc<Geo>>,
 }
 
 /// One config version, live.
@@ -163,6 +166,7 @@ impl RoutingTable {
             policy: EdgePolicy {
                 expose_errors: true,
                 trusted_proxies: Vec::new(),
+                geo: None,
             },
             workers: vec![(Placement { spec, isolates: 1 }, worker)],
             carried: BTreeMap::new(),
@@ -181,6 +185,12 @@ impl RoutingTable {
         previous: Option<&Self>,
         changed: Option<&[PathBuf]>,
     ) -> Result<Self, SetupError> {
+        let geo = Geo::open(
+            &config.server.geoip_paths(),
+            previous.and_then(|previous| previous.policy.geo.as_deref()),
+        )
+        .map_err(SetupError::Geo)?
+        .map(Arc::new);
         let mut router = Router::default();
         let mut tenants = Vec::new();
         let mut workers: Vec<(Placement, WorkerHandle)> = Vec::new();
@@ -271,6 +281,7 @@ impl RoutingTable {
             policy: EdgePolicy {
                 expose_errors: config.server.expose_errors,
                 trusted_proxies: config.server.trusted_proxy_nets(),
+                geo,
             },
             workers,
             carried,
