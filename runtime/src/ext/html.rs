@@ -410,10 +410,11 @@ impl RewriterResource {
 
 /// How long either side of a transform polls for the other's answer before it sleeps: a
 /// synchronous handler or a short write answers within it, and two wakeups through the
-/// scheduler would cost far more than the answer itself.
+/// scheduler would cost far more than the answer itself. Each poll yields the core, so the
+/// other side runs even when both share one.
 const SPIN: Duration = Duration::from_micros(50);
 
-/// Polls `ready` for at most [`SPIN`].
+/// Polls `ready` for at most [`SPIN`], yielding between polls.
 fn spin<T>(mut ready: impl FnMut() -> Option<T>) -> Option<T> {
     let started = Instant::now();
     loop {
@@ -423,7 +424,7 @@ fn spin<T>(mut ready: impl FnMut() -> Option<T>) -> Option<T> {
         if started.elapsed() >= SPIN {
             return None;
         }
-        std::hint::spin_loop();
+        std::thread::yield_now();
     }
 }
 
