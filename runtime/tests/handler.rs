@@ -346,6 +346,139 @@ module.exports = (text) => Buffer.from(text).toString("hex") + (typeof EventEmit
 }
 
 #[tokio::test]
+async fn node_streams_pipe_transform_and_decode_as_node_does() {
+    let source = br#"import { Readable, Transform, Writable, PassThrough, pipeline as pipe } from "node:stream";
+import { pipeline, finished } from "node:stream/promises";
+import { StringDecoder } from "string_decoder";
+import { once } from "node:events";
+const upper = () => new Transform({
+  transform(chunk, _encoding, done) { done(null, chunk.toString().toUpperCase()); },
+});
+export default {
+  async fetch() {
+    const collected = [];
+    await pipeline(
+      Readable.from(["a", "b", "c"]),
+      upper(),
+      new Writable({ write(chunk, _encoding, done) { collected.push(chunk.toString()); done(); } }),
+    );
+    const through = new PassThrough();
+    through.end("piped");
+    const read = [];
+    for await (const chunk of through) read.push(chunk.toString());
+    const viaCallback = await new Promise((resolve, reject) => {
+      const out = [];
+      pipe(Readable.from(["x", "y"]), upper(), new Writable({
+        write(chunk, _e, done) { out.push(chunk.toString()); done(); },
+      }), (error) => error ? reject(error) : resolve(out.join("")));
+    });
+    const failing = new Readable({ read() { this.destroy(new Error("broken source")); } });
+    let failure = "";
+    try { await pipeline(failing, new PassThrough()); } catch (error) { failure = error.message; }
+    const decoder = new StringDecoder("utf8");
+    const euro = Buffer.from([0xe2, 0x82, 0xac]);
+    const decoded = decoder.write(euro.subarray(0, 1)) + "|" + decoder.write(euro.subarray(1)) + decoder.end();
+    const encoded = new Readable({ read() {} });
+    encoded.setEncoding("utf8");
+    encoded.push(euro.subarray(0, 2));
+    encoded.push(euro.subarray(2));
+    encoded.push(null);
+    let text = "";
+    encoded.on("data", (part) => { text += part; });
+    await once(encoded, "end");
+    const ended = new PassThrough();
+    ended.resume();
+    ended.end("x");
+    await finished(ended);
+    return Response.json({ collected, read, viaCallback, failure, decoded, text });
+  },
+};"#;
+    let dir = folder(&[("index.js", source), ("package.json", br#"{"name":"app"}"#)]);
+    let worker = spawn_node(dir.path().join("index.js"));
+    let (status, body) = call(&worker, get("http://example.test/")).await.unwrap();
+    assert_eq!(status, 200, "{body}");
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!({
+            "collected": ["A", "B", "C"], "read": ["piped"], "viaCallback": "XY",
+            "failure": "broken source", "decoded": "|€", "text": "€",
+        })
+    );
+}
+
+#[tokio::test]
+async fn node_zlib_reads_what_zlib_wrote_and_bounds_what_it_inflates() {
+    // The blobs are Python's zlib output (gzip with mtime 0, zlib, raw deflate) of `text`.
+    let source = br#"import zlib from "node:zlib";
+import { gunzipSync, inflateSync, inflateRawSync, unzipSync, gzipSync, createGzip, createGunzip } from "zlib";
+import { promisify } from "node:util";
+import { Buffer } from "node:buffer";
+const text = "isogate speaks zlib: ".repeat(20);
+const gz = Buffer.from("H4sIAAAAAAACA8sszk9PLElVKC5ITcwuVqjKyUyyUsgcFRxMggCD7gu3pAEAAA==", "base64");
+const z = Buffer.from("eJzLLM5PTyxJVSguSE3MLlaoyslMslLIHBUcTIIAwN2a2Q==", "base64");
+const raw = Buffer.from("yyzOT08sSVUoLkhNzC5WqMrJTLJSyBwVHEyCAA==", "base64");
+const fail = (f) => { try { f(); return "no error"; } catch (e) { return `${e.code}: ${e.message}`; } };
+export default {
+  async fetch() {
+    const big = Buffer.alloc(1 << 20, "abcdefgh");
+    const packed = gzipSync(big, { level: 9 });
+    const streamed = await new Promise((resolve, reject) => {
+      const out = [];
+      const gunzip = createGunzip();
+      const gzip = createGzip();
+      gzip.pipe(gunzip);
+      gunzip.on("data", (c) => out.push(c)).on("end", () => resolve(Buffer.concat(out).toString())).on("error", reject);
+      for (let i = 0; i < 10; i++) gzip.write(`chunk ${i};`);
+      gzip.end();
+    });
+    const bomb = gzipSync(Buffer.alloc(8 << 20));
+    return Response.json({
+      gunzip: gunzipSync(gz).toString() === text,
+      inflate: inflateSync(z).toString() === text,
+      raw: inflateRawSync(raw).toString() === text,
+      unzip: unzipSync(gz).toString() === text && unzipSync(z).toString() === text,
+      roundTrip: gunzipSync(packed).equals(big),
+      header: [...packed.subarray(0, 2)],
+      ratio: Math.round(big.length / packed.length),
+      promisified: (await promisify(zlib.deflate)("abc")).length > 0 &&
+        (await promisify(zlib.inflate)(await promisify(zlib.deflate)("abc"))).toString(),
+      streamed,
+      garbage: fail(() => gunzipSync(Buffer.from("not gzip at all"))),
+      truncated: fail(() => gunzipSync(gz.subarray(0, 20))),
+      bomb: fail(() => gunzipSync(bomb, { maxOutputLength: 1 << 20 })),
+      brotli: fail(() => zlib.brotliCompressSync("x")),
+    });
+  },
+};"#;
+    let dir = folder(&[("index.js", source), ("package.json", br#"{"name":"app"}"#)]);
+    let worker = spawn_node(dir.path().join("index.js"));
+    let (status, body) = call(&worker, get("http://example.test/")).await.unwrap();
+    assert_eq!(status, 200, "{body}");
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    for key in ["gunzip", "inflate", "raw", "unzip", "roundTrip"] {
+        assert_eq!(json[key], true, "{key}: {body}");
+    }
+    assert_eq!(json["header"], serde_json::json!([0x1f, 0x8b]));
+    assert!(json["ratio"].as_u64().unwrap() > 100, "{body}");
+    assert_eq!(json["promisified"], "abc");
+    assert_eq!(
+        json["streamed"],
+        (0..10).map(|i| format!("chunk {i};")).collect::<String>()
+    );
+    assert_eq!(json["garbage"], "Z_DATA_ERROR: incorrect header check");
+    assert_eq!(json["truncated"], "Z_BUF_ERROR: unexpected end of file");
+    assert_eq!(
+        json["bomb"],
+        "ERR_BUFFER_TOO_LARGE: Cannot create a Buffer larger than 1048576 bytes"
+    );
+    assert!(
+        json["brotli"].as_str().unwrap().contains("not implemented"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
 async fn async_local_storage_keeps_concurrent_requests_apart() {
     let dir = folder(&[(
         "index.js",

@@ -1,7 +1,10 @@
 //! Node.js built-ins for tenants with the `nodejs_compat` compatibility flag: unenv's
 //! polyfills (what wrangler uses), embedded in the binary (`vendor/`) and served as
 //! `node:*` (and as the bare names, as Node resolves them first); `node:crypto` is unenv's
-//! with Node's synchronous hashes and HMACs made from @noble/hashes (`node_crypto.mjs`).
+//! with Node's synchronous hashes and HMACs made from @noble/hashes (`node_crypto.mjs`), and
+//! `node:zlib` unenv's with deflate, inflate, gzip and their kin made from pako
+//! (`node_zlib.mjs`); `node:stream` and `node:string_decoder` are Node's own, bundled
+//! (unenv's are stand-ins).
 //! Their own imports stay inside the embedded tree. Without the flag a `node:` import is refused at load, saying
 //! which flag allows it. What unenv does not implement throws when it is called, naming
 //! itself, so that packages that merely import it still load.
@@ -21,6 +24,28 @@ pub(super) const SCHEME: &str = "isogate-node";
 /// Where `node:crypto` is served from, and its source.
 const CRYPTO_PATH: &str = "isogate/crypto.mjs";
 const CRYPTO_SOURCE: &str = include_str!("node_crypto.mjs");
+
+/// Where `node:zlib` is served from, and its source.
+const ZLIB_PATH: &str = "isogate/zlib.mjs";
+const ZLIB_SOURCE: &str = include_str!("node_zlib.mjs");
+
+/// Where `node:stream/promises` is served from, and its source: the promises of the one
+/// `node:stream`.
+const STREAM_PROMISES_PATH: &str = "isogate/stream-promises.mjs";
+const STREAM_PROMISES_SOURCE: &str = "import { promises } from \"node:stream\";\n\
+export default promises;\n\
+export const { pipeline, finished } = promises;\n";
+
+/// Built-ins served from somewhere other than unenv's module of the same name: Node's own
+/// streams and `StringDecoder` (bundled, see `vendor/readable-stream/build.sh`) where
+/// unenv's are stand-ins, and isogate's modules over unenv's.
+const OVERRIDES: &[(&str, &str)] = &[
+    ("crypto", CRYPTO_PATH),
+    ("zlib", ZLIB_PATH),
+    ("stream", "readable-stream/stream.mjs"),
+    ("stream/promises", STREAM_PROMISES_PATH),
+    ("string_decoder", "string_decoder/string_decoder.mjs"),
+];
 
 /// The module evaluated before a `nodejs_compat` handler's own: the globals Workers gives
 /// such handlers (`Buffer`, `process` with the handler's env in `process.env`, `global`).
@@ -95,12 +120,14 @@ pub(super) fn is_builtin(specifier: &str) -> bool {
 /// The embedded module of built-in `specifier` (`node:buffer`, `buffer`, `fs/promises`).
 pub(super) fn builtin(specifier: &str) -> Result<ModuleSpecifier, LoaderError> {
     let name = specifier.strip_prefix("node:").unwrap_or(specifier);
-    let path = if name == "crypto" {
-        CRYPTO_PATH.to_owned()
-    } else {
-        format!("unenv/node/{name}.mjs")
-    };
-    if path != CRYPTO_PATH && VENDOR.get_file(&path).is_none() {
+    let path = OVERRIDES
+        .iter()
+        .find(|(builtin, _)| *builtin == name)
+        .map_or_else(
+            || format!("unenv/node/{name}.mjs"),
+            |(_, path)| (*path).to_owned(),
+        );
+    if source_of(&path).is_none() {
         return Err(LoaderError::NodeBuiltin(specifier.to_owned()));
     }
     ModuleSpecifier::parse(&format!("{SCHEME}:/{path}"))
@@ -131,11 +158,16 @@ pub(super) fn resolve_inside(
 
 /// The source of the embedded module at `url`.
 pub(super) fn source(url: &ModuleSpecifier) -> Option<&'static str> {
-    let path = url.path().trim_start_matches('/');
-    if path == CRYPTO_PATH {
-        return Some(CRYPTO_SOURCE);
+    source_of(url.path().trim_start_matches('/'))
+}
+
+fn source_of(path: &str) -> Option<&'static str> {
+    match path {
+        CRYPTO_PATH => Some(CRYPTO_SOURCE),
+        ZLIB_PATH => Some(ZLIB_SOURCE),
+        STREAM_PROMISES_PATH => Some(STREAM_PROMISES_SOURCE),
+        _ => VENDOR.get_file(path)?.contents_utf8(),
     }
-    VENDOR.get_file(path)?.contents_utf8()
 }
 
 #[cfg(test)]
