@@ -350,7 +350,11 @@ async fn node_streams_pipe_transform_and_decode_as_node_does() {
     let source = br#"import { Readable, Transform, Writable, PassThrough, pipeline as pipe } from "node:stream";
 import { pipeline, finished } from "node:stream/promises";
 import { StringDecoder } from "string_decoder";
-import { once } from "node:events";
+import EventEmitter, { once } from "node:events";
+import { inherits } from "node:util";
+function OldStyle() { EventEmitter.call(this); }
+inherits(OldStyle, EventEmitter);
+class NewStyle extends EventEmitter {}
 const upper = () => new Transform({
   transform(chunk, _encoding, done) { done(null, chunk.toString().toUpperCase()); },
 });
@@ -390,7 +394,13 @@ export default {
     ended.resume();
     ended.end("x");
     await finished(ended);
-    return Response.json({ collected, read, viaCallback, failure, decoded, text });
+    const old = new OldStyle();
+    let heard = 0;
+    old.on("ping", (n) => { heard += n; });
+    old.emit("ping", 2);
+    new NewStyle().on("ping", () => { heard += 1; }).emit("ping");
+    const kinds = [old instanceof EventEmitter, through instanceof EventEmitter, EventEmitter.EventEmitter === EventEmitter];
+    return Response.json({ collected, read, viaCallback, failure, decoded, text, heard, kinds });
   },
 };"#;
     let dir = folder(&[("index.js", source), ("package.json", br#"{"name":"app"}"#)]);
@@ -403,6 +413,7 @@ export default {
         serde_json::json!({
             "collected": ["A", "B", "C"], "read": ["piped"], "viaCallback": "XY",
             "failure": "broken source", "decoded": "|€", "text": "€",
+            "heard": 3, "kinds": [true, true, true],
         })
     );
 }

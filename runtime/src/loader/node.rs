@@ -3,7 +3,8 @@
 //! `node:*` (and as the bare names, as Node resolves them first); `node:crypto` is unenv's
 //! with Node's synchronous hashes and HMACs made from @noble/hashes (`node_crypto.mjs`), and
 //! `node:zlib` unenv's with deflate, inflate, gzip and their kin made from pako
-//! (`node_zlib.mjs`); `node:stream` and `node:string_decoder` are Node's own, bundled
+//! (`node_zlib.mjs`); `node:events`' EventEmitter is unenv's made callable
+//! (`node_events.mjs`); `node:stream` and `node:string_decoder` are Node's own, bundled
 //! (unenv's are stand-ins).
 //! Their own imports stay inside the embedded tree. Without the flag a `node:` import is refused at load, saying
 //! which flag allows it. What unenv does not implement throws when it is called, naming
@@ -29,6 +30,10 @@ const CRYPTO_SOURCE: &str = include_str!("node_crypto.mjs");
 const ZLIB_PATH: &str = "isogate/zlib.mjs";
 const ZLIB_SOURCE: &str = include_str!("node_zlib.mjs");
 
+/// Where `node:events` is served from, and its source.
+const EVENTS_PATH: &str = "isogate/events.mjs";
+const EVENTS_SOURCE: &str = include_str!("node_events.mjs");
+
 /// Where `node:stream/promises` is served from, and its source: the promises of the one
 /// `node:stream`.
 const STREAM_PROMISES_PATH: &str = "isogate/stream-promises.mjs";
@@ -41,6 +46,7 @@ export const { pipeline, finished } = promises;\n";
 /// unenv's are stand-ins, and isogate's modules over unenv's.
 const OVERRIDES: &[(&str, &str)] = &[
     ("crypto", CRYPTO_PATH),
+    ("events", EVENTS_PATH),
     ("zlib", ZLIB_PATH),
     ("stream", "readable-stream/stream.mjs"),
     ("stream/promises", STREAM_PROMISES_PATH),
@@ -165,6 +171,7 @@ fn source_of(path: &str) -> Option<&'static str> {
     match path {
         CRYPTO_PATH => Some(CRYPTO_SOURCE),
         ZLIB_PATH => Some(ZLIB_SOURCE),
+        EVENTS_PATH => Some(EVENTS_SOURCE),
         STREAM_PROMISES_PATH => Some(STREAM_PROMISES_SOURCE),
         _ => VENDOR.get_file(path)?.contents_utf8(),
     }
@@ -179,9 +186,14 @@ mod tests {
         let buffer = builtin("node:buffer").unwrap();
         assert_eq!(buffer.as_str(), "isogate-node:/unenv/node/buffer.mjs");
         assert_eq!(
-            builtin("events").unwrap().as_str(),
-            "isogate-node:/unenv/node/events.mjs"
+            builtin("path").unwrap().as_str(),
+            "isogate-node:/unenv/node/path.mjs"
         );
+        for (name, path) in OVERRIDES {
+            let url = builtin(name).unwrap();
+            assert_eq!(url.as_str(), format!("isogate-node:/{path}"));
+            assert!(source(&url).is_some(), "{name}");
+        }
         assert!(source(&buffer).unwrap().contains("Buffer"));
         let inner = resolve_inside("./internal/buffer/buffer.mjs", &buffer).unwrap();
         assert_eq!(
