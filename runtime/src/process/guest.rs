@@ -535,6 +535,11 @@ impl Worker {
             ResponseBody::Full(bytes) => (WireBody::Full(bytes), None),
             ResponseBody::Stream(receiver) => (WireBody::Stream, Some(receiver)),
         };
+        if stream.is_none() {
+            // The figure is final once the turn that answered ends; the head and the last
+            // frame then leave together, in one write.
+            tokio::task::yield_now().await;
+        }
         self.send(ToGateway::Head {
             call,
             status: response.status,
@@ -556,9 +561,6 @@ impl Worker {
                 call,
             };
             flow::send_body(Box::pin(chunks), credit, outlet).await;
-        } else {
-            // The figure is final once the turn that answered ends.
-            tokio::task::yield_now().await;
         }
         self.calls().remove(&call);
         self.send(ToGateway::Done {
