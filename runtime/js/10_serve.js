@@ -462,6 +462,12 @@ function start(namespace, subrequestLimit) {
       }
       for (let i = 0; i < batch.length; i++) {
         serveOne(handler, env, batch[i]);
+        if (i + 1 < batch.length) {
+          // A handler that answered at once sends its response before the next request
+          // starts, so a burst does not keep every answer of the batch (and what it built)
+          // alive until the last one is made: the young generation stays small.
+          await null;
+        }
       }
     }
   })();
