@@ -636,3 +636,54 @@ async fn repeat_offenders_are_cordoned_in_worker_processes_of_their_own_at_idle_
         assert_eq!(status, StatusCode::OK, "{tenant}: {body}");
     }
 }
+
+#[tokio::test]
+async fn a_tenant_that_crashes_its_worker_after_answering_is_blamed_and_cordoned() {
+    let (_dir, config) = offenders_site();
+    let server = DevServer::serve(&config, 2, &[]);
+    let addr = server.base.trim_start_matches("http://").to_owned();
+    let gateway = server.pid();
+    assert_eq!(await_workers(gateway, 2).await.len(), 2);
+    for tenant in ["crasher.test", "victim.test"] {
+        let (status, _, body) = host_get(&addr, tenant, "/").await;
+        assert_eq!(status, StatusCode::OK, "{tenant}: {body}");
+    }
+
+    // Each answer is a 200; the work it leaves behind ends the process with nothing in
+    // flight. The end is still blamed on the crasher, twice, and it is cordoned.
+    for round in 1..=2 {
+        let (status, _, body) = host_get(&addr, "crasher.test", "/crash-later").await;
+        assert_eq!((status, body.as_str()), (StatusCode::OK, "later\n"));
+        let ended = |logs: &str| logs.matches("worker process ended").count() >= round;
+        let logs = server.logs_when(ended);
+        assert!(ended(&logs), "{logs}");
+        // Served again once its process is back.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let (status, _, body) = host_get(&addr, "crasher.test", "/").await;
+            if status == StatusCode::OK || Instant::now() > deadline {
+                assert_eq!((status, body.as_str()), (StatusCode::OK, "crasher\n"));
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    let logs = server.logs_when(|logs| logs.contains("tenant cordoned"));
+    let ends: Vec<&str> = logs
+        .lines()
+        .filter(|line| line.contains("worker process ended"))
+        .collect();
+    assert_eq!(ends.len(), 2, "{logs}");
+    for line in &ends {
+        assert!(
+            line.contains("running=[]") && line.contains("blamed=[\"crasher\"]"),
+            "{line}"
+        );
+    }
+    assert!(
+        logs.contains("tenant cordoned") && logs.contains("crashed its worker process 2 times"),
+        "{logs}"
+    );
+    let (status, _, body) = host_get(&addr, "victim.test", "/").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}

@@ -5,6 +5,7 @@ import { core, primordials } from "ext:core/mod.js";
 import {
   op_isogate_console,
   op_isogate_env,
+  op_isogate_pending_work,
   op_isogate_req_gone,
   op_isogate_req_next,
   op_isogate_resp_body_done,
@@ -100,8 +101,12 @@ function waitUntil(scope, promise) {
     logError("waitUntil promise rejected", err)
   );
   SetPrototypeAdd(pendingWork, p);
+  // Counted in the isolate's state too: a worker process names the tenant whose work runs
+  // after its answers if the process ends.
+  op_isogate_pending_work(1);
   PromisePrototypeThen(p, () => {
     SetPrototypeDelete(pendingWork, p);
+    op_isogate_pending_work(-1);
     if (held) {
       scope.release();
     }

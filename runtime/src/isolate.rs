@@ -401,14 +401,17 @@ impl Isolate {
                 .meter(self.limits.cpu);
         }
         let mut checks = tokio::time::interval(RETIREMENT_CHECK);
+        let mut background = Background::default();
         let turns = std::future::poll_fn(|cx| {
             if let Some(limit) = limit {
                 self.cpu.begin(limit);
             }
+            let idle_before = background.before_turn(&state);
             let polled = self
                 .runtime
                 .poll_event_loop(cx, PollEventLoopOptions::default());
             let cpu_used = self.cpu.end();
+            background.turn(&state, idle_before, cpu_used);
             if let Some(meter) = meter {
                 let nanos = u64::try_from(cpu_used.as_nanos()).unwrap_or(u64::MAX);
                 meter.cpu.fetch_add(nanos, Ordering::Relaxed);
@@ -549,6 +552,73 @@ impl Drop for Isolate {
 pub(crate) use entry::Entered;
 pub(crate) use entry::Entry;
 pub(crate) use entry::EntryGuard;
+
+/// Requests the isolate is answering now.
+fn in_flight(state: &Rc<std::cell::RefCell<deno_core::OpState>>) -> usize {
+    state
+        .borrow()
+        .try_borrow::<Replies>()
+        .map_or(0, Replies::in_flight)
+}
+
+/// CPU a turn with no request in flight must use to count as work of the isolate's own.
+const BACKGROUND_WORK: Duration = Duration::from_millis(1);
+
+/// Whether the isolate is running work of its own with no request in flight (`waitUntil`
+/// after its answer, timers): told once per stretch of it, so that a worker process's end
+/// can be blamed on the tenant whose work it was. A turn with `waitUntil` work pending is
+/// told before it runs (it may end the process itself); any other turn once it has used
+/// [`BACKGROUND_WORK`].
+#[derive(Default)]
+struct Background {
+    /// When it was last told in this stretch (told again after [`RETELL`]).
+    told: Option<std::time::Instant>,
+}
+
+/// How often a long stretch of work with no request in flight is told again (the gateway
+/// keeps a notice for 10 s).
+const RETELL: Duration = Duration::from_secs(4);
+
+impl Background {
+    /// Whether no request is in flight as a turn begins; tells of pending `waitUntil` work.
+    fn before_turn(&mut self, state: &Rc<std::cell::RefCell<deno_core::OpState>>) -> bool {
+        if in_flight(state) > 0 {
+            return false;
+        }
+        let pending = state
+            .borrow()
+            .try_borrow::<ext::http::PendingWork>()
+            .is_some_and(|work| work.0 > 0);
+        if pending {
+            self.tell(state);
+        }
+        true
+    }
+
+    fn tell(&mut self, state: &Rc<std::cell::RefCell<deno_core::OpState>>) {
+        if self.told.is_none_or(|at| at.elapsed() >= RETELL) {
+            self.told = Some(std::time::Instant::now());
+            if let Some(label) = state.borrow().try_borrow::<HandlerLabel>() {
+                crate::process::background_began(&label.0);
+            }
+        }
+    }
+
+    fn turn(
+        &mut self,
+        state: &Rc<std::cell::RefCell<deno_core::OpState>>,
+        idle_before: bool,
+        used: Duration,
+    ) {
+        if !idle_before || in_flight(state) > 0 {
+            self.told = None;
+            return;
+        }
+        if used >= BACKGROUND_WORK {
+            self.tell(state);
+        }
+    }
+}
 
 /// Entering and exiting isolates on the thread's V8 entry stack.
 mod entry {

@@ -451,6 +451,20 @@ pub(crate) async fn op_isogate_req_gone(state: Rc<RefCell<OpState>>) -> Vec<u32>
     .await
 }
 
+/// `waitUntil` work of the isolate's requests still pending, as JS counts it.
+#[derive(Debug, Default)]
+pub(crate) struct PendingWork(pub(crate) u32);
+
+/// JS registered `waitUntil` work (`delta` 1) or some settled (`-1`).
+#[op2(fast)]
+pub(crate) fn op_isogate_pending_work(state: &mut OpState, #[smi] delta: i32) {
+    if !state.has::<PendingWork>() {
+        state.put(PendingWork::default());
+    }
+    let pending = state.borrow_mut::<PendingWork>();
+    pending.0 = pending.0.saturating_add_signed(delta);
+}
+
 /// Registers the request's body and reply in the isolate's state and converts it for JS.
 fn hand_over(state: &mut OpState, Envelope { request, reply }: Envelope) -> NextRequest {
     let body_rid = request

@@ -26,6 +26,7 @@ deno_core::extension!(
         html::op_isogate_html_new,
         html::op_isogate_html_reply,
         html::op_isogate_html_write,
+        http::op_isogate_pending_work,
         http::op_isogate_req_gone,
         http::op_isogate_req_next,
         http::op_isogate_resp_body_done,

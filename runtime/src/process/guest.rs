@@ -126,6 +126,9 @@ async fn serve(socket: std::os::unix::net::UnixStream) -> std::io::Result<()> {
         frames: frames.clone(),
         dropped: AtomicU64::new(0),
     }));
+    // Work an isolate begins with no request in flight is told, so that the gateway knows
+    // whom to blame if it ends the process.
+    super::blame::send_background_to(Box::new(BackgroundFrames(frames.clone())));
     // Tenant code comes from the gateway: the sandbox lets this process read none of it.
     let file_calls = Arc::new(Mutex::new(HashMap::new()));
     crate::loader::files::read_through(Box::new(RemoteFiles {
@@ -567,6 +570,17 @@ impl Worker {
             call,
             cpu: cpu.read().map(nanos),
             used: self.take_meters(handler),
+        });
+    }
+}
+
+/// Tells the gateway of isolates' work with no request in flight.
+struct BackgroundFrames(Frames);
+
+impl super::blame::BackgroundSink for BackgroundFrames {
+    fn began(&self, label: &str) {
+        self.0.send(ToGateway::Background {
+            label: label.to_owned(),
         });
     }
 }

@@ -22,6 +22,7 @@ use tokio::sync::mpsc;
 use tokio::sync::oneshot;
 use tokio::sync::watch;
 
+use super::blame::Witness;
 use super::cordon::Cordon;
 use super::flow;
 use super::flow::Credit;
@@ -320,7 +321,7 @@ async fn run_process(slot: &Arc<Slot>) -> std::io::Result<()> {
         calls: Mutex::new(HashMap::new()),
         next_call: AtomicU64::new(1),
         pid,
-        heap_note: Mutex::new(None),
+        witness: Witness::default(),
     });
     link.send(ToWorker::Hello(slot.settings.clone()));
     if let Ok(handlers) = slot.handlers.lock() {
@@ -367,6 +368,7 @@ async fn run_process(slot: &Arc<Slot>) -> std::io::Result<()> {
         reason = %reason,
         hosted = ?slot.labels(None),
         running = ?slot.labels(Some(&running)),
+        blamed = ?blamed,
         failed_requests = failed,
         "worker process ended; restarting it"
     );
@@ -396,23 +398,9 @@ pub(crate) struct Link {
     calls: Mutex<HashMap<CallId, Call>>,
     next_call: AtomicU64,
     pid: u32,
-    /// The last heap-limit note the worker sent.
-    heap_note: Mutex<Option<HeapNote>>,
+    /// What the worker told of the work that may end it.
+    witness: Witness,
 }
-
-/// An isolate of the worker reached its heap limit: if the worker ends soon after, V8 ended
-/// it for that, and the tenant's requests in flight were stopped by its memory limit.
-#[derive(Debug)]
-struct HeapNote {
-    at: Instant,
-    label: String,
-    breach: LimitBreach,
-}
-
-/// How soon after a heap-limit note a worker's end is blamed on it (a built-in that cannot
-/// be interrupted may take seconds to fill the rest of its room); a note is dropped earlier
-/// when the isolate it concerns was stopped cleanly.
-const HEAP_NOTE_LIFE: Duration = Duration::from_secs(60);
 
 /// One request in flight on a link.
 struct Call {
@@ -464,24 +452,14 @@ impl Link {
         self.calls().values().map(|call| call.handler).collect()
     }
 
-    /// The tenants to blame for the worker's end: the one whose isolate had just reached
-    /// its heap limit, else those with requests in flight (`running`).
+    /// The tenants to blame for the worker's end (see [`Witness::blamed`]).
     fn blamed(&self, slot: &Slot, running: &[HandlerId]) -> Vec<String> {
-        let note = self
-            .heap_note()
-            .as_ref()
-            .filter(|note| note.at.elapsed() < HEAP_NOTE_LIFE)
-            .map(|note| note.label.clone());
-        match note {
-            Some(label) => vec![label],
-            None => slot.labels(Some(running)),
-        }
-    }
-
-    fn heap_note(&self) -> std::sync::MutexGuard<'_, Option<HeapNote>> {
-        self.heap_note
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        let running = if running.is_empty() {
+            Vec::new()
+        } else {
+            slot.labels(Some(running))
+        };
+        self.witness.blamed(running)
     }
 
     /// Fails every request in flight after the worker ended: the requests of a tenant whose
@@ -490,23 +468,20 @@ impl Link {
     fn fail_all(&self, slot: &Slot, error: &RuntimeError) -> usize {
         let calls: Vec<Call> = self.calls().drain().map(|(_, call)| call).collect();
         let count = calls.len();
-        let note = self
-            .heap_note()
-            .take()
-            .filter(|note| note.at.elapsed() < HEAP_NOTE_LIFE);
-        let blamed = note.as_ref().map(|note| {
+        let note = self.witness.take_heap_note();
+        let blamed = note.map(|(label, breach)| {
             let handlers = slot.handlers.lock();
             let ids: Vec<HandlerId> = handlers.map_or_else(
                 |_| Vec::new(),
                 |handlers| {
                     handlers
                         .iter()
-                        .filter(|(_, registered)| registered.spec.label == note.label)
+                        .filter(|(_, registered)| registered.spec.label == label)
                         .map(|(id, _)| *id)
                         .collect()
                 },
             );
-            (ids, RuntimeError::LimitExceeded(note.breach.clone()))
+            (ids, RuntimeError::LimitExceeded(breach))
         });
         for call in calls {
             match &blamed {
@@ -597,7 +572,7 @@ impl Link {
             ToGateway::Failed { call, error } => {
                 if matches!(&error, WireError::Limit { kind, .. } if *kind == MEMORY) {
                     // An isolate was stopped cleanly by its memory limit: not a crash.
-                    *self.heap_note() = None;
+                    self.witness.stopped_cleanly();
                 }
                 if let Some(mut entry) = self.calls().remove(&call) {
                     if let Some(reply) = entry.reply.take() {
@@ -660,11 +635,13 @@ impl Link {
                     cpu: Duration::ZERO,
                     heap_used: heap,
                 };
-                *self.heap_note() = Some(HeapNote {
-                    at: Instant::now(),
-                    label,
-                    breach,
-                });
+                self.witness.heap_limit(label, breach);
+            }
+            ToGateway::Background { label } => {
+                // A worker speaks only for the tenants placed in it.
+                if slot.fetch_policy(&label).is_some() {
+                    self.witness.background(label);
+                }
             }
             ToGateway::Stats(stats) => {
                 if let Ok(mut slot_stats) = slot.stats.lock() {

@@ -10,12 +10,15 @@
 //! - `egress.rs`: the gateway's side of the workers' outbound fetch: a Unix socket per
 //!   slot, served as a forward proxy under each tenant's fetch policy.
 //! - `exit.rs`: how a worker process ends (its memory-ceiling exit code, the words logged).
+//! - `blame.rs`: whom an end is blamed on (the heap-limit note, requests in flight, work an
+//!   isolate began with none in flight), and the isolate threads' notices of the last.
 //! - `placement.rs`: the [`Remote`] a `WorkerHandle` holds: which slot an isolate is in.
 //! - `cordon.rs`: the [`Cordon`] that moves crashing and CPU-bound tenants into worker
 //!   processes of their own, at idle CPU priority.
 //! - `guest.rs`: the worker process's side: [`serve_worker`].
 //! - `sandbox.rs`: `no_new_privs`, seccomp and Landlock, entered before any isolate exists.
 
+mod blame;
 mod cordon;
 mod egress;
 mod exit;
@@ -27,6 +30,7 @@ mod placement;
 mod sandbox;
 mod wire;
 
+pub(crate) use blame::background_began;
 pub(crate) use cordon::Cordon;
 pub use guest::serve_worker;
 pub(crate) use host::Slot;

@@ -118,6 +118,9 @@ pub(crate) enum ToGateway {
         limit: u64,
         heap: u64,
     },
+    /// The isolate of a handler began work with no request in flight (`waitUntil` after
+    /// its answer, timers): if the worker ends soon after, that may be why.
+    Background { label: String },
     /// A Cache API call from a handler, answered by `CacheAnswer`.
     Cache {
         call: CallId,
