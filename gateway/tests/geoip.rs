@@ -52,7 +52,8 @@ async fn cf_of(addr: &str, forwarded_for: Option<&str>) -> serde_json::Value {
         .await
         .unwrap()
         .to_bytes();
-    serde_json::from_slice(&body).unwrap()
+    let answer: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    answer["cf"].clone()
 }
 
 #[tokio::test]

@@ -24,8 +24,8 @@
 //!   under `nodejs_compat` (`loader/node.rs`), TypeScript and JSX by the project's tsconfig,
 //!   with source maps; compiled code kept for the process (`loader/code_cache.rs`).
 //! - `ext`: the ordered extension list (`ext/mod.rs`), isogate's ops (`http`, `console`),
-//!   the outbound fetch policy (`fetch`) and the Cache API's store (`cache`, behind the
-//!   [`HandlerCache`] the embedder implements).
+//!   the outbound fetch policy (`fetch`), the Cache API's store (`cache`, behind the
+//!   [`HandlerCache`] the embedder implements) and `HTMLRewriter` over lol-html (`html`).
 //! - `limits`: [`Limits`] and the [`LimitBreach`] a stopped request reports: the CPU
 //!   watchdog (`limits/cpu.rs`), the heap cap (`limits/memory.rs`), the wall clock over
 //!   a streamed body (`limits/wall.rs`, after the deadline on dispatch); subrequests are
@@ -33,7 +33,8 @@
 //! - `error`: [`RuntimeError`], [`LoaderError`].
 //! - `js/`: the bootstrap evaluated into the snapshot (`00_scope.js` is the running
 //!   request and the rule that I/O needs one, `01_globals.js` builds the global scope,
-//!   `10_serve.js` is the serve loop, `99_main.js` the entry).
+//!   `05_cache.js` the Cache API, `06_html_rewriter.js` `HTMLRewriter`, `10_serve.js` is
+//!   the serve loop, `99_main.js` the entry).
 //!
 //! # Flow of one request
 //! 1. The gateway calls [`WorkerHandle::dispatch`] with a [`HandlerRequest`].
