@@ -55,8 +55,8 @@ async fn origin() -> String {
     addr
 }
 
-/// Threads of the gateway's one worker process.
-fn worker_threads(gateway: u32) -> usize {
+/// The process id of the gateway's one worker process.
+fn worker(gateway: u32) -> u32 {
     for entry in std::fs::read_dir("/proc").unwrap().flatten() {
         let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
             continue;
@@ -66,12 +66,28 @@ fn worker_threads(gateway: u32) -> usize {
         };
         let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
         if after.split_whitespace().nth(1) == Some(&gateway.to_string()) {
-            return std::fs::read_dir(format!("/proc/{pid}/task"))
-                .unwrap()
-                .count();
+            return pid;
         }
     }
     panic!("gateway {gateway} has no worker process");
+}
+
+/// Threads of the gateway's one worker process.
+fn worker_threads(gateway: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{}/task", worker(gateway)))
+        .unwrap()
+        .count()
+}
+
+/// CPU time the gateway's one worker process has used, user and system.
+fn worker_cpu(gateway: u32) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{}/stat", worker(gateway))).unwrap();
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
+    // /proc counts in USER_HZ, 100 a second on Linux.
+    Duration::from_millis(ticks * 10)
 }
 
 #[tokio::test]
@@ -209,4 +225,91 @@ hosts = ["other.test"]
         (status, body.as_str()),
         (StatusCode::OK, "<p>rewritten</p>")
     );
+}
+
+/// A tenant's CPU time so far, as `/admin/usage` reports it.
+async fn usage_cpu(admin: &str, tenant: &str) -> Duration {
+    let (status, _, body) = get(&format!("{admin}/admin/usage?tenant={tenant}")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let usage: serde_json::Value = serde_json::from_str(&body).unwrap();
+    Duration::from_secs_f64(usage["cpu_ms"].as_f64().unwrap() / 1000.0)
+}
+
+#[tokio::test]
+async fn rewriting_is_charged_to_its_tenant_and_held_to_its_cpu_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/html_burner");
+    for tenant in ["burner", "greedy"] {
+        std::fs::create_dir(dir.path().join(tenant)).unwrap();
+        std::fs::copy(
+            fixture.join("handler.js"),
+            dir.path().join(tenant).join("handler.js"),
+        )
+        .unwrap();
+    }
+    std::fs::create_dir(dir.path().join("other")).unwrap();
+    std::fs::write(
+        dir.path().join("other/handler.js"),
+        "export default { fetch() { return new Response('neighbour') } }",
+    )
+    .unwrap();
+    let tenant = |name: &str, limits: &str| {
+        format!(
+            "[[tenants]]\nname = \"{name}\"\nhosts = [\"{name}.test\"]\nlimits = {{ {limits} }}\n\n  \
+             [[tenants.routes]]\n  path = \"/{{*rest}}\"\n  handler = \"{name}/handler.js\"\n\n"
+        )
+    };
+    let config = format!(
+        "[server]\nhttp = \"127.0.0.1:0\"\nadmin = \"127.0.0.1:0\"\n\n[pool]\nisolation = \"process\"\nprocesses = 1\n\n{}{}{}",
+        tenant("burner", "cpu_ms = 60000, wall_ms = 60000, memory_mb = 256"),
+        tenant("greedy", "cpu_ms = 150, wall_ms = 60000, memory_mb = 256"),
+        tenant("other", "cpu_ms = 1000"),
+    );
+    std::fs::write(dir.path().join("isogate.toml"), config).unwrap();
+    let server = DevServer::serve(&dir.path().join("isogate.toml"), 2, &[]);
+    let addr = server.base.trim_start_matches("http://").to_owned();
+    let admin = server.addresses[1].clone();
+
+    // The rewriter threads' CPU time is the tenant's: nearly all the worker used while the
+    // documents were rewritten shows in the tenant's usage, though its JS only waited.
+    let (status, _, body) = host_get(&addr, "burner.test", "/warm?kib=1").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let worker_before = worker_cpu(server.pid());
+    let usage_before = usage_cpu(&admin, "burner").await;
+    let (status, _, body) = host_get(&addr, "burner.test", "/burn?kib=1024&n=4").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let answer: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let lengths = answer["lengths"].as_array().unwrap();
+    assert_eq!(lengths.len(), 4);
+    assert!(
+        lengths
+            .iter()
+            .all(|length| length.as_u64().unwrap() > 1 << 20),
+        "{body}"
+    );
+    let worker_used = worker_cpu(server.pid()) - worker_before;
+    let charged = usage_cpu(&admin, "burner").await - usage_before;
+    assert!(
+        worker_used >= Duration::from_millis(200),
+        "the rewrite was too light to tell: the worker used {worker_used:?}"
+    );
+    assert!(
+        charged.as_secs_f64() >= 0.6 * worker_used.as_secs_f64(),
+        "the worker used {worker_used:?} and the tenant was charged {charged:?}"
+    );
+
+    // The same work under a small CPU limit is stopped by it, and the neighbour is served.
+    let (status, headers, body) = host_get(&addr, "greedy.test", "/burn?kib=1024&n=4").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(headers["isogate-error"], "cpu-limit", "{body}");
+    let stopped = |logs: &str| {
+        logs.lines()
+            .find(|line| line.contains("greedy") && line.contains("limit=\"cpu-limit\""))
+            .map(str::to_owned)
+    };
+    let logs = server.logs_when(|logs| stopped(logs).is_some());
+    let line = stopped(&logs).unwrap_or_else(|| panic!("no cpu-limit line for greedy: {logs}"));
+    assert!(line.contains("limit_value=150"), "{line}");
+    let (status, _, body) = host_get(&addr, "other.test", "/").await;
+    assert_eq!((status, body.as_str()), (StatusCode::OK, "neighbour"));
 }

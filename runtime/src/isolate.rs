@@ -24,6 +24,7 @@ use crate::ext::console::HandlerLabel;
 use crate::ext::console::LogLevel;
 use crate::ext::fetch::FetchPolicy;
 use crate::ext::fetch::Meters;
+use crate::ext::helpers::Helpers;
 use crate::ext::http::Inbox;
 use crate::ext::http::Queue;
 use crate::ext::http::Replies;
@@ -116,6 +117,8 @@ pub struct Isolate {
     heap_stop: Rc<Cell<u64>>,
     /// The ArrayBuffer memory the isolate holds, when its memory is limited.
     buffers: Option<Arc<memory::Buffers>>,
+    /// CPU time its helper threads (HTMLRewriter's) used, added to its turns.
+    helpers: Helpers,
 }
 
 impl Isolate {
@@ -143,6 +146,8 @@ impl Isolate {
             .map_err(|error| RuntimeError::Bootstrap(format!("CPU clock: {error}")))?;
         identify(&runtime, label, policy)?;
         runtime.op_state().borrow_mut().put(Replies::default());
+        let helpers = Helpers::new(cpu::thread_time);
+        runtime.op_state().borrow_mut().put(helpers.clone());
         let entry = runtime
             .execute_script("ext:isogate/entry", TAKE_ENTRY)
             .map_err(|error| RuntimeError::Bootstrap(error.to_string()))?;
@@ -172,6 +177,7 @@ impl Isolate {
             cpu,
             heap_stop,
             buffers,
+            helpers,
         })
     }
 
@@ -243,7 +249,8 @@ impl Isolate {
         })
     }
 
-    /// A request in flight whose CPU time over several turns went past its budget.
+    /// CPU time past the limit, used by a request in flight over several turns or by the
+    /// helpers between two turns.
     fn summed_breach(&mut self, used: Duration) -> LimitBreach {
         let heap_used = self
             .runtime
@@ -292,7 +299,7 @@ impl Isolate {
         self.loader.set_env(env_json);
         self.cpu.begin(STARTUP_CPU);
         let loaded = self.evaluate(&specifier).await;
-        let cpu_used = self.cpu.end();
+        let cpu_used = self.cpu.end() + self.helpers.take();
         if let Some(breach) = self.breach(cpu_used) {
             let message = match breach.kind {
                 LimitKind::Cpu => format!(
@@ -410,7 +417,8 @@ impl Isolate {
             let polled = self
                 .runtime
                 .poll_event_loop(cx, PollEventLoopOptions::default());
-            let cpu_used = self.cpu.end();
+            let helped = self.helpers.take();
+            let cpu_used = self.cpu.end() + helped;
             background.turn(&state, idle_before, cpu_used);
             if let Some(meter) = meter {
                 let nanos = u64::try_from(cpu_used.as_nanos()).unwrap_or(u64::MAX);
@@ -418,6 +426,11 @@ impl Isolate {
             }
             if let Some(breach) = self.breach(cpu_used) {
                 return Poll::Ready(Err(RuntimeError::LimitExceeded(breach)));
+            }
+            // Helpers work between turns: what they did since the last one is held to the
+            // limit of a turn.
+            if helped > self.cpu_limit() {
+                return Poll::Ready(Err(RuntimeError::LimitExceeded(self.summed_breach(helped))));
             }
             if limit.is_some() {
                 let heaviest = state

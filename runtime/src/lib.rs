@@ -25,7 +25,8 @@
 //!   with source maps; compiled code kept for the process (`loader/code_cache.rs`).
 //! - `ext`: the ordered extension list (`ext/mod.rs`), isogate's ops (`http`, `console`),
 //!   the outbound fetch policy (`fetch`), the Cache API's store (`cache`, behind the
-//!   [`HandlerCache`] the embedder implements) and `HTMLRewriter` over lol-html (`html`).
+//!   [`HandlerCache`] the embedder implements) and `HTMLRewriter` over lol-html (`html`),
+//!   whose threads charge their CPU time to the isolate (`helpers`).
 //! - `limits`: [`Limits`] and the [`LimitBreach`] a stopped request reports: the CPU
 //!   watchdog (`limits/cpu.rs`), the heap cap (`limits/memory.rs`), the wall clock over
 //!   a streamed body (`limits/wall.rs`, after the deadline on dispatch); subrequests are

@@ -7,7 +7,8 @@
 //! [`Mutation`]s the JS handler made, which it applies before returning to lol-html. The
 //! rewritten output gathers in a buffer that each step hands to JS. Dropping the resource
 //! (the stream ended, was cancelled, or its isolate went) closes the thread's input, and a
-//! handler waiting for JS then fails the rewrite, so the thread ends.
+//! handler waiting for JS then fails the rewrite, so the thread ends. The threads' CPU time
+//! is the tenant's, and one of them works at a time (`helpers.rs`).
 
 use std::borrow::Cow;
 use std::cell::Cell;
@@ -43,6 +44,8 @@ use serde::Serialize;
 use tokio::sync::mpsc as tokio_mpsc;
 use tokio::sync::OwnedSemaphorePermit;
 use tokio::sync::Semaphore;
+
+use super::helpers::Helpers;
 
 /// Transforms of one isolate whose rewriter threads may run at once; more wait for one to end.
 const LIVE_REWRITERS: usize = 16;
@@ -299,7 +302,7 @@ async fn step(
     rid: ResourceId,
     input: Input,
 ) -> Result<Step, JsErrorBox> {
-    let (resource, semaphore) = {
+    let (resource, semaphore, helpers) = {
         let state = state.borrow();
         let resource = state
             .resource_table
@@ -308,6 +311,7 @@ async fn step(
         (
             resource,
             state.try_borrow::<Rewriters>().map(|r| r.0.clone()),
+            state.try_borrow::<Helpers>().cloned(),
         )
     };
     if resource.busy.replace(true) {
@@ -315,7 +319,7 @@ async fn step(
             "HTMLRewriter: a step of this transform is already in progress",
         ));
     }
-    let result = resource.advance(semaphore, input).await;
+    let result = resource.advance(semaphore, helpers, input).await;
     resource.busy.set(false);
     result
 }
@@ -324,6 +328,7 @@ impl RewriterResource {
     async fn advance(
         &self,
         semaphore: Option<Arc<Semaphore>>,
+        helpers: Option<Helpers>,
         input: Input,
     ) -> Result<Step, JsErrorBox> {
         let prepared = self.prepared.borrow_mut().take();
@@ -335,7 +340,7 @@ impl RewriterResource {
                     .map_err(|error| JsErrorBox::generic(error.to_string()))?;
                 *self.permit.borrow_mut() = Some(permit);
             }
-            self.start(prepared)?;
+            self.start(prepared, helpers)?;
         }
         let sent = self
             .inputs
@@ -381,18 +386,21 @@ impl RewriterResource {
         }
     }
 
-    fn start(&self, prepared: Prepared) -> Result<(), JsErrorBox> {
+    fn start(&self, prepared: Prepared, helpers: Option<Helpers>) -> Result<(), JsErrorBox> {
         let (inputs, receiver) = mpsc::channel();
         let (sender, progress) = tokio_mpsc::unbounded_channel();
         let output = self.output.clone();
-        let channel = Arc::new(Channel {
-            inputs: Mutex::new(receiver),
-            progress: sender,
-        });
         std::thread::Builder::new()
             .name("html-rewriter".to_owned())
             .stack_size(THREAD_STACK)
-            .spawn(move || rewrite(prepared, &channel, output))
+            .spawn(move || {
+                let channel = Arc::new(Channel {
+                    inputs: Mutex::new(receiver),
+                    progress: sender,
+                    meter: helpers.map(|helpers| helpers.meter()),
+                });
+                rewrite(prepared, &channel, output);
+            })
             .map_err(|error| {
                 JsErrorBox::generic(format!("HTMLRewriter: cannot start its thread: {error}"))
             })?;
@@ -432,6 +440,8 @@ fn spin<T>(mut ready: impl FnMut() -> Option<T>) -> Option<T> {
 struct Channel {
     inputs: Mutex<mpsc::Receiver<Input>>,
     progress: tokio_mpsc::UnboundedSender<Progress>,
+    /// Charges the thread's CPU time to its isolate and keeps it to one working helper.
+    meter: Option<super::helpers::Meter>,
 }
 
 /// A handler's token went to JS, which gave no answer: the transform was dropped.
@@ -440,13 +450,26 @@ struct Channel {
 struct Cancelled;
 
 impl Channel {
+    /// Waits for what JS sends next, then for the isolate's work slot.
     fn next(&self) -> Option<Input> {
         let inputs = self.inputs.lock().unwrap_or_else(PoisonError::into_inner);
-        spin(|| inputs.try_recv().ok()).or_else(|| inputs.recv().ok())
+        let input = spin(|| inputs.try_recv().ok()).or_else(|| inputs.recv().ok())?;
+        if let Some(meter) = &self.meter {
+            meter.work();
+        }
+        Some(input)
+    }
+
+    /// Charges the work so far and gives the slot up, before JS is told anything.
+    fn rest(&self) {
+        if let Some(meter) = &self.meter {
+            meter.rest();
+        }
     }
 
     /// Hands `event` to JS and waits for what its handler did.
     fn ask(&self, event: Event) -> Result<Vec<Mutation>, Cancelled> {
+        self.rest();
         self.progress
             .send(Progress::Event(event))
             .map_err(|_| Cancelled)?;
@@ -457,6 +480,7 @@ impl Channel {
     }
 
     fn tell(&self, progress: Progress) -> bool {
+        self.rest();
         self.progress.send(progress).is_ok()
     }
 }

@@ -4,6 +4,7 @@
 pub(crate) mod cache;
 pub(crate) mod console;
 pub(crate) mod fetch;
+pub(crate) mod helpers;
 pub(crate) mod html;
 pub(crate) mod http;
 

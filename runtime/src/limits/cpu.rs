@@ -67,6 +67,22 @@ impl CpuClock {
     }
 }
 
+/// The calling thread's CPU time so far.
+pub(crate) fn thread_time() -> Duration {
+    let mut time = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `time` is a valid out-pointer; the calling thread's clock always exists.
+    let result = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &raw mut time) };
+    if result != 0 {
+        return Duration::ZERO;
+    }
+    let secs = u64::try_from(time.tv_sec).unwrap_or(0);
+    let nanos = u32::try_from(time.tv_nsec).unwrap_or(0);
+    Duration::new(secs, nanos)
+}
+
 /// One isolate thread as the watchdog sees it.
 #[derive(Debug)]
 pub(crate) struct Watched {
