@@ -83,7 +83,7 @@ pub(crate) fn answer(op: FileOp, roots: &[PathBuf]) -> FileAnswer {
 /// The worker's side: each question is a frame to the gateway, and the loader's thread
 /// waits for the answer.
 pub(crate) struct RemoteFiles {
-    pub(crate) frames: super::guest::Frames,
+    pub(crate) line: super::guest::CallLine,
     pub(crate) calls: Arc<Mutex<HashMap<CallId, std::sync::mpsc::Sender<FileAnswer>>>>,
     pub(crate) next: AtomicU64,
 }
@@ -93,7 +93,7 @@ impl RemoteFiles {
         let call = self.next.fetch_add(1, Ordering::Relaxed);
         let (answer, waiting) = std::sync::mpsc::channel();
         lock(&self.calls).insert(call, answer);
-        let sent = self.frames.send(ToGateway::File { call, op });
+        let sent = self.line.send(&ToGateway::File { call, op });
         let answer = sent.and_then(|_| waiting.recv_timeout(FILE_TIMEOUT).ok());
         lock(&self.calls).remove(&call);
         match answer {

@@ -1,10 +1,16 @@
-//! A worker process: the hidden subcommand the gateway starts. It reads frames from the
-//! socket on its standard input, runs each handler placed on it in an isolate on its own
-//! isolate thread, and answers over the same socket. It trusts nothing it has not been sent:
-//! it is sandboxed before any isolate exists, and it ends when the gateway closes the socket.
+//! A worker process: the hidden subcommand the gateway starts. Its isolate thread serves
+//! the request socket on its standard input (reads the requests, runs each handler placed
+//! on it in an isolate there, and writes the answers), so a request never crosses threads
+//! in here; the main thread only sets up and reports. The call socket on its standard output
+//! carries what an isolate waits on (Cache API calls, file reads: their answers are read by
+//! a thread of their own) and the notes that must be on the wire before the process may die.
+//! It trusts nothing it has not been sent: it is sandboxed before any isolate exists, and it
+//! ends when the gateway closes the request socket.
 
 use std::collections::HashMap;
+use std::io::Write;
 use std::os::fd::AsFd;
+use std::os::unix::net::UnixStream;
 use std::process::ExitCode;
 use std::sync::atomic::AtomicU64;
 use std::sync::atomic::Ordering;
@@ -14,6 +20,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use tokio::sync::mpsc;
+use tokio::sync::oneshot;
 use tokio::task::AbortHandle;
 
 use super::exit::EXIT_MEMORY_CEILING;
@@ -54,18 +61,22 @@ use crate::pool::WorkerStats;
 /// How long a Cache API call waits for the gateway.
 const CACHE_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// How long an isolate thread waits for a heap-limit note to reach the socket.
-const LAST_WORDS_WAIT: Duration = Duration::from_millis(200);
-
 /// How often the worker reports its figures and checks its memory.
 const REPORT_EVERY: Duration = Duration::from_millis(250);
 
-/// Runs a worker process until the gateway closes its socket (standard input).
+/// Runs a worker process until the gateway closes its request socket (standard input).
 pub fn serve_worker() -> ExitCode {
-    let socket = match std::io::stdin().as_fd().try_clone_to_owned() {
-        Ok(fd) => std::os::unix::net::UnixStream::from(fd),
+    let sockets = std::io::stdin()
+        .as_fd()
+        .try_clone_to_owned()
+        .and_then(|requests| Ok((requests, std::io::stdout().as_fd().try_clone_to_owned()?)));
+    let (requests, calls) = match sockets {
+        Ok((requests, calls)) => (UnixStream::from(requests), UnixStream::from(calls)),
         Err(error) => {
-            tracing::error!(%error, "a worker process needs its socket on standard input");
+            tracing::error!(
+                %error,
+                "a worker process needs its sockets on standard input and output"
+            );
             return ExitCode::FAILURE;
         }
     };
@@ -79,7 +90,7 @@ pub fn serve_worker() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(serve(socket)) {
+    match runtime.block_on(serve(requests, calls)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             tracing::error!(%error, "worker process failed");
@@ -88,11 +99,10 @@ pub fn serve_worker() -> ExitCode {
     }
 }
 
-async fn serve(socket: std::os::unix::net::UnixStream) -> std::io::Result<()> {
-    socket.set_nonblocking(true)?;
-    let (read, write) = tokio::net::UnixStream::from_std(socket)?.into_split();
-    let mut reader = FrameReader::new(read);
-    let Some(ToWorker::Hello(settings)) = reader.next::<ToWorker>().await.map_err(io)? else {
+async fn serve(requests: UnixStream, calls: UnixStream) -> std::io::Result<()> {
+    // Read to its end and no further: the frames after it are the isolate thread's.
+    let hello = super::wire::read_frame::<ToWorker>(&mut &requests).map_err(io)?;
+    let Some(ToWorker::Hello(settings)) = hello else {
         return Err(std::io::Error::other("the first frame is not a hello"));
     };
     if settings.idle_priority {
@@ -116,11 +126,7 @@ async fn serve(socket: std::os::unix::net::UnixStream) -> std::io::Result<()> {
         sent: Arc::new(Mutex::new(0)),
         written: Arc::new(AtomicU64::new(0)),
     };
-    tokio::spawn(super::wire::write_frames(
-        outgoing,
-        write,
-        Some(frames.written.clone()),
-    ));
+    let line = CallLine(Arc::new(Mutex::new(calls.try_clone()?)));
     // Console lines go to the gateway's log, over the link.
     crate::ext::console::send_lines_to(Box::new(ConsoleFrames {
         frames: frames.clone(),
@@ -128,12 +134,16 @@ async fn serve(socket: std::os::unix::net::UnixStream) -> std::io::Result<()> {
     }));
     // Work an isolate begins with no request in flight is told, so that the gateway knows
     // whom to blame if it ends the process.
-    super::blame::send_background_to(Box::new(BackgroundFrames(frames.clone())));
+    super::blame::send_background_to(Box::new(BackgroundFrames(line.clone())));
     // Tenant code comes from the gateway: the sandbox lets this process read none of it.
-    let file_calls = Arc::new(Mutex::new(HashMap::new()));
+    let answers = Answers::default();
+    let reading = answers.clone();
+    std::thread::Builder::new()
+        .name("isogate-calls".to_owned())
+        .spawn(move || reading.read(calls))?;
     crate::loader::files::read_through(Box::new(RemoteFiles {
-        frames: frames.clone(),
-        calls: file_calls.clone(),
+        line: line.clone(),
+        calls: answers.files.clone(),
         next: AtomicU64::new(1),
     }));
     let pool = IsolatePool::new(PoolOptions {
@@ -145,33 +155,105 @@ async fn serve(socket: std::os::unix::net::UnixStream) -> std::io::Result<()> {
         meter_cpu: settings.meter_cpu,
     })
     .map_err(std::io::Error::other)?;
-    let last_words = frames.clone();
+    let last_words = line.clone();
     crate::limits::memory::on_heap_limit(Box::new(move |label, limit, heap| {
-        // V8 may end the process when this returns: the note must be on the socket first.
-        let note = ToGateway::HeapLimit {
+        // V8 may end the process when this returns: the note is on the socket first.
+        let _ = last_words.send(&ToGateway::HeapLimit {
             label: label.to_owned(),
             limit,
             heap,
-        };
-        if let Some(sequence) = last_words.send(note) {
-            last_words.wait_written(sequence, LAST_WORDS_WAIT);
-        }
+        });
     }));
+    let written = frames.written.clone();
     let worker = Arc::new(Worker {
         frames,
+        line,
         pool,
         handlers: Mutex::new(HashMap::new()),
         calls: Mutex::new(HashMap::new()),
-        cache_calls: Arc::new(Mutex::new(HashMap::new())),
+        answers,
         next_cache_call: Arc::new(AtomicU64::new(1)),
-        file_calls,
     });
     tokio::spawn(report(worker.clone(), settings));
+    let (ended, ending) = oneshot::channel();
+    let serving = worker.clone();
+    worker
+        .pool
+        .run(move || async move {
+            let _ = ended.send(serve_requests(serving, requests, outgoing, written).await);
+        })
+        .map_err(std::io::Error::other)?;
+    // The gateway is gone: nothing more will be asked, and nobody waits for answers.
+    ending.await.unwrap_or(Ok(()))
+}
+
+/// Serves the request socket on the isolate thread until the gateway closes it.
+async fn serve_requests(
+    worker: Arc<Worker>,
+    requests: UnixStream,
+    outgoing: mpsc::UnboundedReceiver<ToGateway>,
+    written: Arc<AtomicU64>,
+) -> std::io::Result<()> {
+    requests.set_nonblocking(true)?;
+    let (read, write) = tokio::net::UnixStream::from_std(requests)?.into_split();
+    tokio::spawn(super::wire::write_frames(outgoing, write, Some(written)));
+    let mut reader = FrameReader::new(read);
     while let Some(frame) = reader.next::<ToWorker>().await.map_err(io)? {
         worker.receive(frame);
     }
-    // The gateway is gone: nothing more will be asked, and nobody waits for answers.
     Ok(())
+}
+
+/// The call socket's writing side: a frame is on the socket when `send` returns.
+#[derive(Clone, Debug)]
+pub(super) struct CallLine(Arc<Mutex<UnixStream>>);
+
+impl CallLine {
+    /// Writes `frame`; `None` when the gateway is gone.
+    pub(super) fn send(&self, frame: &ToGateway) -> Option<()> {
+        let mut out = Vec::new();
+        super::wire::encode(frame, &mut out).ok()?;
+        lock(&self.0).write_all(&out).ok()
+    }
+}
+
+/// The isolate threads waiting for an answer on the call socket, by call.
+#[derive(Clone, Debug, Default)]
+struct Answers {
+    caches: Arc<Mutex<HashMap<CallId, std::sync::mpsc::Sender<CacheAnswer>>>>,
+    files: Arc<Mutex<HashMap<CallId, std::sync::mpsc::Sender<FileAnswer>>>>,
+}
+
+impl Answers {
+    /// Reads the call socket until the gateway closes it, handing each answer to its caller.
+    fn read(&self, mut calls: UnixStream) {
+        loop {
+            match super::wire::read_frame::<ToWorker>(&mut calls) {
+                Ok(Some(frame)) => self.deliver(frame),
+                Ok(None) => return,
+                Err(error) => {
+                    tracing::error!(%error, "the call socket failed");
+                    return;
+                }
+            }
+        }
+    }
+
+    fn deliver(&self, frame: ToWorker) {
+        match frame {
+            ToWorker::CacheAnswer { call, answer } => {
+                if let Some(waiting) = lock(&self.caches).remove(&call) {
+                    let _ = waiting.send(answer);
+                }
+            }
+            ToWorker::FileAnswer { call, answer } => {
+                if let Some(waiting) = lock(&self.files).remove(&call) {
+                    let _ = waiting.send(answer);
+                }
+            }
+            _ => tracing::error!("a frame that is not an answer on the call socket"),
+        }
+    }
 }
 
 fn io(fault: super::wire::WireFault) -> std::io::Error {
@@ -241,17 +323,17 @@ struct Serving {
 
 struct Worker {
     frames: Frames,
+    line: CallLine,
     pool: IsolatePool,
     handlers: Mutex<HashMap<HandlerId, Running>>,
     calls: Mutex<HashMap<CallId, Serving>>,
-    cache_calls: Arc<Mutex<HashMap<CallId, std::sync::mpsc::Sender<CacheAnswer>>>>,
+    /// Cache API calls and module loaders waiting for the gateway.
+    answers: Answers,
     next_cache_call: Arc<AtomicU64>,
-    /// Module loaders waiting for a file from the gateway.
-    file_calls: Arc<Mutex<HashMap<CallId, std::sync::mpsc::Sender<FileAnswer>>>>,
 }
 
-/// The frames the worker sends, numbered in the order they are written, so that a thread
-/// can wait until its frame is on the socket.
+/// The frames the worker sends on the request socket, counted as they are queued and as
+/// they are written, so that a backlog can be told.
 #[derive(Clone, Debug)]
 pub(super) struct Frames {
     sender: mpsc::UnboundedSender<ToGateway>,
@@ -271,17 +353,6 @@ impl Frames {
     /// Frames queued and not yet written.
     fn backlog(&self) -> u64 {
         lock(&self.sent).saturating_sub(self.written.load(Ordering::Acquire))
-    }
-
-    /// Blocks (at most `wait`) until frame `sequence` has been written.
-    fn wait_written(&self, sequence: u64, wait: Duration) {
-        let deadline = std::time::Instant::now() + wait;
-        while self.written.load(Ordering::Acquire) < sequence {
-            if std::time::Instant::now() >= deadline {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(1));
-        }
     }
 }
 
@@ -382,15 +453,8 @@ impl Worker {
                     }
                 }
             }
-            ToWorker::CacheAnswer { call, answer } => {
-                if let Some(waiting) = lock(&self.cache_calls).remove(&call) {
-                    let _ = waiting.send(answer);
-                }
-            }
-            ToWorker::FileAnswer { call, answer } => {
-                if let Some(waiting) = lock(&self.file_calls).remove(&call) {
-                    let _ = waiting.send(answer);
-                }
+            answer @ (ToWorker::CacheAnswer { .. } | ToWorker::FileAnswer { .. }) => {
+                self.answers.deliver(answer);
             }
         }
     }
@@ -404,8 +468,8 @@ impl Worker {
         if cached {
             spec.cache = Some(CacheHandle(Arc::new(RemoteCache {
                 handler,
-                frames: self.frames.clone(),
-                calls: self.cache_calls.clone(),
+                line: self.line.clone(),
+                calls: self.answers.caches.clone(),
                 next: self.next_cache_call.clone(),
             })));
         }
@@ -574,12 +638,12 @@ impl Worker {
     }
 }
 
-/// Tells the gateway of isolates' work with no request in flight.
-struct BackgroundFrames(Frames);
+/// Tells the gateway of isolates' work with no request in flight, before the work runs.
+struct BackgroundFrames(CallLine);
 
 impl super::blame::BackgroundSink for BackgroundFrames {
     fn began(&self, label: &str) {
-        self.0.send(ToGateway::Background {
+        let _ = self.0.send(&ToGateway::Background {
             label: label.to_owned(),
         });
     }
@@ -609,12 +673,12 @@ impl Outlet for ResponseOutlet {
     }
 }
 
-/// A handler's Cache API, answered by the gateway's response cache over the link. The ops
-/// calling it are synchronous, so the isolate thread waits for the answer (bounded).
+/// A handler's Cache API, answered by the gateway's response cache over the call socket.
+/// The ops calling it are synchronous, so the isolate thread waits for the answer (bounded).
 #[derive(Debug)]
 struct RemoteCache {
     handler: HandlerId,
-    frames: Frames,
+    line: CallLine,
     calls: Arc<Mutex<HashMap<CallId, std::sync::mpsc::Sender<CacheAnswer>>>>,
     next: Arc<AtomicU64>,
 }
@@ -624,7 +688,7 @@ impl RemoteCache {
         let call = self.next.fetch_add(1, Ordering::Relaxed);
         let (answer, waiting) = std::sync::mpsc::channel();
         lock(&self.calls).insert(call, answer);
-        let sent = self.frames.send(ToGateway::Cache {
+        let sent = self.line.send(&ToGateway::Cache {
             call,
             handler: self.handler,
             op,

@@ -304,10 +304,12 @@ async fn supervise(slot: std::sync::Weak<Slot>) {
 async fn run_process(slot: &Arc<Slot>) -> std::io::Result<()> {
     let (ours, theirs) = std::os::unix::net::UnixStream::pair()?;
     ours.set_nonblocking(true)?;
+    let (our_calls, their_calls) = std::os::unix::net::UnixStream::pair()?;
+    our_calls.set_nonblocking(true)?;
     let mut child = tokio::process::Command::new(&slot.command.program)
         .args(&slot.command.args)
         .stdin(Stdio::from(OwnedFd::from(theirs)))
-        .stdout(Stdio::null())
+        .stdout(Stdio::from(OwnedFd::from(their_calls)))
         .stderr(Stdio::inherit())
         .kill_on_drop(true)
         .spawn()?;
@@ -316,8 +318,16 @@ async fn run_process(slot: &Arc<Slot>) -> std::io::Result<()> {
     let (read, write) = socket.into_split();
     let (frames, outgoing) = mpsc::unbounded_channel();
     tokio::spawn(super::wire::write_frames(outgoing, write, None));
+    let (calls_read, calls_write) = tokio::net::UnixStream::from_std(our_calls)?.into_split();
+    let (answers, outgoing_answers) = mpsc::unbounded_channel();
+    tokio::spawn(super::wire::write_frames(
+        outgoing_answers,
+        calls_write,
+        None,
+    ));
     let link = Arc::new(Link {
         frames,
+        answers,
         calls: Mutex::new(HashMap::new()),
         next_call: AtomicU64::new(1),
         pid,
@@ -338,7 +348,13 @@ async fn run_process(slot: &Arc<Slot>) -> std::io::Result<()> {
     tracing::debug!(slot = slot.index, pid, generation, "worker process started");
 
     let mut closed = slot.link.subscribe();
-    let reading = read_frames(slot, &link, FrameReader::new(read));
+    let reading = async {
+        tokio::try_join!(
+            read_frames(slot, &link, FrameReader::new(read)),
+            read_frames(slot, &link, FrameReader::new(calls_read)),
+        )
+        .map(|_| ())
+    };
     let status = tokio::select! {
         status = child.wait() => status,
         fault = reading => {
@@ -378,7 +394,8 @@ async fn run_process(slot: &Arc<Slot>) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Reads the worker's frames until it closes the socket or breaks the protocol.
+/// Reads the worker's frames from one of its sockets until it closes it or breaks the
+/// protocol.
 async fn read_frames(
     slot: &Arc<Slot>,
     link: &Arc<Link>,
@@ -395,6 +412,8 @@ async fn read_frames(
 #[derive(Debug)]
 pub(crate) struct Link {
     frames: mpsc::UnboundedSender<ToWorker>,
+    /// Answers to the calls an isolate thread waits on, on the call socket.
+    answers: mpsc::UnboundedSender<ToWorker>,
     calls: Mutex<HashMap<CallId, Call>>,
     next_call: AtomicU64,
     pid: u32,
@@ -669,14 +688,14 @@ impl Link {
                         .and_then(|registered| registered.spec.cache.clone())
                 });
                 let answer = op.answer(cache.as_ref());
-                self.send(ToWorker::CacheAnswer { call, answer });
+                let _ = self.answers.send(ToWorker::CacheAnswer { call, answer });
             }
             ToGateway::File { call, op } => {
                 let roots = slot.code_roots();
-                let frames = self.frames.clone();
+                let answers = self.answers.clone();
                 tokio::task::spawn_blocking(move || {
                     let answer = super::files::answer(op, &roots);
-                    let _ = frames.send(ToWorker::FileAnswer { call, answer });
+                    let _ = answers.send(ToWorker::FileAnswer { call, answer });
                 });
             }
         }

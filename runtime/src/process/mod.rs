@@ -2,7 +2,8 @@
 //! binary, so that nothing a tenant's code does (V8 aborting on out-of-memory, a crash, a
 //! runaway allocation) can take the gateway or other processes' tenants down.
 //!
-//! - `wire.rs`: the frames and their codec (length-prefixed postcard over a Unix socket).
+//! - `wire.rs`: the frames and their codec (length-prefixed postcard over two Unix sockets:
+//!   one for requests, one for the calls an isolate thread waits on).
 //! - `flow.rs`: body streams across the socket with credit-based flow control.
 //! - `files.rs`: tenant code read by the gateway for the worker's module loaders.
 //! - `host.rs`: the gateway's side: a [`Slot`] per worker process and its supervisor, the

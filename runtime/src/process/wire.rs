@@ -1,7 +1,15 @@
-//! The frames a gateway and its worker processes exchange over their Unix socket, and the
+//! The frames a gateway and its worker processes exchange over their Unix sockets, and the
 //! codec: a little-endian `u32` length, then the frame encoded with postcard. Everything a
 //! worker sends is untrusted: a frame over [`MAX_FRAME`] or one that does not decode ends the
 //! link (and the worker with it).
+//!
+//! A link is two sockets. The *request socket* (the worker's standard input) carries
+//! requests, bodies, answers and reports; the worker serves it on its isolate thread, so a
+//! request and its answer never cross threads inside the worker. The *call socket* (its
+//! standard output) carries what an isolate thread must have before it can go on, written
+//! and waited for synchronously: Cache API calls and file reads with their answers (read
+//! there by a thread of their own, since the isolate thread is the one waiting), and the
+//! notes that must reach the gateway before the worker may die (`HeapLimit`, `Background`).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -552,6 +560,29 @@ impl<R: tokio::io::AsyncRead + Unpin> FrameReader<R> {
     }
 }
 
+/// Reads one frame from a blocking `reader`, no further than its end; `None` at a clean end
+/// of the stream.
+pub(crate) fn read_frame<T: for<'de> Deserialize<'de>>(
+    reader: &mut impl std::io::Read,
+) -> Result<Option<T>, WireFault> {
+    let mut length = [0u8; 4];
+    match reader.read_exact(&mut length) {
+        Ok(()) => {}
+        Err(error) if error.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
+        Err(error) => return Err(error.into()),
+    }
+    let length = usize::try_from(u32::from_le_bytes(length)).unwrap_or(usize::MAX);
+    if length > MAX_FRAME {
+        return Err(WireFault::TooLarge(length));
+    }
+    let mut buffer = vec![0; length];
+    reader.read_exact(&mut buffer)?;
+    Ok(Some(postcard::from_bytes(&buffer)?))
+}
+
+/// The most frames one write takes.
+const BATCH: usize = 64;
+
 /// Writes the frames sent on `frames` to `writer`, batching what is queued into one write,
 /// and counts those written in `written`; ends when every sender is gone or the socket fails.
 pub(crate) async fn write_frames<T: Serialize, W: AsyncWrite + Unpin>(
@@ -560,8 +591,17 @@ pub(crate) async fn write_frames<T: Serialize, W: AsyncWrite + Unpin>(
     written: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
 ) {
     let mut out = Vec::with_capacity(64 * 1024);
-    let mut batch = Vec::with_capacity(64);
-    while frames.recv_many(&mut batch, 64).await > 0 {
+    let mut batch = Vec::with_capacity(BATCH);
+    while frames.recv_many(&mut batch, BATCH).await > 0 {
+        // The task that woke the writer is rarely the only one with a frame to send: once
+        // the tasks ready now have run, their frames leave in the same write.
+        tokio::task::yield_now().await;
+        while batch.len() < BATCH {
+            match frames.try_recv() {
+                Ok(frame) => batch.push(frame),
+                Err(_) => break,
+            }
+        }
         out.clear();
         let count = batch.len() as u64;
         for frame in batch.drain(..) {
