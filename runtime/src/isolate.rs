@@ -584,12 +584,13 @@ const BACKGROUND_WORK: Duration = Duration::from_millis(1);
 /// [`BACKGROUND_WORK`].
 #[derive(Default)]
 struct Background {
-    /// When it was last told in this stretch (told again after [`RETELL`]).
+    /// When it was last told (told again after [`RETELL`]).
     told: Option<std::time::Instant>,
 }
 
-/// How often a long stretch of work with no request in flight is told again (the gateway
-/// keeps a notice for 10 s).
+/// How often work with no request in flight is told again: the gateway keeps a notice for
+/// 10 s, so one every 4 s covers every stretch, and a tenant whose every request leaves
+/// `waitUntil` work behind costs one notice per 4 s, not one per request.
 const RETELL: Duration = Duration::from_secs(4);
 
 impl Background {
@@ -624,7 +625,6 @@ impl Background {
         used: Duration,
     ) {
         if !idle_before || in_flight(state) > 0 {
-            self.told = None;
             return;
         }
         if used >= BACKGROUND_WORK {
