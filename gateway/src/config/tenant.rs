@@ -49,9 +49,9 @@ pub struct TenantConfig {
     /// The least severe `console` level of the tenant's handlers that reaches the log.
     #[serde(default)]
     pub log_level: LogLevelConfig,
-    /// Isolates a handler may spread over when busy, each on a worker of its own (default
-    /// 1); a quiet handler keeps to one.
-    #[serde(default = "one")]
+    /// Isolates a handler may spread over when busy, each on a worker of its own (default:
+    /// every worker); a quiet handler keeps to one.
+    #[serde(default = "every_worker")]
     pub max_isolates: Spanned<usize>,
     /// The tenant's share of the response cache.
     #[serde(default)]
@@ -72,8 +72,9 @@ pub struct TenantConfig {
     pub span: Range<usize>,
 }
 
-fn one() -> Spanned<usize> {
-    Spanned::new(0..0, 1)
+/// No cap of its own: the pool's worker count bounds it.
+fn every_worker() -> Spanned<usize> {
+    Spanned::new(0..0, usize::MAX)
 }
 
 /// A tenant's `hsts`: how long browsers keep to HTTPS for its hosts (RFC 6797).
