@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Warm hello req/s of `isogate serve` (plain HTTP, one tenant) with 1 and with 2 worker
-# threads, against the raw hyper baseline of the same run. Nothing is pinned here: the point
-# is how the workers share the machine with each other, the gateway and wrk.
+# Scaling by demand: warm req/s of `isogate serve` (plain HTTP, one tenant, no
+# `max_isolates`: the tenant spreads over the workers by itself) with 1 and with 2 workers,
+# for hello (examples/hello) and compute (tests/load/deno/compute.js, a 26 KB HTML table),
+# against the raw hyper baseline of the same run; the last column of a 2-worker row is its
+# ratio to the 1-worker row. Nothing is pinned here: the point is how the workers share the
+# machine with each other, the gateway and wrk.
 #
 #   tests/load/workers.sh
 set -euo pipefail
@@ -13,7 +16,10 @@ client_pin=()
 cargo build --release --locked -q -p isogate-gateway --bin isogate --example raw_hyper_hello
 
 work="$(mktemp -d)"
-cp examples/hello/handler.js "$work/handler.js"
+target_dir="${CARGO_TARGET_DIR:-target}"
+mkdir -p "$work/hello" "$work/compute"
+cp examples/hello/handler.js "$work/hello/handler.js"
+cp tests/load/deno/compute.js "$work/compute/handler.js"
 cat >"$work/isogate.toml" <<TOML
 [server]
 http = "127.0.0.1:0"
@@ -25,10 +31,18 @@ hosts = ["127.0.0.1"]
 
   [[tenants.routes]]
   path = "/{*rest}"
-  handler = "handler.js"
+  handler = "hello/handler.js"
+
+[[tenants]]
+name = "compute"
+hosts = ["localhost"]
+
+  [[tenants.routes]]
+  path = "/{*rest}"
+  handler = "compute/handler.js"
 TOML
 
-start 'http://[0-9.:]*' target/release/examples/raw_hyper_hello
+start 'http://[0-9.:]*' "$target_dir/release/examples/raw_hyper_hello"
 read -r raw_rps raw_p50 raw_p99 < <(measure "$LAST_URL/")
 raw_rss="$(rss_mib "$LAST_PID")"
 kill "$LAST_PID"
@@ -36,15 +50,25 @@ kill "$LAST_PID"
 rows=()
 for workers in 1 2; do
   RUST_LOG=warn start 'http://[0-9.:]*' \
-    target/release/isogate serve --config "$work/isogate.toml" --no-watch --workers "$workers"
-  read -r rps p50 p99 < <(measure "$LAST_URL/")
-  rows+=("isogate serve, $workers worker(s)|$rps|$p50|$p99|$(rss_mib "$LAST_PID")")
+    "$target_dir/release/isogate" serve --config "$work/isogate.toml" --no-watch --workers "$workers"
+  for name in hello compute; do
+    url="$LAST_URL/"
+    if [ "$name" = compute ]; then url="${LAST_URL/127.0.0.1/localhost}/"; fi
+    read -r rps p50 p99 < <(measure "$url")
+    rows+=("$name|$workers|$rps|$p50|$p99|$(rss_mib "$LAST_PID")")
+  done
   kill "$LAST_PID"
 done
 
-header "warm hello over HTTP/1.1, unpinned"
+header "warm req/s over HTTP/1.1 with 1 and 2 workers, unpinned"
 row "raw hyper hello" "$raw_rps" "$raw_p50" "$raw_p99" "$raw_rss" "$raw_rps"
+declare -A one
 for line in "${rows[@]}"; do
-  IFS='|' read -r name rps p50 p99 rss <<<"$line"
-  row "$name" "$rps" "$p50" "$p99" "$rss" "$raw_rps"
+  IFS='|' read -r name workers rps p50 p99 rss <<<"$line"
+  if [ "$workers" = 1 ]; then
+    one[$name]="$rps"
+    row "isogate $name, 1 worker" "$rps" "$p50" "$p99" "$rss" "$raw_rps"
+  else
+    row "isogate $name, 2 workers" "$rps" "$p50" "$p99" "$rss" "${one[$name]}"
+  fi
 done
