@@ -89,24 +89,6 @@ fn sockets_of(pid: u32) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// The worker processes of gateway `pid`.
-fn workers_of(pid: u32) -> Vec<u32> {
-    let mut children = Vec::new();
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(child) = entry.file_name().to_string_lossy().parse::<u32>() else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{child}/stat")) else {
-            continue;
-        };
-        let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-        if after.split_whitespace().nth(1) == Some(&pid.to_string()) {
-            children.push(child);
-        }
-    }
-    children
-}
-
 #[tokio::test]
 async fn worker_fetches_go_through_the_gateway_under_the_tenants_own_policy() {
     let (origin, served) = upstream().await;

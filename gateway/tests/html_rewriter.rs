@@ -55,21 +55,33 @@ async fn origin() -> String {
     addr
 }
 
+/// A folder with the handler of fixture `fixture` in a folder of its own for each of
+/// `tenants`, and a neighbour's plain handler in `other/`.
+fn tenant_folders(fixture: &str, tenants: &[&str]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let handler = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(fixture)
+        .join("handler.js");
+    for tenant in tenants {
+        std::fs::create_dir(dir.path().join(tenant)).unwrap();
+        std::fs::copy(&handler, dir.path().join(tenant).join("handler.js")).unwrap();
+    }
+    std::fs::create_dir(dir.path().join("other")).unwrap();
+    std::fs::write(
+        dir.path().join("other/handler.js"),
+        "export default { fetch() { return new Response('neighbour') } }",
+    )
+    .unwrap();
+    dir
+}
+
 /// The process id of the gateway's one worker process.
 fn worker(gateway: u32) -> u32 {
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-            continue;
-        };
-        let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-        if after.split_whitespace().nth(1) == Some(&gateway.to_string()) {
-            return pid;
-        }
-    }
-    panic!("gateway {gateway} has no worker process");
+    workers_of(gateway)
+        .first()
+        .copied()
+        .unwrap_or_else(|| panic!("gateway {gateway} has no worker process"))
 }
 
 /// Threads of the gateway's one worker process.
@@ -93,26 +105,7 @@ fn worker_cpu(gateway: u32) -> Duration {
 #[tokio::test]
 async fn pages_are_rewritten_as_they_stream_and_stuck_handlers_cost_a_bounded_few_threads() {
     let origin = origin().await;
-    let dir = tempfile::tempdir().unwrap();
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/html_rewriter");
-    std::fs::create_dir(dir.path().join("site")).unwrap();
-    std::fs::copy(
-        fixture.join("handler.js"),
-        dir.path().join("site/handler.js"),
-    )
-    .unwrap();
-    std::fs::create_dir(dir.path().join("stuck")).unwrap();
-    std::fs::copy(
-        fixture.join("handler.js"),
-        dir.path().join("stuck/handler.js"),
-    )
-    .unwrap();
-    std::fs::create_dir(dir.path().join("other")).unwrap();
-    std::fs::write(
-        dir.path().join("other/handler.js"),
-        "export default { fetch() { return new Response('neighbour') } }",
-    )
-    .unwrap();
+    let dir = tenant_folders("html_rewriter", &["site", "stuck"]);
     let config = r#"[server]
 http = "127.0.0.1:0"
 admin = "127.0.0.1:0"
@@ -237,22 +230,7 @@ async fn usage_cpu(admin: &str, tenant: &str) -> Duration {
 
 #[tokio::test]
 async fn rewriting_is_charged_to_its_tenant_and_held_to_its_cpu_limit() {
-    let dir = tempfile::tempdir().unwrap();
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/html_burner");
-    for tenant in ["burner", "greedy"] {
-        std::fs::create_dir(dir.path().join(tenant)).unwrap();
-        std::fs::copy(
-            fixture.join("handler.js"),
-            dir.path().join(tenant).join("handler.js"),
-        )
-        .unwrap();
-    }
-    std::fs::create_dir(dir.path().join("other")).unwrap();
-    std::fs::write(
-        dir.path().join("other/handler.js"),
-        "export default { fetch() { return new Response('neighbour') } }",
-    )
-    .unwrap();
+    let dir = tenant_folders("html_burner", &["burner", "greedy"]);
     let tenant = |name: &str, limits: &str| {
         format!(
             "[[tenants]]\nname = \"{name}\"\nhosts = [\"{name}.test\"]\nlimits = {{ {limits} }}\n\n  \

@@ -83,26 +83,6 @@ limits = {{ wall_ms = 2000, memory_mb = 32 }}
     (dir, path)
 }
 
-/// The worker processes of the gateway `pid`: its children, from `/proc`.
-fn workers_of(pid: u32) -> Vec<u32> {
-    let mut children = Vec::new();
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(child) = entry.file_name().to_string_lossy().parse::<u32>() else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{child}/stat")) else {
-            continue;
-        };
-        // `pid (comm) state ppid ...`: the command may hold spaces, so split after it.
-        let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-        if after.split_whitespace().nth(1) == Some(&pid.to_string()) {
-            children.push(child);
-        }
-    }
-    children.sort_unstable();
-    children
-}
-
 /// Resident memory of the gateway and its workers, in bytes.
 fn tree_rss(pid: u32) -> u64 {
     std::iter::once(pid)

@@ -42,6 +42,15 @@ fn folder(files: &[File<'_>]) -> tempfile::TempDir {
     dir
 }
 
+/// The JSON answer (and its text) of one GET to the module at `entry`, run under
+/// `nodejs_compat`; the answer must be a 200.
+async fn node_json(entry: std::path::PathBuf) -> (serde_json::Value, String) {
+    let worker = spawn_node(entry);
+    let (status, body) = call(&worker, get("http://example.test/")).await.unwrap();
+    assert_eq!(status, 200, "{body}");
+    (serde_json::from_str(&body).unwrap(), body)
+}
+
 #[tokio::test]
 async fn handler_imports_packages_from_node_modules_and_wasm() {
     let dir = folder(&[
@@ -306,10 +315,7 @@ export default {
 module.exports = (text) => Buffer.from(text).toString("hex") + (typeof EventEmitter);"#,
         ),
     ]);
-    let worker = spawn_node(dir.path().join("index.js"));
-    let (status, body) = call(&worker, get("http://example.test/")).await.unwrap();
-    assert_eq!(status, 200, "{body}");
-    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let (json, body) = node_json(dir.path().join("index.js")).await;
     assert_eq!(json["base64"], "aXNvZ2F0ZQ==", "{body}");
     assert_eq!(json["heard"], "hi");
     assert_eq!(json["joined"], "/a/c");
@@ -404,10 +410,7 @@ export default {
   },
 };"#;
     let dir = folder(&[("index.js", source), ("package.json", br#"{"name":"app"}"#)]);
-    let worker = spawn_node(dir.path().join("index.js"));
-    let (status, body) = call(&worker, get("http://example.test/")).await.unwrap();
-    assert_eq!(status, 200, "{body}");
-    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let (json, _) = node_json(dir.path().join("index.js")).await;
     assert_eq!(
         json,
         serde_json::json!({
@@ -463,10 +466,7 @@ export default {
   },
 };"#;
     let dir = folder(&[("index.js", source), ("package.json", br#"{"name":"app"}"#)]);
-    let worker = spawn_node(dir.path().join("index.js"));
-    let (status, body) = call(&worker, get("http://example.test/")).await.unwrap();
-    assert_eq!(status, 200, "{body}");
-    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let (json, body) = node_json(dir.path().join("index.js")).await;
     for key in ["gunzip", "inflate", "raw", "unzip", "roundTrip"] {
         assert_eq!(json[key], true, "{key}: {body}");
     }
