@@ -44,27 +44,8 @@ start_deno() {
 
 # serve_config MODULE: a config serving MODULE as one tenant in one worker process.
 serve_config() {
-  local dir="$work/serve-$(basename "$1" .js)"
-  mkdir -p "$dir/app"
-  cp "$1" "$dir/app/handler.js"
-  cat >"$dir/isogate.toml" <<TOML
-[server]
-http = "127.0.0.1:0"
-admin = "127.0.0.1:0"
-
-[pool]
-isolation = "process"
-processes = 1
-
-[[tenants]]
-name = "app"
-hosts = ["127.0.0.1"]
-
-  [[tenants.routes]]
-  path = "/{*rest}"
-  handler = "app/handler.js"
-TOML
-  echo "$dir/isogate.toml"
+  site_config "$work/serve-$(basename "$1" .js)" $'isolation = "process"\nprocesses = 1' \
+    "app=127.0.0.1=$1"
 }
 
 stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }

@@ -83,6 +83,25 @@ header() {
   printf '%-28s %12s %10s %10s %9s %8s\n' subject "req/s" p50 p99 "RSS MiB" ratio
 }
 
+# site_config DIR POOL NAME=HOST=MODULE...: writes DIR/isogate.toml (plain HTTP and admin on
+# free ports, the `[pool]` lines POOL) with a tenant per argument, its MODULE copied into a
+# folder of its own and served on every path of HOST; prints the config's path.
+site_config() {
+  local dir="$1" pool="$2" spec name host module
+  shift 2
+  mkdir -p "$dir"
+  printf '[server]\nhttp = "127.0.0.1:0"\nadmin = "127.0.0.1:0"\n\n[pool]\n%s\n' "$pool" \
+    >"$dir/isogate.toml"
+  for spec in "$@"; do
+    IFS='=' read -r name host module <<<"$spec"
+    mkdir -p "$dir/$name"
+    cp "$module" "$dir/$name/handler.js"
+    printf '\n[[tenants]]\nname = "%s"\nhosts = ["%s"]\n\n  [[tenants.routes]]\n  path = "/{*rest}"\n  handler = "%s/handler.js"\n' \
+      "$name" "$host" "$name" >>"$dir/isogate.toml"
+  done
+  echo "$dir/isogate.toml"
+}
+
 # row NAME RPS P50 P99 RSS BASELINE_RPS: prints one line of the current table, and keeps it
 # for the summary table when BENCH_ROWS names a file (`bench.sh` sets it).
 row() {

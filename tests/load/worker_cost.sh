@@ -24,37 +24,8 @@ trap 'cleanup; rm -rf "$work"' EXIT
 
 # config MODE: a config serving hello on 127.0.0.1 and json on localhost, in MODE.
 config() {
-  local dir="$work/$1"
-  mkdir -p "$dir/hello" "$dir/json"
-  cp tests/load/deno/hello.js "$dir/hello/handler.js"
-  cp tests/load/deno/json.js "$dir/json/handler.js"
-  cat >"$dir/isogate.toml" <<TOML
-[server]
-http = "127.0.0.1:0"
-admin = "127.0.0.1:0"
-
-[pool]
-isolation = "$1"
-processes = 1
-workers = 1
-
-[[tenants]]
-name = "hello"
-hosts = ["127.0.0.1"]
-
-  [[tenants.routes]]
-  path = "/{*rest}"
-  handler = "hello/handler.js"
-
-[[tenants]]
-name = "json"
-hosts = ["localhost"]
-
-  [[tenants.routes]]
-  path = "/{*rest}"
-  handler = "json/handler.js"
-TOML
-  echo "$dir/isogate.toml"
+  site_config "$work/$1" "$(printf 'isolation = "%s"\nprocesses = 1\nworkers = 1' "$1")" \
+    hello=127.0.0.1=tests/load/deno/hello.js json=localhost=tests/load/deno/json.js
 }
 
 # ticks PID: user + system CPU ticks (USER_HZ) of PID so far.

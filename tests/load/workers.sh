@@ -17,30 +17,8 @@ cargo build --release --locked -q -p isogate-gateway --bin isogate --example raw
 
 work="$(mktemp -d)"
 target_dir="${CARGO_TARGET_DIR:-target}"
-mkdir -p "$work/hello" "$work/compute"
-cp examples/hello/handler.js "$work/hello/handler.js"
-cp tests/load/deno/compute.js "$work/compute/handler.js"
-cat >"$work/isogate.toml" <<TOML
-[server]
-http = "127.0.0.1:0"
-admin = "127.0.0.1:0"
-
-[[tenants]]
-name = "hello"
-hosts = ["127.0.0.1"]
-
-  [[tenants.routes]]
-  path = "/{*rest}"
-  handler = "hello/handler.js"
-
-[[tenants]]
-name = "compute"
-hosts = ["localhost"]
-
-  [[tenants.routes]]
-  path = "/{*rest}"
-  handler = "compute/handler.js"
-TOML
+config="$(site_config "$work" "" hello=127.0.0.1=examples/hello/handler.js \
+  compute=localhost=tests/load/deno/compute.js)"
 
 start 'http://[0-9.:]*' "$target_dir/release/examples/raw_hyper_hello"
 read -r raw_rps raw_p50 raw_p99 < <(measure "$LAST_URL/")
@@ -50,7 +28,7 @@ kill "$LAST_PID"
 rows=()
 for workers in 1 2; do
   RUST_LOG=warn start 'http://[0-9.:]*' \
-    "$target_dir/release/isogate" serve --config "$work/isogate.toml" --no-watch --workers "$workers"
+    "$target_dir/release/isogate" serve --config "$config" --no-watch --workers "$workers"
   for name in hello compute; do
     url="$LAST_URL/"
     if [ "$name" = compute ]; then url="${LAST_URL/127.0.0.1/localhost}/"; fi
