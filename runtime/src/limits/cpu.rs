@@ -51,30 +51,24 @@ impl CpuClock {
 
     /// CPU time the thread has used so far.
     pub(crate) fn now(&self) -> Duration {
-        let mut time = libc::timespec {
-            tv_sec: 0,
-            tv_nsec: 0,
-        };
-        // SAFETY: `time` is a valid out-pointer; an invalid clock (a thread that has exited)
-        // makes the call fail, which reads as zero below.
-        let result = unsafe { libc::clock_gettime(self.0, &raw mut time) };
-        if result != 0 {
-            return Duration::ZERO;
-        }
-        let secs = u64::try_from(time.tv_sec).unwrap_or(0);
-        let nanos = u32::try_from(time.tv_nsec).unwrap_or(0);
-        Duration::new(secs, nanos)
+        read_clock(self.0)
     }
 }
 
 /// The calling thread's CPU time so far.
 pub(crate) fn thread_time() -> Duration {
+    read_clock(libc::CLOCK_THREAD_CPUTIME_ID)
+}
+
+/// The time on `clock`; zero when it cannot be read (the clock of a thread that has exited).
+fn read_clock(clock: libc::clockid_t) -> Duration {
     let mut time = libc::timespec {
         tv_sec: 0,
         tv_nsec: 0,
     };
-    // SAFETY: `time` is a valid out-pointer; the calling thread's clock always exists.
-    let result = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &raw mut time) };
+    // SAFETY: `time` is a valid out-pointer; an invalid clock makes the call fail, which
+    // reads as zero below.
+    let result = unsafe { libc::clock_gettime(clock, &raw mut time) };
     if result != 0 {
         return Duration::ZERO;
     }

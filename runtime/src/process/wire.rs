@@ -550,14 +550,19 @@ impl<R: tokio::io::AsyncRead + Unpin> FrameReader<R> {
             Err(error) if error.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
             Err(error) => return Err(error.into()),
         }
-        let length = usize::try_from(u32::from_le_bytes(length)).unwrap_or(usize::MAX);
-        if length > MAX_FRAME {
-            return Err(WireFault::TooLarge(length));
-        }
-        self.buffer.resize(length, 0);
+        self.buffer.resize(frame_length(length)?, 0);
         self.reader.read_exact(&mut self.buffer).await?;
         Ok(Some(postcard::from_bytes(&self.buffer)?))
     }
+}
+
+/// The length a frame's prefix gives, refused past [`MAX_FRAME`] before anything is read.
+fn frame_length(prefix: [u8; 4]) -> Result<usize, WireFault> {
+    let length = usize::try_from(u32::from_le_bytes(prefix)).unwrap_or(usize::MAX);
+    if length > MAX_FRAME {
+        return Err(WireFault::TooLarge(length));
+    }
+    Ok(length)
 }
 
 /// Reads one frame from a blocking `reader`, no further than its end; `None` at a clean end
@@ -571,11 +576,7 @@ pub(crate) fn read_frame<T: for<'de> Deserialize<'de>>(
         Err(error) if error.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
         Err(error) => return Err(error.into()),
     }
-    let length = usize::try_from(u32::from_le_bytes(length)).unwrap_or(usize::MAX);
-    if length > MAX_FRAME {
-        return Err(WireFault::TooLarge(length));
-    }
-    let mut buffer = vec![0; length];
+    let mut buffer = vec![0; frame_length(length)?];
     reader.read_exact(&mut buffer)?;
     Ok(Some(postcard::from_bytes(&buffer)?))
 }
