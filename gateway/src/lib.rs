@@ -25,6 +25,8 @@
 //! - `check`: `isogate check`: a config's problems, and with `--load` each handler loaded.
 //! - `geo`: `request.cf` geolocation from MaxMind-format databases (`[server] geoip`), by
 //!   the client address behind trusted proxies.
+//! - `log_line`: the text log's field and time formatting (fast, and escaped so that a
+//!   tenant's text cannot split or forge a line).
 //! - `wrangler`: wrangler projects (`main`, `vars`, `compatibility_flags`, `.dev.vars`).
 //! - `error`: `RequestError` (each with one `Descriptor`: status, code, log level, public
 //!   text, retry-after) and `SetupError` (what stops a start or a reload).
@@ -59,6 +61,7 @@ pub mod dispatch;
 pub mod error;
 pub mod geo;
 pub mod http;
+pub mod log_line;
 pub mod metrics;
 pub mod reload;
 pub mod routing;

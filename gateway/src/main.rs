@@ -204,7 +204,10 @@ fn init_tracing(format: LogFormat, default_filter: &str) {
         .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     match format {
-        LogFormat::Text => builder.init(),
+        LogFormat::Text => builder
+            .fmt_fields(isogate_gateway::log_line::Fields)
+            .with_timer(isogate_gateway::log_line::Clock)
+            .init(),
         LogFormat::Json => builder.json().init(),
     }
 }

@@ -5,6 +5,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::Context;
 use std::task::Poll;
+use std::time::Duration;
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -367,11 +368,21 @@ impl Drop for LoggedBody {
             cache = text(record.cache_status.as_ref()),
             user_agent = text(record.user_agent.as_ref()),
             bytes = self.bytes,
-            duration_ms = elapsed.as_secs_f64() * 1000.0,
-            cpu_ms = cpu.map_or(0.0, |cpu| cpu.as_secs_f64() * 1000.0),
+            duration_ms = millis(elapsed),
+            cpu_ms = cpu.map_or(0.0, millis),
             request_id = %record.request_id,
         );
     }
+}
+
+/// A duration in milliseconds to the microsecond, for the log.
+fn millis(duration: Duration) -> f64 {
+    #[allow(
+        clippy::cast_precision_loss,
+        reason = "microseconds below 2^52 are exact"
+    )]
+    let micros = duration.as_micros() as f64;
+    micros / 1000.0
 }
 
 /// A header value for the log: its text, or nothing when absent or not text.
