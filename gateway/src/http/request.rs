@@ -308,24 +308,39 @@ pub fn cf<B>(
         http::Version::HTTP_3 => "HTTP/3",
         _ => "HTTP/1.1",
     };
-    let mut cf = serde_json::Map::new();
-    cf.insert("httpProtocol".into(), protocol.into());
-    if let Some(tls) = tls {
-        cf.insert("tlsVersion".into(), tls.version.into());
-        cf.insert("tlsCipher".into(), tls.cipher.into());
-    }
-    cf.insert("colo".into(), node_name().into());
-    if let Some(encoding) = request
-        .headers()
-        .get(http::header::ACCEPT_ENCODING)
-        .and_then(|value| value.to_str().ok())
-    {
-        cf.insert("clientAcceptEncoding".into(), encoding.into());
-    }
+    let mut located = serde_json::Map::new();
     if let Some((geo, client)) = geo {
-        geo.annotate(client, &mut cf);
+        geo.annotate(client, &mut located);
     }
-    serde_json::Value::Object(cf).to_string()
+    let cf = Cf {
+        http_protocol: protocol,
+        tls_version: tls.map(|tls| tls.version),
+        tls_cipher: tls.map(|tls| tls.cipher),
+        colo: node_name(),
+        client_accept_encoding: request
+            .headers()
+            .get(http::header::ACCEPT_ENCODING)
+            .and_then(|value| value.to_str().ok()),
+        located,
+    };
+    serde_json::to_string(&cf).unwrap_or_else(|_| "{}".to_owned())
+}
+
+/// What `request.cf` holds, written straight to JSON.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Cf<'a> {
+    http_protocol: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tls_version: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tls_cipher: Option<&'a str>,
+    colo: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    client_accept_encoding: Option<&'a str>,
+    /// What the geolocation databases know of the client.
+    #[serde(flatten)]
+    located: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Most of a refused body read and thrown away so that the client, still sending, gets to
