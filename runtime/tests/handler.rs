@@ -270,6 +270,57 @@ exports.default = () => "the default";"#,
 }
 
 #[tokio::test]
+async fn nodejs_compat_derives_keys_compares_in_constant_time_and_draws_random_numbers() {
+    // Expected values from Node 20's own `node:crypto`.
+    let source = br#"import crypto, { pbkdf2, pbkdf2Sync, scryptSync, hkdfSync, timingSafeEqual,
+  randomFillSync, randomInt } from "node:crypto";
+import { promisify } from "node:util";
+export default {
+  async fetch() {
+    const hex = (bytes) => Buffer.from(bytes).toString("hex");
+    const code = (work) => { try { work(); return "none"; } catch (error) { return error.code; } };
+    const filled = randomFillSync(new Uint8Array(100000), 10, 70000);
+    const draws = Array.from({ length: 200 }, () => randomInt(3, 6));
+    return Response.json({
+      pbkdf2: pbkdf2Sync("password", "salt", 1000, 32, "sha256").toString("hex"),
+      pbkdf2Async: (await promisify(pbkdf2)("password", "salt", 1000, 32, "sha256")).toString("hex"),
+      scrypt: scryptSync("password", "salt", 32, { N: 1024, r: 8, p: 1 }).toString("hex"),
+      scryptAsync: (await promisify(crypto.scrypt)("password", "salt", 32, { N: 1024 })).toString("hex"),
+      hkdf: hex(hkdfSync("sha256", "key", "salt", "info", 42)),
+      hkdfType: hkdfSync("sha256", "key", "salt", "info", 8) instanceof ArrayBuffer,
+      equal: [timingSafeEqual(Buffer.from("secret"), Buffer.from("secret")),
+        timingSafeEqual(new Uint8Array([1, 2]), new Uint8Array([1, 3]))],
+      lengths: code(() => timingSafeEqual(Buffer.from("a"), Buffer.from("ab"))),
+      badScrypt: code(() => scryptSync("p", "s", 32, { N: 3 })),
+      filledEdges: [filled.subarray(0, 10).every((b) => b === 0), filled.subarray(70010).every((b) => b === 0),
+        filled.subarray(10, 70010).some((b) => b !== 0)],
+      draws: [Math.min(...draws), Math.max(...draws), new Set(draws).size],
+      badRange: code(() => randomInt(5, 5)),
+    });
+  },
+};"#;
+    let dir = folder(&[("index.js", source), ("package.json", br#"{"name":"app"}"#)]);
+    let (json, body) = node_json(dir.path().join("index.js")).await;
+    let pbkdf2 = "632c2812e46d4604102ba7618e9d6d7d2f8128f6266b4a03264d2a0460b7dcb3";
+    assert_eq!(json["pbkdf2"], pbkdf2, "{body}");
+    assert_eq!(json["pbkdf2Async"], pbkdf2, "{body}");
+    let scrypt = "16dbc8906763c7f048977a68f9d305f7710e068ca2cd95dab372125bb3f19608";
+    assert_eq!(json["scrypt"], scrypt, "{body}");
+    assert_eq!(json["scryptAsync"], scrypt, "{body}");
+    assert_eq!(
+        json["hkdf"],
+        "9ca0d662557439e3b83365f2da4626d35da195c6d9d1779f09838cf9e408966ece99106e2585ace6f083"
+    );
+    assert_eq!(json["hkdfType"], true);
+    assert_eq!(json["equal"], serde_json::json!([true, false]));
+    assert_eq!(json["lengths"], "ERR_CRYPTO_TIMING_SAFE_EQUAL_LENGTH");
+    assert_eq!(json["badScrypt"], "ERR_CRYPTO_INVALID_SCRYPT_PARAMS");
+    assert_eq!(json["filledEdges"], serde_json::json!([true, true, true]));
+    assert_eq!(json["draws"], serde_json::json!([3, 5, 3]), "{body}");
+    assert_eq!(json["badRange"], "ERR_OUT_OF_RANGE");
+}
+
+#[tokio::test]
 async fn nodejs_compat_serves_node_built_ins_and_without_it_they_are_refused() {
     let source = br#"import { Buffer } from "node:buffer";
 import { EventEmitter } from "events";

@@ -1,9 +1,14 @@
-// `node:crypto` for `nodejs_compat` handlers: unenv's module, with the synchronous hashes
-// and HMACs it leaves to the host made from @noble/hashes (audited, pure JavaScript):
-// `createHash`, `createHmac`, `hash`, `getHashes`, `Hash` and `Hmac`, as Node has them.
+// `node:crypto` for `nodejs_compat` handlers: unenv's module, with what it leaves to the
+// host made from @noble/hashes (audited, pure JavaScript) and Web Crypto's random source:
+// `createHash`, `createHmac`, `hash`, `getHashes`, `Hash` and `Hmac`; `pbkdf2`, `scrypt`
+// and `hkdf` (each also `…Sync`); `timingSafeEqual`; `randomFill(Sync)` and `randomInt`,
+// as Node has them.
 import { Buffer } from "node:buffer";
 import unenv from "isogate-node:/unenv/node/crypto.mjs";
+import { expand, extract } from "isogate-node:/noble-hashes/hkdf.js";
 import { hmac } from "isogate-node:/noble-hashes/hmac.js";
+import { pbkdf2 as derivePbkdf2 } from "isogate-node:/noble-hashes/pbkdf2.js";
+import { scrypt as deriveScrypt } from "isogate-node:/noble-hashes/scrypt.js";
 import { md5, ripemd160, sha1 } from "isogate-node:/noble-hashes/legacy.js";
 import { sha224, sha256, sha384, sha512, sha512_224, sha512_256 } from "isogate-node:/noble-hashes/sha2.js";
 
@@ -120,4 +125,196 @@ export const hash = (name, data, encoding = "hex") =>
   output(algorithm(name)(bytes(data, undefined, "data")), encoding);
 export const getHashes = () => Object.keys(ALGORITHMS);
 
-export default { ...unenv, Hash, Hmac, createHash, createHmac, getHashes, hash };
+
+/** A Node-style error with its `code`. */
+function failure(Kind, code, message) {
+  const error = new Kind(message);
+  error.code = code;
+  return error;
+}
+
+function callback(value, name = "callback") {
+  if (typeof value !== "function") {
+    throw failure(TypeError, "ERR_INVALID_ARG_TYPE", `The "${name}" argument must be of type function.`);
+  }
+  return value;
+}
+
+function integer(value, name, min, max = Number.MAX_SAFE_INTEGER) {
+  if (typeof value !== "number") {
+    throw failure(TypeError, "ERR_INVALID_ARG_TYPE", `The "${name}" argument must be of type number.`);
+  }
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw failure(
+      RangeError,
+      "ERR_OUT_OF_RANGE",
+      `The value of "${name}" is out of range. It must be an integer >= ${min} and <= ${max}. Received ${value}`,
+    );
+  }
+  return value;
+}
+
+/** Runs `work` after the caller returns and hands its result to `done(error, result)`. */
+function later(work, done) {
+  queueMicrotask(() => {
+    let result;
+    try {
+      result = work();
+    } catch (error) {
+      done(error);
+      return;
+    }
+    done(null, result);
+  });
+}
+
+export function pbkdf2Sync(password, salt, iterations, keylen, digest) {
+  integer(iterations, "iterations", 1, 2 ** 31 - 1);
+  integer(keylen, "keylen", 0, 2 ** 31 - 1);
+  if (typeof digest !== "string") {
+    throw failure(TypeError, "ERR_INVALID_ARG_TYPE", 'The "digest" argument must be of type string.');
+  }
+  const key = derivePbkdf2(algorithm(digest), bytes(password, undefined, "password"),
+    bytes(salt, undefined, "salt"), { c: iterations, dkLen: keylen });
+  return Buffer.from(key.buffer, key.byteOffset, key.byteLength);
+}
+
+export function pbkdf2(password, salt, iterations, keylen, digest, done) {
+  callback(done);
+  integer(iterations, "iterations", 1, 2 ** 31 - 1);
+  integer(keylen, "keylen", 0, 2 ** 31 - 1);
+  later(() => pbkdf2Sync(password, salt, iterations, keylen, digest), done);
+}
+
+function scryptOptions(options = {}) {
+  const pick = (a, b, fallback) => options[a] ?? options[b] ?? fallback;
+  const N = pick("N", "cost", 16384);
+  const r = pick("r", "blockSize", 8);
+  const p = pick("p", "parallelization", 1);
+  const maxmem = options.maxmem ?? 32 * 1024 * 1024;
+  if (!Number.isInteger(N) || N < 2 || (N & (N - 1)) !== 0 || 128 * N * r > maxmem) {
+    throw failure(RangeError, "ERR_CRYPTO_INVALID_SCRYPT_PARAMS", "Invalid scrypt params");
+  }
+  return { N, r, p, maxmem: maxmem + 128 * r * p + 1024 };
+}
+
+export function scryptSync(password, salt, keylen, options) {
+  integer(keylen, "keylen", 0, 2 ** 31 - 1);
+  const key = deriveScrypt(bytes(password, undefined, "password"), bytes(salt, undefined, "salt"),
+    { ...scryptOptions(options), dkLen: keylen });
+  return Buffer.from(key.buffer, key.byteOffset, key.byteLength);
+}
+
+export function scrypt(password, salt, keylen, options, done) {
+  if (typeof options === "function") {
+    [options, done] = [undefined, options];
+  }
+  callback(done);
+  integer(keylen, "keylen", 0, 2 ** 31 - 1);
+  scryptOptions(options);
+  later(() => scryptSync(password, salt, keylen, options), done);
+}
+
+export function hkdfSync(digest, ikm, salt, info, keylen) {
+  const hash = algorithm(digest);
+  integer(keylen, "keylen", 0, 255 * hash.outputLen);
+  const secret = typeof ikm?.export === "function" ? ikm.export() : ikm;
+  const key = expand(hash, extract(hash, bytes(secret, undefined, "ikm"), bytes(salt, undefined, "salt")),
+    bytes(info, undefined, "info"), keylen);
+  return key.buffer.slice(key.byteOffset, key.byteOffset + key.byteLength);
+}
+
+export function hkdf(digest, ikm, salt, info, keylen, done) {
+  callback(done);
+  later(() => hkdfSync(digest, ikm, salt, info, keylen), done);
+}
+
+/** Compares two buffers of one length in time that does not depend on where they differ. */
+export function timingSafeEqual(a, b) {
+  const left = bytes(a, undefined, "buf1");
+  const right = bytes(b, undefined, "buf2");
+  if (left.byteLength !== right.byteLength) {
+    throw failure(RangeError, "ERR_CRYPTO_TIMING_SAFE_EQUAL_LENGTH",
+      "Input buffers must have the same byte length");
+  }
+  let difference = 0;
+  for (let i = 0; i < left.byteLength; i++) {
+    difference |= left[i] ^ right[i];
+  }
+  return difference === 0;
+}
+
+/** Web Crypto's `getRandomValues` fills at most 64 KiB at a time. */
+function fillRandom(view) {
+  for (let at = 0; at < view.byteLength; at += 65536) {
+    crypto.getRandomValues(view.subarray(at, Math.min(at + 65536, view.byteLength)));
+  }
+}
+
+export function randomFillSync(buffer, offset = 0, size) {
+  const view = bytes(buffer, undefined, "buf");
+  integer(offset, "offset", 0, view.byteLength);
+  const length = size ?? view.byteLength - offset;
+  integer(length, "size", 0, view.byteLength - offset);
+  fillRandom(view.subarray(offset, offset + length));
+  return buffer;
+}
+
+export function randomFill(buffer, offset, size, done) {
+  if (typeof offset === "function") {
+    [offset, size, done] = [0, undefined, offset];
+  } else if (typeof size === "function") {
+    [size, done] = [undefined, size];
+  }
+  callback(done);
+  later(() => randomFillSync(buffer, offset, size), done);
+}
+
+export function randomInt(min, max, done) {
+  if (max === undefined || typeof max === "function") {
+    [min, max, done] = [0, min, max];
+  }
+  if (done !== undefined) {
+    callback(done);
+  }
+  integer(min, "min", Number.MIN_SAFE_INTEGER);
+  integer(max, "max", Number.MIN_SAFE_INTEGER);
+  const range = max - min;
+  if (range <= 0 || range >= 2 ** 48) {
+    throw failure(RangeError, "ERR_OUT_OF_RANGE",
+      `The value of "max" is out of range. It must be greater than the value of "min" (${min}) and less than 2^48 above it. Received ${max}`);
+  }
+  // Rejection sampling over 48 random bits: every value in the range is as likely.
+  const limit = 2 ** 48 - (2 ** 48 % range);
+  const sample = new Uint8Array(6);
+  let value;
+  do {
+    crypto.getRandomValues(sample);
+    value = sample.reduce((total, byte) => total * 256 + byte, 0);
+  } while (value >= limit);
+  const result = min + (value % range);
+  if (done === undefined) {
+    return result;
+  }
+  later(() => result, done);
+}
+
+export default {
+  ...unenv,
+  Hash,
+  Hmac,
+  createHash,
+  createHmac,
+  getHashes,
+  hash,
+  hkdf,
+  hkdfSync,
+  pbkdf2,
+  pbkdf2Sync,
+  randomFill,
+  randomFillSync,
+  randomInt,
+  scrypt,
+  scryptSync,
+  timingSafeEqual,
+};
