@@ -512,10 +512,13 @@ impl Forward {
         mut response: Response<GatewayBody>,
         params: &[&str],
     ) -> Result<Response<GatewayBody>, RequestError> {
-        let mut status = format!("isogate; fwd={}", self.reason.token());
+        let mut status = String::with_capacity(64);
+        status.push_str("isogate; fwd=");
+        status.push_str(self.reason.token());
         let has_fwd_status = params.iter().any(|param| param.starts_with("fwd-status="));
         if !has_fwd_status && self.reason != Reason::Bypass && self.reason != Reason::Method {
-            status.push_str(&format!("; fwd-status={}", response.status().as_u16()));
+            status.push_str("; fwd-status=");
+            status.push_str(itoa::Buffer::new().format(response.status().as_u16()));
         }
         for param in params {
             status.push_str("; ");

@@ -179,6 +179,8 @@ pub fn set_forwarded(
     } else {
         (peer.text.clone(), element)
     };
+    // Room for the four fields at once: the map grows (and rehashes) once at most.
+    headers.reserve(4);
     let keep_proto = trusted && headers.contains_key(X_FORWARDED_PROTO);
     let keep_host = trusted && headers.contains_key(X_FORWARDED_HOST);
     if let Ok(value) = HeaderValue::try_from(xff) {

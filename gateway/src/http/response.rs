@@ -57,7 +57,8 @@ pub fn from_handler(response: HandlerResponse) -> Result<Response<GatewayBody>, 
 pub fn head(response: &HandlerResponse) -> Result<(StatusCode, HeaderMap), RequestError> {
     let status = StatusCode::from_u16(response.status)
         .map_err(|error| RequestError::InvalidResponse(error.into()))?;
-    let mut headers = HeaderMap::with_capacity(response.headers.len());
+    // Room for what the gateway adds (`Cache-Status`, the request id, …) without a rehash.
+    let mut headers = HeaderMap::with_capacity(response.headers.len() + 4);
     for (name, value) in &response.headers {
         let name = HeaderName::from_bytes(name)
             .map_err(|error| RequestError::InvalidResponse(error.into()))?;
