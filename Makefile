@@ -5,7 +5,7 @@ HANDLER ?= examples/hello/handler.js
 PORT ?= 8787
 PREFIX ?= /usr/local
 
-.PHONY: run test fmt lint conformance bench ci v8 examples sdk tools release install
+.PHONY: run test fmt lint conformance bench ci v8 examples sdk tools protoc release install
 EXAMPLES_WITH_PACKAGES := $(patsubst %/package.json,%,$(wildcard examples/*/package.json))
 
 # Offline machines get the V8 static library from ../shared/v8; elsewhere cargo downloads it.
@@ -39,20 +39,31 @@ sdk: examples
 	npm --prefix sdk-js test
 	npm --prefix sdk-js run typecheck
 
-# promtool, which the tests run over a /metrics scrape: Debian's prometheus package.
-tools:
-	@command -v promtool >/dev/null 2>&1 || { \
-	  command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] || { \
-	    echo "promtool is missing: install Debian's prometheus package (apt-get install --no-install-recommends prometheus)" >&2; exit 1; }; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null; }
+# need COMMAND,PACKAGE: COMMAND, installed from Debian's PACKAGE when missing (as root).
+define need
+@command -v $(1) >/dev/null 2>&1 || { \
+  command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] || { \
+    echo "$(1) is missing: install Debian's $(2) package (apt-get install --no-install-recommends $(2))" >&2; exit 1; }; \
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(2) >/dev/null; }
+endef
 
-test: v8 examples sdk tools
+# What the tests run: promtool over a /metrics scrape, and etcd servers for the store's
+# cluster backend.
+tools:
+	$(call need,promtool,prometheus)
+	$(call need,etcd,etcd-server)
+
+# protoc, which the etcd client's build script runs.
+protoc:
+	$(call need,protoc,protobuf-compiler)
+
+test: v8 protoc examples sdk tools
 	cargo test --workspace --locked
 
 fmt:
 	cargo fmt --all
 
-lint: v8
+lint: v8 protoc
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
 

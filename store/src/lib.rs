@@ -9,6 +9,8 @@
 //!   [`Transaction`], [`StoreError`]).
 //! - `sqlite`: [`SqliteStore`], the embedded default: one SQLite file in WAL mode, every
 //!   commit synced before it is acknowledged, a bounded history of events for watches.
+//! - `etcd`: [`EtcdStore`], for several nodes: the same keys in an etcd cluster, its
+//!   revisions, transactions and watches used as they are.
 //!
 //! # Model
 //! Revisions count commits: a transaction that changes anything gets the next revision and
@@ -19,12 +21,14 @@
 
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
+mod etcd;
 mod sqlite;
 
 use bytes::Bytes;
 use futures::future::BoxFuture;
 use futures::stream::BoxStream;
 
+pub use etcd::EtcdStore;
 pub use sqlite::SqliteStore;
 pub use sqlite::HISTORY;
 
@@ -94,7 +98,8 @@ pub enum Change {
     Delete(String),
 }
 
-/// Changes applied together, under one revision, only when every condition holds.
+/// Changes applied together, under one revision, only when every condition holds. A
+/// transaction changes each key at most once.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Transaction {
     /// What must hold.
@@ -174,6 +179,23 @@ pub fn check_key(key: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Checks that every key `transaction` changes is one a store takes, and that none is
+/// changed twice.
+pub(crate) fn check_transaction(transaction: &Transaction) -> Result<(), StoreError> {
+    let mut seen = std::collections::HashSet::new();
+    for change in &transaction.changes {
+        let (Change::Put(key, _) | Change::Delete(key)) = change;
+        check_key(key)?;
+        if !seen.insert(key.as_str()) {
+            return Err(StoreError::InvalidKey(
+                key.clone(),
+                "changed twice in one transaction",
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// A store of keys with revisions and watches.
 pub trait Store: Send + Sync + 'static {
     /// The entry at `key`, if there is one.
@@ -191,7 +213,9 @@ pub trait Store: Send + Sync + 'static {
     fn commit(&self, transaction: Transaction) -> BoxFuture<'_, Result<Revision, StoreError>>;
 
     /// The events of every revision after `after` for keys starting with `prefix`, in
-    /// order, as they are committed; ends only when the store is dropped.
+    /// order, as they are committed. It ends when the store is dropped, or after an error
+    /// ([`StoreError::Compacted`], [`StoreError::Unavailable`]), after which its owner lists
+    /// again and watches from the listing.
     fn watch(&self, prefix: &str, after: Revision)
         -> BoxStream<'static, Result<Event, StoreError>>;
 }

@@ -22,7 +22,7 @@ use rusqlite::OptionalExtension;
 use rusqlite::TransactionBehavior;
 use tokio::sync::broadcast;
 
-use crate::check_key;
+use crate::check_transaction;
 use crate::Change;
 use crate::Condition;
 use crate::Entry;
@@ -226,10 +226,7 @@ fn commit(
     transaction: Transaction,
     live: &broadcast::Sender<Arc<Batch>>,
 ) -> Result<Revision, StoreError> {
-    for change in &transaction.changes {
-        let (Change::Put(key, _) | Change::Delete(key)) = change;
-        check_key(key)?;
-    }
+    check_transaction(&transaction)?;
     let tx = connection
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(unavailable)?;
