@@ -18,7 +18,8 @@
 //!   under the CPU watchdog, retire when idle or worn ([`Retirement`]). Isolates rest
 //!   *exited* so that many can share a worker thread.
 //! - `loader`: the module loader: files only (read from disk, or through the gateway in a
-//!   worker process, `loader/files.rs`), confined to the handler's project and resolving
+//!   worker process, `loader/files.rs`; or from a bundle mounted in memory by content digest,
+//!   `loader/bundle.rs`), confined to the handler's project and resolving
 //!   imports as bundlers do (`loader/project.rs`), packages from the project's
 //!   `node_modules` (`loader/packages.rs`), CommonJS (`loader/cjs.rs`), Node.js built-ins
 //!   under `nodejs_compat` (`loader/node.rs`), TypeScript and JSX by the project's tsconfig,
@@ -75,6 +76,11 @@ pub use limits::LimitBreach;
 pub use limits::LimitKind;
 pub use limits::Limits;
 pub use limits::Measured;
+pub use loader::bundle::mount as mount_bundle;
+pub use loader::bundle::Bundle;
+pub use loader::bundle::BundleError;
+pub use loader::bundle::BundleLimits;
+pub use loader::bundle::BUNDLES;
 pub use loader::project::project_root;
 pub use message::BodyError;
 pub use message::BodyStream;

@@ -745,3 +745,50 @@ async fn handler_globals_match_the_sdk_declarations() {
          {undeclared:?}; declared but not exposed {missing:?}"
     );
 }
+
+#[tokio::test]
+async fn a_handler_runs_from_a_bundle_in_memory_and_stays_inside_it() {
+    use bytes::Bytes;
+    let file = |name: &str, text: &str| (name.to_owned(), Bytes::from(text.to_owned()));
+    let bundle = isogate_runtime::Bundle::new(
+        [
+            file("package.json", r#"{"name":"bundled","type":"module"}"#),
+            file(
+                "src/index.ts",
+                r#"import { greet } from "./greet";
+import { shout } from "shouty";
+import data from "../data.json" with { type: "json" };
+export default {
+  async fetch(): Promise<Response> {
+    const outside = await import("file:///etc/hostname").then(() => "read", (e) => String(e.message));
+    return Response.json({ text: shout(greet(data.name)), outside });
+  },
+};"#,
+            ),
+            file(
+                "src/greet.ts",
+                "export const greet = (name: string): string => `hello, ${name}`;",
+            ),
+            file("data.json", r#"{"name":"bundle"}"#),
+            file(
+                "node_modules/shouty/package.json",
+                r#"{"name":"shouty","main":"index.js"}"#,
+            ),
+            file(
+                "node_modules/shouty/index.js",
+                "export const shout = (text) => text.toUpperCase();",
+            ),
+        ],
+        &isogate_runtime::BundleLimits::default(),
+    )
+    .unwrap();
+    let mounted = isogate_runtime::mount_bundle(bundle);
+    assert!(mounted.root().starts_with(isogate_runtime::BUNDLES));
+    let worker = spawn(mounted.root().join("src/index.ts"), &[]);
+    let (status, body) = call(&worker, get("http://example.test/")).await.unwrap();
+    assert_eq!(status, 200, "{body}");
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(json["text"], "HELLO, BUNDLE");
+    let outside = json["outside"].as_str().unwrap();
+    assert!(outside.contains("outside"), "{outside}");
+}

@@ -1,4 +1,5 @@
-//! Loads a handler's module graph from disk: relative imports inside the handler's project
+//! Loads a handler's module graph from disk, or from a bundle mounted in memory
+//! (`bundle.rs`, a version's files by content digest): relative imports inside the handler's project
 //! (`project.rs`: its root, and imports resolved as bundlers do), the project's
 //! `tsconfig.json` (`tsconfig.rs`: JSX settings, `paths` aliases), bare specifiers through
 //! the project's `node_modules` (`packages.rs`), `.js/.mjs` as is,
@@ -10,6 +11,7 @@
 //! else is refused with an error that says why. Compiled code is kept for the process
 //! (`code_cache.rs`), so a module loaded again is not compiled again.
 
+pub(crate) mod bundle;
 mod cjs;
 mod code_cache;
 pub(crate) mod files;

@@ -30,6 +30,10 @@ const EXTENSIONS: &[&str] = &["ts", "tsx", "mts", "js", "jsx", "mjs", "json"];
 
 /// The project folder of the handler module at `entry` (a real, absolute path).
 pub fn project_root(entry: &Path) -> PathBuf {
+    // A bundle is one project: its root is the furthest its code reaches.
+    if let Some(root) = super::bundle::root_of(entry) {
+        return root;
+    }
     let Some(own) = entry.parent() else {
         return PathBuf::from("/");
     };

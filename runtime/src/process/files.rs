@@ -75,7 +75,7 @@ pub(crate) fn answer(op: FileOp, roots: &[PathBuf]) -> FileAnswer {
         FileOp::IsFile(path) => FileAnswer::IsFile(
             LocalFiles
                 .real_path(&path)
-                .is_ok_and(|real| within(&real, roots) && real.is_file()),
+                .is_ok_and(|real| within(&real, roots) && LocalFiles.is_file(&real)),
         ),
     }
 }
@@ -216,5 +216,44 @@ mod tests {
             answer(FileOp::IsFile(dir.path().join("secret.txt")), &roots),
             FileAnswer::IsFile(false)
         ));
+    }
+
+    #[test]
+    fn a_workers_reads_of_bundles_are_answered_for_its_own_bundles_only() {
+        use crate::loader::bundle;
+        let make = |text: &'static str| {
+            let files = [(
+                "src/index.js".to_owned(),
+                bytes::Bytes::from_static(text.as_bytes()),
+            )];
+            bundle::mount(bundle::Bundle::new(files, &bundle::BundleLimits::default()).unwrap())
+        };
+        let own = make("export default {} // own");
+        let other = make("export default {} // other");
+        let roots = [own.root()];
+        match answer(FileOp::Read(own.root().join("src/index.js")), &roots) {
+            FileAnswer::Read(_, bytes) => assert_eq!(bytes, b"export default {} // own"),
+            answered => panic!("{answered:?}"),
+        }
+        assert!(matches!(
+            answer(FileOp::IsFile(own.root().join("src/index.js")), &roots),
+            FileAnswer::IsFile(true)
+        ));
+        let escape = own
+            .root()
+            .join("..")
+            .join(other.digest())
+            .join("src/index.js");
+        for op in [
+            FileOp::Read(other.root().join("src/index.js")),
+            FileOp::Read(escape.clone()),
+            FileOp::RealPath(escape),
+            FileOp::Read(own.root().join("src/missing.js")),
+        ] {
+            assert!(
+                matches!(answer(op, &roots), FileAnswer::Failed { missing: true, .. }),
+                "a file outside the worker's bundles was answered"
+            );
+        }
     }
 }

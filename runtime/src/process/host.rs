@@ -171,9 +171,8 @@ impl Slot {
                     spec: WireSpec::of(spec),
                 });
             }
-            let root = spec
-                .entry
-                .canonicalize()
+            let root = crate::loader::files::files()
+                .real_path(&spec.entry)
                 .ok()
                 .map(|entry| crate::loader::project::project_root(&entry));
             handlers.insert(
