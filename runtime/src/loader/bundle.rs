@@ -243,14 +243,18 @@ pub(crate) fn read(path: &Path) -> Option<Option<Bytes>> {
 /// have no links).
 pub(crate) fn real_path(path: &Path) -> Option<Option<PathBuf>> {
     let (bundle, relative) = locate(path)?;
-    let bundle = bundle?;
+    // Under the bundles' root but in no mounted bundle: missing, not a question for the disk.
+    let Some(bundle) = bundle else {
+        return Some(None);
+    };
+    let folder = format!("{relative}/");
     let found = relative.is_empty()
         || bundle.files.contains_key(&relative)
         || bundle
             .files
-            .range(format!("{relative}/")..)
+            .range(folder.clone()..)
             .next()
-            .is_some_and(|(name, _)| name.starts_with(&format!("{relative}/")));
+            .is_some_and(|(name, _)| name.starts_with(&folder));
     Some(found.then(|| path.to_path_buf()))
 }
 
@@ -334,6 +338,14 @@ mod tests {
         );
         assert_eq!(read(&one.root().join("missing")), Some(None));
         assert_eq!(read(Path::new("/etc/passwd")), None);
+        assert_eq!(
+            real_path(&one.root().join("a")),
+            Some(Some(one.root().join("a")))
+        );
+        assert_eq!(
+            real_path(&Path::new(BUNDLES).join("0".repeat(64)).join("a")),
+            Some(None)
+        );
         let root = one.root();
         drop((one, two));
         assert_eq!(read(&root.join("a")), Some(None), "unmounted once unheld");
