@@ -53,9 +53,13 @@ tools:
 	$(call need,promtool,prometheus)
 	$(call need,etcd,etcd-server)
 
-# protoc, which the etcd client's build script runs.
+# protoc and its well-known .proto files, which the etcd client's build script compiles.
 protoc:
 	$(call need,protoc,protobuf-compiler)
+	@test -f /usr/include/google/protobuf/descriptor.proto || { \
+	  command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] || { \
+	    echo "google/protobuf/descriptor.proto is missing: install Debian's libprotobuf-dev package" >&2; exit 1; }; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libprotobuf-dev >/dev/null; }
 
 test: v8 protoc examples sdk tools
 	cargo test --workspace --locked
