@@ -223,6 +223,15 @@ pub enum SetupError {
         #[source]
         source: notify::Error,
     },
+    /// The state store could not be opened or read.
+    #[error("the store at {location}: {error}")]
+    Store {
+        /// Where the store is.
+        location: String,
+        /// What failed.
+        #[source]
+        error: isogate_store::StoreError,
+    },
 }
 
 #[cfg(test)]

@@ -56,6 +56,7 @@ pub mod admin;
 pub mod cache;
 pub mod check;
 pub mod config;
+pub mod deploy;
 pub mod dev;
 pub mod dispatch;
 pub mod error;

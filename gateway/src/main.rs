@@ -19,6 +19,7 @@ use isogate_gateway::config;
 use isogate_gateway::config::GatewayConfig;
 use isogate_gateway::config::Isolation;
 use isogate_gateway::config::ServerConfig;
+use isogate_gateway::deploy::Platform;
 use isogate_gateway::dev::DevEnv;
 use isogate_gateway::dispatch::Dispatcher;
 use isogate_gateway::http::ConnectionLimits;
@@ -344,7 +345,10 @@ async fn dev(args: DevArgs) -> anyhow::Result<()> {
 
 async fn serve(args: ServeArgs, log_format: LogFormat) -> anyhow::Result<()> {
     let file = args.config.canonicalize().unwrap_or(args.config.clone());
-    let config = config::load(&file).map_err(|errors| anyhow::anyhow!("{errors}"))?;
+    let file_config = config::load(&file).map_err(|errors| anyhow::anyhow!("{errors}"))?;
+    let platform = Platform::open(&file_config).await?;
+    let mut config = file_config.clone();
+    let revision = platform.merge(&mut config);
     let resolver = Arc::new(SniResolver::new(cert_store(&config)?));
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
     let options = |workers| pool_options(&config, workers, args.spares);
@@ -374,6 +378,7 @@ async fn serve(args: ServeArgs, log_format: LogFormat) -> anyhow::Result<()> {
     });
     let table = RoutingTable::build(&config, &pool, &cache, None, None)?;
     table.commit_caches(&cache);
+    platform.mark_served(revision);
     if args.require_ready {
         table.settled().await;
         let failed: Vec<String> = table
@@ -427,6 +432,7 @@ async fn serve(args: ServeArgs, log_format: LogFormat) -> anyhow::Result<()> {
                 cache: cache.clone(),
                 token: config::admin_token(&config.server)
                     .map_err(|error| anyhow::anyhow!(error))?,
+                platform: Some(platform.clone()),
             });
             let limits = server_settings(&config.server, metrics.clone()).limits;
             Some(tokio::spawn(admin::run(tcp, endpoints, limits)))
@@ -434,20 +440,26 @@ async fn serve(args: ServeArgs, log_format: LogFormat) -> anyhow::Result<()> {
         None => None,
     };
 
-    let reloader = Arc::new(Reloader::new(
-        file,
-        config.clone(),
-        pool.clone(),
-        cache,
-        dispatcher.clone(),
-        resolver,
-    ));
+    let reloader = Arc::new(
+        Reloader::new(
+            file,
+            file_config.clone(),
+            pool.clone(),
+            cache,
+            dispatcher.clone(),
+            resolver,
+        )
+        .with_platform(platform.clone()),
+    );
     #[cfg(unix)]
     tokio::spawn(reloader.clone().on_sighup());
+    tokio::spawn(reloader.clone().on_state_changes());
+    platform.follow();
+    tracing::info!(store = %platform.location(), "following the store");
     let _watcher = if args.no_watch {
         None
     } else {
-        Some(reloader.watch(&config)?)
+        Some(reloader.watch(&file_config)?)
     };
     tracing::info!(tenants = config.tenants.len(), workers, "serving");
     server::run(

@@ -3,7 +3,9 @@
 //! config is read again and a new routing table and
 //! certificate store are built beside the live ones. They are swapped in only once every
 //! new handler has loaded; an invalid config, or a module that no longer loads, is logged
-//! and the old version keeps serving.
+//! and the old version keeps serving. A change to the store's state (a deployment through
+//! the API, on this node or another) rebuilds the table the same way, from the last valid
+//! config file and the state followed.
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -21,6 +23,7 @@ use tokio::sync::Mutex;
 use crate::cache::ResponseCache;
 use crate::config;
 use crate::config::GatewayConfig;
+use crate::deploy::Platform;
 use crate::dispatch::Dispatcher;
 use crate::error::SetupError;
 use crate::routing::table::cert_store;
@@ -36,6 +39,10 @@ pub struct Reloader {
     file: PathBuf,
     /// The config the process started with (listeners are bound once).
     started: GatewayConfig,
+    /// The last valid config read from the file (the API's tenants not merged in).
+    current: std::sync::Mutex<GatewayConfig>,
+    /// The store whose tenants are served beside the file's, if any.
+    platform: Option<Arc<Platform>>,
     dispatcher: Arc<Dispatcher>,
     resolver: Arc<SniResolver>,
     pool: Arc<IsolatePool>,
@@ -58,7 +65,9 @@ impl Reloader {
     ) -> Self {
         Self {
             file,
+            current: std::sync::Mutex::new(started.clone()),
             started,
+            platform: None,
             dispatcher,
             resolver,
             pool,
@@ -67,12 +76,47 @@ impl Reloader {
         }
     }
 
+    /// Serves `platform`'s tenants beside the file's.
+    #[must_use]
+    pub fn with_platform(mut self, platform: Arc<Platform>) -> Self {
+        self.platform = Some(platform);
+        self
+    }
+
     /// Reloads now. `changed` lists the files known to have changed: handlers in their
     /// folders are loaded afresh, others are kept when their settings did not change.
     /// `None` (SIGHUP) loads every handler afresh. On error nothing is swapped.
     pub async fn reload(&self, changed: Option<&[PathBuf]>) -> Result<(), SetupError> {
         let _one_at_a_time = self.running.lock().await;
         let config = config::load(&self.file)?;
+        self.swap(config, changed).await
+    }
+
+    /// Rebuilds the table from the last valid config file and the store's state now,
+    /// reusing every handler whose settings did not change.
+    pub async fn reload_state(&self) -> Result<(), SetupError> {
+        let _one_at_a_time = self.running.lock().await;
+        let config = self
+            .current
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        self.swap(config, Some(&[])).await
+    }
+
+    /// Builds the table of `config` (with the store's tenants), waits for its handlers and
+    /// swaps it in.
+    async fn swap(
+        &self,
+        config: GatewayConfig,
+        changed: Option<&[PathBuf]>,
+    ) -> Result<(), SetupError> {
+        let file_config = config.clone();
+        let mut config = config;
+        let revision = self
+            .platform
+            .as_ref()
+            .map(|platform| platform.merge(&mut config));
         let previous_server = &self.started.server;
         if (config.server.http, config.server.https, config.server.admin)
             != (
@@ -111,6 +155,13 @@ impl Reloader {
         self.resolver.replace(store);
         table.commit_caches(&self.cache);
         self.dispatcher.replace(table);
+        *self
+            .current
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = file_config;
+        if let (Some(platform), Some(revision)) = (&self.platform, revision) {
+            platform.mark_served(revision);
+        }
         tracing::info!(config = %self.file.display(), tenants = config.tenants.len(), "configuration reloaded");
         Ok(())
     }
@@ -119,6 +170,21 @@ impl Reloader {
     pub async fn reload_logged(&self, changed: Option<&[PathBuf]>) {
         if let Err(error) = self.reload(changed).await {
             tracing::error!(config = %self.file.display(), "reload rejected; the previous version keeps serving: {error}");
+        }
+    }
+
+    /// Rebuilds the table after each change to the store's state, for the life of the
+    /// process.
+    pub async fn on_state_changes(self: Arc<Self>) {
+        let Some(platform) = self.platform.clone() else {
+            return;
+        };
+        let mut changes = platform.changes();
+        while changes.changed().await.is_ok() {
+            changes.mark_unchanged();
+            if let Err(error) = self.reload_state().await {
+                tracing::error!(store = %platform.location(), "the store's change is not served; the previous version keeps serving: {error}");
+            }
         }
     }
 

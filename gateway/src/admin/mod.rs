@@ -1,9 +1,11 @@
 //! The admin listener (loopback by default): `/healthz` (the process serves), `/readyz`
 //! (every handler module of the current config has loaded), `/metrics` (Prometheus text),
 //! `/admin/usage[?tenant=NAME]` (what a tenant, or each, used since the window opened, as
-//! JSON) and `POST /admin/cache/purge` (`purge.rs`; needs the admin token).
+//! JSON), `POST /admin/cache/purge` (`purge.rs`; needs the admin token) and the `/v1` API
+//! of tenants, versions and deployments (`v1.rs`; needs the admin token).
 
 mod purge;
+mod v1;
 
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -25,6 +27,7 @@ use tokio::task::JoinSet;
 
 use crate::cache::CacheFigures;
 use crate::cache::ResponseCache;
+use crate::deploy::Platform;
 use crate::dispatch::Connection;
 use crate::dispatch::Dispatcher;
 use crate::http::request::PeerAddress;
@@ -48,6 +51,8 @@ pub struct Admin {
     pub cache: ResponseCache,
     /// The bearer token write endpoints need; without one they are refused.
     pub token: Option<String>,
+    /// The store behind `/v1`, when the gateway keeps one.
+    pub platform: Option<Arc<Platform>>,
 }
 
 /// Connections the admin listener serves at once.
@@ -108,6 +113,9 @@ impl Respond for Arc<Admin> {
 async fn answer(request: Request<Incoming>, admin: &Admin) -> Response<Full<Bytes>> {
     if request.uri().path() == "/admin/cache/purge" {
         return purge::handle(request, admin).await;
+    }
+    if request.uri().path().starts_with("/v1/") {
+        return v1::handle(request, admin).await;
     }
     if request.method() != Method::GET && request.method() != Method::HEAD {
         return text(StatusCode::METHOD_NOT_ALLOWED, "use GET\n".to_owned());

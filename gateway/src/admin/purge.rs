@@ -193,6 +193,6 @@ fn locate(table: &RoutingTable, url: &str) -> Result<(Arc<TenantCache>, String, 
 }
 
 /// Compares secrets in time independent of where they differ.
-fn same(a: &[u8], b: &[u8]) -> bool {
+pub(super) fn same(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

@@ -4,21 +4,22 @@
 //! tenant does not hide the errors of the next: `isogate check` reports them all. Every
 //! error names the file, line, column and key (`tenants[1].routes[0].path`).
 //!
-//! - `mod.rs`: [`GatewayConfig`], [`ServerConfig`], loading and the error types.
+//! - `mod.rs`: [`GatewayConfig`], loading and the error types.
+//! - `server.rs`: [`ServerConfig`] (`[server]`).
+//! - `store.rs`: [`StoreConfig`] (`[store]`).
 //! - `tenant.rs`: [`TenantConfig`], [`RouteConfig`], [`LimitsConfig`] and their checks.
 //! - `files.rs`: the files a config names (handlers, certificates, secrets) are really there.
 
 mod files;
+mod server;
+mod store;
 mod tenant;
 
 use std::fmt;
-use std::net::SocketAddr;
 use std::ops::Range;
 use std::path::Path;
 use std::path::PathBuf;
-use std::time::Duration;
 
-use ipnet::IpNet;
 use serde::de::IntoDeserializer;
 use serde::Deserialize;
 use toml::de::DeTable;
@@ -28,6 +29,17 @@ use toml::Spanned;
 pub use files::admin_token;
 pub use files::read_secret;
 pub use files::resolve_secrets;
+use server::parse_net;
+pub use server::ServerConfig;
+pub use server::UnknownSni;
+pub use store::StoreConfig;
+pub(crate) use tenant::check_flag;
+pub(crate) use tenant::check_handler;
+pub(crate) use tenant::check_host;
+pub(crate) use tenant::check_method;
+pub(crate) use tenant::check_name;
+pub(crate) use tenant::check_route_path;
+pub use tenant::HstsConfig;
 pub use tenant::LimitsConfig;
 pub use tenant::LogLevelConfig;
 pub use tenant::RouteCacheConfig;
@@ -54,168 +66,10 @@ pub struct GatewayConfig {
     pub pool: PoolConfig,
     /// The response cache (`[cache]`).
     pub cache: CacheConfig,
+    /// Where the API's state is kept (`[store]`).
+    pub store: StoreConfig,
     /// The tenants, in file order.
     pub tenants: Vec<TenantConfig>,
-}
-
-/// What a client that sends no SNI, or a name no tenant has, gets from the TLS listener.
-#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "kebab-case")]
-pub enum UnknownSni {
-    /// The default certificate (`server.default_cert`, else the first tenant's).
-    #[default]
-    Default,
-    /// A handshake failure (`unrecognized_name`).
-    Reject,
-}
-
-/// `[server]`: listeners and the protections every connection gets.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ServerConfig {
-    /// Plain HTTP listener (HTTP/1.1 and h2c with prior knowledge).
-    #[serde(default)]
-    pub http: Option<SocketAddr>,
-    /// TLS listener (HTTP/1.1 and HTTP/2 by ALPN).
-    #[serde(default)]
-    pub https: Option<SocketAddr>,
-    /// Admin listener: health, readiness, and later metrics and the admin API.
-    #[serde(default = "default_admin")]
-    pub admin: Option<SocketAddr>,
-    /// The tenant whose certificate is served when SNI names no tenant.
-    #[serde(default)]
-    pub default_cert: Option<Spanned<String>>,
-    /// What a client without SNI, or with an unknown name, gets.
-    #[serde(default)]
-    pub unknown_sni: UnknownSni,
-    /// Open connections at most, across listeners; beyond it new ones are closed at once.
-    #[serde(default = "default_max_connections")]
-    pub max_connections: usize,
-    /// Requests served on one connection before it is closed (0: no limit).
-    #[serde(default = "default_max_requests_per_connection")]
-    pub max_requests_per_connection: u64,
-    /// Time a client has to send a complete request head.
-    #[serde(default = "default_header_timeout_ms")]
-    pub header_timeout_ms: u64,
-    /// Time a client has to finish the TLS handshake.
-    #[serde(default = "default_handshake_timeout_ms")]
-    pub handshake_timeout_ms: u64,
-    /// Time an idle keep-alive connection stays open.
-    #[serde(default = "default_idle_timeout_s")]
-    pub idle_timeout_s: u64,
-    /// Largest request head (request line and headers) accepted, in bytes.
-    #[serde(default = "default_max_header_bytes")]
-    pub max_header_bytes: usize,
-    /// Time in-flight requests get to finish on shutdown.
-    #[serde(default = "default_shutdown_timeout_s")]
-    pub shutdown_timeout_s: u64,
-    /// Peers whose `X-Forwarded-For` / `Forwarded` headers are believed (CIDRs).
-    #[serde(default)]
-    pub trusted_proxies: Vec<Spanned<String>>,
-    /// Put handler stacks and load errors in 500 bodies (development only).
-    #[serde(default)]
-    pub expose_errors: bool,
-    /// Bearer token the admin API's write endpoints (cache purge) require, from the
-    /// environment or a file; without it they are refused.
-    #[serde(default)]
-    pub admin_token: Option<Spanned<SecretSource>>,
-    /// MaxMind-format databases `request.cf`'s geolocation comes from (relative to the
-    /// config's folder).
-    #[serde(default)]
-    pub geoip: Vec<Spanned<PathBuf>>,
-}
-
-fn default_admin() -> Option<SocketAddr> {
-    Some(SocketAddr::from(([127, 0, 0, 1], 9901)))
-}
-fn default_max_connections() -> usize {
-    10_000
-}
-fn default_max_requests_per_connection() -> u64 {
-    10_000
-}
-fn default_header_timeout_ms() -> u64 {
-    10_000
-}
-fn default_handshake_timeout_ms() -> u64 {
-    10_000
-}
-fn default_idle_timeout_s() -> u64 {
-    60
-}
-fn default_max_header_bytes() -> usize {
-    32 * 1024
-}
-fn default_shutdown_timeout_s() -> u64 {
-    30
-}
-
-impl Default for ServerConfig {
-    fn default() -> Self {
-        Self {
-            http: None,
-            https: None,
-            admin: default_admin(),
-            default_cert: None,
-            unknown_sni: UnknownSni::Default,
-            max_connections: default_max_connections(),
-            max_requests_per_connection: default_max_requests_per_connection(),
-            header_timeout_ms: default_header_timeout_ms(),
-            handshake_timeout_ms: default_handshake_timeout_ms(),
-            idle_timeout_s: default_idle_timeout_s(),
-            max_header_bytes: default_max_header_bytes(),
-            shutdown_timeout_s: default_shutdown_timeout_s(),
-            trusted_proxies: Vec::new(),
-            expose_errors: false,
-            admin_token: None,
-            geoip: Vec::new(),
-        }
-    }
-}
-
-impl ServerConfig {
-    /// `header_timeout_ms` as a duration.
-    pub fn header_timeout(&self) -> Duration {
-        Duration::from_millis(self.header_timeout_ms)
-    }
-
-    /// `handshake_timeout_ms` as a duration.
-    pub fn handshake_timeout(&self) -> Duration {
-        Duration::from_millis(self.handshake_timeout_ms)
-    }
-
-    /// `idle_timeout_s` as a duration.
-    pub fn idle_timeout(&self) -> Duration {
-        Duration::from_secs(self.idle_timeout_s)
-    }
-
-    /// `shutdown_timeout_s` as a duration.
-    pub fn shutdown_timeout(&self) -> Duration {
-        Duration::from_secs(self.shutdown_timeout_s)
-    }
-
-    /// The geolocation databases, in config order.
-    pub fn geoip_paths(&self) -> Vec<PathBuf> {
-        self.geoip
-            .iter()
-            .map(|path| path.get_ref().clone())
-            .collect()
-    }
-
-    /// The trusted proxy ranges (validated at load).
-    pub fn trusted_proxy_nets(&self) -> Vec<IpNet> {
-        self.trusted_proxies
-            .iter()
-            .filter_map(|net| parse_net(net.get_ref()))
-            .collect()
-    }
-}
-
-/// Parses a CIDR, or a bare address as a one-address range.
-fn parse_net(text: &str) -> Option<IpNet> {
-    text.parse::<IpNet>()
-        .ok()
-        .or_else(|| text.parse::<std::net::IpAddr>().ok().map(IpNet::from))
 }
 
 /// `[pool]`: the worker threads that host isolates, and when isolates are retired.
@@ -523,6 +377,7 @@ fn parse_with(
                     limits: LimitsConfig::default(),
                     pool: PoolConfig::default(),
                     cache: CacheConfig::default(),
+                    store: StoreConfig::default(),
                     tenants: Vec::new(),
                 })
                 .map(|config| (config, Vec::new()));
@@ -536,6 +391,7 @@ fn parse_with(
     let mut limits = LimitsConfig::default();
     let mut pool = PoolConfig::default();
     let mut cache = CacheConfig::default();
+    let mut store = StoreConfig::default();
     let mut tenants = Vec::new();
     for (key, value) in root.iter() {
         match key.get_ref().as_ref() {
@@ -559,6 +415,11 @@ fn parse_with(
                     cache = parsed;
                 }
             }
+            "store" => {
+                if let Some(parsed) = deserialize::<StoreConfig>(&mut problems, value) {
+                    store = parsed;
+                }
+            }
             "tenants" => match value.get_ref() {
                 DeValue::Array(entries) => {
                     for entry in entries.iter() {
@@ -572,7 +433,7 @@ fn parse_with(
             other => problems.at_key(
                 key.span(),
                 other.to_owned(),
-                "unknown key, expected `server`, `limits`, `pool`, `cache` or `tenants`",
+                "unknown key, expected `server`, `limits`, `pool`, `cache`, `store` or `tenants`",
             ),
         }
     }
@@ -599,6 +460,9 @@ fn parse_with(
             *database.get_mut() = base.join(database.get_ref());
         }
     }
+    for (span, message) in store.problems() {
+        problems.at(span, message);
+    }
     validate_server(&mut problems, &server, &tenants);
     tenant::validate(&mut problems, &tenants);
     files::check(&mut problems, &server, &tenants);
@@ -610,6 +474,7 @@ fn parse_with(
             limits,
             pool,
             cache,
+            store,
             tenants,
         })
         .map(|config| (config, warnings))

@@ -12,6 +12,7 @@ use http::Method;
 use isogate_runtime::Limits;
 use isogate_runtime::LogLevel;
 use serde::Deserialize;
+use serde::Serialize;
 use toml::Spanned;
 
 use super::Problems;
@@ -78,7 +79,7 @@ fn every_worker() -> Spanned<usize> {
 }
 
 /// A tenant's `hsts`: how long browsers keep to HTTPS for its hosts (RFC 6797).
-#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct HstsConfig {
     /// `max-age`, in seconds.
@@ -106,14 +107,14 @@ impl HstsConfig {
 }
 
 /// A tenant's `cache`.
-#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct TenantCacheConfig {
     /// Whether its responses are cached at all.
     #[serde(default = "yes")]
     pub enabled: bool,
     /// Bytes its entries take at most (default: the whole cache's `max_bytes`).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_bytes: Option<u64>,
     /// Whether a client's `Cache-Control: no-cache` (or `Pragma: no-cache`) sends the
     /// request to the handler instead of the cache.
@@ -136,12 +137,12 @@ impl Default for TenantCacheConfig {
 }
 
 /// A route's `cache`: overrides of what the handler's headers say.
-#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RouteCacheConfig {
     /// Freshness of every storable response of the route, in seconds, whatever its
     /// `Cache-Control` says (`no-store` and `private` are still honoured).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl_s: Option<u64>,
     /// Neither look up nor store the route's responses.
     #[serde(default)]
@@ -163,7 +164,7 @@ impl RouteCacheConfig {
 }
 
 /// A tenant's `log_level`.
-#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum LogLevelConfig {
     /// Everything.
@@ -223,21 +224,30 @@ pub const MIN_MEMORY_MB: u64 = 10;
 
 /// Per-tenant limits (each unset key falls back to the top-level `[limits]`, then to the
 /// defaults above; `0` for `cpu_ms`, `memory_mb` or `wall_ms` is no limit at all).
-#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct LimitsConfig {
     /// CPU time a request's JS may use, per uninterrupted run and over all its runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cpu_ms: Option<u64>,
     /// Memory of the tenant's isolate: its heap, and its ArrayBuffer and Wasm memory.
-    #[serde(default, deserialize_with = "memory_mb")]
+    #[serde(
+        default,
+        deserialize_with = "memory_mb",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub memory_mb: Option<u64>,
     /// Whole-request deadline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wall_ms: Option<u64>,
     /// Requests in flight at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_concurrency: Option<u32>,
     /// Outbound fetches per request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_subrequests: Option<u32>,
     /// Largest request body accepted (default 100).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body_mb: Option<u64>,
 }
 
@@ -414,16 +424,8 @@ pub(super) fn validate(problems: &mut Problems<'_>, tenants: &[TenantConfig]) {
     let mut hosts: HashMap<String, &str> = HashMap::new();
     for tenant in tenants {
         let name = tenant.name.get_ref();
-        if name.is_empty()
-            || name.len() > 64
-            || !name
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        {
-            problems.at(
-                tenant.name.span(),
-                "a tenant name is 1 to 64 letters, digits, '-' or '_'",
-            );
+        if let Err(reason) = check_name(name) {
+            problems.at(tenant.name.span(), reason);
         } else if names.insert(name, ()).is_some() {
             problems.at(
                 tenant.name.span(),
@@ -453,14 +455,8 @@ pub(super) fn validate(problems: &mut Problems<'_>, tenants: &[TenantConfig]) {
         }
 
         for flag in &tenant.compatibility_flags {
-            if !crate::wrangler::FLAGS.contains(&flag.get_ref().as_str()) {
-                problems.warn_at(
-                    flag.span(),
-                    format!(
-                        "compatibility flag `{}` is not supported by isogate",
-                        flag.get_ref()
-                    ),
-                );
+            if let Err(warning) = check_flag(flag.get_ref()) {
+                problems.warn_at(flag.span(), warning);
             }
         }
 
@@ -483,16 +479,9 @@ fn validate_routes(problems: &mut Problems<'_>, routes: &[RouteConfig]) {
     for route in routes {
         let mut methods_ok = true;
         for method in route.methods.iter().flatten() {
-            let text = method.get_ref();
-            let valid = !text.is_empty()
-                && text.bytes().all(|b| b.is_ascii_uppercase())
-                && Method::from_bytes(text.as_bytes()).is_ok();
-            if !valid {
+            if let Err(reason) = check_method(method.get_ref()) {
                 methods_ok = false;
-                problems.at(
-                    method.span(),
-                    format!("invalid method {text:?} (use upper case, e.g. \"GET\")"),
-                );
+                problems.at(method.span(), reason);
             }
         }
         if route.methods.as_ref().is_some_and(Vec::is_empty) {
@@ -506,30 +495,11 @@ fn validate_routes(problems: &mut Problems<'_>, routes: &[RouteConfig]) {
                 );
             }
         }
-        let extension = route
-            .handler
-            .get_ref()
-            .extension()
-            .and_then(|ext| ext.to_str())
-            .unwrap_or("");
-        if !HANDLER_EXTENSIONS.contains(&extension) {
-            problems.at(
-                route.handler.span(),
-                format!(
-                    "handler {} must be a .js, .mjs, .ts, .mts, .jsx or .tsx module",
-                    route.handler.get_ref().display()
-                ),
-            );
+        if let Err(reason) = check_handler(route.handler.get_ref()) {
+            problems.at(route.handler.span(), reason);
         }
-        if let Some(segment) = express_parameter(route.path.get_ref()) {
-            problems.at(
-                route.path.span(),
-                format!(
-                    "`{segment}` would match the text {segment:?} only: route parameters are \
-                     written `{{{}}}`",
-                    &segment[1..]
-                ),
-            );
+        if let Err(reason) = check_route_path(route.path.get_ref()) {
+            problems.at(route.path.span(), reason);
         }
         if methods_ok {
             let methods = route.method_list();
@@ -537,6 +507,73 @@ fn validate_routes(problems: &mut Problems<'_>, routes: &[RouteConfig]) {
                 problems.at(route.path.span(), conflict.to_string());
             }
         }
+    }
+}
+
+/// Checks a tenant name: 1 to 64 letters, digits, `-` or `_`.
+pub(crate) fn check_name(name: &str) -> Result<(), &'static str> {
+    let valid = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if valid {
+        Ok(())
+    } else {
+        Err("a tenant name is 1 to 64 letters, digits, '-' or '_'")
+    }
+}
+
+/// A warning for a compatibility flag isogate does not act on.
+pub(crate) fn check_flag(flag: &str) -> Result<(), String> {
+    if crate::wrangler::FLAGS.contains(&flag) {
+        Ok(())
+    } else {
+        Err(format!(
+            "compatibility flag `{flag}` is not supported by isogate"
+        ))
+    }
+}
+
+/// Checks a route's method: an upper-case HTTP token.
+pub(crate) fn check_method(text: &str) -> Result<(), String> {
+    let valid = !text.is_empty()
+        && text.bytes().all(|b| b.is_ascii_uppercase())
+        && Method::from_bytes(text.as_bytes()).is_ok();
+    if valid {
+        Ok(())
+    } else {
+        Err(format!(
+            "invalid method {text:?} (use upper case, e.g. \"GET\")"
+        ))
+    }
+}
+
+/// Checks that a route's handler is a module the loader understands.
+pub(crate) fn check_handler(handler: &Path) -> Result<(), String> {
+    let extension = handler
+        .extension()
+        .and_then(|ext| ext.to_str())
+        .unwrap_or("");
+    if HANDLER_EXTENSIONS.contains(&extension) {
+        Ok(())
+    } else {
+        Err(format!(
+            "handler {} must be a .js, .mjs, .ts, .mts, .jsx or .tsx module",
+            handler.display()
+        ))
+    }
+}
+
+/// Checks a route's path pattern for Express-style parameters, which would match literally.
+pub(crate) fn check_route_path(path: &str) -> Result<(), String> {
+    match express_parameter(path) {
+        Some(segment) => Err(format!(
+            "`{segment}` would match the text {segment:?} only: route parameters are written \
+             `{{{}}}`",
+            &segment[1..]
+        )),
+        None => Ok(()),
     }
 }
 
@@ -553,7 +590,7 @@ fn express_parameter(path: &str) -> Option<&str> {
 }
 
 /// A host name as configured: DNS labels, optionally one leading `*.`, no port.
-fn check_host(host: &str) -> Result<(), &'static str> {
+pub(crate) fn check_host(host: &str) -> Result<(), &'static str> {
     let name = host.strip_prefix("*.").unwrap_or(host);
     if name.is_empty() || name.len() > 253 {
         return Err("empty or too long");

@@ -1,0 +1,271 @@
+//! `/v1`: tenants, code versions and deployments over HTTP, as JSON (errors are
+//! `{ "error": { "code", "message" } }`, the message naming the field or file at fault).
+//! Every request needs `Authorization: Bearer <server.admin_token>`.
+//!
+//! - `GET /v1/tenants`; `GET|PUT|DELETE /v1/tenants/{name}`
+//! - `GET|POST /v1/tenants/{name}/versions` (a `.tar.gz` upload); `GET …/versions/{id}`
+//! - `GET|POST /v1/tenants/{name}/deployments`
+
+use bytes::Bytes;
+use http::Method;
+use http::Request;
+use http::Response;
+use http::StatusCode;
+use http_body_util::BodyExt;
+use http_body_util::Full;
+use http_body_util::Limited;
+use hyper::body::Incoming;
+use serde_json::json;
+use serde_json::Value;
+
+use super::purge::same;
+use super::Admin;
+use crate::deploy::records::State;
+use crate::deploy::ApiError;
+use crate::deploy::Platform;
+
+/// Largest JSON body accepted.
+const MOST_JSON_BYTES: u64 = 1 << 20;
+
+/// Serves one `/v1` request.
+pub(super) async fn handle(request: Request<Incoming>, admin: &Admin) -> Response<Full<Bytes>> {
+    match answer(request, admin).await {
+        Ok((status, body)) => json_response(status, &body),
+        Err(error) => json_response(error.status, &error.body()),
+    }
+}
+
+type Answer = Result<(StatusCode, Value), ApiError>;
+
+async fn answer(request: Request<Incoming>, admin: &Admin) -> Answer {
+    let by = authorize(&request, admin)?;
+    let Some(platform) = &admin.platform else {
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "no_store",
+            "this gateway keeps no store",
+        ));
+    };
+    let path = request.uri().path().to_owned();
+    let parts: Vec<&str> = path
+        .trim_start_matches("/v1/")
+        .split('/')
+        .filter(|part| !part.is_empty())
+        .collect();
+    let method = request.method().clone();
+    match (method.clone(), parts.as_slice()) {
+        (Method::GET, ["tenants"]) => Ok((StatusCode::OK, list_tenants(platform))),
+        (Method::GET, ["tenants", name]) => get_tenant(platform, name),
+        (Method::PUT, ["tenants", name]) => {
+            let name = (*name).to_owned();
+            let body = read(request, MOST_JSON_BYTES).await?;
+            let (created, warnings) = platform.put_tenant(&name, &body).await?;
+            let (_, mut view) = get_tenant(platform, &name)?;
+            view["warnings"] = json!(warnings);
+            let status = if created {
+                StatusCode::CREATED
+            } else {
+                StatusCode::OK
+            };
+            Ok((status, view))
+        }
+        (Method::DELETE, ["tenants", name]) => {
+            platform.delete_tenant(name).await?;
+            Ok((StatusCode::OK, json!({ "deleted": name })))
+        }
+        (Method::GET, ["tenants", name, "versions"]) => {
+            let state = platform.state();
+            known(&state, name)?;
+            let versions: Vec<Value> = state
+                .versions
+                .get(*name)
+                .into_iter()
+                .flat_map(|versions| versions.values().rev())
+                .map(|version| json!(version))
+                .collect();
+            Ok((StatusCode::OK, json!({ "versions": versions })))
+        }
+        (Method::GET, ["tenants", name, "versions", id]) => {
+            let state = platform.state();
+            known(&state, name)?;
+            let version = id
+                .parse()
+                .ok()
+                .and_then(|id| state.version(name, id))
+                .ok_or_else(|| {
+                    ApiError::new(
+                        StatusCode::NOT_FOUND,
+                        "not_found",
+                        format!("tenant {name:?} has no version {id:?}"),
+                    )
+                })?;
+            Ok((StatusCode::OK, json!(version)))
+        }
+        (Method::POST, ["tenants", name, "versions"]) => {
+            let name = (*name).to_owned();
+            known(&platform.state(), &name)?;
+            let cap = platform.upload_cap(&name);
+            let upload = read(request, cap).await?;
+            let version = platform
+                .create_version(&name, &upload, &by, &admin.pool)
+                .await?;
+            Ok((StatusCode::CREATED, json!(version)))
+        }
+        (Method::GET, ["tenants", name, "deployments"]) => {
+            let state = platform.state();
+            known(&state, name)?;
+            let deployments: Vec<Value> = state
+                .deployments
+                .get(*name)
+                .into_iter()
+                .flat_map(|deployments| deployments.values().rev())
+                .map(|deployment| json!(deployment))
+                .collect();
+            Ok((StatusCode::OK, json!({ "deployments": deployments })))
+        }
+        (Method::POST, ["tenants", name, "deployments"]) => {
+            let name = (*name).to_owned();
+            let body = read(request, MOST_JSON_BYTES).await?;
+            let (deployment, served) = platform.deploy(&name, &body, &by).await?;
+            let mut view = json!(deployment);
+            view["served"] = json!(served);
+            Ok((StatusCode::CREATED, view))
+        }
+        (_, ["tenants"] | ["tenants", _] | ["tenants", _, "versions" | "deployments"]) => {
+            Err(ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                format!("{method} is not a method of {path}"),
+            ))
+        }
+        _ => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no endpoint {path}"),
+        )),
+    }
+}
+
+/// Checks the bearer token; the name of whoever presented it.
+fn authorize(request: &Request<Incoming>, admin: &Admin) -> Result<String, ApiError> {
+    let Some(token) = &admin.token else {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "the API is disabled: set server.admin_token",
+        ));
+    };
+    let presented = request
+        .headers()
+        .get(http::header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .unwrap_or("");
+    if same(presented.as_bytes(), token.as_bytes()) {
+        Ok("admin".to_owned())
+    } else {
+        Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "missing or wrong bearer token (Authorization: Bearer <token>)",
+        ))
+    }
+}
+
+/// Reads the body, at most `most` bytes.
+async fn read(request: Request<Incoming>, most: u64) -> Result<Bytes, ApiError> {
+    let declared = request
+        .headers()
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<u64>().ok());
+    let too_large = || {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            format!("the body is larger than {most} bytes"),
+        )
+    };
+    if declared.is_some_and(|length| length > most) {
+        return Err(too_large());
+    }
+    let limit = usize::try_from(most).unwrap_or(usize::MAX);
+    match Limited::new(request.into_body(), limit).collect().await {
+        Ok(body) => Ok(body.to_bytes()),
+        Err(error) if error.is::<http_body_util::LengthLimitError>() => Err(too_large()),
+        Err(error) => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_body",
+            format!("reading the body: {error}"),
+        )),
+    }
+}
+
+/// 404 unless the store has tenant `name`.
+fn known(state: &State, name: &str) -> Result<(), ApiError> {
+    if state.tenants.contains_key(name) {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no tenant {name:?}"),
+        ))
+    }
+}
+
+/// Every tenant: the API's, then the config file's.
+fn list_tenants(platform: &Platform) -> Value {
+    let state = platform.state();
+    let mut tenants: Vec<Value> = state
+        .tenants
+        .keys()
+        .map(|name| tenant_view(&state, name))
+        .collect();
+    let (file, listed) = platform.file_tenant_list();
+    tenants.extend(listed.into_iter().map(
+        |(name, hosts)| json!({ "name": name, "source": "config", "file": file, "hosts": hosts }),
+    ));
+    json!({ "tenants": tenants })
+}
+
+fn get_tenant(platform: &Platform, name: &str) -> Answer {
+    let state = platform.state();
+    if state.tenants.contains_key(name) {
+        return Ok((StatusCode::OK, tenant_view(&state, name)));
+    }
+    let (file, listed) = platform.file_tenant_list();
+    if let Some((name, hosts)) = listed.into_iter().find(|(listed, _)| listed == name) {
+        return Ok((
+            StatusCode::OK,
+            json!({ "name": name, "source": "config", "file": file, "hosts": hosts }),
+        ));
+    }
+    Err(ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        format!("no tenant {name:?}"),
+    ))
+}
+
+/// A tenant of the API: its spec, with its name and live deployment.
+fn tenant_view(state: &State, name: &str) -> Value {
+    let mut view = state
+        .tenants
+        .get(name)
+        .map_or_else(|| json!({}), |spec| json!(spec));
+    view["name"] = json!(name);
+    view["source"] = json!("api");
+    view["deployment"] = json!(state.live(name));
+    view
+}
+
+fn json_response(status: StatusCode, body: &Value) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from(format!("{body}\n"))));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json"),
+    );
+    response
+}

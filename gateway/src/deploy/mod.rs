@@ -1,0 +1,416 @@
+//! Tenants and code versions given over the `/v1` API, kept in a [`Store`] and followed by
+//! every node.
+//!
+//! # Layout
+//! - `spec.rs`: [`spec::TenantSpec`] and [`spec::Manifest`], span-free, checked without
+//!   I/O by the config's own checks, turned into `TenantConfig`s for the routing table.
+//! - `records.rs`: the store's keys and values, and [`records::State`], the followed view.
+//! - `archive.rs`: `.tar.gz` uploads and stored bundles, unpacked within caps.
+//! - `bundles.rs`: bundles stored content-addressed in chunks, loaded and mounted.
+//! - `writes.rs`: the API's writes (tenants, versions after a load check, deployments).
+//! - this file: [`Platform`]: the store, the followed state, the mounted bundles, and what
+//!   the routing table is built from.
+//!
+//! # Flow
+//! A write commits to the store and is acknowledged once durable. Every node (the writer
+//! too) follows the store from its listing by a watch: each revision's changes update the
+//! state, the bundles of live versions are loaded and mounted, and the routing table is
+//! rebuilt beside the live one and swapped in once its handlers have loaded, so requests in
+//! flight finish on the version they started on.
+
+pub mod archive;
+mod bundles;
+pub mod records;
+pub mod spec;
+mod writes;
+
+use std::collections::HashMap;
+use std::collections::HashSet;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::PoisonError;
+use std::time::Duration;
+
+use futures::FutureExt as _;
+use futures::StreamExt;
+use isogate_runtime::Bundle;
+use isogate_store::EtcdStore;
+use isogate_store::Revision;
+use isogate_store::SqliteStore;
+use isogate_store::Store;
+use isogate_store::StoreError;
+use tokio::sync::watch;
+
+pub use writes::ApiError;
+pub use writes::DeployRequest;
+
+use crate::config::GatewayConfig;
+use crate::config::LimitsConfig;
+use crate::error::SetupError;
+use records::State;
+use records::STATE;
+use spec::Served;
+
+/// How long a follower waits before listing again after the store failed it.
+const RETRY: Duration = Duration::from_secs(1);
+
+/// The store, the state followed from it and the bundles its live versions run.
+pub struct Platform {
+    store: Arc<dyn Store>,
+    /// Where the store is, for logs.
+    location: String,
+    /// Versions kept per tenant.
+    keep_versions: usize,
+    /// Largest upload, compressed, unless a tenant sets its own.
+    max_version_bytes: u64,
+    /// `[limits]`, under which uploads are load-checked.
+    defaults: LimitsConfig,
+    /// The state as of the last revision followed.
+    state: Mutex<Arc<State>>,
+    /// Mounted bundles of the versions the state deploys, by digest.
+    mounted: Mutex<HashMap<String, Arc<Bundle>>>,
+    /// The revision the state is as of.
+    followed: watch::Sender<Revision>,
+    /// The revision the live routing table serves.
+    served: watch::Sender<Revision>,
+    /// The config file's tenants (their names and hosts), which the API's may not claim.
+    file_tenants: Mutex<FileTenants>,
+}
+
+/// The config file's tenants, as of the last table built.
+#[derive(Debug, Default)]
+struct FileTenants {
+    /// The file.
+    file: String,
+    /// Names.
+    names: HashSet<String>,
+    /// Hosts (lower case) and the tenant serving each.
+    hosts: HashMap<String, String>,
+}
+
+impl FileTenants {
+    fn of(config: &GatewayConfig) -> Self {
+        Self {
+            file: config.file.display().to_string(),
+            names: config
+                .tenants
+                .iter()
+                .map(|tenant| tenant.name.get_ref().clone())
+                .collect(),
+            hosts: config
+                .tenants
+                .iter()
+                .flat_map(|tenant| {
+                    tenant.hosts.get_ref().iter().map(|host| {
+                        (
+                            host.get_ref().to_ascii_lowercase(),
+                            tenant.name.get_ref().clone(),
+                        )
+                    })
+                })
+                .collect(),
+        }
+    }
+}
+
+impl std::fmt::Debug for Platform {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Platform")
+            .field("store", &self.location)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Platform {
+    /// Opens `config`'s `[store]` (the embedded one in its folder, or etcd), reads the
+    /// state and mounts the bundles of its live versions.
+    pub async fn open(config: &GatewayConfig) -> Result<Arc<Self>, SetupError> {
+        let settings = &config.store;
+        let (store, location): (Arc<dyn Store>, String) = if settings.etcd.is_empty() {
+            let base = config
+                .file
+                .parent()
+                .filter(|parent| !parent.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            let file = settings.folder(base).join("store.sqlite");
+            let store = SqliteStore::open(&file).map_err(|error| SetupError::Store {
+                location: file.display().to_string(),
+                error,
+            })?;
+            (Arc::new(store), file.display().to_string())
+        } else {
+            let endpoints: Vec<String> = settings
+                .etcd
+                .iter()
+                .map(|url| url.get_ref().clone())
+                .collect();
+            let location = format!("etcd {}", endpoints.join(","));
+            let store = EtcdStore::connect(&endpoints, &settings.namespace)
+                .await
+                .map_err(|error| SetupError::Store {
+                    location: location.clone(),
+                    error,
+                })?;
+            (Arc::new(store), location)
+        };
+        let (entries, revision) = store.list(STATE).await.map_err(|error| SetupError::Store {
+            location: location.clone(),
+            error,
+        })?;
+        let platform = Arc::new(Self {
+            store,
+            location,
+            keep_versions: *settings.keep_versions.get_ref(),
+            max_version_bytes: settings.max_version_mb.get_ref().saturating_mul(1 << 20),
+            defaults: config.limits.clone(),
+            state: Mutex::new(Arc::new(State::default())),
+            mounted: Mutex::new(HashMap::new()),
+            followed: watch::channel(revision).0,
+            served: watch::channel(0).0,
+            file_tenants: Mutex::new(FileTenants::of(config)),
+        });
+        platform
+            .adopt(State::from_listing(&entries, revision))
+            .await;
+        Ok(platform)
+    }
+
+    /// Where the store is, for logs.
+    pub fn location(&self) -> &str {
+        &self.location
+    }
+
+    /// The state as of the last revision followed.
+    pub fn state(&self) -> Arc<State> {
+        self.state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Follows the store for the life of the process: each committed revision updates the
+    /// state, after which `changed` is notified (see [`Self::changes`]). When the store
+    /// fails the watch (etcd unreachable, history compacted), the last state keeps serving
+    /// and the follower lists again once it can.
+    pub fn follow(self: &Arc<Self>) {
+        let platform = self.clone();
+        tokio::spawn(async move {
+            let mut after = platform.state().revision;
+            loop {
+                let mut events = platform.store.watch(STATE, after);
+                let mut failed = None;
+                while let Some(event) = events.next().await {
+                    let event = match event {
+                        Ok(event) => event,
+                        Err(error) => {
+                            failed = Some(error);
+                            break;
+                        }
+                    };
+                    let mut state = (*platform.state()).clone();
+                    state.apply(&event);
+                    // The rest of the revision's events, and any that are already here.
+                    while let Some(Some(Ok(more))) = events.next().now_or_never() {
+                        state.apply(&more);
+                    }
+                    platform.adopt(state).await;
+                }
+                let why = failed.map_or_else(|| "the watch ended".to_owned(), |e| e.to_string());
+                tracing::warn!(store = %platform.location, "following the store: {why}; the last state keeps serving");
+                loop {
+                    tokio::time::sleep(RETRY).await;
+                    match platform.store.list(STATE).await {
+                        Ok((entries, revision)) => {
+                            after = revision;
+                            platform
+                                .adopt(State::from_listing(&entries, revision))
+                                .await;
+                            break;
+                        }
+                        Err(error) => {
+                            tracing::debug!(store = %platform.location, "listing again: {error}");
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /// Makes `state` the followed one: mounts the bundles its live versions need (a bundle
+    /// that cannot be read keeps its version out of the table, logged) and drops the others.
+    async fn adopt(&self, state: State) {
+        let wanted: HashSet<String> = live_digests(&state);
+        let missing: Vec<String> = {
+            let mounted = self.mounted.lock().unwrap_or_else(PoisonError::into_inner);
+            wanted
+                .iter()
+                .filter(|digest| !mounted.contains_key(*digest))
+                .cloned()
+                .collect()
+        };
+        for digest in missing {
+            match bundles::load(&*self.store, &digest).await {
+                Ok(bundle) => {
+                    self.mounted
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .insert(digest, bundle);
+                }
+                Err(error) => {
+                    tracing::error!(store = %self.location, bundle = %digest, "cannot load a deployed bundle: {error}");
+                }
+            }
+        }
+        self.mounted
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .retain(|digest, _| wanted.contains(digest));
+        let revision = state.revision;
+        *self.state.lock().unwrap_or_else(PoisonError::into_inner) = Arc::new(state);
+        self.followed.send_replace(revision);
+    }
+
+    /// The revisions followed, as they come.
+    pub fn changes(&self) -> watch::Receiver<Revision> {
+        self.followed.subscribe()
+    }
+
+    /// Adds the API's tenants that have a live version to `config`'s, and gives the
+    /// revision they are as of. A tenant whose name or hosts a tenant of the file (or an
+    /// earlier one of the API) has is left out, logged.
+    pub fn merge(&self, config: &mut GatewayConfig) -> Revision {
+        let state = self.state();
+        let mounted = self.mounted.lock().unwrap_or_else(PoisonError::into_inner);
+        let file = FileTenants::of(config);
+        let mut names = file.names.clone();
+        let mut hosts = file.hosts.clone();
+        *self
+            .file_tenants
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = file;
+        for (name, spec) in &state.tenants {
+            let Some(live) = state.live(name) else {
+                continue;
+            };
+            // The version with the largest share serves until shares are routed.
+            let Some(share) = live.versions.iter().max_by_key(|share| share.percentage) else {
+                continue;
+            };
+            let Some(version) = state.version(name, share.id) else {
+                tracing::error!(tenant = %name, version = share.id, "the live deployment names a version the store lacks");
+                continue;
+            };
+            let Some(bundle) = mounted.get(&version.sha256) else {
+                continue;
+            };
+            if names.contains(name) {
+                tracing::error!(tenant = %name, "a tenant of the config file has this name; the API's is not served");
+                continue;
+            }
+            if let Some((host, owner)) = spec
+                .normalized_hosts()
+                .find_map(|host| hosts.get(&host).map(|owner| (host, owner.clone())))
+            {
+                tracing::error!(tenant = %name, host = %host, owner = %owner, "another tenant serves this host; the tenant is not served");
+                continue;
+            }
+            let root = bundle.root();
+            let served = Served {
+                name,
+                spec,
+                routes: &version.routes,
+                vars: &version.vars,
+                flags: &version.compatibility_flags,
+                root: &root,
+            };
+            config.tenants.push(served.config());
+            names.insert(name.clone());
+            hosts.extend(spec.normalized_hosts().map(|host| (host, name.clone())));
+        }
+        state.revision
+    }
+
+    /// Records that the live routing table serves the state as of `revision`.
+    pub fn mark_served(&self, revision: Revision) {
+        self.served.send_if_modified(|served| {
+            let newer = revision > *served;
+            if newer {
+                *served = revision;
+            }
+            newer
+        });
+    }
+
+    /// Waits until the live routing table serves `revision` (or later), at most `limit`;
+    /// whether it does.
+    pub async fn served(&self, revision: Revision, limit: Duration) -> bool {
+        let mut served = self.served.subscribe();
+        tokio::time::timeout(limit, served.wait_for(|served| *served >= revision))
+            .await
+            .is_ok_and(|waited| waited.is_ok())
+    }
+
+    /// The config file and its tenants' names and hosts.
+    pub fn file_tenant_list(&self) -> (String, Vec<(String, Vec<String>)>) {
+        let file = self
+            .file_tenants
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let mut tenants: Vec<(String, Vec<String>)> = file
+            .names
+            .iter()
+            .map(|name| {
+                let mut hosts: Vec<String> = file
+                    .hosts
+                    .iter()
+                    .filter(|(_, owner)| *owner == name)
+                    .map(|(host, _)| host.clone())
+                    .collect();
+                hosts.sort();
+                (name.clone(), hosts)
+            })
+            .collect();
+        tenants.sort();
+        (file.file.clone(), tenants)
+    }
+
+    /// Where the config file defines a tenant named `name`, if it does.
+    fn file_owner_of_name(&self, name: &str) -> Option<String> {
+        let file = self
+            .file_tenants
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        file.names.contains(name).then(|| file.file.clone())
+    }
+
+    /// The config file's tenant serving `host`, if one does.
+    fn file_owner_of_host(&self, host: &str) -> Option<String> {
+        let file = self
+            .file_tenants
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        file.hosts
+            .get(host)
+            .map(|owner| format!("tenant {owner:?} of {}", file.file))
+    }
+
+    fn store_error(&self, error: &StoreError) -> ApiError {
+        ApiError::store(&self.location, error)
+    }
+}
+
+/// The digests of the bundles of every version a live deployment names.
+fn live_digests(state: &State) -> HashSet<String> {
+    state
+        .tenants
+        .keys()
+        .filter_map(|name| state.live(name).map(|live| (name, live)))
+        .flat_map(|(name, live)| {
+            live.versions
+                .iter()
+                .filter_map(|share| state.version(name, share.id))
+                .map(|version| version.sha256.clone())
+        })
+        .collect()
+}

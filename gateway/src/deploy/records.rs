@@ -1,0 +1,240 @@
+//! What the store holds, and under which keys. Everything a node follows is under
+//! `state/` (tenants, versions, deployments, each a small JSON value); bundles are under
+//! `bundles/<sha256>/`, written before the version naming them and never changed after.
+//!
+//! - `state/tenants/<name>`: the [`TenantSpec`].
+//! - `state/versions/<name>/<id>`: a [`VersionRecord`] (ids count up from 1, zero-padded so
+//!   that keys sort by id).
+//! - `state/deployments/<name>/<id>`: a [`DeploymentRecord`]; the highest id is the live one,
+//!   so a deployment is one new key, switched to atomically.
+//! - `bundles/<sha256>/meta` and `bundles/<sha256>/<n>`: the bundle as a `.tar.gz`, in chunks
+//!   that fit etcd's value limit.
+
+use std::collections::BTreeMap;
+
+use isogate_store::Entry;
+use isogate_store::Event;
+use isogate_store::Revision;
+use serde::Deserialize;
+use serde::Serialize;
+
+use super::spec::RouteSpec;
+use super::spec::TenantSpec;
+
+/// The prefix of everything a node follows.
+pub const STATE: &str = "state/";
+
+/// The key of tenant `name`.
+pub fn tenant_key(name: &str) -> String {
+    format!("{STATE}tenants/{name}")
+}
+
+/// The prefix of tenant `name`'s versions.
+pub fn versions_prefix(name: &str) -> String {
+    format!("{STATE}versions/{name}/")
+}
+
+/// The key of version `id` of tenant `name`.
+pub fn version_key(name: &str, id: u64) -> String {
+    format!("{}{id:010}", versions_prefix(name))
+}
+
+/// The prefix of tenant `name`'s deployments.
+pub fn deployments_prefix(name: &str) -> String {
+    format!("{STATE}deployments/{name}/")
+}
+
+/// The key of deployment `id` of tenant `name`.
+pub fn deployment_key(name: &str, id: u64) -> String {
+    format!("{}{id:010}", deployments_prefix(name))
+}
+
+/// The key of bundle `digest`'s description.
+pub fn bundle_meta_key(digest: &str) -> String {
+    format!("bundles/{digest}/meta")
+}
+
+/// The key of chunk `index` of bundle `digest`.
+pub fn bundle_chunk_key(digest: &str, index: usize) -> String {
+    format!("bundles/{digest}/{index:06}")
+}
+
+/// How a stored bundle is cut.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct BundleMeta {
+    /// Chunks, each under [`bundle_chunk_key`].
+    pub chunks: usize,
+    /// Bytes of the `.tar.gz`.
+    pub bytes: u64,
+}
+
+/// One immutable code version of a tenant.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct VersionRecord {
+    /// Its id within the tenant.
+    pub id: u64,
+    /// The SHA-256 of its bundle (names and contents), hex.
+    pub sha256: String,
+    /// Bytes of the upload, compressed.
+    pub size: u64,
+    /// Files in the bundle.
+    pub files: usize,
+    /// Routes within the tenant, each with its handler.
+    pub routes: Vec<RouteSpec>,
+    /// Plain variables.
+    pub vars: BTreeMap<String, String>,
+    /// Its own compatibility flags.
+    pub compatibility_flags: Vec<String>,
+    /// What it is, in words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// Its label.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tag: Option<String>,
+    /// Who uploaded it (the token's name).
+    pub by: String,
+    /// When, in seconds since the Unix epoch.
+    pub created_unix_s: u64,
+}
+
+/// One version's share of a deployment.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Share {
+    /// The version.
+    pub id: u64,
+    /// Its share of requests, in percent.
+    pub percentage: u8,
+}
+
+/// One deployment: which versions serve the tenant, in which shares.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct DeploymentRecord {
+    /// Its id within the tenant.
+    pub id: u64,
+    /// The versions and their shares (summing to 100).
+    pub versions: Vec<Share>,
+    /// Why, in words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// Who made it (the token's name).
+    pub by: String,
+    /// When, in seconds since the Unix epoch.
+    pub created_unix_s: u64,
+}
+
+/// Everything under [`STATE`], as of a revision.
+#[derive(Debug, Clone, Default)]
+pub struct State {
+    /// The revision it is as of.
+    pub revision: Revision,
+    /// Tenants by name.
+    pub tenants: BTreeMap<String, TenantSpec>,
+    /// Each tenant's versions by id.
+    pub versions: BTreeMap<String, BTreeMap<u64, VersionRecord>>,
+    /// Each tenant's deployments by id.
+    pub deployments: BTreeMap<String, BTreeMap<u64, DeploymentRecord>>,
+}
+
+/// What a key under [`STATE`] is.
+enum Key<'a> {
+    Tenant(&'a str),
+    Version(&'a str, u64),
+    Deployment(&'a str, u64),
+}
+
+fn parse_key(key: &str) -> Option<Key<'_>> {
+    let rest = key.strip_prefix(STATE)?;
+    if let Some(name) = rest.strip_prefix("tenants/") {
+        return Some(Key::Tenant(name));
+    }
+    if let Some((name, id)) = numbered(rest, "versions/") {
+        return Some(Key::Version(name, id));
+    }
+    numbered(rest, "deployments/").map(|(name, id)| Key::Deployment(name, id))
+}
+
+/// `<kind><name>/<id>` as the name and id.
+fn numbered<'k>(rest: &'k str, kind: &str) -> Option<(&'k str, u64)> {
+    let (name, id) = rest.strip_prefix(kind)?.split_once('/')?;
+    Some((name, id.parse().ok()?))
+}
+
+impl State {
+    /// The state of `entries` (a listing of [`STATE`]) as of `revision`; values that do not
+    /// parse are skipped with a warning.
+    pub fn from_listing(entries: &[Entry], revision: Revision) -> Self {
+        let mut state = Self {
+            revision,
+            ..Self::default()
+        };
+        for entry in entries {
+            state.put(&entry.key, &entry.value);
+        }
+        state
+    }
+
+    /// Applies one watched change.
+    pub fn apply(&mut self, event: &Event) {
+        self.revision = self.revision.max(event.revision());
+        match event {
+            Event::Put(entry) => self.put(&entry.key, &entry.value),
+            Event::Delete { key, .. } => match parse_key(key) {
+                Some(Key::Tenant(name)) => {
+                    self.tenants.remove(name);
+                }
+                Some(Key::Version(name, id)) => {
+                    if let Some(versions) = self.versions.get_mut(name) {
+                        versions.remove(&id);
+                    }
+                }
+                Some(Key::Deployment(name, id)) => {
+                    if let Some(deployments) = self.deployments.get_mut(name) {
+                        deployments.remove(&id);
+                    }
+                }
+                None => {}
+            },
+        }
+    }
+
+    fn put(&mut self, key: &str, value: &[u8]) {
+        let parsed = match parse_key(key) {
+            Some(Key::Tenant(name)) => serde_json::from_slice(value).map(|spec| {
+                self.tenants.insert(name.to_owned(), spec);
+            }),
+            Some(Key::Version(name, id)) => serde_json::from_slice(value).map(|record| {
+                self.versions
+                    .entry(name.to_owned())
+                    .or_default()
+                    .insert(id, record);
+            }),
+            Some(Key::Deployment(name, id)) => serde_json::from_slice(value).map(|record| {
+                self.deployments
+                    .entry(name.to_owned())
+                    .or_default()
+                    .insert(id, record);
+            }),
+            None => Ok(()),
+        };
+        if let Err(error) = parsed {
+            tracing::warn!(
+                key,
+                "a stored value that does not parse is ignored: {error}"
+            );
+        }
+    }
+
+    /// Tenant `name`'s live deployment.
+    pub fn live(&self, name: &str) -> Option<&DeploymentRecord> {
+        self.deployments
+            .get(name)
+            .and_then(|deployments| deployments.values().next_back())
+    }
+
+    /// Version `id` of tenant `name`.
+    pub fn version(&self, name: &str, id: u64) -> Option<&VersionRecord> {
+        self.versions
+            .get(name)
+            .and_then(|versions| versions.get(&id))
+    }
+}
