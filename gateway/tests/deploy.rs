@@ -1,0 +1,392 @@
+//! Tenants, versions and deployments over `/v1` with the real binary: created, uploaded,
+//! load-checked, deployed, served, refused when hostile, and kept across `kill -9`.
+
+mod common;
+
+use std::path::Path;
+use std::time::Duration;
+
+use bytes::Bytes;
+use common::*;
+use http::StatusCode;
+use http_body_util::BodyExt;
+use http_body_util::Full;
+use isogate_gateway::deploy::archive;
+use serde_json::json;
+use serde_json::Value;
+
+const TOKEN: &str = "deploy-test-token";
+
+/// A config with an HTTP and an admin listener, the API's token, and one file tenant.
+fn config(dir: &Path) -> std::path::PathBuf {
+    std::fs::create_dir_all(dir.join("site")).unwrap();
+    std::fs::write(
+        dir.join("site/handler.js"),
+        "export default { fetch() { return new Response('from the file'); } };\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("token"), TOKEN).unwrap();
+    let file = dir.join("isogate.toml");
+    std::fs::write(
+        &file,
+        "[server]\nhttp = \"127.0.0.1:0\"\nadmin = \"127.0.0.1:0\"\n\
+         admin_token = { file = \"token\" }\n\n\
+         [[tenants]]\nname = \"filed\"\nhosts = [\"filed.test\"]\n\
+         [[tenants.routes]]\npath = \"/{*rest}\"\nhandler = \"site/handler.js\"\n",
+    )
+    .unwrap();
+    file
+}
+
+/// One `/v1` call: its status and JSON body.
+async fn call(
+    admin: &str,
+    method: &str,
+    path: &str,
+    body: Vec<u8>,
+    token: &str,
+) -> (StatusCode, Value) {
+    let request = http::Request::builder()
+        .method(method)
+        .uri(format!("{admin}{path}"))
+        .header("authorization", format!("Bearer {token}"))
+        .body(
+            Full::new(Bytes::from(body))
+                .map_err(|never| match never {})
+                .boxed(),
+        )
+        .unwrap();
+    let response = client().request(request).await.unwrap();
+    let status = response.status();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let value = serde_json::from_slice(&bytes)
+        .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&bytes)));
+    (status, value)
+}
+
+async fn api(admin: &str, method: &str, path: &str, body: Vec<u8>) -> (StatusCode, Value) {
+    call(admin, method, path, body, TOKEN).await
+}
+
+/// A version upload: `files` and a manifest.
+fn upload(manifest: &Value, files: &[(&str, &str)]) -> Vec<u8> {
+    let manifest = serde_json::to_vec(manifest).unwrap();
+    archive::pack(
+        files.iter().map(|(name, text)| (*name, text.as_bytes())),
+        Some(&manifest),
+    )
+    .unwrap()
+}
+
+fn message(body: &Value) -> &str {
+    body["error"]["message"].as_str().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_tenant_deployed_over_the_api_is_served_refused_when_broken_and_kept_across_kill_9() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = config(dir.path());
+    let mut server = DevServer::serve(&file, 2, &[]);
+    let addr = server.base.trim_start_matches("http://").to_owned();
+    let admin = server.addresses[1].clone();
+
+    // The spec is checked field by field; names and hosts of the file are its own.
+    let (status, body) = api(
+        &admin,
+        "PUT",
+        "/v1/tenants/acme",
+        br#"{"hosts":["acme.test","bad..host"]}"#.to_vec(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["error"]["code"], "invalid");
+    assert!(
+        message(&body).starts_with("hosts[1]: invalid host"),
+        "{body}"
+    );
+    let (status, body) = api(
+        &admin,
+        "PUT",
+        "/v1/tenants/acme",
+        br#"{"hosts":["acme.test"],"limits":{"cpu_ms":"lots"}}"#.to_vec(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(message(&body).starts_with("limits.cpu_ms: "), "{body}");
+    let (status, body) = api(
+        &admin,
+        "PUT",
+        "/v1/tenants/filed",
+        br#"{"hosts":["other.test"]}"#.to_vec(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(message(&body).contains("isogate.toml"), "{body}");
+    let (status, body) = api(
+        &admin,
+        "PUT",
+        "/v1/tenants/acme",
+        br#"{"hosts":["FILED.test"]}"#.to_vec(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(message(&body).contains("tenant \"filed\""), "{body}");
+
+    let (status, body) = api(
+        &admin,
+        "PUT",
+        "/v1/tenants/acme",
+        br#"{"hosts":["acme.test"],"limits":{"cpu_ms":200}}"#.to_vec(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["source"], "api");
+    let (status, _) = api(
+        &admin,
+        "PUT",
+        "/v1/tenants/acme",
+        br#"{"hosts":["acme.test"],"limits":{"cpu_ms":200}}"#.to_vec(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    // No deployment yet: nothing serves its host.
+    let (status, _, _) = host_get(&addr, "acme.test", "/").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let v1 = upload(
+        &json!({ "main": "src/index.ts", "vars": { "WHO": "world" }, "message": "first" }),
+        &[
+            ("src/index.ts", "import { greet } from './greet.ts';\nexport default { fetch(_r: Request, env: { WHO: string }) { return new Response(greet(env.WHO)); } };\n"),
+            ("src/greet.ts", "export const greet = (who: string): string => `hello ${who}, v1`;\n"),
+        ],
+    );
+    let (status, version) = api(&admin, "POST", "/v1/tenants/acme/versions", v1.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{version}");
+    assert_eq!(version["id"], 1);
+    assert_eq!(version["files"], 2);
+    assert_eq!(version["sha256"].as_str().unwrap().len(), 64);
+    assert_eq!(version["routes"][0]["handler"], "src/index.ts");
+
+    // A syntax error is refused naming file:line:col, and nothing is stored.
+    let broken = upload(
+        &json!({ "main": "src/index.ts" }),
+        &[(
+            "src/index.ts",
+            "export default {\n  fetch() { return new Response('x' }\n};\n",
+        )],
+    );
+    let (status, body) = api(&admin, "POST", "/v1/tenants/acme/versions", broken).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["error"]["code"], "load_failed");
+    assert!(message(&body).contains("src/index.ts:2:"), "{body}");
+    let thrown = upload(
+        &json!({ "main": "main.js" }),
+        &[(
+            "main.js",
+            "throw new Error('boom at the top');\nexport default {};\n",
+        )],
+    );
+    let (status, body) = api(&admin, "POST", "/v1/tenants/acme/versions", thrown).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(
+        message(&body).contains("boom at the top") && message(&body).contains("main.js:1:"),
+        "{body}"
+    );
+    let lacking = upload(
+        &json!({ "main": "src/absent.ts" }),
+        &[("src/index.ts", "export default {};\n")],
+    );
+    let (status, body) = api(&admin, "POST", "/v1/tenants/acme/versions", lacking).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(
+        message(&body).contains("isogate.manifest.json: main"),
+        "{body}"
+    );
+    let (_, listed) = api(&admin, "GET", "/v1/tenants/acme/versions", Vec::new()).await;
+    assert_eq!(listed["versions"].as_array().unwrap().len(), 1, "{listed}");
+
+    let (status, body) = api(
+        &admin,
+        "POST",
+        "/v1/tenants/acme/deployments",
+        br#"{"versions":[{"id":7,"percentage":100}]}"#.to_vec(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(message(&body).starts_with("versions[0].id"), "{body}");
+    let (status, deployment) = api(
+        &admin,
+        "POST",
+        "/v1/tenants/acme/deployments",
+        br#"{"versions":[{"id":1,"percentage":100}],"message":"go"}"#.to_vec(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{deployment}");
+    assert_eq!(deployment["served"], true);
+    assert_eq!(deployment["by"], "admin");
+    let (status, _, text) = host_get(&addr, "acme.test", "/anything").await;
+    assert_eq!((status, text.as_str()), (StatusCode::OK, "hello world, v1"));
+    let (status, _, text) = host_get(&addr, "filed.test", "/").await;
+    assert_eq!((status, text.as_str()), (StatusCode::OK, "from the file"));
+    let (_, listed) = api(&admin, "GET", "/v1/tenants", Vec::new()).await;
+    let names: Vec<&str> = listed["tenants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["acme", "filed"], "{listed}");
+
+    // kill -9, then a restart serves exactly the last acknowledged deployment.
+    server.signal("KILL");
+    server.wait_exit(Duration::from_secs(10)).expect("killed");
+    let server = DevServer::serve(&file, 2, &[]);
+    let addr = server.base.trim_start_matches("http://").to_owned();
+    let (status, _, text) = host_get(&addr, "acme.test", "/").await;
+    assert_eq!((status, text.as_str()), (StatusCode::OK, "hello world, v1"));
+    let admin = server.addresses[1].clone();
+    let (status, _) = api(&admin, "DELETE", "/v1/tenants/acme", Vec::new()).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _, _) = host_get(&addr, "acme.test", "/").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = api(&admin, "GET", "/v1/tenants/acme/versions", Vec::new()).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn hostile_uploads_and_wrong_tokens_are_refused_with_nothing_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = config(dir.path());
+    let server = DevServer::serve(&file, 2, &[]);
+    let admin = server.addresses[1].clone();
+
+    let (status, body) = call(&admin, "GET", "/v1/tenants", Vec::new(), "wrong").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert_eq!(body["error"]["code"], "unauthorized");
+    let (status, _) = call(
+        &admin,
+        "PUT",
+        "/v1/tenants/x",
+        br#"{"hosts":["x.test"]}"#.to_vec(),
+        "",
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    let (status, _) = api(
+        &admin,
+        "PUT",
+        "/v1/tenants/acme",
+        br#"{"hosts":["acme.test"],"max_version_mb":1}"#.to_vec(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let manifest = br#"{"main":"index.js"}"#;
+    let tar = |entries: &[(&str, tar::EntryType, &[u8])]| {
+        let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
+            Vec::new(),
+            flate2::Compression::best(),
+        ));
+        for (name, kind, contents) in entries {
+            let mut header = tar::Header::new_gnu();
+            header.set_entry_type(*kind);
+            header.set_size(contents.len() as u64);
+            header.set_mode(0o644);
+            if *kind == tar::EntryType::Symlink {
+                header.set_link_name("/etc/passwd").unwrap();
+            }
+            // Raw names, as a hostile client writes them (the builder would refuse `..`).
+            let raw = &mut header.as_old_mut().name;
+            raw[..name.len()].copy_from_slice(name.as_bytes());
+            header.set_cksum();
+            builder.append(&header, *contents).unwrap();
+        }
+        builder.into_inner().unwrap().finish().unwrap()
+    };
+    let handler: &[u8] = b"export default { fetch() { return new Response('x'); } };";
+    let cases: Vec<(&str, Vec<u8>, StatusCode, &str)> = vec![
+        (
+            "parent",
+            tar(&[
+                ("isogate.manifest.json", tar::EntryType::Regular, manifest),
+                ("../escape.js", tar::EntryType::Regular, handler),
+                ("index.js", tar::EntryType::Regular, handler),
+            ]),
+            StatusCode::BAD_REQUEST,
+            "outside the root",
+        ),
+        (
+            "absolute",
+            tar(&[
+                ("isogate.manifest.json", tar::EntryType::Regular, manifest),
+                ("/etc/cron.js", tar::EntryType::Regular, handler),
+                ("index.js", tar::EntryType::Regular, handler),
+            ]),
+            StatusCode::BAD_REQUEST,
+            "absolute",
+        ),
+        (
+            "link",
+            tar(&[
+                ("isogate.manifest.json", tar::EntryType::Regular, manifest),
+                ("index.js", tar::EntryType::Symlink, b""),
+            ]),
+            StatusCode::BAD_REQUEST,
+            "links",
+        ),
+        (
+            "bomb",
+            tar(&[
+                ("isogate.manifest.json", tar::EntryType::Regular, manifest),
+                ("index.js", tar::EntryType::Regular, &vec![b' '; 80 << 20]),
+            ]),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "bytes",
+        ),
+        (
+            "garbage",
+            b"\x1f\x8b\x08\x00garbage that is not gzip".to_vec(),
+            StatusCode::BAD_REQUEST,
+            "not a readable",
+        ),
+        (
+            "no manifest",
+            tar(&[("index.js", tar::EntryType::Regular, handler)]),
+            StatusCode::BAD_REQUEST,
+            "isogate.manifest.json",
+        ),
+    ];
+    for (name, body, expected, said) in cases {
+        let (status, answer) = api(&admin, "POST", "/v1/tenants/acme/versions", body).await;
+        assert_eq!(status, expected, "{name}: {answer}");
+        assert!(message(&answer).contains(said), "{name}: {answer}");
+    }
+    // An upload past the tenant's cap is refused from its head, its body never read.
+    let mut stream = tokio::net::TcpStream::connect(admin.trim_start_matches("http://"))
+        .await
+        .unwrap();
+    let head = format!(
+        "POST /v1/tenants/acme/versions HTTP/1.1\r\nhost: admin\r\nauthorization: Bearer {TOKEN}\r\n\
+         content-length: {}\r\n\r\n",
+        2u64 << 30
+    );
+    tokio::io::AsyncWriteExt::write_all(&mut stream, head.as_bytes())
+        .await
+        .unwrap();
+    let mut answer = vec![0u8; 512];
+    let read = tokio::time::timeout(
+        Duration::from_secs(10),
+        tokio::io::AsyncReadExt::read(&mut stream, &mut answer),
+    )
+    .await
+    .expect("answered without the body")
+    .unwrap();
+    let answer = String::from_utf8_lossy(&answer[..read]);
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains("larger than 1048576 bytes"), "{answer}");
+
+    let (_, listed) = api(&admin, "GET", "/v1/tenants/acme/versions", Vec::new()).await;
+    assert_eq!(listed["versions"], json!([]), "{listed}");
+    let (status, _) = api(&admin, "GET", "/v1/nothing", Vec::new()).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
