@@ -142,6 +142,7 @@ impl Dispatcher {
             client: connection.peer.ip,
             user_agent: request.headers().get(http::header::USER_AGENT).cloned(),
             cache_status: None,
+            version: None,
         };
         let run = Run {
             table: &table,
@@ -215,7 +216,7 @@ enum Pending {
 impl<'a> Run<'a> {
     /// Names the tenant in the request's record, so that its figures count for it.
     fn attribute(&self, record: &mut AccessRecord, tenant: usize) -> Option<&'a Arc<Tenant>> {
-        let tenant = self.table.tenants.get(tenant)?;
+        let tenant = self.table.tenant(tenant)?;
         record.tenant = Some(tenant.id.clone());
         record.meters = Some(tenant.meters(self.metrics).clone());
         Some(tenant)
@@ -251,6 +252,22 @@ impl<'a> Run<'a> {
                 });
             }
         }
+        // A tenant of the API routes by the routes of the version the request goes to.
+        let host_tenant = host_tenant.map(|index| {
+            let Some(tenant) = table.tenant(index) else {
+                return index;
+            };
+            match tenant
+                .versions
+                .pick(&tenant.id.0, request.headers(), record.client)
+            {
+                Some(slot) => {
+                    record.version = Some(slot.meters(&tenant.id.0, self.metrics).clone());
+                    slot.routes
+                }
+                None => index,
+            }
+        });
         let lookup = table
             .router
             .route(host_tenant, request.method(), request.uri().path());
@@ -364,6 +381,7 @@ impl<'a> Run<'a> {
                                 client: record.client,
                                 user_agent: None,
                                 cache_status: None,
+                                version: record.version.clone(),
                             },
                         };
                         tokio::spawn(refreshed.run(table.policy.expose_errors));

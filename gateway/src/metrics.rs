@@ -44,6 +44,37 @@ struct LimitLabels {
     limit: String,
 }
 
+/// A tenant's version and a status class.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct VersionLabels {
+    tenant: String,
+    version: String,
+    class: String,
+}
+
+/// One deployed version's requests by status class, kept across config versions: what
+/// `/metrics` shows per version and automatic rollback compares.
+#[derive(Debug)]
+pub struct VersionMeters {
+    /// The version's id.
+    pub id: u64,
+    requests: [Counter; 5],
+}
+
+impl VersionMeters {
+    /// Records one finished request.
+    pub fn record(&self, status: u16) {
+        let class = usize::from(status / 100).clamp(1, 5) - 1;
+        self.requests[class].inc();
+    }
+
+    /// Requests answered, and of them those answered 5xx.
+    pub fn figures(&self) -> (u64, u64) {
+        let total = self.requests.iter().map(Counter::get).sum();
+        (total, self.requests[4].get())
+    }
+}
+
 /// A pool worker.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct WorkerLabel {
@@ -169,6 +200,8 @@ pub struct Metrics {
     tenant_isolates: Family<TenantLabel, Gauge>,
     cache: CacheGauges,
     tenants: RwLock<HashMap<String, Arc<TenantMeters>>>,
+    version_requests: Family<VersionLabels, Counter>,
+    versions: RwLock<HashMap<(String, u64), Arc<VersionMeters>>>,
     window_start: u64,
 }
 
@@ -303,6 +336,12 @@ impl Metrics {
             "Isolates the tenant's handlers have been started on: one, and more while busy",
             tenant_isolates.clone(),
         );
+        let version_requests = Family::<VersionLabels, Counter>::default();
+        registry.register(
+            "version_requests",
+            "Requests answered by a deployed version of a tenant of the API, by status class",
+            version_requests.clone(),
+        );
         let cache = CacheGauges::register(&mut registry);
         Self {
             registry,
@@ -327,6 +366,8 @@ impl Metrics {
             tenant_cordoned,
             tenant_isolates,
             tenants: RwLock::new(HashMap::new()),
+            version_requests,
+            versions: RwLock::new(HashMap::new()),
             window_start: unix_seconds(),
         }
     }
@@ -365,6 +406,34 @@ impl Metrics {
             .entry(tenant.to_owned())
             .or_insert(meters)
             .clone()
+    }
+
+    /// The handles of version `id` of `tenant`, created on first use.
+    pub fn version(&self, tenant: &str, id: u64) -> Arc<VersionMeters> {
+        let key = (tenant.to_owned(), id);
+        if let Some(meters) = read(&self.versions).get(&key) {
+            return meters.clone();
+        }
+        let class = |class: &str| {
+            self.version_requests
+                .get_or_create(&VersionLabels {
+                    tenant: tenant.to_owned(),
+                    version: id.to_string(),
+                    class: class.to_owned(),
+                })
+                .clone()
+        };
+        let meters = Arc::new(VersionMeters {
+            id,
+            requests: [
+                class("1xx"),
+                class("2xx"),
+                class("3xx"),
+                class("4xx"),
+                class("5xx"),
+            ],
+        });
+        write(&self.versions).entry(key).or_insert(meters).clone()
     }
 
     /// Records a request of `tenant` stopped by `limit` (its `isogate-error` code).

@@ -176,7 +176,7 @@ fn locate(table: &RoutingTable, url: &str) -> Result<(Arc<TenantCache>, String, 
     let host = normalize_host(authority.as_str());
     let index = table.router.tenant_for_host(&host);
     let cache = index
-        .and_then(|index| table.tenants.get(index))
+        .and_then(|index| table.tenant(index))
         .ok_or_else(|| format!("no tenant serves host {host}"))?
         .caching
         .as_ref()

@@ -71,6 +71,37 @@ pub struct TenantConfig {
     /// Where the tenant's table is in the file.
     #[serde(skip)]
     pub span: Range<usize>,
+    /// For a tenant of the API: which of its deployed versions this entry serves, and its
+    /// share (entries of one tenant's versions follow each other).
+    #[serde(skip)]
+    pub version: Option<VersionShare>,
+    /// For a tenant of the API with several versions deployed: what keeps one client on
+    /// one version.
+    #[serde(skip)]
+    pub stickiness: Stickiness,
+}
+
+/// One deployed version's share of its tenant's requests.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VersionShare {
+    /// The version's id.
+    pub id: u64,
+    /// Its share, in percent.
+    pub percentage: u8,
+}
+
+/// What a request's version is chosen by when a deployment splits traffic: a hash of it, so
+/// that one client stays on one version.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase", deny_unknown_fields)]
+pub enum Stickiness {
+    /// The client's address (behind trusted proxies, the address they report).
+    #[default]
+    Client,
+    /// A request header's value (the client address when it is absent).
+    Header(String),
+    /// A cookie's value (the client address when it is absent).
+    Cookie(String),
 }
 
 /// No cap of its own: the pool's worker count bounds it.

@@ -47,6 +47,7 @@ pub use writes::DeployRequest;
 
 use crate::config::GatewayConfig;
 use crate::config::LimitsConfig;
+use crate::config::VersionShare;
 use crate::error::SetupError;
 use records::State;
 use records::STATE;
@@ -293,17 +294,6 @@ impl Platform {
             let Some(live) = state.live(name) else {
                 continue;
             };
-            // The version with the largest share serves until shares are routed.
-            let Some(share) = live.versions.iter().max_by_key(|share| share.percentage) else {
-                continue;
-            };
-            let Some(version) = state.version(name, share.id) else {
-                tracing::error!(tenant = %name, version = share.id, "the live deployment names a version the store lacks");
-                continue;
-            };
-            let Some(bundle) = mounted.get(&version.sha256) else {
-                continue;
-            };
             if names.contains(name) {
                 tracing::error!(tenant = %name, "a tenant of the config file has this name; the API's is not served");
                 continue;
@@ -315,16 +305,30 @@ impl Platform {
                 tracing::error!(tenant = %name, host = %host, owner = %owner, "another tenant serves this host; the tenant is not served");
                 continue;
             }
-            let root = bundle.root();
-            let served = Served {
-                name,
-                spec,
-                routes: &version.routes,
-                vars: &version.vars,
-                flags: &version.compatibility_flags,
-                root: &root,
-            };
-            config.tenants.push(served.config());
+            // One entry per deployed version, in the deployment's order.
+            for share in &live.versions {
+                let Some(version) = state.version(name, share.id) else {
+                    tracing::error!(tenant = %name, version = share.id, "the live deployment names a version the store lacks");
+                    continue;
+                };
+                let Some(bundle) = mounted.get(&version.sha256) else {
+                    continue;
+                };
+                let root = bundle.root();
+                let served = Served {
+                    name,
+                    spec,
+                    routes: &version.routes,
+                    vars: &version.vars,
+                    flags: &version.compatibility_flags,
+                    root: &root,
+                    share: Some(VersionShare {
+                        id: share.id,
+                        percentage: share.percentage,
+                    }),
+                };
+                config.tenants.push(served.config());
+            }
             names.insert(name.clone());
             hosts.extend(spec.normalized_hosts().map(|host| (host, name.clone())));
         }

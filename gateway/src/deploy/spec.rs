@@ -19,8 +19,10 @@ use crate::config::LimitsConfig;
 use crate::config::LogLevelConfig;
 use crate::config::RouteCacheConfig;
 use crate::config::RouteConfig;
+use crate::config::Stickiness;
 use crate::config::TenantCacheConfig;
 use crate::config::TenantConfig;
+use crate::config::VersionShare;
 use crate::routing::TenantRoutes;
 
 /// What is wrong with a field of a request body: its path (`hosts[1]`) and why.
@@ -98,6 +100,10 @@ pub struct TenantSpec {
     /// Largest version upload, compressed, in MiB (default: `[store] max_version_mb`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_version_mb: Option<u64>,
+    /// What keeps one client on one version while a deployment splits traffic: `"client"`
+    /// (its address, the default), `{ "header": NAME }` or `{ "cookie": NAME }`.
+    #[serde(default)]
+    pub stickiness: Stickiness,
 }
 
 impl TenantSpec {
@@ -140,6 +146,29 @@ impl TenantSpec {
                 "max_isolates",
                 "max_isolates is at least 1",
             ));
+        }
+        match &self.stickiness {
+            Stickiness::Client => {}
+            Stickiness::Header(name) => {
+                if http::HeaderName::from_bytes(name.as_bytes()).is_err() {
+                    return Err(FieldError::new(
+                        "stickiness.header",
+                        format!("{name:?} is not a header name"),
+                    ));
+                }
+            }
+            Stickiness::Cookie(name) => {
+                let valid = !name.is_empty()
+                    && name
+                        .bytes()
+                        .all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b));
+                if !valid {
+                    return Err(FieldError::new(
+                        "stickiness.cookie",
+                        format!("{name:?} is not a cookie name"),
+                    ));
+                }
+            }
         }
         if self.max_version_mb == Some(0) {
             return Err(FieldError::new(
@@ -314,6 +343,8 @@ pub struct Served<'a> {
     pub flags: &'a [String],
     /// Where the version's bundle is mounted.
     pub root: &'a Path,
+    /// The version's share of the live deployment (none while it is load-checked).
+    pub share: Option<VersionShare>,
 }
 
 impl Served<'_> {
@@ -369,6 +400,8 @@ impl Served<'_> {
             project: None,
             compatibility_flags: flags,
             span: 0..0,
+            version: self.share.clone(),
+            stickiness: self.spec.stickiness.clone(),
         }
     }
 }

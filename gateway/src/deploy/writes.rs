@@ -347,6 +347,7 @@ impl Platform {
             vars: &manifest.vars,
             flags: &manifest.compatibility_flags,
             root: &root,
+            share: None,
         };
         let tenant = served.config();
         let limits = tenant.limits.or(&self.defaults);

@@ -39,6 +39,7 @@ use crate::error::RequestError;
 use crate::metrics::Metrics;
 use crate::metrics::RequestFigures;
 use crate::metrics::TenantMeters;
+use crate::metrics::VersionMeters;
 use crate::routing::table::TenantId;
 
 /// The body type of every response isogate sends.
@@ -283,6 +284,8 @@ pub struct AccessRecord {
     pub user_agent: Option<HeaderValue>,
     /// The answer's `Cache-Status`, set when the response is sent.
     pub cache_status: Option<HeaderValue>,
+    /// The deployed version that served it, for a tenant of the API.
+    pub version: Option<Arc<VersionMeters>>,
 }
 
 /// Wraps `response`'s body so that one access-log line is written when the body is done
@@ -347,6 +350,9 @@ impl Drop for LoggedBody {
         let tenant = record.tenant.as_ref().map_or("", |tenant| &tenant.0);
         let ingress = record.ingress.as_ref().map_or(0, |meter| meter.read());
         let cpu = record.cpu.read();
+        if let Some(version) = &record.version {
+            version.record(self.status);
+        }
         if let Some(meters) = &record.meters {
             meters.record(&RequestFigures {
                 status: self.status,
@@ -360,6 +366,7 @@ impl Drop for LoggedBody {
             target: "isogate::access",
             tenant,
             route = record.route.as_deref().unwrap_or_default(),
+            version = record.version.as_ref().map_or(0, |version| version.id),
             method = record.method.as_str(),
             host = text(record.host.as_ref()),
             client = %record.client,

@@ -5,6 +5,7 @@
 //! overlapping routes before any worker exists; `table.rs` builds the live one.
 
 pub mod table;
+pub mod versions;
 
 use std::borrow::Cow;
 use std::collections::HashMap;

@@ -21,6 +21,8 @@ use isogate_runtime::UsageMeters;
 use isogate_runtime::WorkerHandle;
 use tokio::sync::Semaphore;
 
+use super::versions::VersionSlot;
+use super::versions::Versions;
 use super::Router;
 use super::TenantRoutes;
 use crate::cache::ResponseCache;
@@ -82,6 +84,8 @@ pub struct Tenant {
     pub concurrency: Option<(Arc<Semaphore>, u32)>,
     /// How its plain-HTTP and HTTPS answers differ.
     pub https: HttpsPolicy,
+    /// Its deployed versions, when it is a tenant of the API.
+    pub versions: Versions,
     /// Its metric handles, looked up on its first request.
     meters: OnceLock<Arc<TenantMeters>>,
 }
@@ -127,8 +131,11 @@ pub struct EdgePolicy {
 pub struct RoutingTable {
     /// Host → tenant → path → handler.
     pub router: Router<RouteTarget>,
-    /// Tenants by the index the router returns.
+    /// Every tenant, once.
     pub tenants: Vec<Arc<Tenant>>,
+    /// The index in `tenants` of each of the router's tables (a tenant of the API has one
+    /// per deployed version).
+    owners: Vec<usize>,
     /// Edge behaviour.
     pub policy: EdgePolicy,
     /// Every handler, with what it runs and on how many isolates; reused by the next
@@ -161,8 +168,10 @@ impl RoutingTable {
                 max_body: u64::MAX,
                 concurrency: None,
                 https: HttpsPolicy::default(),
+                versions: Versions::default(),
                 meters: OnceLock::new(),
             })],
+            owners: vec![0],
             policy: EdgePolicy {
                 expose_errors: true,
                 trusted_proxies: Vec::new(),
@@ -192,7 +201,8 @@ impl RoutingTable {
         .map_err(SetupError::Geo)?
         .map(Arc::new);
         let mut router = Router::default();
-        let mut tenants = Vec::new();
+        let mut tenants: Vec<Tenant> = Vec::new();
+        let mut owners = Vec::new();
         let mut workers: Vec<(Placement, WorkerHandle)> = Vec::new();
         for tenant in &config.tenants {
             let env = tenant_env(tenant)?;
@@ -246,7 +256,22 @@ impl RoutingTable {
                         conflict,
                     })?;
             }
-            router.add_tenant(
+            // A further version of the tenant just built: its routes, without hosts.
+            let grouped = tenant.version.is_some()
+                && tenants.last().is_some_and(|last: &Tenant| {
+                    *last.id.0 == **tenant.name.get_ref() && !last.versions.slots.is_empty()
+                });
+            if grouped {
+                let index = router.add_tenant(std::iter::empty(), routes);
+                owners.push(tenants.len() - 1);
+                if let (Some(last), Some(share)) = (tenants.last_mut(), &tenant.version) {
+                    last.versions
+                        .slots
+                        .push(VersionSlot::new(share.id, share.percentage, index));
+                }
+                continue;
+            }
+            let index = router.add_tenant(
                 tenant
                     .hosts
                     .get_ref()
@@ -254,11 +279,20 @@ impl RoutingTable {
                     .map(|host| host.get_ref().as_str()),
                 routes,
             );
+            owners.push(tenants.len());
+            let versions = Versions {
+                slots: tenant
+                    .version
+                    .iter()
+                    .map(|share| VersionSlot::new(share.id, share.percentage, index))
+                    .collect(),
+                stickiness: tenant.stickiness.clone(),
+            };
             let concurrency = limits.max_concurrency.map(|max| {
                 let permits = usize::try_from(max).unwrap_or(usize::MAX);
                 (Arc::new(Semaphore::new(permits)), max)
             });
-            tenants.push(Arc::new(Tenant {
+            tenants.push(Tenant {
                 id: TenantId(Arc::from(tenant.name.get_ref().as_str())),
                 caching,
                 max_body: limits.max_body_bytes(),
@@ -270,14 +304,17 @@ impl RoutingTable {
                         .as_ref()
                         .and_then(|hsts| HeaderValue::try_from(hsts.value()).ok()),
                 },
+                versions,
                 meters: OnceLock::new(),
-            }));
+            });
         }
+        let tenants = tenants.into_iter().map(Arc::new).collect();
         let (carried, retired) =
             previous.map_or_else(Default::default, |previous| previous.carry_over(&workers));
         Ok(Self {
             router,
             tenants,
+            owners,
             policy: EdgePolicy {
                 expose_errors: config.server.expose_errors,
                 trusted_proxies: config.server.trusted_proxy_nets(),
@@ -287,6 +324,13 @@ impl RoutingTable {
             carried,
             retired,
         })
+    }
+
+    /// The tenant of the router's table `index`.
+    pub fn tenant(&self, index: usize) -> Option<&Arc<Tenant>> {
+        self.owners
+            .get(index)
+            .and_then(|owner| self.tenants.get(*owner))
     }
 
     /// Makes this version's tenant caches the live ones (once it is committed): caches it
