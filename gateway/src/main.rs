@@ -417,6 +417,7 @@ async fn serve(args: ServeArgs, log_format: LogFormat) -> anyhow::Result<()> {
         listeners.push(Listener { tcp, tls });
     }
     let metrics = Arc::new(Metrics::new());
+    platform.guard_rollouts(metrics.clone());
     let dispatcher = Arc::new(Dispatcher::new(table, metrics.clone()).with_https_port(https_port));
     let admin = match config.server.admin {
         Some(addr) => {

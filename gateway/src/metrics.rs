@@ -52,13 +52,16 @@ struct VersionLabels {
     class: String,
 }
 
-/// One deployed version's requests by status class, kept across config versions: what
-/// `/metrics` shows per version and automatic rollback compares.
+/// One version's requests within one deployment, kept across config versions: by status
+/// class for `/metrics` (shared by the version's deployments), and in all and 5xx since the
+/// deployment went live, which automatic rollback compares.
 #[derive(Debug)]
 pub struct VersionMeters {
     /// The version's id.
     pub id: u64,
     requests: [Counter; 5],
+    answered: AtomicU64,
+    failed: AtomicU64,
 }
 
 impl VersionMeters {
@@ -66,12 +69,18 @@ impl VersionMeters {
     pub fn record(&self, status: u16) {
         let class = usize::from(status / 100).clamp(1, 5) - 1;
         self.requests[class].inc();
+        self.answered.fetch_add(1, Ordering::Relaxed);
+        if status >= 500 {
+            self.failed.fetch_add(1, Ordering::Relaxed);
+        }
     }
 
-    /// Requests answered, and of them those answered 5xx.
+    /// Requests answered within the deployment, and of them those answered 5xx.
     pub fn figures(&self) -> (u64, u64) {
-        let total = self.requests.iter().map(Counter::get).sum();
-        (total, self.requests[4].get())
+        (
+            self.answered.load(Ordering::Relaxed),
+            self.failed.load(Ordering::Relaxed),
+        )
     }
 }
 
@@ -201,7 +210,7 @@ pub struct Metrics {
     cache: CacheGauges,
     tenants: RwLock<HashMap<String, Arc<TenantMeters>>>,
     version_requests: Family<VersionLabels, Counter>,
-    versions: RwLock<HashMap<(String, u64), Arc<VersionMeters>>>,
+    versions: RwLock<HashMap<(String, u64, u64), Arc<VersionMeters>>>,
     window_start: u64,
 }
 
@@ -408,9 +417,10 @@ impl Metrics {
             .clone()
     }
 
-    /// The handles of version `id` of `tenant`, created on first use.
-    pub fn version(&self, tenant: &str, id: u64) -> Arc<VersionMeters> {
-        let key = (tenant.to_owned(), id);
+    /// The handles of version `id` of `tenant` within its deployment `deployment`, created
+    /// on first use.
+    pub fn version(&self, tenant: &str, deployment: u64, id: u64) -> Arc<VersionMeters> {
+        let key = (tenant.to_owned(), deployment, id);
         if let Some(meters) = read(&self.versions).get(&key) {
             return meters.clone();
         }
@@ -432,6 +442,8 @@ impl Metrics {
                 class("4xx"),
                 class("5xx"),
             ],
+            answered: AtomicU64::new(0),
+            failed: AtomicU64::new(0),
         });
         write(&self.versions).entry(key).or_insert(meters).clone()
     }

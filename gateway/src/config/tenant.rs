@@ -88,6 +88,8 @@ pub struct VersionShare {
     pub id: u64,
     /// Its share, in percent.
     pub percentage: u8,
+    /// The deployment giving it the share.
+    pub deployment: u64,
 }
 
 /// What a request's version is chosen by when a deployment splits traffic: a hash of it, so

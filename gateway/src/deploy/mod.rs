@@ -8,6 +8,7 @@
 //! - `archive.rs`: `.tar.gz` uploads and stored bundles, unpacked within caps.
 //! - `bundles.rs`: bundles stored content-addressed in chunks, loaded and mounted.
 //! - `writes.rs`: the API's writes (tenants, versions after a load check, deployments).
+//! - `rollback.rs`: automatic rollback of gradual deployments whose new versions fail more.
 //! - this file: [`Platform`]: the store, the followed state, the mounted bundles, and what
 //!   the routing table is built from.
 //!
@@ -21,6 +22,7 @@
 pub mod archive;
 mod bundles;
 pub mod records;
+mod rollback;
 pub mod spec;
 mod writes;
 
@@ -325,6 +327,7 @@ impl Platform {
                     share: Some(VersionShare {
                         id: share.id,
                         percentage: share.percentage,
+                        deployment: live.id,
                     }),
                 };
                 config.tenants.push(served.config());

@@ -120,7 +120,25 @@ pub struct DeploymentRecord {
     pub by: String,
     /// When, in seconds since the Unix epoch.
     pub created_unix_s: u64,
+    /// When to return to the stable version on its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_rollback: Option<AutoRollback>,
 }
+
+/// A gradual deployment's automatic rollback: when the new versions' share of 5xx answers
+/// (limit stops among them) exceeds the stable version's by more than `max_error_ratio`
+/// over at least `min_requests` of theirs, the stable version gets 100% again.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AutoRollback {
+    /// How much higher, as a fraction of requests (0.05: five points), the new versions'
+    /// error ratio may be.
+    pub max_error_ratio: f64,
+    /// Requests the new versions answer before they are judged.
+    pub min_requests: u64,
+}
+
+impl Eq for AutoRollback {}
 
 /// Everything under [`STATE`], as of a revision.
 #[derive(Debug, Clone, Default)]

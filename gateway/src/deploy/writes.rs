@@ -26,6 +26,7 @@ use super::records::deployments_prefix;
 use super::records::tenant_key;
 use super::records::version_key;
 use super::records::versions_prefix;
+use super::records::AutoRollback;
 use super::records::DeploymentRecord;
 use super::records::Share;
 use super::records::VersionRecord;
@@ -109,6 +110,9 @@ pub struct DeployRequest {
     /// Why.
     #[serde(default)]
     pub message: Option<String>,
+    /// Return to the stable version on its own when the new one fails more.
+    #[serde(default)]
+    pub auto_rollback: Option<AutoRollback>,
 }
 
 fn now_unix_s() -> u64 {
@@ -413,6 +417,7 @@ impl Platform {
                 message: request.message.clone(),
                 by: by.to_owned(),
                 created_unix_s: now_unix_s(),
+                auto_rollback: request.auto_rollback,
             };
             let value = serde_json::to_vec(&record).map_err(|error| internal(&error))?;
             let deployment = deployment_key(name, id);

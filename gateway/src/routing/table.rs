@@ -265,9 +265,7 @@ impl RoutingTable {
                 let index = router.add_tenant(std::iter::empty(), routes);
                 owners.push(tenants.len() - 1);
                 if let (Some(last), Some(share)) = (tenants.last_mut(), &tenant.version) {
-                    last.versions
-                        .slots
-                        .push(VersionSlot::new(share.id, share.percentage, index));
+                    last.versions.slots.push(VersionSlot::new(share, index));
                 }
                 continue;
             }
@@ -284,7 +282,7 @@ impl RoutingTable {
                 slots: tenant
                     .version
                     .iter()
-                    .map(|share| VersionSlot::new(share.id, share.percentage, index))
+                    .map(|share| VersionSlot::new(share, index))
                     .collect(),
                 stickiness: tenant.stickiness.clone(),
             };

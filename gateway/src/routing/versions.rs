@@ -13,6 +13,7 @@ use std::sync::OnceLock;
 use http::HeaderMap;
 
 use crate::config::Stickiness;
+use crate::config::VersionShare;
 use crate::metrics::Metrics;
 use crate::metrics::VersionMeters;
 
@@ -26,6 +27,8 @@ pub struct VersionSlot {
     pub id: u64,
     /// Its share, in percent.
     pub percentage: u8,
+    /// The deployment giving it the share.
+    pub deployment: u64,
     /// The router index of its routes.
     pub routes: usize,
     /// Its counters, looked up on its first request.
@@ -33,11 +36,12 @@ pub struct VersionSlot {
 }
 
 impl VersionSlot {
-    /// A slot for version `id` routed at `routes`.
-    pub fn new(id: u64, percentage: u8, routes: usize) -> Self {
+    /// A slot for version `id` (its share of `deployment`) routed at `routes`.
+    pub fn new(share: &VersionShare, routes: usize) -> Self {
         Self {
-            id,
-            percentage,
+            id: share.id,
+            percentage: share.percentage,
+            deployment: share.deployment,
             routes,
             meters: OnceLock::new(),
         }
@@ -45,7 +49,8 @@ impl VersionSlot {
 
     /// Its counters in `metrics`.
     pub fn meters(&self, tenant: &str, metrics: &Metrics) -> &Arc<VersionMeters> {
-        self.meters.get_or_init(|| metrics.version(tenant, self.id))
+        self.meters
+            .get_or_init(|| metrics.version(tenant, self.deployment, self.id))
     }
 }
 
@@ -119,11 +124,19 @@ impl Versions {
 mod tests {
     use super::*;
 
+    fn share(id: u64, percentage: u8) -> VersionShare {
+        VersionShare {
+            id,
+            percentage,
+            deployment: 1,
+        }
+    }
+
     fn split(first: u8) -> Versions {
         Versions {
             slots: vec![
-                VersionSlot::new(1, first, 0),
-                VersionSlot::new(2, 100 - first, 1),
+                VersionSlot::new(&share(1, first), 0),
+                VersionSlot::new(&share(2, 100 - first), 1),
             ],
             stickiness: Stickiness::Client,
         }
