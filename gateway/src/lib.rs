@@ -20,9 +20,14 @@
 //! - `dispatch`: the request pipeline below, top to bottom.
 //! - `reload`: SIGHUP and file-watch reloads, swapped in once the new handlers load.
 //! - `metrics`: every metric defined once; per-tenant usage.
-//! - `admin`: `/healthz`, `/readyz`, `/metrics`, `/admin/usage`, `/admin/cache/purge`.
+//! - `admin`: `/healthz`, `/readyz`, `/metrics`, `/admin/usage`, `/admin/cache/purge`, and
+//!   the `/v1` API (`admin/v1.rs`).
 //! - `dev`: `isogate dev`'s watcher that reloads the one handler on change.
 //! - `check`: `isogate check`: a config's problems, and with `--load` each handler loaded.
+//! - `deploy`: tenants, versions and deployments given over `/v1`, kept in the store
+//!   (`isogate-store`) and followed by every node; automatic rollback.
+//! - `client`: `isogate deploy`, `versions`, `deployments`, `rollback`, `tenants`: the
+//!   command line's client of `/v1`, packing a project's module graph for upload.
 //! - `geo`: `request.cf` geolocation from MaxMind-format databases (`[server] geoip`), by
 //!   the client address behind trusted proxies.
 //! - `log_line`: the text log's field and time formatting (fast, and escaped so that a
@@ -55,6 +60,7 @@
 pub mod admin;
 pub mod cache;
 pub mod check;
+pub mod client;
 pub mod config;
 pub mod deploy;
 pub mod dev;

@@ -15,6 +15,7 @@ use isogate_gateway::admin;
 use isogate_gateway::cache::Bounds;
 use isogate_gateway::cache::ResponseCache;
 use isogate_gateway::check::CheckOptions;
+use isogate_gateway::client;
 use isogate_gateway::config;
 use isogate_gateway::config::GatewayConfig;
 use isogate_gateway::config::Isolation;
@@ -75,9 +76,55 @@ enum Command {
     Serve(ServeArgs),
     /// Validate a config file, print every problem found, and exit.
     Check(CheckArgs),
+    /// Pack a project, upload it as a new version of a tenant, and deploy it.
+    Deploy {
+        #[command(flatten)]
+        args: client::DeployArgs,
+        #[command(flatten)]
+        remote: client::Remote,
+    },
+    /// A tenant's versions.
+    Versions {
+        #[command(subcommand)]
+        command: ListCommand,
+        #[command(flatten)]
+        remote: client::Remote,
+    },
+    /// A tenant's deployments, the live one first.
+    Deployments {
+        #[command(subcommand)]
+        command: ListCommand,
+        #[command(flatten)]
+        remote: client::Remote,
+    },
+    /// Serve an earlier version of a tenant at 100% again.
+    Rollback {
+        #[command(flatten)]
+        args: client::RollbackArgs,
+        #[command(flatten)]
+        remote: client::Remote,
+    },
+    /// Create, list and delete the tenants of the API.
+    Tenants {
+        #[command(subcommand)]
+        command: client::TenantsCommand,
+        #[command(flatten)]
+        remote: client::Remote,
+    },
     /// Run as one of `serve`'s worker processes (started by the gateway, never by hand).
     #[command(name = "__worker", hide = true)]
     Worker,
+}
+
+/// `versions list` and `deployments list`.
+#[derive(Debug, Subcommand)]
+enum ListCommand {
+    /// Lists them, newest first.
+    List {
+        /// The tenant.
+        #[arg(long)]
+        tenant: String,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -158,7 +205,10 @@ struct DevArgs {
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     // `check` prints its verdict, which says everything the handlers it loads would log.
-    let quiet = matches!(cli.command, Command::Check(_));
+    let quiet = !matches!(
+        cli.command,
+        Command::Dev(_) | Command::Serve(_) | Command::Worker
+    );
     init_tracing(cli.log_format, if quiet { "off" } else { DEFAULT_LOG });
     if let Command::Worker = cli.command {
         return isogate_runtime::serve_worker();
@@ -183,6 +233,17 @@ fn run(command: Command, log_format: LogFormat) -> anyhow::Result<()> {
         Command::Dev(args) => runtime.block_on(dev(args)),
         Command::Serve(args) => runtime.block_on(serve(args, log_format)),
         Command::Check(args) => runtime.block_on(check(args)),
+        Command::Deploy { args, remote } => runtime.block_on(client::deploy(&remote, args)),
+        Command::Versions {
+            command: ListCommand::List { tenant },
+            remote,
+        } => runtime.block_on(client::list_versions(&remote, &tenant)),
+        Command::Deployments {
+            command: ListCommand::List { tenant },
+            remote,
+        } => runtime.block_on(client::list_deployments(&remote, &tenant)),
+        Command::Rollback { args, remote } => runtime.block_on(client::rollback(&remote, args)),
+        Command::Tenants { command, remote } => runtime.block_on(client::tenants(&remote, command)),
         Command::Worker => Ok(()),
     }
 }

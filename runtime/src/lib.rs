@@ -23,7 +23,8 @@
 //!   imports as bundlers do (`loader/project.rs`), packages from the project's
 //!   `node_modules` (`loader/packages.rs`), CommonJS (`loader/cjs.rs`), Node.js built-ins
 //!   under `nodejs_compat` (`loader/node.rs`), TypeScript and JSX by the project's tsconfig,
-//!   with source maps; compiled code kept for the process (`loader/code_cache.rs`).
+//!   with source maps; compiled code kept for the process (`loader/code_cache.rs`); the
+//!   files a handler's module graph reaches, by loading it (`loader/graph.rs`).
 //! - `ext`: the ordered extension list (`ext/mod.rs`), isogate's ops (`http`, `console`),
 //!   the outbound fetch policy (`fetch`), the Cache API's store (`cache`, behind the
 //!   [`HandlerCache`] the embedder implements) and `HTMLRewriter` over lol-html (`html`),
@@ -81,6 +82,7 @@ pub use loader::bundle::Bundle;
 pub use loader::bundle::BundleError;
 pub use loader::bundle::BundleLimits;
 pub use loader::bundle::BUNDLES;
+pub use loader::graph::reached_files;
 pub use loader::project::project_root;
 pub use message::BodyError;
 pub use message::BodyStream;

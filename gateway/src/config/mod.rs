@@ -54,6 +54,7 @@ pub use tenant::DEFAULT_CPU_MS;
 pub use tenant::DEFAULT_MEMORY_MB;
 pub use tenant::DEFAULT_WALL_MS;
 pub use tenant::MIN_MEMORY_MB;
+pub(crate) use tenant::NODE_FLAGS;
 
 /// The whole configuration file, parsed and validated.
 #[derive(Clone, Debug)]

@@ -68,9 +68,9 @@ impl CodeFiles for LocalFiles {
 static PROCESS_FILES: OnceLock<Box<dyn CodeFiles>> = OnceLock::new();
 
 /// Makes `files` where every module loader of this process reads (once; a worker process
-/// sets it before its first isolate).
-pub(crate) fn read_through(files: Box<dyn CodeFiles>) {
-    let _ = PROCESS_FILES.set(files);
+/// sets it before its first isolate); whether it is.
+pub(crate) fn read_through(files: Box<dyn CodeFiles>) -> bool {
+    PROCESS_FILES.set(files).is_ok()
 }
 
 /// Where this process's module loaders read.

@@ -15,6 +15,7 @@ pub(crate) mod bundle;
 mod cjs;
 mod code_cache;
 pub(crate) mod files;
+pub(crate) mod graph;
 mod node;
 mod packages;
 pub(crate) mod project;

@@ -141,7 +141,7 @@ async fn serve(requests: UnixStream, calls: UnixStream) -> std::io::Result<()> {
     std::thread::Builder::new()
         .name("isogate-calls".to_owned())
         .spawn(move || reading.read(calls))?;
-    crate::loader::files::read_through(Box::new(RemoteFiles {
+    let _ = crate::loader::files::read_through(Box::new(RemoteFiles {
         line: line.clone(),
         calls: answers.files.clone(),
         next: AtomicU64::new(1),
