@@ -111,6 +111,20 @@ enum Command {
         #[command(flatten)]
         remote: client::Remote,
     },
+    /// Set, list and delete a tenant's secrets.
+    Secret {
+        #[command(subcommand)]
+        command: client::SecretCommand,
+        #[command(flatten)]
+        remote: client::Remote,
+    },
+    /// Create, list and revoke a tenant's API tokens.
+    Tokens {
+        #[command(subcommand)]
+        command: client::TokensCommand,
+        #[command(flatten)]
+        remote: client::Remote,
+    },
     /// Run as one of `serve`'s worker processes (started by the gateway, never by hand).
     #[command(name = "__worker", hide = true)]
     Worker,
@@ -244,6 +258,8 @@ fn run(command: Command, log_format: LogFormat) -> anyhow::Result<()> {
         } => runtime.block_on(client::list_deployments(&remote, &tenant)),
         Command::Rollback { args, remote } => runtime.block_on(client::rollback(&remote, args)),
         Command::Tenants { command, remote } => runtime.block_on(client::tenants(&remote, command)),
+        Command::Secret { command, remote } => runtime.block_on(client::secret(&remote, command)),
+        Command::Tokens { command, remote } => runtime.block_on(client::tokens(&remote, command)),
         Command::Worker => Ok(()),
     }
 }

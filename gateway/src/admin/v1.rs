@@ -1,10 +1,14 @@
 //! `/v1`: tenants, code versions and deployments over HTTP, as JSON (errors are
 //! `{ "error": { "code", "message" } }`, the message naming the field or file at fault).
-//! Every request needs `Authorization: Bearer <server.admin_token>`.
+//! Every request needs `Authorization: Bearer <token>`: the operator's `server.admin_token`
+//! (everything), or a token of one tenant (that tenant's reads, versions, deployments and
+//! secrets only).
 //!
 //! - `GET /v1/tenants`; `GET|PUT|DELETE /v1/tenants/{name}`
 //! - `GET|POST /v1/tenants/{name}/versions` (a `.tar.gz` upload); `GET …/versions/{id}`
 //! - `GET|POST /v1/tenants/{name}/deployments`
+//! - `GET|POST /v1/tenants/{name}/tokens`; `DELETE …/tokens/{token}` (admin)
+//! - `GET /v1/tenants/{name}/secrets`; `PUT|DELETE …/secrets/{KEY}` (values never returned)
 
 use bytes::Bytes;
 use http::Method;
@@ -22,6 +26,7 @@ use super::purge::same;
 use super::Admin;
 use crate::deploy::records::State;
 use crate::deploy::ApiError;
+use crate::deploy::Caller;
 use crate::deploy::Platform;
 
 /// Largest JSON body accepted.
@@ -38,7 +43,6 @@ pub(super) async fn handle(request: Request<Incoming>, admin: &Admin) -> Respons
 type Answer = Result<(StatusCode, Value), ApiError>;
 
 async fn answer(request: Request<Incoming>, admin: &Admin) -> Answer {
-    let by = authorize(&request, admin)?;
     let Some(platform) = &admin.platform else {
         return Err(ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -46,6 +50,8 @@ async fn answer(request: Request<Incoming>, admin: &Admin) -> Answer {
             "this gateway keeps no store",
         ));
     };
+    let caller = authorize(&request, admin, platform)?;
+    let by = caller.name();
     let path = request.uri().path().to_owned();
     let parts: Vec<&str> = path
         .trim_start_matches("/v1/")
@@ -53,8 +59,24 @@ async fn answer(request: Request<Incoming>, admin: &Admin) -> Answer {
         .filter(|part| !part.is_empty())
         .collect();
     let method = request.method().clone();
+    match parts.as_slice() {
+        // The listing shows a tenant's token its own tenant only.
+        ["tenants"] => {}
+        ["tenants", name, ..] => {
+            caller.may(name)?;
+            let admin_only = matches!(
+                (&method, &parts[2..]),
+                (&Method::PUT | &Method::DELETE, [])
+                    | (&Method::POST | &Method::DELETE, ["tokens", ..])
+            );
+            if admin_only {
+                caller.admin_only()?;
+            }
+        }
+        _ => caller.admin_only()?,
+    }
     match (method.clone(), parts.as_slice()) {
-        (Method::GET, ["tenants"]) => Ok((StatusCode::OK, list_tenants(platform))),
+        (Method::GET, ["tenants"]) => Ok((StatusCode::OK, list_tenants(platform, &caller))),
         (Method::GET, ["tenants", name]) => get_tenant(platform, name),
         (Method::PUT, ["tenants", name]) => {
             let name = (*name).to_owned();
@@ -131,13 +153,74 @@ async fn answer(request: Request<Incoming>, admin: &Admin) -> Answer {
             view["served"] = json!(served);
             Ok((StatusCode::CREATED, view))
         }
-        (_, ["tenants"] | ["tenants", _] | ["tenants", _, "versions" | "deployments"]) => {
-            Err(ApiError::new(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "method_not_allowed",
-                format!("{method} is not a method of {path}"),
+        (Method::POST, ["tenants", name, "tokens"]) => {
+            let name = (*name).to_owned();
+            let body = read(request, MOST_JSON_BYTES).await?;
+            let asked: Value = serde_json::from_slice(&body).map_err(|error| {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid",
+                    format!("the body is not JSON: {error}"),
+                )
+            })?;
+            let Some(token_name) = asked["name"].as_str() else {
+                return Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid",
+                    "name: a token needs a name",
+                ));
+            };
+            let token = platform.create_token(&name, token_name, &by).await?;
+            Ok((
+                StatusCode::CREATED,
+                json!({ "tenant": name, "name": token_name, "token": token }),
             ))
         }
+        (Method::GET, ["tenants", name, "tokens" | "secrets"]) => {
+            let state = platform.state();
+            known(&state, name)?;
+            let names: Vec<&String> = if parts[2] == "tokens" {
+                state
+                    .tokens
+                    .get(*name)
+                    .into_iter()
+                    .flat_map(|tokens| tokens.keys())
+                    .collect()
+            } else {
+                state
+                    .secrets
+                    .get(*name)
+                    .into_iter()
+                    .flat_map(|secrets| secrets.keys())
+                    .collect()
+            };
+            Ok((StatusCode::OK, json!({ parts[2]: names })))
+        }
+        (Method::DELETE, ["tenants", name, "tokens", token]) => {
+            platform.delete_token(name, token).await?;
+            Ok((StatusCode::OK, json!({ "deleted": token })))
+        }
+        (Method::PUT, ["tenants", name, "secrets", key]) => {
+            let (name, key) = ((*name).to_owned(), (*key).to_owned());
+            let body = read(request, MOST_JSON_BYTES).await?;
+            platform.put_secret(&name, &key, &body).await?;
+            Ok((StatusCode::OK, json!({ "secret": key })))
+        }
+        (Method::DELETE, ["tenants", name, "secrets", key]) => {
+            platform.delete_secret(name, key).await?;
+            Ok((StatusCode::OK, json!({ "deleted": key })))
+        }
+        (
+            _,
+            ["tenants"]
+            | ["tenants", _]
+            | ["tenants", _, "versions" | "deployments" | "tokens" | "secrets"]
+            | ["tenants", _, "tokens" | "secrets", _],
+        ) => Err(ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            format!("{method} is not a method of {path}"),
+        )),
         _ => Err(ApiError::new(
             StatusCode::NOT_FOUND,
             "not_found",
@@ -146,8 +229,12 @@ async fn answer(request: Request<Incoming>, admin: &Admin) -> Answer {
     }
 }
 
-/// Checks the bearer token; the name of whoever presented it.
-fn authorize(request: &Request<Incoming>, admin: &Admin) -> Result<String, ApiError> {
+/// Checks the bearer token; who presented it.
+fn authorize(
+    request: &Request<Incoming>,
+    admin: &Admin,
+    platform: &Platform,
+) -> Result<Caller, ApiError> {
     let Some(token) = &admin.token else {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
@@ -162,7 +249,9 @@ fn authorize(request: &Request<Incoming>, admin: &Admin) -> Result<String, ApiEr
         .and_then(|value| value.strip_prefix("Bearer "))
         .unwrap_or("");
     if same(presented.as_bytes(), token.as_bytes()) {
-        Ok("admin".to_owned())
+        Ok(Caller::Admin)
+    } else if let Some(caller) = platform.tenant_caller(presented) {
+        Ok(caller)
     } else {
         Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
@@ -214,14 +303,18 @@ fn known(state: &State, name: &str) -> Result<(), ApiError> {
     }
 }
 
-/// Every tenant: the API's, then the config file's.
-fn list_tenants(platform: &Platform) -> Value {
+/// Every tenant: the API's, then the config file's; for a tenant's token, its own.
+fn list_tenants(platform: &Platform, caller: &Caller) -> Value {
     let state = platform.state();
     let mut tenants: Vec<Value> = state
         .tenants
         .keys()
+        .filter(|name| caller.may(name).is_ok())
         .map(|name| tenant_view(&state, name))
         .collect();
+    if *caller != Caller::Admin {
+        return json!({ "tenants": tenants });
+    }
     let (file, listed) = platform.file_tenant_list();
     tenants.extend(listed.into_iter().map(
         |(name, hosts)| json!({ "name": name, "source": "config", "file": file, "hosts": hosts }),

@@ -1,5 +1,6 @@
 //! The command line's client of the `/v1` API: `isogate deploy`, `versions list`,
-//! `deployments list`, `rollback` and `tenants create|list|delete`. The server and token
+//! `deployments list`, `rollback`, `tenants create|list|delete`, `secret put|list|delete`
+//! and `tokens create|list|delete`. The server and token
 //! come from `--server` / `--token` or `ISOGATE_SERVER` / `ISOGATE_TOKEN`; `--json` prints
 //! the API's answers as they are; an error says what to fix.
 //!
@@ -99,6 +100,61 @@ pub enum TenantsCommand {
     Delete {
         /// Its name.
         name: String,
+    },
+}
+
+/// `isogate secret …`.
+#[derive(Debug, clap::Subcommand)]
+pub enum SecretCommand {
+    /// Sets a secret of the tenant's `env` from standard input (a trailing newline removed).
+    Put {
+        /// Its name.
+        name: String,
+        /// The tenant.
+        #[arg(long)]
+        tenant: String,
+    },
+    /// Lists the names of the tenant's secrets (values are never returned).
+    List {
+        /// The tenant.
+        #[arg(long)]
+        tenant: String,
+    },
+    /// Deletes a secret.
+    Delete {
+        /// Its name.
+        name: String,
+        /// The tenant.
+        #[arg(long)]
+        tenant: String,
+    },
+}
+
+/// `isogate tokens …`.
+#[derive(Debug, clap::Subcommand)]
+pub enum TokensCommand {
+    /// Creates a token that may deploy, roll back and read only this tenant; it is shown
+    /// once.
+    Create {
+        /// Its name.
+        name: String,
+        /// The tenant.
+        #[arg(long)]
+        tenant: String,
+    },
+    /// Lists the names of the tenant's tokens.
+    List {
+        /// The tenant.
+        #[arg(long)]
+        tenant: String,
+    },
+    /// Revokes a token.
+    Delete {
+        /// Its name.
+        name: String,
+        /// The tenant.
+        #[arg(long)]
+        tenant: String,
     },
 }
 
@@ -444,4 +500,99 @@ pub async fn tenants(remote: &Remote, command: TenantsCommand) -> anyhow::Result
         }
     }
     Ok(())
+}
+
+/// `isogate secret …`.
+pub async fn secret(remote: &Remote, command: SecretCommand) -> anyhow::Result<()> {
+    match command {
+        SecretCommand::Put { name, tenant } => {
+            let mut value = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut value)
+                .context("reading the secret from standard input")?;
+            let value = value.strip_suffix('\n').unwrap_or(&value);
+            let value = value.strip_suffix('\r').unwrap_or(value);
+            let answer = remote
+                .ok(
+                    http::Method::PUT,
+                    &format!("/v1/tenants/{tenant}/secrets/{name}"),
+                    value.as_bytes().to_vec(),
+                )
+                .await?;
+            remote.print(&answer, |_| format!("secret {name} of {tenant} set"));
+        }
+        SecretCommand::List { tenant } => {
+            let listed = remote
+                .ok(
+                    http::Method::GET,
+                    &format!("/v1/tenants/{tenant}/secrets"),
+                    Vec::new(),
+                )
+                .await?;
+            remote.print(&listed, |listed| names(&listed["secrets"]));
+        }
+        SecretCommand::Delete { name, tenant } => {
+            let answer = remote
+                .ok(
+                    http::Method::DELETE,
+                    &format!("/v1/tenants/{tenant}/secrets/{name}"),
+                    Vec::new(),
+                )
+                .await?;
+            remote.print(&answer, |_| format!("secret {name} of {tenant} deleted"));
+        }
+    }
+    Ok(())
+}
+
+/// `isogate tokens …`.
+pub async fn tokens(remote: &Remote, command: TokensCommand) -> anyhow::Result<()> {
+    match command {
+        TokensCommand::Create { name, tenant } => {
+            let body = json!({ "name": name }).to_string().into_bytes();
+            let created = remote
+                .ok(
+                    http::Method::POST,
+                    &format!("/v1/tenants/{tenant}/tokens"),
+                    body,
+                )
+                .await?;
+            remote.print(&created, |created| {
+                format!(
+                    "{}\n(token {name} of {tenant}; it is not shown again)",
+                    created["token"].as_str().unwrap_or("")
+                )
+            });
+        }
+        TokensCommand::List { tenant } => {
+            let listed = remote
+                .ok(
+                    http::Method::GET,
+                    &format!("/v1/tenants/{tenant}/tokens"),
+                    Vec::new(),
+                )
+                .await?;
+            remote.print(&listed, |listed| names(&listed["tokens"]));
+        }
+        TokensCommand::Delete { name, tenant } => {
+            let answer = remote
+                .ok(
+                    http::Method::DELETE,
+                    &format!("/v1/tenants/{tenant}/tokens/{name}"),
+                    Vec::new(),
+                )
+                .await?;
+            remote.print(&answer, |_| format!("token {name} of {tenant} revoked"));
+        }
+    }
+    Ok(())
+}
+
+/// A JSON list of names, one per line.
+fn names(list: &Value) -> String {
+    list.as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect::<Vec<_>>()
+        .join("\n")
 }

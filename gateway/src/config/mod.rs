@@ -463,8 +463,18 @@ fn parse_with(
             *database.get_mut() = base.join(database.get_ref());
         }
     }
+    if let Some(key) = &mut store.secret_key {
+        if let SecretSource::File(path) = key.get_mut() {
+            if path.is_relative() {
+                *path = base.join(&*path);
+            }
+        }
+    }
     for (span, message) in store.problems() {
         problems.at(span, message);
+    }
+    if let (Some(key), Err(message)) = (&store.secret_key, store.secret_key_bytes()) {
+        problems.secret_at(key.span(), message);
     }
     validate_server(&mut problems, &server, &tenants);
     tenant::validate(&mut problems, &tenants);

@@ -7,6 +7,8 @@ use std::path::PathBuf;
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::SecretSource;
+
 /// `[store]`.
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
@@ -28,6 +30,10 @@ pub struct StoreConfig {
     /// Largest version upload, compressed, in MiB (a tenant may set its own).
     #[serde(default = "default_max_version_mb")]
     pub max_version_mb: Spanned<u64>,
+    /// The key tenants' secrets are sealed with (AES-256-GCM): 64 hex digits, from the
+    /// environment or a file. Without it the secrets API refuses to store any.
+    #[serde(default)]
+    pub secret_key: Option<Spanned<SecretSource>>,
 }
 
 fn default_namespace() -> String {
@@ -48,6 +54,7 @@ impl Default for StoreConfig {
             namespace: default_namespace(),
             keep_versions: default_keep_versions(),
             max_version_mb: default_max_version_mb(),
+            secret_key: None,
         }
     }
 }
@@ -60,6 +67,15 @@ impl StoreConfig {
             Some(path) => base.join(path.get_ref()),
             None => base.join(".isogate"),
         }
+    }
+
+    /// The secret key's 32 bytes, read from its source; `None` when none is set.
+    pub fn secret_key_bytes(&self) -> Result<Option<[u8; 32]>, String> {
+        let Some(source) = &self.secret_key else {
+            return Ok(None);
+        };
+        let text = super::read_secret("secret_key", source.get_ref())?;
+        parse_key(text.trim()).map(Some)
     }
 
     /// The problems of the section, as (span, message).
@@ -91,4 +107,22 @@ impl StoreConfig {
         }
         found
     }
+}
+
+/// 64 hex digits as 32 bytes.
+fn parse_key(text: &str) -> Result<[u8; 32], String> {
+    let refuse = || {
+        Err("secret_key is 64 hex digits (32 bytes; `openssl rand -hex 32` makes one)".to_owned())
+    };
+    if text.len() != 64 {
+        return refuse();
+    }
+    let mut key = [0u8; 32];
+    for (index, byte) in key.iter_mut().enumerate() {
+        match u8::from_str_radix(&text[index * 2..index * 2 + 2], 16) {
+            Ok(value) => *byte = value,
+            Err(_) => return refuse(),
+        }
+    }
+    Ok(key)
 }

@@ -7,6 +7,7 @@
 //! - `records.rs`: the store's keys and values, and [`records::State`], the followed view.
 //! - `archive.rs`: `.tar.gz` uploads and stored bundles, unpacked within caps.
 //! - `bundles.rs`: bundles stored content-addressed in chunks, loaded and mounted.
+//! - `credentials.rs`: the admin and tenant tokens ([`Caller`]), and secrets sealed at rest.
 //! - `writes.rs`: the API's writes (tenants, versions after a load check, deployments).
 //! - `rollback.rs`: automatic rollback of gradual deployments whose new versions fail more.
 //! - this file: [`Platform`]: the store, the followed state, the mounted bundles, and what
@@ -21,6 +22,7 @@
 
 pub mod archive;
 mod bundles;
+mod credentials;
 pub mod records;
 mod rollback;
 pub mod spec;
@@ -44,6 +46,7 @@ use isogate_store::Store;
 use isogate_store::StoreError;
 use tokio::sync::watch;
 
+pub use credentials::Caller;
 pub use writes::ApiError;
 pub use writes::DeployRequest;
 
@@ -79,6 +82,8 @@ pub struct Platform {
     served: watch::Sender<Revision>,
     /// The config file's tenants (their names and hosts), which the API's may not claim.
     file_tenants: Mutex<FileTenants>,
+    /// What seals secrets (`[store] secret_key`), if set.
+    cipher: Option<aes_gcm::Aes256Gcm>,
 }
 
 /// The config file's tenants, as of the last table built.
@@ -118,6 +123,7 @@ impl FileTenants {
 }
 
 impl std::fmt::Debug for Platform {
+    // The cipher is left out: it holds the secret key.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Platform")
             .field("store", &self.location)
@@ -157,6 +163,12 @@ impl Platform {
                 })?;
             (Arc::new(store), location)
         };
+        let key = settings
+            .secret_key_bytes()
+            .map_err(|message| SetupError::Secret {
+                tenant: "[store]".to_owned(),
+                message,
+            })?;
         let (entries, revision) = store.list(STATE).await.map_err(|error| SetupError::Store {
             location: location.clone(),
             error,
@@ -172,6 +184,7 @@ impl Platform {
             followed: watch::channel(revision).0,
             served: watch::channel(0).0,
             file_tenants: Mutex::new(FileTenants::of(config)),
+            cipher: key.as_ref().map(credentials::cipher),
         });
         platform
             .adopt(State::from_listing(&entries, revision))
@@ -317,11 +330,13 @@ impl Platform {
                     continue;
                 };
                 let root = bundle.root();
+                let mut env = version.vars.clone();
+                env.extend(self.open_secrets(&state, name));
                 let served = Served {
                     name,
                     spec,
                     routes: &version.routes,
-                    vars: &version.vars,
+                    vars: &env,
                     flags: &version.compatibility_flags,
                     root: &root,
                     share: Some(VersionShare {
@@ -336,6 +351,16 @@ impl Platform {
             hosts.extend(spec.normalized_hosts().map(|host| (host, name.clone())));
         }
         state.revision
+    }
+
+    /// Waits until the state followed is as of `revision` (or later), a few seconds at most.
+    async fn wait_followed_to(&self, revision: Revision) {
+        let mut followed = self.changes();
+        let _ = tokio::time::timeout(
+            Duration::from_secs(10),
+            followed.wait_for(|followed| *followed >= revision),
+        )
+        .await;
     }
 
     /// Records that the live routing table serves the state as of `revision`.

@@ -7,6 +7,8 @@
 //!   that keys sort by id).
 //! - `state/deployments/<name>/<id>`: a [`DeploymentRecord`]; the highest id is the live one,
 //!   so a deployment is one new key, switched to atomically.
+//! - `state/tokens/<name>/<token name>`: a [`TokenRecord`] (the token's hash).
+//! - `state/secrets/<name>/<KEY>`: a [`SealedSecret`].
 //! - `bundles/<sha256>/meta` and `bundles/<sha256>/<n>`: the bundle as a `.tar.gz`, in chunks
 //!   that fit etcd's value limit.
 
@@ -151,6 +153,40 @@ pub struct State {
     pub versions: BTreeMap<String, BTreeMap<u64, VersionRecord>>,
     /// Each tenant's deployments by id.
     pub deployments: BTreeMap<String, BTreeMap<u64, DeploymentRecord>>,
+    /// Each tenant's tokens by name.
+    pub tokens: BTreeMap<String, BTreeMap<String, TokenRecord>>,
+    /// Each tenant's secrets by name, sealed.
+    pub secrets: BTreeMap<String, BTreeMap<String, SealedSecret>>,
+}
+
+/// The key of tenant `name`'s token `token`.
+pub fn token_key(name: &str, token: &str) -> String {
+    format!("{STATE}tokens/{name}/{token}")
+}
+
+/// The key of tenant `name`'s secret `secret`.
+pub fn secret_key(name: &str, secret: &str) -> String {
+    format!("{STATE}secrets/{name}/{secret}")
+}
+
+/// A tenant-scoped API token, as stored: its SHA-256, never the token.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct TokenRecord {
+    /// The SHA-256 of the token, hex.
+    pub sha256: String,
+    /// Who created it.
+    pub by: String,
+    /// When, in seconds since the Unix epoch.
+    pub created_unix_s: u64,
+}
+
+/// A secret, as stored: sealed with AES-256-GCM under `[store] secret_key`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SealedSecret {
+    /// The nonce, hex.
+    pub nonce: String,
+    /// The ciphertext and tag, hex.
+    pub sealed: String,
 }
 
 /// What a key under [`STATE`] is.
@@ -158,12 +194,26 @@ enum Key<'a> {
     Tenant(&'a str),
     Version(&'a str, u64),
     Deployment(&'a str, u64),
+    Token(&'a str, &'a str),
+    Secret(&'a str, &'a str),
 }
 
 fn parse_key(key: &str) -> Option<Key<'_>> {
     let rest = key.strip_prefix(STATE)?;
     if let Some(name) = rest.strip_prefix("tenants/") {
         return Some(Key::Tenant(name));
+    }
+    if let Some((name, token)) = rest
+        .strip_prefix("tokens/")
+        .and_then(|rest| rest.split_once('/'))
+    {
+        return Some(Key::Token(name, token));
+    }
+    if let Some((name, secret)) = rest
+        .strip_prefix("secrets/")
+        .and_then(|rest| rest.split_once('/'))
+    {
+        return Some(Key::Secret(name, secret));
     }
     if let Some((name, id)) = numbered(rest, "versions/") {
         return Some(Key::Version(name, id));
@@ -210,6 +260,16 @@ impl State {
                         deployments.remove(&id);
                     }
                 }
+                Some(Key::Token(name, token)) => {
+                    if let Some(tokens) = self.tokens.get_mut(name) {
+                        tokens.remove(token);
+                    }
+                }
+                Some(Key::Secret(name, secret)) => {
+                    if let Some(secrets) = self.secrets.get_mut(name) {
+                        secrets.remove(secret);
+                    }
+                }
                 None => {}
             },
         }
@@ -231,6 +291,18 @@ impl State {
                     .entry(name.to_owned())
                     .or_default()
                     .insert(id, record);
+            }),
+            Some(Key::Token(name, token)) => serde_json::from_slice(value).map(|record| {
+                self.tokens
+                    .entry(name.to_owned())
+                    .or_default()
+                    .insert(token.to_owned(), record);
+            }),
+            Some(Key::Secret(name, secret)) => serde_json::from_slice(value).map(|record| {
+                self.secrets
+                    .entry(name.to_owned())
+                    .or_default()
+                    .insert(secret.to_owned(), record);
             }),
             None => Ok(()),
         };

@@ -39,7 +39,7 @@ use super::Platform;
 use crate::routing::table::handler_spec;
 
 /// How long a deployment's answer waits for this node to serve it.
-const SERVE_WAIT: Duration = Duration::from_secs(10);
+pub(super) const SERVE_WAIT: Duration = Duration::from_secs(10);
 
 /// Deployments kept per tenant.
 const KEEP_DEPLOYMENTS: usize = 100;
@@ -115,7 +115,7 @@ pub struct DeployRequest {
     pub auto_rollback: Option<AutoRollback>,
 }
 
-fn now_unix_s() -> u64 {
+pub(super) fn now_unix_s() -> u64 {
     SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
         .map_or(0, |since| since.as_secs())
@@ -179,7 +179,8 @@ impl Platform {
         Ok((existing.is_none(), warnings))
     }
 
-    /// `DELETE /v1/tenants/{name}`: the tenant, its versions and its deployments.
+    /// `DELETE /v1/tenants/{name}`: the tenant, its versions, deployments, tokens and
+    /// secrets.
     pub async fn delete_tenant(&self, name: &str) -> Result<(), ApiError> {
         let key = tenant_key(name);
         let Some(entry) = self
@@ -199,7 +200,14 @@ impl Platform {
             )
             .await
             .map_err(|e| self.store_error(&e))?;
-        for prefix in [deployments_prefix(name), versions_prefix(name)] {
+        let tokens = super::records::token_key(name, "");
+        let secrets = super::records::secret_key(name, "");
+        for prefix in [
+            deployments_prefix(name),
+            versions_prefix(name),
+            tokens,
+            secrets,
+        ] {
             let (entries, _) = self
                 .store
                 .list(&prefix)
@@ -532,7 +540,7 @@ fn join_path(file: &str, path: &str) -> String {
     }
 }
 
-fn internal(error: &serde_json::Error) -> ApiError {
+pub(super) fn internal(error: &serde_json::Error) -> ApiError {
     ApiError::new(
         StatusCode::INTERNAL_SERVER_ERROR,
         "internal",

@@ -5,6 +5,7 @@
     reason = "each test binary uses its own part of the harness"
 )]
 
+pub(crate) mod deploy;
 pub(crate) mod tls;
 
 use std::io::BufRead;
