@@ -479,3 +479,112 @@ async fn without_a_secret_key_the_secrets_api_refuses() {
     let (_, secrets) = api(&admin, "GET", "/v1/tenants/acme/secrets", Vec::new()).await;
     assert_eq!(secrets, json!({ "secrets": [] }));
 }
+
+#[tokio::test]
+async fn kill_9_during_uploads_and_deployments_leaves_a_store_that_serves_its_live_deployment() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = config(dir.path());
+    let mut acknowledged: Option<(u64, String)> = None;
+    for round in 0..20u64 {
+        let mut server = DevServer::serve(&file, 2, &[]);
+        let addr = server.base.trim_start_matches("http://").to_owned();
+        let admin = server.addresses[1].clone();
+        // What the store says is live must be what is served, and name stored versions.
+        let (_, deployments) =
+            api(&admin, "GET", "/v1/tenants/crash/deployments", Vec::new()).await;
+        if let Some(live) = deployments["deployments"].get(0) {
+            let id = live["versions"][0]["id"].as_u64().unwrap();
+            let (status, version) = api(
+                &admin,
+                "GET",
+                &format!("/v1/tenants/crash/versions/{id}"),
+                Vec::new(),
+            )
+            .await;
+            assert_eq!(
+                status,
+                StatusCode::OK,
+                "round {round}: the live deployment names a missing version: {version}"
+            );
+            let (status, _, text) = host_get(&addr, "crash.test", "/").await;
+            assert_eq!(
+                (status, text),
+                (
+                    StatusCode::OK,
+                    version["message"].as_str().unwrap().to_owned()
+                ),
+                "round {round}"
+            );
+            if let Some((acked, _)) = &acknowledged {
+                assert!(
+                    live["id"].as_u64().unwrap() >= *acked,
+                    "round {round}: an acknowledged deployment was lost"
+                );
+            }
+        } else {
+            assert!(
+                acknowledged.is_none(),
+                "round {round}: the acknowledged deployment was lost"
+            );
+        }
+        if round == 0 {
+            let (status, _) = api(
+                &admin,
+                "PUT",
+                "/v1/tenants/crash",
+                br#"{"hosts":["crash.test"]}"#.to_vec(),
+            )
+            .await;
+            assert_eq!(status, StatusCode::CREATED);
+        }
+        // Uploads and deployments until killed, at a different moment each round.
+        let done = std::sync::Arc::new(std::sync::Mutex::new(acknowledged.clone()));
+        let writer = {
+            let (admin, done) = (admin.clone(), done.clone());
+            tokio::spawn(async move {
+                for n in 0.. {
+                    let text = format!("round {round} n {n}");
+                    let handler = format!(
+                        "export default {{ fetch() {{ return new Response({text:?}); }} }};\n"
+                    );
+                    let body = upload(
+                        &json!({ "main": "index.js", "message": text }),
+                        &[("index.js", handler.as_str())],
+                    );
+                    let Ok((StatusCode::CREATED, version)) =
+                        try_call(&admin, "POST", "/v1/tenants/crash/versions", body, TOKEN).await
+                    else {
+                        break;
+                    };
+                    let request =
+                        json!({ "versions": [{ "id": version["id"], "percentage": 100 }] });
+                    let Ok((StatusCode::CREATED, deployed)) = try_call(
+                        &admin,
+                        "POST",
+                        "/v1/tenants/crash/deployments",
+                        request.to_string().into_bytes(),
+                        TOKEN,
+                    )
+                    .await
+                    else {
+                        break;
+                    };
+                    *done.lock().unwrap() = Some((deployed["id"].as_u64().unwrap(), text));
+                }
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(150 + round * 37 % 400)).await;
+        server.signal("KILL");
+        server.wait_exit(Duration::from_secs(10)).expect("killed");
+        // The writer stops once the process is gone; keep what it had acknowledged.
+        tokio::time::timeout(Duration::from_secs(10), writer)
+            .await
+            .unwrap()
+            .unwrap();
+        acknowledged = done.lock().unwrap().clone();
+    }
+    assert!(
+        acknowledged.is_some(),
+        "no deployment was ever acknowledged"
+    );
+}

@@ -42,6 +42,19 @@ pub(crate) async fn call(
     body: Vec<u8>,
     token: &str,
 ) -> (StatusCode, Value) {
+    try_call(admin, method, path, body, token)
+        .await
+        .unwrap_or_else(|error| panic!("{method} {path}: {error}"))
+}
+
+/// One `/v1` call with the admin token; the error when the connection fails.
+pub(crate) async fn try_call(
+    admin: &str,
+    method: &str,
+    path: &str,
+    body: Vec<u8>,
+    token: &str,
+) -> Result<(StatusCode, Value), String> {
     let request = http::Request::builder()
         .method(method)
         .uri(format!("{admin}{path}"))
@@ -52,12 +65,20 @@ pub(crate) async fn call(
                 .boxed(),
         )
         .unwrap();
-    let response = client().request(request).await.unwrap();
+    let response = client()
+        .request(request)
+        .await
+        .map_err(|error| error.to_string())?;
     let status = response.status();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .map_err(|error| error.to_string())?
+        .to_bytes();
     let value = serde_json::from_slice(&bytes)
         .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&bytes)));
-    (status, value)
+    Ok((status, value))
 }
 
 pub(crate) async fn api(
