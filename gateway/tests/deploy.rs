@@ -317,6 +317,17 @@ async fn hostile_uploads_and_wrong_tokens_are_refused_with_nothing_stored() {
     assert_eq!(listed["versions"], json!([]), "{listed}");
     let (status, _) = api(&admin, "GET", "/v1/nothing", Vec::new()).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    // The API's description needs no token, and names every path the API serves.
+    let (status, openapi) = call(&admin, "GET", "/v1/openapi.json", Vec::new(), "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(openapi["openapi"], "3.1.0");
+    for path in [
+        "/v1/tenants/{name}/versions",
+        "/v1/tenants/{name}/deployments",
+        "/v1/tenants/{name}/secrets/{key}",
+    ] {
+        assert!(openapi["paths"].get(path).is_some(), "{path}");
+    }
 }
 
 #[tokio::test]

@@ -9,6 +9,7 @@
 //! - `GET|POST /v1/tenants/{name}/deployments`
 //! - `GET|POST /v1/tenants/{name}/tokens`; `DELETE …/tokens/{token}` (admin)
 //! - `GET /v1/tenants/{name}/secrets`; `PUT|DELETE …/secrets/{KEY}` (values never returned)
+//! - `GET /v1/openapi.json`: the OpenAPI document of all of it (`openapi.json`)
 
 use bytes::Bytes;
 use http::Method;
@@ -32,8 +33,19 @@ use crate::deploy::Platform;
 /// Largest JSON body accepted.
 const MOST_JSON_BYTES: u64 = 1 << 20;
 
+/// The OpenAPI document of `/v1`, served at `/v1/openapi.json` (no token needed).
+const OPENAPI: &str = include_str!("openapi.json");
+
 /// Serves one `/v1` request.
 pub(super) async fn handle(request: Request<Incoming>, admin: &Admin) -> Response<Full<Bytes>> {
+    if request.uri().path() == "/v1/openapi.json" && request.method() == Method::GET {
+        let mut response = Response::new(Full::new(Bytes::from_static(OPENAPI.as_bytes())));
+        response.headers_mut().insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static("application/json"),
+        );
+        return response;
+    }
     match answer(request, admin).await {
         Ok((status, body)) => json_response(status, &body),
         Err(error) => json_response(error.status, &error.body()),
