@@ -152,8 +152,19 @@ async fn a_tenant_deployed_over_the_api_is_served_refused_when_broken_and_kept_a
     assert_eq!(status, StatusCode::CREATED, "{deployment}");
     assert_eq!(deployment["served"], true);
     assert_eq!(deployment["by"], "admin");
+    // A deployed version takes an isolate on its first request, not before.
+    let isolates = |metrics: &str| {
+        metrics
+            .lines()
+            .find(|line| line.starts_with("isogate_tenant_isolates{tenant=\"acme\"}"))
+            .map(|line| line.rsplit(' ').next().unwrap().to_owned())
+    };
+    let (_, _, metrics) = get(&format!("{admin}/metrics")).await;
+    assert_eq!(isolates(&metrics).as_deref(), Some("0"), "{metrics}");
     let (status, _, text) = host_get(&addr, "acme.test", "/anything").await;
     assert_eq!((status, text.as_str()), (StatusCode::OK, "hello world, v1"));
+    let (_, _, metrics) = get(&format!("{admin}/metrics")).await;
+    assert_eq!(isolates(&metrics).as_deref(), Some("1"), "{metrics}");
     let (status, _, text) = host_get(&addr, "filed.test", "/").await;
     assert_eq!((status, text.as_str()), (StatusCode::OK, "from the file"));
     let (_, listed) = api(&admin, "GET", "/v1/tenants", Vec::new()).await;

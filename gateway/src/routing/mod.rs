@@ -6,6 +6,7 @@
 
 pub mod table;
 pub mod versions;
+mod workers;
 
 use std::borrow::Cow;
 use std::collections::HashMap;

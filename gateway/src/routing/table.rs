@@ -19,10 +19,13 @@ use isogate_runtime::IsolatePool;
 use isogate_runtime::LoadState;
 use isogate_runtime::UsageMeters;
 use isogate_runtime::WorkerHandle;
+use isogate_runtime::BUNDLES;
 use tokio::sync::Semaphore;
 
 use super::versions::VersionSlot;
 use super::versions::Versions;
+use super::workers::Placement;
+use super::workers::Workers;
 use super::Router;
 use super::TenantRoutes;
 use crate::cache::ResponseCache;
@@ -140,7 +143,7 @@ pub struct RoutingTable {
     pub policy: EdgePolicy,
     /// Every handler, with what it runs and on how many isolates; reused by the next
     /// version when unchanged.
-    workers: Vec<(Placement, WorkerHandle)>,
+    workers: Workers,
     /// What tenants' handlers of earlier versions used, so that usage runs on across
     /// reloads: totals of those long gone, and the meters of those this version replaced
     /// (still counting while they drain).
@@ -177,7 +180,11 @@ impl RoutingTable {
                 trusted_proxies: Vec::new(),
                 geo: None,
             },
-            workers: vec![(Placement { spec, isolates: 1 }, worker)],
+            workers: {
+                let mut workers = Workers::default();
+                workers.push(Placement { spec, isolates: 1 }, worker);
+                workers
+            },
             carried: BTreeMap::new(),
             retired: Vec::new(),
         })
@@ -203,7 +210,7 @@ impl RoutingTable {
         let mut router = Router::default();
         let mut tenants: Vec<Tenant> = Vec::new();
         let mut owners = Vec::new();
-        let mut workers: Vec<(Placement, WorkerHandle)> = Vec::new();
+        let mut workers = Workers::default();
         for tenant in &config.tenants {
             let env = tenant_env(tenant)?;
             let limits = tenant.limits.or(&config.limits);
@@ -224,20 +231,25 @@ impl RoutingTable {
                     spec,
                     isolates: (*tenant.max_isolates.get_ref()).min(pool.workers()),
                 };
-                let worker = match find(&workers, &placement) {
+                let worker = match workers.find(&placement) {
                     Some(worker) => worker,
                     None => {
                         let unchanged = |_: &WorkerHandle| {
                             changed.is_some_and(|changed| !touched(&placement.spec.entry, changed))
                         };
                         let reusable = previous
-                            .and_then(|table| find(&table.workers, &placement))
+                            .and_then(|table| table.workers.find(&placement))
                             .filter(unchanged);
                         let worker = match reusable {
                             Some(worker) => worker,
+                            // A version of the API's starts on its first request: a node
+                            // holding many tenants keeps isolates only for those in use.
+                            None if placement.spec.entry.starts_with(BUNDLES) => {
+                                pool.spawn_lazily(&placement.spec, placement.isolates)?
+                            }
                             None => pool.spawn_replicated(&placement.spec, placement.isolates)?,
                         };
-                        workers.push((placement, worker.clone()));
+                        workers.push(placement, worker.clone());
                         worker
                     }
                 };
@@ -347,8 +359,9 @@ impl RoutingTable {
     /// (the next version's) does not reuse.
     fn carry_over(
         &self,
-        kept: &[(Placement, WorkerHandle)],
+        kept: &Workers,
     ) -> (BTreeMap<String, Consumption>, Vec<(String, UsageMeters)>) {
+        let kept = kept.identities();
         let mut carried = self.carried.clone();
         for (tenant, meters) in &self.retired {
             let entry = carried.entry(tenant.clone()).or_default();
@@ -358,7 +371,7 @@ impl RoutingTable {
         let retired = self
             .workers
             .iter()
-            .filter(|(_, worker)| !kept.iter().any(|(_, next)| next.same_as(worker)))
+            .filter(|(_, worker)| !kept.contains(&worker.identity()))
             .map(|(placement, worker)| (placement.spec.label.clone(), worker.usage_meters()))
             .collect();
         (carried, retired)
@@ -378,7 +391,7 @@ impl RoutingTable {
     /// How many isolates each tenant's handlers run on now.
     pub fn isolates(&self) -> BTreeMap<String, usize> {
         let mut isolates = BTreeMap::new();
-        for (placement, worker) in &self.workers {
+        for (placement, worker) in self.workers.iter() {
             *isolates.entry(placement.spec.label.clone()).or_insert(0) += worker.isolates();
         }
         isolates
@@ -407,7 +420,7 @@ impl RoutingTable {
 
     /// Waits until every handler has loaded or failed to.
     pub async fn settled(&self) {
-        for (_, worker) in &self.workers {
+        for (_, worker) in self.workers.iter() {
             worker.loaded().await;
         }
     }
@@ -470,20 +483,6 @@ fn tenant_env(tenant: &TenantConfig) -> Result<BTreeMap<String, String>, SetupEr
         })?,
     );
     Ok(env)
-}
-
-/// What a handler runs and on how many isolates.
-#[derive(Debug, PartialEq, Eq)]
-struct Placement {
-    spec: HandlerSpec,
-    isolates: usize,
-}
-
-fn find(workers: &[(Placement, WorkerHandle)], placement: &Placement) -> Option<WorkerHandle> {
-    workers
-        .iter()
-        .find(|(running, _)| running == placement)
-        .map(|(_, worker)| worker.clone())
 }
 
 /// Whether any changed path lies in the project of the handler `entry`.

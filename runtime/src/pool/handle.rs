@@ -143,12 +143,16 @@ impl WorkerHandle {
             format!("isogate-worker-{}", spec.label),
             PoolOptions::dedicated(),
         )?;
-        Self::start_on(&[&worker], spec)
+        Self::start_on(&[&worker], spec, false)
     }
 
-    /// Starts the handler described by `spec` on the first of `workers`; the others take
-    /// an isolate of it when it is busy.
-    pub(super) fn start_on(workers: &[&Worker], spec: &HandlerSpec) -> Result<Self, RuntimeError> {
+    /// Starts the handler described by `spec` on the first of `workers` (now, or on its
+    /// first request when `lazily`); the others take an isolate of it when it is busy.
+    pub(super) fn start_on(
+        workers: &[&Worker],
+        spec: &HandlerSpec,
+        lazily: bool,
+    ) -> Result<Self, RuntimeError> {
         let starters = workers
             .iter()
             .map(|worker| {
@@ -170,16 +174,18 @@ impl WorkerHandle {
                 starter
             })
             .collect();
-        Self::of(starters, spec)
+        Self::of(starters, spec, lazily)
     }
 
-    /// Places the handler described by `spec` in the first of the worker processes `slots`;
-    /// the others take an isolate of it when it is busy.
+    /// Places the handler described by `spec` in the first of the worker processes `slots`
+    /// (now, or on its first request when `lazily`); the others take an isolate of it when
+    /// it is busy.
     #[cfg(target_os = "linux")]
     pub(super) fn place_in(
         slots: &[&Arc<crate::process::Slot>],
         spec: &HandlerSpec,
         cordon: &Arc<crate::process::Cordon>,
+        lazily: bool,
     ) -> Result<Self, RuntimeError> {
         let starters = slots
             .iter()
@@ -193,17 +199,20 @@ impl WorkerHandle {
                 starter
             })
             .collect();
-        Self::of(starters, spec)
+        Self::of(starters, spec, lazily)
     }
 
-    fn of(starters: Vec<Starter>, spec: &HandlerSpec) -> Result<Self, RuntimeError> {
+    fn of(starters: Vec<Starter>, spec: &HandlerSpec, lazily: bool) -> Result<Self, RuntimeError> {
         let mut starters = starters.into_iter();
         let Some(first) = starters.next() else {
             return Err(RuntimeError::WorkerGone);
         };
-        let lanes: Vec<Lane> = std::iter::once(Lane::started(first))
-            .collect::<Result<Vec<_>, _>>()?
-            .into_iter()
+        let first = if lazily {
+            Lane::waiting(first)
+        } else {
+            Lane::started(first)?
+        };
+        let lanes: Vec<Lane> = std::iter::once(first)
             .chain(starters.map(Lane::waiting))
             .collect();
         Ok(Self {
@@ -241,6 +250,12 @@ impl WorkerHandle {
     /// Whether `other` is a handle of the same handler.
     pub fn same_as(&self, other: &Self) -> bool {
         Arc::ptr_eq(&self.lanes, &other.lanes)
+    }
+
+    /// A number that is the same for every handle of one handler and differs between the
+    /// handlers alive at once (for sets of handlers).
+    pub fn identity(&self) -> usize {
+        Arc::as_ptr(&self.lanes).cast::<Lane>() as usize
     }
 
     /// How many isolates the handler has been started on (one, and more once it was busy).
@@ -304,6 +319,8 @@ impl WorkerHandle {
                 return next;
             }
         }
+        // Nothing started yet (a handler started on its first request, whose start failed):
+        // the first lane, whose missing isolate fails the request.
         least.map_or(0, |(index, _)| index)
     }
 

@@ -1,6 +1,7 @@
-//! A place where one of a handler's isolates may run: started with the handler (the first),
-//! or when the handler is busy (the others), so that a tenant with little traffic keeps to
-//! one isolate and a hot one spreads over the workers by itself.
+//! A place where one of a handler's isolates may run: started with the handler (the first,
+//! unless the handler starts on its first request), or when the handler is busy (the
+//! others), so that a tenant with little traffic keeps to one isolate and a hot one spreads
+//! over the workers by itself.
 
 use std::fmt;
 use std::sync::Arc;
@@ -57,19 +58,19 @@ impl Lane {
         self.replica.get()
     }
 
-    /// Starts its isolate if it has not started; whether it runs now.
+    /// Starts its isolate if it has not started; whether it runs now. Requests that want it
+    /// while another is starting it wait for that start (a hand-over to a worker, quick).
     pub(super) fn start(&self) -> bool {
         if self.replica.get().is_some() {
             return true;
         }
-        let starter = self
-            .starter
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
-        let Some(starter) = starter else {
-            // Another request is starting it, or starting it failed.
-            return self.replica.get().is_some();
+        let mut starter = self.starter.lock().unwrap_or_else(PoisonError::into_inner);
+        if self.replica.get().is_some() {
+            return true;
+        }
+        let Some(starter) = starter.take() else {
+            // Starting it failed before.
+            return false;
         };
         match starter(self.meters.clone()) {
             Ok(replica) => {

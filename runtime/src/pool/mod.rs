@@ -263,6 +263,26 @@ impl IsolatePool {
         spec: &HandlerSpec,
         isolates: usize,
     ) -> Result<WorkerHandle, RuntimeError> {
+        self.place(spec, isolates, false)
+    }
+
+    /// Like [`Self::spawn_replicated`], but the handler's first isolate starts on its first
+    /// request (from a warm spare), not now: a handler that is never asked for costs no
+    /// isolate. Its load state is `Ready` until then.
+    pub fn spawn_lazily(
+        &self,
+        spec: &HandlerSpec,
+        isolates: usize,
+    ) -> Result<WorkerHandle, RuntimeError> {
+        self.place(spec, isolates, true)
+    }
+
+    fn place(
+        &self,
+        spec: &HandlerSpec,
+        isolates: usize,
+        lazily: bool,
+    ) -> Result<WorkerHandle, RuntimeError> {
         #[cfg(target_os = "linux")]
         if let Some(cordon) = &self.cordon {
             let mut by_load: Vec<&Arc<crate::process::Slot>> = self.processes.iter().collect();
@@ -274,12 +294,12 @@ impl IsolatePool {
                 isolates.max(1)
             };
             by_load.truncate(isolates);
-            return WorkerHandle::place_in(&by_load, spec, cordon);
+            return WorkerHandle::place_in(&by_load, spec, cordon, lazily);
         }
         let mut by_load: Vec<&Worker> = self.workers.iter().collect();
         by_load.sort_by_key(|worker| worker.load());
         by_load.truncate(isolates.max(1));
-        WorkerHandle::start_on(&by_load, spec)
+        WorkerHandle::start_on(&by_load, spec, lazily)
     }
 }
 
