@@ -106,6 +106,14 @@ async fn a_split_deployment_keeps_clients_on_one_version_and_rolls_back_on_error
         "{metrics}"
     );
 
+    let (_, _, usage) = get(&format!("{admin}/admin/usage?tenant=split")).await;
+    let usage: Value = serde_json::from_str(&usage).unwrap();
+    assert_eq!(usage["versions"][1]["version"], 2, "{usage}");
+    assert!(
+        usage["versions"][1]["requests"].as_u64().unwrap() >= 55,
+        "{usage}"
+    );
+
     // Rollback is a deployment of an earlier version.
     deploy(json!({ "versions": [{ "id": 1, "percentage": 100 }], "message": "rollback" })).await;
     for client in 0..50 {

@@ -17,6 +17,7 @@ tests/load/workers.sh
 tests/load/isolation.sh
 tests/load/deno.sh
 tests/load/worker_cost.sh
+tests/load/deploy.sh
 
 printf '\nIn-process figures (%s, %s, %s cores)\n' "$(date -u +%Y-%m-%d)" "$(uname -m)" "$(nproc)"
 boot="$(cargo bench --locked -q -p isogate-runtime --bench isolate_boot 2>/dev/null | grep ' p50=')"

@@ -175,8 +175,30 @@ fn usage(request: &Request<Incoming>, admin: &Admin) -> Response<Full<Bytes>> {
             .find(|(name, _)| **name == *tenant)
             .map(|(_, figures)| *figures)
             .unwrap_or_default();
+        // A tenant of the API: what each version of its live deployment answered in it.
+        let versions: Vec<serde_json::Value> = table
+            .tenants
+            .iter()
+            .find(|live| *live.id.0 == *tenant)
+            .into_iter()
+            .flat_map(|live| &live.versions.slots)
+            .map(|slot| {
+                let (requests, errors) = admin
+                    .metrics
+                    .version(tenant, slot.deployment, slot.id)
+                    .figures();
+                serde_json::json!({
+                    "version": slot.id,
+                    "deployment": slot.deployment,
+                    "percentage": slot.percentage,
+                    "requests": requests,
+                    "errors_5xx": errors,
+                })
+            })
+            .collect();
         serde_json::json!({
             "tenant": tenant,
+            "versions": versions,
             "window_start_unix_s": since,
             "requests": figures.requests,
             "cpu_ms": used.cpu.as_secs_f64() * 1000.0,
