@@ -257,10 +257,14 @@ impl<'a> Run<'a> {
             let Some(tenant) = table.tenant(index) else {
                 return index;
             };
-            match tenant
-                .versions
-                .pick(&tenant.id.0, request.headers(), record.client)
-            {
+            match tenant.versions.pick(&tenant.id.0, request.headers(), || {
+                // Behind trusted proxies, the client they report.
+                crate::geo::client_address(
+                    request.headers(),
+                    connection.peer.ip,
+                    &table.policy.trusted_proxies,
+                )
+            }) {
                 Some(slot) => {
                     record.version = Some(slot.meters(&tenant.id.0, self.metrics).clone());
                     slot.routes

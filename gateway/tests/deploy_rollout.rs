@@ -49,6 +49,17 @@ async fn client_request(request: http::Request<TestBody>) -> (StatusCode, String
 async fn a_split_deployment_keeps_clients_on_one_version_and_rolls_back_on_errors() {
     let dir = tempfile::tempdir().unwrap();
     let file = config(dir.path());
+    // Clients behind a trusted proxy are told apart by the address it reports.
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(
+        &file,
+        text.replacen(
+            "[server]\n",
+            "[server]\ntrusted_proxies = [\"127.0.0.1\"]\n",
+            1,
+        ),
+    )
+    .unwrap();
     let server = DevServer::serve(&file, 2, &[]);
     let addr = server.base.trim_start_matches("http://").to_owned();
     let admin = server.addresses[1].clone();
@@ -168,4 +179,57 @@ async fn a_split_deployment_keeps_clients_on_one_version_and_rolls_back_on_error
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(all_v1, "v1 serves everyone after the rollback");
+
+    // By default a split is sticky by the client's address (behind the trusted proxy, the
+    // one it reports).
+    let (status, _) = api(
+        &admin,
+        "PUT",
+        "/v1/tenants/byclient",
+        br#"{"hosts":["byclient.test"]}"#.to_vec(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    for text in ["a", "b"] {
+        let (status, _) = api(
+            &admin,
+            "POST",
+            "/v1/tenants/byclient/versions",
+            version(Some(text)),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    let (status, _) = api(
+        &admin,
+        "POST",
+        "/v1/tenants/byclient/deployments",
+        br#"{"versions":[{"id":1,"percentage":50},{"id":2,"percentage":50}]}"#.to_vec(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let from = |client: String| {
+        let addr = addr.clone();
+        async move {
+            let request = http::Request::builder()
+                .uri(format!("http://{addr}/"))
+                .header("host", "byclient.test")
+                .header("x-forwarded-for", client)
+                .body(empty())
+                .unwrap();
+            client_request(request).await.1
+        }
+    };
+    let mut seen = std::collections::BTreeMap::new();
+    for n in 0..200 {
+        let client = format!("10.0.{}.{}", n / 250, n % 250 + 1);
+        let first = from(client.clone()).await;
+        assert_eq!(from(client).await, first, "one client, one version");
+        *seen.entry(first).or_insert(0) += 1;
+    }
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    assert!(
+        seen.values().all(|count| (60..=140).contains(count)),
+        "{seen:?}"
+    );
 }

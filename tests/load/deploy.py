@@ -141,7 +141,7 @@ def latency(one, other, rounds=20):
 
 
 def wrk(node, seconds):
-    out = subprocess.run(["wrk", "-t1", "-c16", f"-d{seconds}s", "--latency", "-H", "host: filed.test",
+    out = subprocess.run(["wrk", "-t1", "-c16", f"-d{seconds}s", "--latency", "-H", "Host: filed.test",
                           f"http://{node.http}/"], capture_output=True, text=True).stdout
     p99 = re.search(r"99%\s+(\S+)", out).group(1)
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
@@ -166,8 +166,8 @@ def storm(node):
     thread.join()
     took = time.monotonic() - started
     print(f"a file tenant's p99 under wrk -c16: {quiet[0]} without deployments, {stormy[0]} during 100 "
-          f"back-to-back deployments (all done in {took:.1f} s); non-2xx during the storm: {stormy[1]}, "
-          f"socket errors: {stormy[2]}", flush=True)
+          f"back-to-back deployments (all done in {took:.1f} s); non-2xx: {quiet[1]} without, {stormy[1]} "
+          f"during the storm; socket errors: {quiet[2]} / {stormy[2]}", flush=True)
 
 
 def populate(node, count, have):

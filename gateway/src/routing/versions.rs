@@ -65,8 +65,14 @@ pub struct Versions {
 
 impl Versions {
     /// The version of `tenant` a request goes to: the one `isogate-version` names, else by
-    /// the hash of its stickiness key; `None` for a tenant without versions.
-    pub fn pick(&self, tenant: &str, headers: &HeaderMap, client: IpAddr) -> Option<&VersionSlot> {
+    /// the hash of its stickiness key (`client` is asked for only when that is the client's
+    /// address); `None` for a tenant without versions.
+    pub fn pick(
+        &self,
+        tenant: &str,
+        headers: &HeaderMap,
+        client: impl FnOnce() -> IpAddr,
+    ) -> Option<&VersionSlot> {
         match self.slots.as_slice() {
             [] => return None,
             [only] => return Some(only),
@@ -90,7 +96,7 @@ impl Versions {
         tenant.hash(&mut hasher);
         match self.key(headers) {
             Some(key) => key.hash(&mut hasher),
-            None => client.hash(&mut hasher),
+            None => client().hash(&mut hasher),
         }
         let mut point = hasher.finish() % total.max(1);
         for slot in &self.slots {
@@ -149,8 +155,11 @@ mod tests {
         let mut second = 0;
         for n in 0..10_000u32 {
             let client = IpAddr::from(n.wrapping_mul(2_654_435_761).to_be_bytes());
-            let picked = versions.pick("acme", &headers, client).unwrap().id;
-            assert_eq!(versions.pick("acme", &headers, client).unwrap().id, picked);
+            let picked = versions.pick("acme", &headers, || client).unwrap().id;
+            assert_eq!(
+                versions.pick("acme", &headers, || client).unwrap().id,
+                picked
+            );
             second += u32::from(picked == 2);
         }
         // 10% of 10,000, within five standard deviations (σ = 30).
@@ -163,12 +172,12 @@ mod tests {
         let client = IpAddr::from([10, 0, 0, 1]);
         let mut headers = HeaderMap::new();
         headers.insert(VERSION_HEADER, "2".parse().unwrap());
-        assert_eq!(versions.pick("acme", &headers, client).unwrap().id, 2);
+        assert_eq!(versions.pick("acme", &headers, || client).unwrap().id, 2);
         headers.insert(VERSION_HEADER, "1".parse().unwrap());
-        assert_eq!(versions.pick("acme", &headers, client).unwrap().id, 1);
+        assert_eq!(versions.pick("acme", &headers, || client).unwrap().id, 1);
         // A version outside the deployment is not one to ask for: the hash decides.
         headers.insert(VERSION_HEADER, "9".parse().unwrap());
-        assert!(versions.pick("acme", &headers, client).is_some());
+        assert!(versions.pick("acme", &headers, || client).is_some());
 
         versions.stickiness = Stickiness::Cookie("uid".to_owned());
         let mut seen = std::collections::BTreeSet::new();
@@ -178,10 +187,10 @@ mod tests {
                 http::header::COOKIE,
                 format!("a=b; uid=user{user}").parse().unwrap(),
             );
-            let picked = versions.pick("acme", &headers, client).unwrap().id;
+            let picked = versions.pick("acme", &headers, || client).unwrap().id;
             let other_client = IpAddr::from([10, 0, 0, 2]);
             assert_eq!(
-                versions.pick("acme", &headers, other_client).unwrap().id,
+                versions.pick("acme", &headers, || other_client).unwrap().id,
                 picked
             );
             seen.insert(picked);
