@@ -154,6 +154,7 @@ impl Reloader {
         }
         self.resolver.replace(store);
         table.commit_caches(&self.cache);
+        purge_redeployed(&previous, &table);
         self.dispatcher.replace(table);
         *self
             .current
@@ -264,6 +265,31 @@ impl Reloader {
             }
         });
         Ok(watcher)
+    }
+}
+
+/// Empties the response cache of each tenant of the API whose live deployment `next`
+/// changes, so that a new version never answers with what an earlier one stored.
+fn purge_redeployed(previous: &RoutingTable, next: &RoutingTable) {
+    let deployment = |tenant: &crate::routing::table::Tenant| {
+        tenant.versions.slots.first().map(|slot| slot.deployment)
+    };
+    let before: std::collections::HashMap<&str, u64> = previous
+        .tenants
+        .iter()
+        .filter_map(|old| Some((&*old.id.0, deployment(old)?)))
+        .collect();
+    for tenant in &next.tenants {
+        let Some(now) = deployment(tenant) else {
+            continue;
+        };
+        let before = before.get(&*tenant.id.0).copied();
+        if before.is_some_and(|before| before != now) {
+            if let Some(caching) = &tenant.caching {
+                let purged = caching.cache.purge(&crate::cache::Purge::All);
+                tracing::info!(tenant = %tenant.id, deployment = now, purged, "a new deployment: the tenant's cached responses are purged");
+            }
+        }
     }
 }
 

@@ -233,3 +233,49 @@ async fn a_split_deployment_keeps_clients_on_one_version_and_rolls_back_on_error
         "{seen:?}"
     );
 }
+
+#[tokio::test]
+async fn a_new_deployment_never_answers_from_what_the_previous_one_cached() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = DevServer::serve(&config(dir.path()), 2, &[]);
+    let addr = server.base.trim_start_matches("http://").to_owned();
+    let admin = server.addresses[1].clone();
+    let (status, _) = api(
+        &admin,
+        "PUT",
+        "/v1/tenants/cached",
+        br#"{"hosts":["cached.test"]}"#.to_vec(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    for text in ["one", "two"] {
+        let handler = format!(
+            "export default {{ fetch() {{ return new Response({text:?}, {{ headers: {{ 'cache-control': 'max-age=3600' }} }}); }} }};\n"
+        );
+        let body = upload(
+            &json!({ "main": "index.js" }),
+            &[("index.js", handler.as_str())],
+        );
+        let (status, version) = api(&admin, "POST", "/v1/tenants/cached/versions", body).await;
+        assert_eq!(status, StatusCode::CREATED);
+        let request = json!({ "versions": [{ "id": version["id"], "percentage": 100 }] });
+        let (status, _) = api(
+            &admin,
+            "POST",
+            "/v1/tenants/cached/deployments",
+            request.to_string().into_bytes(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED);
+        let (_, _, first) = host_get(&addr, "cached.test", "/page").await;
+        let (_, headers, again) = host_get(&addr, "cached.test", "/page").await;
+        assert_eq!((first.as_str(), again.as_str()), (text, text));
+        let cache_status = headers
+            .get("cache-status")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(cache_status.contains("hit"), "{cache_status}");
+    }
+}
