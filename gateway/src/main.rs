@@ -158,6 +158,9 @@ struct ServeArgs {
     /// Exit with an error at start, before listening, when a handler module fails to load.
     #[arg(long)]
     require_ready: bool,
+    /// The embedded store's folder, over `[store] path` (e.g. systemd's state directory).
+    #[arg(long, value_name = "FOLDER")]
+    store: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -422,7 +425,10 @@ async fn dev(args: DevArgs) -> anyhow::Result<()> {
 
 async fn serve(args: ServeArgs, log_format: LogFormat) -> anyhow::Result<()> {
     let file = args.config.canonicalize().unwrap_or(args.config.clone());
-    let file_config = config::load(&file).map_err(|errors| anyhow::anyhow!("{errors}"))?;
+    let mut file_config = config::load(&file).map_err(|errors| anyhow::anyhow!("{errors}"))?;
+    if let Some(folder) = &args.store {
+        file_config.store.path = Some(toml::Spanned::new(0..0, folder.clone()));
+    }
     let platform = Platform::open(&file_config).await?;
     let mut config = file_config.clone();
     let revision = platform.merge(&mut config);
