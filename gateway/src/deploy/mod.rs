@@ -206,7 +206,7 @@ impl Platform {
     }
 
     /// Follows the store for the life of the process: each committed revision updates the
-    /// state, after which `changed` is notified (see [`Self::changes`]). When the store
+    /// state, which [`Self::changes`] then announces. When the store
     /// fails the watch (etcd unreachable, history compacted), the last state keeps serving
     /// and the follower lists again once it can.
     pub fn follow(self: &Arc<Self>) {
