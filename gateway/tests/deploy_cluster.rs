@@ -19,7 +19,8 @@ use serde_json::json;
 struct Etcd {
     child: Child,
     endpoint: String,
-    _data: tempfile::TempDir,
+    peer: String,
+    data: tempfile::TempDir,
 }
 
 impl Drop for Etcd {
@@ -36,46 +37,63 @@ fn free_port() -> u16 {
         .unwrap()
 }
 
+/// Runs etcd on `endpoint` and `peer` with its data in `data`, once it listens.
+fn run_etcd(endpoint: &str, peer: &str, data: &std::path::Path) -> Child {
+    let child = Command::new("etcd")
+        .args(["--name", "gateway-test", "--data-dir"])
+        .arg(data)
+        .args([
+            "--listen-client-urls",
+            endpoint,
+            "--advertise-client-urls",
+            endpoint,
+        ])
+        .args([
+            "--listen-peer-urls",
+            peer,
+            "--initial-advertise-peer-urls",
+            peer,
+        ])
+        .args(["--initial-cluster", &format!("gateway-test={peer}")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("etcd is missing: install Debian's etcd-server (`make test` does)");
+    let started = Instant::now();
+    let address = endpoint.trim_start_matches("http://").to_owned();
+    while std::net::TcpStream::connect(&address).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "etcd did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child
+}
+
 impl Etcd {
     fn start() -> Self {
         let data = tempfile::tempdir().unwrap();
-        let (client, peer) = (free_port(), free_port());
-        let endpoint = format!("http://127.0.0.1:{client}");
-        let peer_url = format!("http://127.0.0.1:{peer}");
-        let child = Command::new("etcd")
-            .args(["--name", "gateway-test", "--data-dir"])
-            .arg(data.path())
-            .args([
-                "--listen-client-urls",
-                &endpoint,
-                "--advertise-client-urls",
-                &endpoint,
-            ])
-            .args([
-                "--listen-peer-urls",
-                &peer_url,
-                "--initial-advertise-peer-urls",
-                &peer_url,
-            ])
-            .args(["--initial-cluster", &format!("gateway-test={peer_url}")])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("etcd is missing: install Debian's etcd-server (`make test` does)");
-        let started = Instant::now();
-        let address = endpoint.trim_start_matches("http://").to_owned();
-        while std::net::TcpStream::connect(&address).is_err() {
-            assert!(
-                started.elapsed() < Duration::from_secs(20),
-                "etcd did not start"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        let endpoint = format!("http://127.0.0.1:{}", free_port());
+        let peer = format!("http://127.0.0.1:{}", free_port());
+        let child = run_etcd(&endpoint, &peer, data.path());
         Self {
             child,
             endpoint,
-            _data: data,
+            peer,
+            data,
         }
+    }
+
+    /// Kills it (its data stays).
+    fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Runs it again on its ports and data.
+    fn resume(&mut self) {
+        self.child = run_etcd(&self.endpoint, &self.peer, self.data.path());
     }
 }
 
@@ -109,7 +127,7 @@ async fn until_served(addr: &str, text: &str) -> Duration {
 
 #[tokio::test]
 async fn a_deploy_through_either_node_is_served_by_both_and_etcd_going_away_stops_only_writes() {
-    let etcd = Etcd::start();
+    let mut etcd = Etcd::start();
     let (one_dir, two_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let one = node(one_dir.path(), &etcd.endpoint);
     let two = node(two_dir.path(), &etcd.endpoint);
@@ -164,7 +182,7 @@ async fn a_deploy_through_either_node_is_served_by_both_and_etcd_going_away_stop
     assert_eq!(listed["versions"].as_array().unwrap().len(), 2, "{listed}");
 
     // etcd gone: both serve what they have; writes are 503 and say why.
-    drop(etcd);
+    etcd.stop();
     for addr in [&one_addr, &two_addr] {
         let (status, _, body) = host_get(addr, "shared.test", "/").await;
         assert_eq!((status, body.as_str()), (StatusCode::OK, "two"));
@@ -180,4 +198,25 @@ async fn a_deploy_through_either_node_is_served_by_both_and_etcd_going_away_stop
     assert_eq!(body["error"]["code"], "store_unavailable");
     let (status, _, body) = host_get(&one_addr, "shared.test", "/").await;
     assert_eq!((status, body.as_str()), (StatusCode::OK, "two"));
+
+    // etcd back: both follow it again, and a deploy through one reaches the other.
+    etcd.resume();
+    let started = Instant::now();
+    loop {
+        let body = br#"{"hosts":["shared.test"]}"#.to_vec();
+        if try_call(&one_admin, "PUT", "/v1/tenants/shared", body, TOKEN)
+            .await
+            .is_ok_and(|(status, _)| status == StatusCode::OK)
+        {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "writes did not come back"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    deploy(one_admin.clone(), version("three")).await;
+    until_served(&one_addr, "three").await;
+    until_served(&two_addr, "three").await;
 }

@@ -216,7 +216,23 @@ impl Platform {
             loop {
                 let mut events = platform.store.watch(STATE, after);
                 let mut failed = None;
-                while let Some(event) = events.next().await {
+                let mut complete = platform.complete();
+                loop {
+                    // A deployed bundle that could not be read is tried again every second.
+                    let event = if complete {
+                        events.next().await
+                    } else {
+                        tokio::select! {
+                            event = events.next() => event,
+                            () = tokio::time::sleep(RETRY) => {
+                                complete = platform.adopt((*platform.state()).clone()).await;
+                                continue;
+                            }
+                        }
+                    };
+                    let Some(event) = event else {
+                        break;
+                    };
                     let event = match event {
                         Ok(event) => event,
                         Err(error) => {
@@ -230,7 +246,7 @@ impl Platform {
                     while let Some(Some(Ok(more))) = events.next().now_or_never() {
                         state.apply(&more);
                     }
-                    platform.adopt(state).await;
+                    complete = platform.adopt(state).await;
                 }
                 let why = failed.map_or_else(|| "the watch ended".to_owned(), |e| e.to_string());
                 tracing::warn!(store = %platform.location, "following the store: {why}; the last state keeps serving");
@@ -253,9 +269,17 @@ impl Platform {
         });
     }
 
+    /// Whether every bundle the followed state deploys is mounted.
+    fn complete(&self) -> bool {
+        let wanted = live_digests(&self.state());
+        let mounted = self.mounted.lock().unwrap_or_else(PoisonError::into_inner);
+        wanted.iter().all(|digest| mounted.contains_key(digest))
+    }
+
     /// Makes `state` the followed one: mounts the bundles its live versions need (a bundle
-    /// that cannot be read keeps its version out of the table, logged) and drops the others.
-    async fn adopt(&self, state: State) {
+    /// that cannot be read keeps its version out of the table, logged) and drops the others;
+    /// whether every one it needs is mounted.
+    async fn adopt(&self, state: State) -> bool {
         let wanted: HashSet<String> = live_digests(&state);
         let missing: Vec<String> = {
             let mounted = self.mounted.lock().unwrap_or_else(PoisonError::into_inner);
@@ -265,9 +289,11 @@ impl Platform {
                 .cloned()
                 .collect()
         };
+        let mut newly_mounted = false;
         for digest in missing {
             match bundles::load(&*self.store, &digest).await {
                 Ok(bundle) => {
+                    newly_mounted = true;
                     self.mounted
                         .lock()
                         .unwrap_or_else(PoisonError::into_inner)
@@ -284,7 +310,10 @@ impl Platform {
             .retain(|digest, _| wanted.contains(digest));
         let revision = state.revision;
         *self.state.lock().unwrap_or_else(PoisonError::into_inner) = Arc::new(state);
-        self.followed.send_replace(revision);
+        if newly_mounted || revision != *self.followed.borrow() {
+            self.followed.send_replace(revision);
+        }
+        self.complete()
     }
 
     /// The revisions followed, as they come.
