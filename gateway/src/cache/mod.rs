@@ -6,6 +6,7 @@
 //!   it be served; conditional requests.
 //! - `store.rs`: [`ResponseCache`] (the global bound) and [`TenantCache`] (one per tenant,
 //!   with its quota and counters); purges.
+//! - `lazy.rs`: a tenant's moka caches, made on first use.
 //! - `index.rs`: what a purge of one URL needs to find its entries without a walk.
 //! - `flight.rs`: request coalescing: one handler call per missing entry.
 //! - `tee.rs`: streamed responses stored while they are sent.
@@ -18,6 +19,7 @@ mod exchange;
 mod flight;
 mod index;
 mod key;
+mod lazy;
 mod policy;
 mod range;
 mod store;

@@ -29,6 +29,7 @@ use super::index::Variants;
 use super::key::CacheKey;
 use super::key::KeyParts;
 use super::key::KeyRef;
+use super::lazy::Lazy;
 use super::policy;
 use super::policy::Freshness;
 
@@ -262,7 +263,7 @@ pub struct TenantCache {
     me: Weak<TenantCache>,
     /// The edge cache's name, shared by its keys.
     pub edge: Arc<str>,
-    store: Cache<CacheKey, Entry, KeyHasher>,
+    store: Lazy<Cache<CacheKey, Entry, KeyHasher>>,
     ledger: Ledger,
     quota: u64,
     max_object: u64,
@@ -274,10 +275,10 @@ pub struct TenantCache {
     /// straight to the handler, neither waiting for one another nor kept (Varnish's
     /// hit-for-pass). Bounded by count, apart from the stored bytes, so that an API with
     /// many distinct uncacheable URLs evicts no stored response.
-    passes: Cache<CacheKey, (), KeyHasher>,
+    passes: Lazy<Cache<CacheKey, (), KeyHasher>>,
     /// URLs whose last answer could not be stored, remembered for longer than the pass
     /// window: their misses are not coalesced.
-    uncacheable: Cache<CacheKey, (), KeyHasher>,
+    uncacheable: Lazy<Cache<CacheKey, (), KeyHasher>>,
     /// The caches it has stored into, for purges of a URL in all of them.
     caches: CacheNames,
     /// Held while a URL's entry point is replaced, so that its variant index is never
@@ -331,13 +332,20 @@ pub enum Purge {
 }
 
 impl TenantCache {
+    /// Whether `key` is marked for passing.
+    fn passing(&self, key: &dyn KeyParts) -> bool {
+        self.passes
+            .made()
+            .is_some_and(|passes| passes.contains_key(key))
+    }
+
     /// Looks up `key` for a request with `headers`, following a `Vary` pointer; returns the
     /// key of the variant that matched (or would).
     pub fn find(&self, key: &KeyRef<'_>, headers: &HeaderMap) -> (Option<CacheKey>, Found) {
         let lookup: &dyn KeyParts = key;
         // Storing a URL clears its pass mark, so a stored URL needs no look at the marks.
-        match self.store.get(lookup) {
-            None if self.passes.contains_key(lookup) => (None, Found::Pass),
+        match self.store.made().and_then(|store| store.get(lookup)) {
+            None if self.passing(lookup) => (None, Found::Pass),
             None => (None, Found::UriMiss),
             Some(Entry::Response(stored)) => {
                 // A use, for the global bound too: it evicts the least recently used.
@@ -346,10 +354,10 @@ impl TenantCache {
             }
             Some(Entry::Vary { names, .. }) => {
                 let variant = key.variant(&names, headers);
-                if self.passes.contains_key(&variant) {
+                if self.passing(&variant) {
                     return (Some(variant), Found::Pass);
                 }
-                let found = match self.store.get(&variant) {
+                let found = match self.store.made().and_then(|store| store.get(&variant)) {
                     Some(Entry::Response(stored)) => {
                         self.ledger.get(&variant);
                         Found::Response(stored)
@@ -376,13 +384,17 @@ impl TenantCache {
         }
         let keep = stored.keep();
         let stored = Entry::Response(Arc::new(stored));
-        self.passes.invalidate(key);
-        self.uncacheable.invalidate(key);
+        if let Some(passes) = self.passes.made() {
+            passes.invalidate(key);
+        }
+        if let Some(uncacheable) = self.uncacheable.made() {
+            uncacheable.invalidate(key);
+        }
         self.caches.add(&key.cache);
         let writing = self.writing.lock().unwrap_or_else(PoisonError::into_inner);
         // A pointer that varied on other headers (or a response that does not vary) takes
         // the place of the old pointer's variants: they go with it.
-        let kept = match self.store.get(key) {
+        let kept = match self.store.made().and_then(|store| store.get(key)) {
             Some(Entry::Vary {
                 names, variants, ..
             }) if !vary.is_empty() && *names == *vary => Some(variants),
@@ -418,13 +430,19 @@ impl TenantCache {
             return 0;
         };
         keys.iter()
-            .map(|key| u64::from(matches!(self.store.remove(key), Some(Entry::Response(_)))))
+            .map(|key| {
+                let gone = self.store.made().and_then(|store| store.remove(key));
+                u64::from(matches!(gone, Some(Entry::Response(_))))
+            })
             .sum()
     }
 
     /// Removes one URL's entries in the caches named, both schemes and every variant,
     /// without a walk over the store; `None` when the index cannot say what they are.
     fn remove_url(&self, caches: &[Arc<str>], host: &str, target: &str) -> Option<u64> {
+        let Some(store) = self.store.made() else {
+            return Some(0);
+        };
         let mut responses = 0;
         let _writing = self.writing.lock().unwrap_or_else(PoisonError::into_inner);
         for cache in caches {
@@ -438,17 +456,17 @@ impl TenantCache {
                     variant: None,
                 };
                 let lookup: &dyn KeyParts = &base;
-                let Some(entry) = self.store.get(lookup) else {
+                let Some(entry) = store.get(lookup) else {
                     continue;
                 };
                 if let Entry::Vary { variants, .. } = &entry {
                     let keys = variants.all()?;
                     for key in keys {
-                        let gone = self.store.remove(&key);
+                        let gone = store.remove(&key);
                         responses += u64::from(matches!(gone, Some(Entry::Response(_))));
                     }
                 }
-                self.store.invalidate(lookup);
+                store.invalidate(lookup);
                 responses += u64::from(matches!(entry, Entry::Response(_)));
             }
         }
@@ -457,15 +475,19 @@ impl TenantCache {
 
     /// Marks `key` as recently uncacheable for `PASS_WINDOW`.
     pub fn mark_pass(&self, key: &CacheKey) {
-        self.passes.insert(key.clone(), ());
-        self.uncacheable.insert(key.clone(), ());
+        self.passes.get().insert(key.clone(), ());
+        self.uncacheable.get().insert(key.clone(), ());
     }
 
     /// Whether a miss for `key` is expected to be stored, so that concurrent misses may
     /// wait for one another: the tenant has stored answers, and this URL's last answer was
     /// not found uncacheable. An API that stores nothing runs its requests side by side.
     pub fn expects_storable(&self, key: &CacheKey) -> bool {
-        self.counters.stores.load(Ordering::Relaxed) > 0 && !self.uncacheable.contains_key(key)
+        self.counters.stores.load(Ordering::Relaxed) > 0
+            && !self
+                .uncacheable
+                .made()
+                .is_some_and(|uncacheable| uncacheable.contains_key(key))
     }
 
     fn put(&self, key: CacheKey, entry: Entry) {
@@ -473,12 +495,12 @@ impl TenantCache {
             tenant: self.me.clone(),
             weight: weigh(&key, &entry),
         };
-        self.store.insert(key.clone(), entry);
+        self.store.get().insert(key.clone(), entry);
         self.ledger.insert(key, line);
         // Evict now rather than at moka's next housekeeping, so that the bounds hold
         // between writes too; a store is a miss, which has just run a handler anyway.
         self.ledger.run_pending_tasks();
-        self.store.run_pending_tasks();
+        self.store.get().run_pending_tasks();
     }
 
     /// Removes what `purge` names; returns how many responses went. One URL (the purge a
@@ -497,13 +519,18 @@ impl TenantCache {
                 .and_then(|caches| self.remove_url(&caches, host, target)),
             _ => None,
         };
+        // Every URL is looked at afresh after a purge.
+        if let Some(passes) = self.passes.made() {
+            passes.invalidate_all();
+        }
+        let Some(store) = self.store.made() else {
+            return indexed.unwrap_or(0);
+        };
         if let Some(responses) = indexed {
-            self.passes.invalidate_all();
-            self.store.run_pending_tasks();
+            store.run_pending_tasks();
             return responses;
         }
-        let doomed: Vec<(Arc<CacheKey>, bool)> = self
-            .store
+        let doomed: Vec<(Arc<CacheKey>, bool)> = store
             .iter()
             .filter(|(key, entry)| match purge {
                 Purge::Url { host, target } => key.url_matches(host, target),
@@ -521,20 +548,21 @@ impl TenantCache {
             })
             .map(|(key, entry)| (key, matches!(entry, Entry::Response(_))))
             .collect();
-        // Every URL is looked at afresh after a purge.
-        self.passes.invalidate_all();
         let mut responses = 0;
         for (key, is_response) in doomed {
-            self.store.invalidate(&*key);
+            store.invalidate(&*key);
             responses += u64::from(is_response);
         }
-        self.store.run_pending_tasks();
+        store.run_pending_tasks();
         responses
     }
 
     /// The tenant's figures now.
     pub fn figures(&self) -> CacheFigures {
-        self.store.run_pending_tasks();
+        let store = self.store.made();
+        if let Some(store) = store {
+            store.run_pending_tasks();
+        }
         let read = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
         CacheFigures {
             hits: read(&self.counters.hits),
@@ -542,8 +570,8 @@ impl TenantCache {
             stale: read(&self.counters.stale),
             stores: read(&self.counters.stores),
             evictions: read(&self.counters.evictions),
-            bytes: self.store.weighted_size(),
-            entries: self.store.entry_count(),
+            bytes: store.map_or(0, Cache::weighted_size),
+            entries: store.map_or(0, Cache::entry_count),
         }
     }
 
@@ -586,7 +614,9 @@ impl ResponseCache {
                 if cause == RemovalCause::Size {
                     if let Some(tenant) = line.tenant.upgrade() {
                         tenant.counters.evictions.fetch_add(1, Ordering::Relaxed);
-                        tenant.store.invalidate(&*key);
+                        if let Some(store) = tenant.store.made() {
+                            store.invalidate(&*key);
+                        }
                     }
                 }
             })
@@ -620,20 +650,23 @@ impl ResponseCache {
         let ledger = self.shared.ledger.clone();
         let counters = Arc::new(CacheCounters::default());
         let evicted = counters.clone();
-        let store = Cache::builder()
-            .max_capacity(quota)
-            .weigher(weigh)
-            .eviction_policy(EvictionPolicy::lru())
-            .expire_after(EntryExpiry)
-            .eviction_listener(move |key: Arc<CacheKey>, _: Entry, cause| {
-                if cause == RemovalCause::Size {
-                    evicted.evictions.fetch_add(1, Ordering::Relaxed);
-                }
-                if cause != RemovalCause::Replaced {
-                    ledger.invalidate(&*key);
-                }
-            })
-            .build_with_hasher(KeyHasher::new());
+        let store = Lazy::new(move || {
+            let (ledger, evicted) = (ledger.clone(), evicted.clone());
+            Cache::builder()
+                .max_capacity(quota)
+                .weigher(weigh)
+                .eviction_policy(EvictionPolicy::lru())
+                .expire_after(EntryExpiry)
+                .eviction_listener(move |key: Arc<CacheKey>, _: Entry, cause| {
+                    if cause == RemovalCause::Size {
+                        evicted.evictions.fetch_add(1, Ordering::Relaxed);
+                    }
+                    if cause != RemovalCause::Replaced {
+                        ledger.invalidate(&*key);
+                    }
+                })
+                .build_with_hasher(KeyHasher::new())
+        });
         Arc::new_cyclic(|me| TenantCache {
             tenant: Arc::from(tenant),
             me: me.clone(),
@@ -644,14 +677,18 @@ impl ResponseCache {
             max_object: self.shared.bounds.max_object_bytes,
             counters,
             flights: Flights::default(),
-            passes: Cache::builder()
-                .max_capacity(MOST_PASSES)
-                .time_to_live(PASS_WINDOW)
-                .build_with_hasher(KeyHasher::new()),
-            uncacheable: Cache::builder()
-                .max_capacity(MOST_PASSES)
-                .time_to_live(UNCACHEABLE_MEMORY)
-                .build_with_hasher(KeyHasher::new()),
+            passes: Lazy::new(|| {
+                Cache::builder()
+                    .max_capacity(MOST_PASSES)
+                    .time_to_live(PASS_WINDOW)
+                    .build_with_hasher(KeyHasher::new())
+            }),
+            uncacheable: Lazy::new(|| {
+                Cache::builder()
+                    .max_capacity(MOST_PASSES)
+                    .time_to_live(UNCACHEABLE_MEMORY)
+                    .build_with_hasher(KeyHasher::new())
+            }),
             caches: CacheNames::default(),
             writing: Mutex::new(()),
         })
@@ -665,8 +702,10 @@ impl ResponseCache {
             .tenants
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let next: std::collections::HashSet<*const TenantCache> =
+            caches.iter().map(Arc::as_ptr).collect();
         tenants.retain(|_, live| {
-            let kept = caches.iter().any(|next| Arc::ptr_eq(next, live));
+            let kept = next.contains(&Arc::as_ptr(live));
             if !kept {
                 live.purge(&Purge::All);
             }
