@@ -44,6 +44,19 @@ struct LimitLabels {
     limit: String,
 }
 
+/// The status classes counted, in order.
+const CLASSES: [&str; 5] = ["1xx", "2xx", "3xx", "4xx", "5xx"];
+
+/// One counter per status class, `1xx` to `5xx`, from `counter`.
+fn by_class(counter: impl Fn(&str) -> Counter) -> [Counter; 5] {
+    CLASSES.map(counter)
+}
+
+/// Where `status` counts in a [`by_class`] array.
+fn class_of(status: u16) -> usize {
+    usize::from(status / 100).clamp(1, 5) - 1
+}
+
 /// A tenant's version and a status class.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct VersionLabels {
@@ -67,7 +80,7 @@ pub struct VersionMeters {
 impl VersionMeters {
     /// Records one finished request.
     pub fn record(&self, status: u16) {
-        let class = usize::from(status / 100).clamp(1, 5) - 1;
+        let class = class_of(status);
         self.requests[class].inc();
         self.answered.fetch_add(1, Ordering::Relaxed);
         if status >= 500 {
@@ -124,7 +137,7 @@ impl TenantMeters {
             ingress,
             cpu,
         } = *request;
-        let class = usize::from(status / 100).clamp(1, 5) - 1;
+        let class = class_of(status);
         self.requests[class].inc();
         self.duration.observe(elapsed.as_secs_f64());
         if let Some(cpu) = cpu {
@@ -398,13 +411,7 @@ impl Metrics {
                 .clone()
         };
         let meters = Arc::new(TenantMeters {
-            requests: [
-                class("1xx"),
-                class("2xx"),
-                class("3xx"),
-                class("4xx"),
-                class("5xx"),
-            ],
+            requests: by_class(class),
             duration: self.duration.get_or_create(&label).clone(),
             cpu: self.request_cpu.get_or_create(&label).clone(),
             egress: self.egress.get_or_create(&label).clone(),
@@ -435,13 +442,7 @@ impl Metrics {
         };
         let meters = Arc::new(VersionMeters {
             id,
-            requests: [
-                class("1xx"),
-                class("2xx"),
-                class("3xx"),
-                class("4xx"),
-                class("5xx"),
-            ],
+            requests: by_class(class),
             answered: AtomicU64::new(0),
             failed: AtomicU64::new(0),
         });

@@ -269,6 +269,16 @@ fn cache_figures(cache: &ResponseCache) -> Vec<(String, CacheFigures)> {
         .collect()
 }
 
+/// The bearer token a request presents (empty when it presents none).
+fn bearer<B>(request: &Request<B>) -> &str {
+    request
+        .headers()
+        .get(http::header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .unwrap_or("")
+}
+
 fn text(status: StatusCode, body: String) -> Response<Full<Bytes>> {
     let mut response = Response::new(Full::new(Bytes::from(body)));
     *response.status_mut() = status;

@@ -63,12 +63,7 @@ pub(super) async fn handle(request: Request<Incoming>, admin: &Admin) -> Respons
             "purging is disabled: set server.admin_token\n".to_owned(),
         );
     };
-    let presented = request
-        .headers()
-        .get(http::header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .unwrap_or("");
+    let presented = super::bearer(&request);
     if !same(presented.as_bytes(), token.as_bytes()) {
         let mut response = text(
             StatusCode::UNAUTHORIZED,

@@ -254,12 +254,7 @@ fn authorize(
             "the API is disabled: set server.admin_token",
         ));
     };
-    let presented = request
-        .headers()
-        .get(http::header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .unwrap_or("");
+    let presented = super::bearer(request);
     if same(presented.as_bytes(), token.as_bytes()) {
         Ok(Caller::Admin)
     } else if let Some(caller) = platform.tenant_caller(presented) {

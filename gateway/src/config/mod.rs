@@ -39,6 +39,7 @@ pub(crate) use tenant::check_host;
 pub(crate) use tenant::check_method;
 pub(crate) use tenant::check_name;
 pub(crate) use tenant::check_route_path;
+pub(crate) use tenant::is_label;
 pub use tenant::HstsConfig;
 pub use tenant::LimitsConfig;
 pub use tenant::LogLevelConfig;

@@ -543,14 +543,18 @@ fn validate_routes(problems: &mut Problems<'_>, routes: &[RouteConfig]) {
     }
 }
 
-/// Checks a tenant name: 1 to 64 letters, digits, `-` or `_`.
-pub(crate) fn check_name(name: &str) -> Result<(), &'static str> {
-    let valid = !name.is_empty()
+/// Whether `name` is 1 to 64 letters, digits, `-` or `_` (tenants, tokens, secrets).
+pub(crate) fn is_label(name: &str) -> bool {
+    !name.is_empty()
         && name.len() <= 64
         && name
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    if valid {
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// Checks a tenant name: 1 to 64 letters, digits, `-` or `_`.
+pub(crate) fn check_name(name: &str) -> Result<(), &'static str> {
+    if is_label(name) {
         Ok(())
     } else {
         Err("a tenant name is 1 to 64 letters, digits, '-' or '_'")

@@ -117,12 +117,7 @@ fn find_token(state: &State, sha256: &str) -> Option<Caller> {
 
 /// Checks a token or secret name: 1 to 64 letters, digits, `-` or `_`.
 fn check_label(what: &str, name: &str) -> Result<(), ApiError> {
-    let valid = !name.is_empty()
-        && name.len() <= 64
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    if valid {
+    if crate::config::is_label(name) {
         Ok(())
     } else {
         Err(ApiError::new(
