@@ -223,6 +223,21 @@ pub enum SetupError {
         #[source]
         source: notify::Error,
     },
+    /// A listener could not be bound.
+    #[error("listening on {addr}")]
+    Listen {
+        /// The address.
+        addr: std::net::SocketAddr,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Handlers failed to load at a start that requires them ready.
+    #[error("handlers failed to load (--require-ready):\n{0}")]
+    NotReady(String),
+    /// Worker processes were asked for without the command that starts one.
+    #[error("[pool] isolation = \"process\" needs the command that starts a worker process")]
+    NoWorkerCommand,
     /// The state store could not be opened or read.
     #[error("the store at {location}: {error}")]
     Store {

@@ -3,6 +3,9 @@
 //! and path to a tenant's handler, and runs it in `isogate-runtime`'s isolate pool.
 //!
 //! # Layout
+//! - `gateway`: [`gateway::Gateway`], what `isogate serve` runs: started from a config file
+//!   (store, pool, table, listeners, admin, reloads), served until a signal; tests drive one
+//!   in-process.
 //! - `config`: `isogate.toml` parsed part by part into [`config::GatewayConfig`]; every
 //!   error located (`file:line:col: key`); the files it names checked.
 //! - `routing`: host → tenant → path + method → handler (matchit); `routing/table.rs` builds
@@ -66,6 +69,7 @@ pub mod deploy;
 pub mod dev;
 pub mod dispatch;
 pub mod error;
+pub mod gateway;
 pub mod geo;
 pub mod http;
 pub mod log_line;

@@ -11,37 +11,25 @@ use anyhow::Context;
 use clap::Parser;
 use clap::Subcommand;
 use clap::ValueEnum;
-use isogate_gateway::admin;
-use isogate_gateway::cache::Bounds;
-use isogate_gateway::cache::ResponseCache;
 use isogate_gateway::check::CheckOptions;
 use isogate_gateway::client;
 use isogate_gateway::config;
-use isogate_gateway::config::GatewayConfig;
-use isogate_gateway::config::Isolation;
 use isogate_gateway::config::ServerConfig;
-use isogate_gateway::deploy::Platform;
 use isogate_gateway::dev::DevEnv;
 use isogate_gateway::dispatch::Dispatcher;
-use isogate_gateway::http::ConnectionLimits;
+use isogate_gateway::gateway;
+use isogate_gateway::gateway::Gateway;
 use isogate_gateway::metrics::Metrics;
-use isogate_gateway::reload::Reloader;
-use isogate_gateway::routing::table::cert_store;
 use isogate_gateway::routing::table::RoutingTable;
 use isogate_gateway::server;
 use isogate_gateway::server::shutdown;
 use isogate_gateway::server::Listener;
-use isogate_gateway::server::ServerSettings;
-use isogate_gateway::tls;
-use isogate_gateway::tls::sni::SniResolver;
 use isogate_gateway::wrangler;
 use isogate_runtime::FetchPolicy;
 use isogate_runtime::HandlerSpec;
 use isogate_runtime::IsolatePool;
-use isogate_runtime::LoadState;
 use isogate_runtime::LogLevel;
 use isogate_runtime::PoolOptions;
-use isogate_runtime::ProcessOptions;
 use isogate_runtime::Retirement;
 use isogate_runtime::WorkerCommand;
 use tokio::net::TcpListener;
@@ -417,146 +405,33 @@ async fn dev(args: DevArgs) -> anyhow::Result<()> {
         tcp: listener,
         tls: None,
     }];
-    let settings = server_settings(&ServerConfig::default(), metrics);
+    let settings = gateway::server_settings(&ServerConfig::default(), metrics);
     server::run(listeners, dispatcher, settings, pool, shutdown::signal()).await;
     tracing::info!("stopped");
     Ok(())
 }
 
 async fn serve(args: ServeArgs, log_format: LogFormat) -> anyhow::Result<()> {
-    let file = args.config.canonicalize().unwrap_or(args.config.clone());
-    let mut file_config = config::load(&file).map_err(|errors| anyhow::anyhow!("{errors}"))?;
-    if let Some(folder) = &args.store {
-        file_config.store.path = Some(toml::Spanned::new(0..0, folder.clone()));
+    let gateway = Gateway::start(gateway::Options {
+        config: args.config,
+        store: args.store,
+        workers: args.workers,
+        spares: args.spares,
+        require_ready: args.require_ready,
+        watch: !args.no_watch,
+        worker: Some(worker_command(log_format)?),
+    })
+    .await?;
+    if let Some(addr) = gateway.http_addr() {
+        announce(&format!("isogate serve: http on http://{addr}"));
     }
-    let platform = Platform::open(&file_config).await?;
-    let mut config = file_config.clone();
-    let revision = platform.merge(&mut config);
-    let resolver = Arc::new(SniResolver::new(cert_store(&config)?));
-    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-    let options = |workers| pool_options(&config, workers, args.spares);
-    let (pool, workers) = match config.pool.isolation {
-        Isolation::Thread => {
-            let workers = args.workers.or(config.pool.workers).unwrap_or(cores);
-            (IsolatePool::new(options(workers))?, workers)
-        }
-        Isolation::Process => {
-            let processes = args.workers.or(config.pool.processes).unwrap_or(cores);
-            let processes = ProcessOptions {
-                processes,
-                command: worker_command(log_format)?,
-                rss_ceiling: Some(config.pool.process_rss_mb.saturating_mul(1024 * 1024)),
-                sandbox: config.pool.sandbox,
-                cordon_parole: (config.pool.cordon_parole_s > 0)
-                    .then(|| Duration::from_secs(config.pool.cordon_parole_s)),
-            };
-            let count = processes.processes;
-            (IsolatePool::with_processes(options(1), &processes)?, count)
-        }
-    };
-    let pool = Arc::new(pool);
-    let cache = ResponseCache::new(Bounds {
-        max_bytes: config.cache.max_bytes,
-        max_object_bytes: config.cache.max_object_bytes,
-    });
-    let table = RoutingTable::build(&config, &pool, &cache, None, None)?;
-    table.commit_caches(&cache);
-    platform.mark_served(revision);
-    if args.require_ready {
-        table.settled().await;
-        let failed: Vec<String> = table
-            .load_states()
-            .into_iter()
-            .filter_map(|(tenant, entry, state)| match state {
-                LoadState::Failed(error) => {
-                    Some(format!("tenant {tenant}: {}: {error}", entry.display()))
-                }
-                _ => None,
-            })
-            .collect();
-        if !failed.is_empty() {
-            bail!(
-                "handlers failed to load (--require-ready):\n{}",
-                failed.join("\n")
-            );
-        }
+    if let Some(addr) = gateway.https_addr() {
+        announce(&format!("isogate serve: https on https://{addr}"));
     }
-    let mut listeners = Vec::new();
-    if let Some(addr) = config.server.http {
-        let tcp = bind(addr).await?;
-        announce(&format!(
-            "isogate serve: http on http://{}",
-            tcp.local_addr()?
-        ));
-        listeners.push(Listener { tcp, tls: None });
+    if let Some(addr) = gateway.admin_addr() {
+        announce(&format!("isogate serve: admin on http://{addr}"));
     }
-    let mut https_port = None;
-    if let Some(addr) = config.server.https {
-        let tcp = bind(addr).await?;
-        let local = tcp.local_addr()?;
-        announce(&format!("isogate serve: https on https://{local}"));
-        https_port = Some(local.port());
-        let tls = Some(tls::acceptor(resolver.clone())?);
-        listeners.push(Listener { tcp, tls });
-    }
-    let metrics = Arc::new(Metrics::new());
-    platform.guard_rollouts(metrics.clone());
-    let dispatcher = Arc::new(Dispatcher::new(table, metrics.clone()).with_https_port(https_port));
-    let admin = match config.server.admin {
-        Some(addr) => {
-            let tcp = bind(addr).await?;
-            announce(&format!(
-                "isogate serve: admin on http://{}",
-                tcp.local_addr()?
-            ));
-            let endpoints = Arc::new(admin::Admin {
-                dispatcher: dispatcher.clone(),
-                metrics: metrics.clone(),
-                pool: pool.clone(),
-                cache: cache.clone(),
-                token: config::admin_token(&config.server)
-                    .map_err(|error| anyhow::anyhow!(error))?,
-                platform: Some(platform.clone()),
-            });
-            let limits = server_settings(&config.server, metrics.clone()).limits;
-            Some(tokio::spawn(admin::run(tcp, endpoints, limits)))
-        }
-        None => None,
-    };
-
-    let reloader = Arc::new(
-        Reloader::new(
-            file,
-            file_config.clone(),
-            pool.clone(),
-            cache,
-            dispatcher.clone(),
-            resolver,
-        )
-        .with_platform(platform.clone()),
-    );
-    #[cfg(unix)]
-    tokio::spawn(reloader.clone().on_sighup());
-    tokio::spawn(reloader.clone().on_state_changes());
-    platform.follow();
-    tracing::info!(store = %platform.location(), "following the store");
-    let _watcher = if args.no_watch {
-        None
-    } else {
-        Some(reloader.watch(&file_config)?)
-    };
-    tracing::info!(tenants = config.tenants.len(), workers, "serving");
-    server::run(
-        listeners,
-        dispatcher,
-        server_settings(&config.server, metrics),
-        pool,
-        shutdown::signal(),
-    )
-    .await;
-    if let Some(admin) = admin {
-        admin.abort();
-    }
+    gateway.run_until(shutdown::signal()).await;
     tracing::info!("stopped");
     Ok(())
 }
@@ -597,12 +472,6 @@ async fn check(args: CheckArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
-    TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("listening on {addr}"))
-}
-
 /// How the gateway starts its worker processes: this binary, `__worker`, the same log format.
 fn worker_command(log_format: LogFormat) -> anyhow::Result<WorkerCommand> {
     let program = std::env::current_exe().context("locating the isogate binary")?;
@@ -614,41 +483,6 @@ fn worker_command(log_format: LogFormat) -> anyhow::Result<WorkerCommand> {
         program,
         args: vec!["--log-format".into(), format.into(), "__worker".into()],
     })
-}
-
-fn pool_options(config: &GatewayConfig, workers: usize, spares: Option<usize>) -> PoolOptions {
-    let mebibytes = |mb: u64| mb.saturating_mul(1024 * 1024);
-    let pool = &config.pool;
-    // Spares are made with the memory most tenants run with: the default one.
-    let spare_memory = config.limits.runtime().memory;
-    PoolOptions {
-        workers,
-        spares: spares.unwrap_or(pool.spares),
-        spare_memory,
-        isolates_per_worker: pool.isolates_per_worker,
-        retirement: Retirement {
-            idle: (pool.idle_timeout_s > 0).then(|| Duration::from_secs(pool.idle_timeout_s)),
-            after_requests: pool.recycle_after_requests,
-            heap: pool.recycle_heap_mb.map(mebibytes),
-        },
-        meter_cpu: pool.meter_cpu,
-    }
-}
-
-fn server_settings(config: &ServerConfig, metrics: Arc<Metrics>) -> ServerSettings {
-    ServerSettings {
-        limits: ConnectionLimits {
-            header_timeout: config.header_timeout(),
-            idle_timeout: config.idle_timeout(),
-            max_header_bytes: config.max_header_bytes,
-            max_requests: config.max_requests_per_connection,
-        },
-        max_connections: config.max_connections,
-        handshake_timeout: config.handshake_timeout(),
-        shutdown_timeout: config.shutdown_timeout(),
-        metrics,
-        reclaim: Arc::new(isogate_gateway::http::Reclaim::default()),
-    }
 }
 
 /// Tells the user (and scripts that start isogate on port 0) where it listens.
