@@ -267,7 +267,7 @@ impl<'a> Run<'a> {
             }) {
                 Some(slot) => {
                     record.version = Some(slot.meters(&tenant.id.0, self.metrics).clone());
-                    slot.routes
+                    index + slot.offset
                 }
                 None => index,
             }

@@ -11,7 +11,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use isogate_runtime::IsolatePool;
-use isogate_runtime::LoadState;
 use isogate_runtime::PoolOptions;
 use isogate_runtime::ProcessOptions;
 use isogate_runtime::Retirement;
@@ -102,8 +101,8 @@ impl Gateway {
             file_config.store.path = Some(toml::Spanned::new(0..0, folder.clone()));
         }
         let platform = Platform::open(&file_config).await?;
-        let mut config = file_config.clone();
-        let revision = platform.merge(&mut config);
+        let config = file_config.clone();
+        let merged = platform.merge(&config);
         let resolver = Arc::new(SniResolver::new(cert_store(&config)?));
         let (pool, workers) = start_pool(&config, &options)?;
         let pool = Arc::new(pool);
@@ -111,9 +110,9 @@ impl Gateway {
             max_bytes: config.cache.max_bytes,
             max_object_bytes: config.cache.max_object_bytes,
         });
-        let table = RoutingTable::build(&config, &pool, &cache, None, None)?;
+        let table = RoutingTable::build(&config, &merged.tenants, &pool, &cache, None, None)?;
         table.commit_caches(&cache);
-        platform.mark_served(revision);
+        platform.mark_served(merged.revision);
         if options.require_ready {
             require_ready(&table).await?;
         }
@@ -192,7 +191,7 @@ impl Gateway {
             pool,
             settings: server_settings(&config.server, metrics),
             workers,
-            tenants: config.tenants.len(),
+            tenants: config.tenants.len() + merged.tenants.len(),
             tasks,
             watcher,
         })
@@ -285,14 +284,9 @@ fn start_pool(
 async fn require_ready(table: &RoutingTable) -> Result<(), SetupError> {
     table.settled().await;
     let failed: Vec<String> = table
-        .load_states()
+        .failures()
         .into_iter()
-        .filter_map(|(tenant, entry, state)| match state {
-            LoadState::Failed(error) => {
-                Some(format!("tenant {tenant}: {}: {error}", entry.display()))
-            }
-            _ => None,
-        })
+        .map(|(tenant, entry, error)| format!("tenant {tenant}: {}: {error}", entry.display()))
         .collect();
     if failed.is_empty() {
         Ok(())

@@ -14,7 +14,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use isogate_runtime::IsolatePool;
-use isogate_runtime::LoadState;
 use notify::RecursiveMode;
 use notify::Watcher;
 use tokio::sync::mpsc;
@@ -111,12 +110,10 @@ impl Reloader {
         config: GatewayConfig,
         changed: Option<&[PathBuf]>,
     ) -> Result<(), SetupError> {
-        let file_config = config.clone();
-        let mut config = config;
-        let revision = self
+        let merged = self
             .platform
             .as_ref()
-            .map(|platform| platform.merge(&mut config));
+            .map(|platform| platform.merge(&config));
         let previous_server = &self.started.server;
         if (config.server.http, config.server.https, config.server.admin)
             != (
@@ -132,38 +129,45 @@ impl Reloader {
         }
         let store = cert_store(&config)?;
         let previous = self.dispatcher.table();
-        let table =
-            RoutingTable::build(&config, &self.pool, &self.cache, Some(&previous), changed)?;
+        let api = merged
+            .as_ref()
+            .map_or(&[][..], |merged| merged.tenants.as_slice());
+        let table = RoutingTable::build(
+            &config,
+            api,
+            &self.pool,
+            &self.cache,
+            Some(&previous),
+            changed,
+        )?;
         table.settled().await;
         let was_failing: HashSet<(String, PathBuf)> = previous
-            .load_states()
+            .failures()
             .into_iter()
-            .filter(|(_, _, state)| matches!(state, LoadState::Failed(_)))
             .map(|(tenant, entry, _)| (tenant, entry))
             .collect();
-        for (tenant, entry, state) in table.load_states() {
-            if let LoadState::Failed(error) = state {
-                if !was_failing.contains(&(tenant.clone(), entry.clone())) {
-                    return Err(SetupError::Reload {
-                        tenant,
-                        entry,
-                        error,
-                    });
-                }
+        for (tenant, entry, error) in table.failures() {
+            if !was_failing.contains(&(tenant.clone(), entry.clone())) {
+                return Err(SetupError::Reload {
+                    tenant,
+                    entry,
+                    error,
+                });
             }
         }
         self.resolver.replace(store);
         table.commit_caches(&self.cache);
         purge_redeployed(&previous, &table);
         self.dispatcher.replace(table);
+        let tenants = config.tenants.len() + api.len();
         *self
             .current
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = file_config;
-        if let (Some(platform), Some(revision)) = (&self.platform, revision) {
-            platform.mark_served(revision);
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = config;
+        if let (Some(platform), Some(merged)) = (&self.platform, &merged) {
+            platform.mark_served(merged.revision);
         }
-        tracing::info!(config = %self.file.display(), tenants = config.tenants.len(), "configuration reloaded");
+        tracing::info!(config = %self.file.display(), tenants, "configuration reloaded");
         Ok(())
     }
 
@@ -271,6 +275,8 @@ impl Reloader {
 /// Empties the response cache of each tenant of the API whose live deployment `next`
 /// changes, so that a new version never answers with what an earlier one stored.
 fn purge_redeployed(previous: &RoutingTable, next: &RoutingTable) {
+    let kept: HashSet<*const crate::routing::table::Tenant> =
+        previous.tenants.iter().map(Arc::as_ptr).collect();
     let deployment = |tenant: &crate::routing::table::Tenant| {
         tenant.versions.slots.first().map(|slot| slot.deployment)
     };
@@ -280,6 +286,9 @@ fn purge_redeployed(previous: &RoutingTable, next: &RoutingTable) {
         .filter_map(|old| Some((&*old.id.0, deployment(old)?)))
         .collect();
     for tenant in &next.tenants {
+        if kept.contains(&Arc::as_ptr(tenant)) {
+            continue;
+        }
         let Some(now) = deployment(tenant) else {
             continue;
         };

@@ -49,6 +49,7 @@ async fn a_gateway_started_in_process_serves_what_its_platform_deploys_and_stops
         .await
         .unwrap();
     assert!(served, "deployment {} not served", deployment.id);
+    let pool = gateway.pool().clone();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let serving = tokio::spawn(gateway.run_until(async {
         let _ = stopped.await;
@@ -57,6 +58,47 @@ async fn a_gateway_started_in_process_serves_what_its_platform_deploys_and_stops
     assert_eq!((status, body.as_str()), (StatusCode::OK, "from the file"));
     let (status, _, body) = host_get(&http, "acme.test", "/").await;
     assert_eq!((status, body.as_str()), (StatusCode::OK, "acme v1"));
+
+    // A deployment to another tenant leaves this one's isolate (and what it holds) alone.
+    let counter = upload(
+        &json!({ "main": "index.js" }),
+        &[(
+            "index.js",
+            "let n = 0;\nexport default { fetch: () => new Response(String(++n)) };\n",
+        )],
+    );
+    platform
+        .put_tenant("count", br#"{"hosts":["count.test"]}"#)
+        .await
+        .unwrap();
+    let version = platform
+        .create_version("count", &counter, "test", &pool)
+        .await
+        .unwrap();
+    let body = json!({ "versions": [{ "id": version.id, "percentage": 100 }] }).to_string();
+    assert!(
+        platform
+            .deploy("count", body.as_bytes(), "test")
+            .await
+            .unwrap()
+            .1
+    );
+    for expected in ["1", "2"] {
+        let (_, _, body) = host_get(&http, "count.test", "/").await;
+        assert_eq!(body, expected);
+    }
+    let body = json!({ "versions": [{ "id": 1, "percentage": 100 }] }).to_string();
+    assert!(
+        platform
+            .deploy("acme", body.as_bytes(), "test")
+            .await
+            .unwrap()
+            .1
+    );
+    let (_, _, body) = host_get(&http, "count.test", "/").await;
+    assert_eq!(body, "3", "the counting tenant kept its isolate");
+    let (_, _, body) = host_get(&http, "acme.test", "/").await;
+    assert_eq!(body, "acme v1");
 
     stop.send(()).unwrap();
     tokio::time::timeout(std::time::Duration::from_secs(30), serving)

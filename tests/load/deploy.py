@@ -2,7 +2,8 @@
 """Deploys over /v1, measured (run by tests/load/deploy.sh, which builds the binary):
 
   - deploy-to-served: from sending a deployment to the first answer of the new version, on
-    the node deployed to and on a second node following the same etcd; p50 and max;
+    the node deployed to (alone, and holding N stored tenants) and on a second node following
+    the same etcd; p50 and max;
   - ready time and resident memory of a node restarted with N stored tenants, each with a
     deployed version (gateway and worker processes together), for each N in TENANTS;
   - a file tenant's p99 under wrk while 100 deployments follow each other, against the same
@@ -125,7 +126,7 @@ def until(node, host, text, since):
         time.sleep(0.001)
 
 
-def latency(one, other, rounds=20):
+def latency(one, other, rounds=20, label="one node"):
     one.api("PUT", "/v1/tenants/lat", json.dumps({"hosts": ["lat.test"]}).encode())
     local, remote = [], []
     for n in range(rounds):
@@ -134,7 +135,7 @@ def latency(one, other, rounds=20):
         local.append(until(one, "lat.test", text, sent))
         if other:
             remote.append(until(other, "lat.test", text, sent))
-    line = f"deploy-to-served, one node: p50 {statistics.median(local):.1f} ms, max {max(local):.1f} ms"
+    line = f"deploy-to-served, {label}: p50 {statistics.median(local):.1f} ms, max {max(local):.1f} ms"
     if other:
         line += f"; second node through etcd: p50 {statistics.median(remote):.1f} ms, max {max(remote):.1f} ms"
     print(line, flush=True)
@@ -201,6 +202,7 @@ def main():
             assert (status, body) == (200, "many"), (status, body)
             print(f"{count} stored tenants: ready {ready:.2f} s after start, RSS {rss:.0f} MB "
                   f"(gateway and worker processes)", flush=True)
+            latency(node, None, label=f"one node holding {count} stored tenants")
         node.stop()
 
         if shutil.which("etcd"):

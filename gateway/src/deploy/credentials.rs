@@ -232,7 +232,7 @@ impl Platform {
         let (Some(cipher), Some(secrets)) = (&self.cipher, state.secrets.get(name)) else {
             return opened;
         };
-        for (key, sealed) in secrets {
+        for (key, sealed) in secrets.iter() {
             let value = unhex(&sealed.nonce)
                 .filter(|nonce| nonce.len() == 12)
                 .zip(unhex(&sealed.sealed))

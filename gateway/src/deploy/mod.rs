@@ -9,6 +9,8 @@
 //! - `bundles.rs`: bundles stored content-addressed in chunks, loaded and mounted.
 //! - `credentials.rs`: the admin and tenant tokens ([`Caller`]), and secrets sealed at rest.
 //! - `writes.rs`: the API's writes (tenants, versions after a load check, deployments).
+//! - `merge.rs`: the API's tenants as the routing table takes them ([`ApiTenant`]), made
+//!   once per change of a tenant.
 //! - `rollback.rs`: automatic rollback of gradual deployments whose new versions fail more.
 //! - this file: [`Platform`]: the store, the followed state, the mounted bundles, and what
 //!   the routing table is built from.
@@ -23,6 +25,7 @@
 pub mod archive;
 mod bundles;
 mod credentials;
+mod merge;
 pub mod records;
 mod rollback;
 pub mod spec;
@@ -47,16 +50,16 @@ use isogate_store::StoreError;
 use tokio::sync::watch;
 
 pub use credentials::Caller;
+pub use merge::ApiTenant;
+pub use merge::Merged;
 pub use writes::ApiError;
 pub use writes::DeployRequest;
 
 use crate::config::GatewayConfig;
 use crate::config::LimitsConfig;
-use crate::config::VersionShare;
 use crate::error::SetupError;
 use records::State;
 use records::STATE;
-use spec::Served;
 
 /// How long a follower waits before listing again after the store failed it.
 const RETRY: Duration = Duration::from_secs(1);
@@ -84,6 +87,8 @@ pub struct Platform {
     file_tenants: Mutex<FileTenants>,
     /// What seals secrets (`[store] secret_key`), if set.
     cipher: Option<aes_gcm::Aes256Gcm>,
+    /// The configs last made of each tenant, kept while it is unchanged.
+    merged: Mutex<HashMap<String, merge::Made>>,
 }
 
 /// The config file's tenants, as of the last table built.
@@ -185,6 +190,7 @@ impl Platform {
             served: watch::channel(0).0,
             file_tenants: Mutex::new(FileTenants::of(config)),
             cipher: key.as_ref().map(credentials::cipher),
+            merged: Mutex::new(HashMap::new()),
         });
         platform
             .adopt(State::from_listing(&entries, revision))
@@ -304,82 +310,22 @@ impl Platform {
                 }
             }
         }
-        self.mounted
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .retain(|digest, _| wanted.contains(digest));
+        let complete = {
+            let mut mounted = self.mounted.lock().unwrap_or_else(PoisonError::into_inner);
+            mounted.retain(|digest, _| wanted.contains(digest));
+            mounted.len() == wanted.len()
+        };
         let revision = state.revision;
         *self.state.lock().unwrap_or_else(PoisonError::into_inner) = Arc::new(state);
         if newly_mounted || revision != *self.followed.borrow() {
             self.followed.send_replace(revision);
         }
-        self.complete()
+        complete
     }
 
     /// The revisions followed, as they come.
     pub fn changes(&self) -> watch::Receiver<Revision> {
         self.followed.subscribe()
-    }
-
-    /// Adds the API's tenants that have a live version to `config`'s, and gives the
-    /// revision they are as of. A tenant whose name or hosts a tenant of the file (or an
-    /// earlier one of the API) has is left out, logged.
-    pub fn merge(&self, config: &mut GatewayConfig) -> Revision {
-        let state = self.state();
-        let mounted = self.mounted.lock().unwrap_or_else(PoisonError::into_inner);
-        let file = FileTenants::of(config);
-        let mut names = file.names.clone();
-        let mut hosts = file.hosts.clone();
-        *self
-            .file_tenants
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner) = file;
-        for (name, spec) in &state.tenants {
-            let Some(live) = state.live(name) else {
-                continue;
-            };
-            if names.contains(name) {
-                tracing::error!(tenant = %name, "a tenant of the config file has this name; the API's is not served");
-                continue;
-            }
-            if let Some((host, owner)) = spec
-                .normalized_hosts()
-                .find_map(|host| hosts.get(&host).map(|owner| (host, owner.clone())))
-            {
-                tracing::error!(tenant = %name, host = %host, owner = %owner, "another tenant serves this host; the tenant is not served");
-                continue;
-            }
-            // One entry per deployed version, in the deployment's order.
-            for share in &live.versions {
-                let Some(version) = state.version(name, share.id) else {
-                    tracing::error!(tenant = %name, version = share.id, "the live deployment names a version the store lacks");
-                    continue;
-                };
-                let Some(bundle) = mounted.get(&version.sha256) else {
-                    continue;
-                };
-                let root = bundle.root();
-                let mut env = version.vars.clone();
-                env.extend(self.open_secrets(&state, name));
-                let served = Served {
-                    name,
-                    spec,
-                    routes: &version.routes,
-                    vars: &env,
-                    flags: &version.compatibility_flags,
-                    root: &root,
-                    share: Some(VersionShare {
-                        id: share.id,
-                        percentage: share.percentage,
-                        deployment: live.id,
-                    }),
-                };
-                config.tenants.push(served.config());
-            }
-            names.insert(name.clone());
-            hosts.extend(spec.normalized_hosts().map(|host| (host, name.clone())));
-        }
-        state.revision
     }
 
     /// Waits until the state followed is as of `revision` (or later), a few seconds at most.

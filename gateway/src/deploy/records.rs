@@ -13,6 +13,7 @@
 //!   that fit etcd's value limit.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use isogate_store::Entry;
 use isogate_store::Event;
@@ -148,15 +149,19 @@ pub struct State {
     /// The revision it is as of.
     pub revision: Revision,
     /// Tenants by name.
-    pub tenants: BTreeMap<String, TenantSpec>,
+    pub tenants: BTreeMap<String, Arc<TenantSpec>>,
     /// Each tenant's versions by id.
-    pub versions: BTreeMap<String, BTreeMap<u64, VersionRecord>>,
+    pub versions: BTreeMap<String, Arc<BTreeMap<u64, VersionRecord>>>,
     /// Each tenant's deployments by id.
-    pub deployments: BTreeMap<String, BTreeMap<u64, DeploymentRecord>>,
+    pub deployments: BTreeMap<String, Arc<BTreeMap<u64, DeploymentRecord>>>,
     /// Each tenant's tokens by name.
-    pub tokens: BTreeMap<String, BTreeMap<String, TokenRecord>>,
+    pub tokens: BTreeMap<String, Arc<BTreeMap<String, TokenRecord>>>,
     /// Each tenant's secrets by name, sealed.
-    pub secrets: BTreeMap<String, BTreeMap<String, SealedSecret>>,
+    pub secrets: BTreeMap<String, Arc<BTreeMap<String, SealedSecret>>>,
+    /// The revision that last changed anything of each tenant (its spec, a version, a
+    /// deployment, a token or a secret): what is built from a tenant is kept while this
+    /// stays the same.
+    pub touched: BTreeMap<String, Revision>,
 }
 
 /// The key of tenant `name`'s token `token`.
@@ -236,81 +241,110 @@ impl State {
             ..Self::default()
         };
         for entry in entries {
-            state.put(&entry.key, &entry.value);
+            state.put(&entry.key, &entry.value, entry.modified);
         }
         state
     }
 
-    /// Applies one watched change.
+    /// Applies one watched change. Cloning a state shares every tenant's records; a change
+    /// copies only the changed tenant's.
     pub fn apply(&mut self, event: &Event) {
-        self.revision = self.revision.max(event.revision());
+        let revision = event.revision();
+        self.revision = self.revision.max(revision);
         match event {
-            Event::Put(entry) => self.put(&entry.key, &entry.value),
-            Event::Delete { key, .. } => match parse_key(key) {
-                Some(Key::Tenant(name)) => {
-                    self.tenants.remove(name);
-                }
-                Some(Key::Version(name, id)) => {
-                    if let Some(versions) = self.versions.get_mut(name) {
-                        versions.remove(&id);
+            Event::Put(entry) => self.put(&entry.key, &entry.value, revision),
+            Event::Delete { key, .. } => {
+                let name = match parse_key(key) {
+                    Some(Key::Tenant(name)) => {
+                        self.tenants.remove(name);
+                        name
                     }
-                }
-                Some(Key::Deployment(name, id)) => {
-                    if let Some(deployments) = self.deployments.get_mut(name) {
-                        deployments.remove(&id);
+                    Some(Key::Version(name, id)) => {
+                        if let Some(versions) = self.versions.get_mut(name) {
+                            Arc::make_mut(versions).remove(&id);
+                        }
+                        name
                     }
-                }
-                Some(Key::Token(name, token)) => {
-                    if let Some(tokens) = self.tokens.get_mut(name) {
-                        tokens.remove(token);
+                    Some(Key::Deployment(name, id)) => {
+                        if let Some(deployments) = self.deployments.get_mut(name) {
+                            Arc::make_mut(deployments).remove(&id);
+                        }
+                        name
                     }
-                }
-                Some(Key::Secret(name, secret)) => {
-                    if let Some(secrets) = self.secrets.get_mut(name) {
-                        secrets.remove(secret);
+                    Some(Key::Token(name, token)) => {
+                        if let Some(tokens) = self.tokens.get_mut(name) {
+                            Arc::make_mut(tokens).remove(token);
+                        }
+                        name
                     }
-                }
-                None => {}
-            },
+                    Some(Key::Secret(name, secret)) => {
+                        if let Some(secrets) = self.secrets.get_mut(name) {
+                            Arc::make_mut(secrets).remove(secret);
+                        }
+                        name
+                    }
+                    None => return,
+                };
+                self.touch(name, revision);
+            }
         }
     }
 
-    fn put(&mut self, key: &str, value: &[u8]) {
-        let parsed = match parse_key(key) {
-            Some(Key::Tenant(name)) => serde_json::from_slice(value).map(|spec| {
-                self.tenants.insert(name.to_owned(), spec);
-            }),
-            Some(Key::Version(name, id)) => serde_json::from_slice(value).map(|record| {
-                self.versions
-                    .entry(name.to_owned())
-                    .or_default()
-                    .insert(id, record);
-            }),
-            Some(Key::Deployment(name, id)) => serde_json::from_slice(value).map(|record| {
-                self.deployments
-                    .entry(name.to_owned())
-                    .or_default()
-                    .insert(id, record);
-            }),
-            Some(Key::Token(name, token)) => serde_json::from_slice(value).map(|record| {
-                self.tokens
-                    .entry(name.to_owned())
-                    .or_default()
-                    .insert(token.to_owned(), record);
-            }),
-            Some(Key::Secret(name, secret)) => serde_json::from_slice(value).map(|record| {
-                self.secrets
-                    .entry(name.to_owned())
-                    .or_default()
-                    .insert(secret.to_owned(), record);
-            }),
-            None => Ok(()),
+    fn touch(&mut self, name: &str, revision: Revision) {
+        match self.touched.get_mut(name) {
+            Some(touched) => *touched = (*touched).max(revision),
+            None => {
+                self.touched.insert(name.to_owned(), revision);
+            }
+        }
+    }
+
+    fn put(&mut self, key: &str, value: &[u8], revision: Revision) {
+        fn records<'m, V: Clone + Default>(
+            maps: &'m mut BTreeMap<String, Arc<V>>,
+            name: &str,
+        ) -> &'m mut V {
+            Arc::make_mut(maps.entry(name.to_owned()).or_default())
+        }
+        let (name, parsed) = match parse_key(key) {
+            Some(Key::Tenant(name)) => (
+                name,
+                serde_json::from_slice(value).map(|spec| {
+                    self.tenants.insert(name.to_owned(), Arc::new(spec));
+                }),
+            ),
+            Some(Key::Version(name, id)) => (
+                name,
+                serde_json::from_slice(value).map(|record| {
+                    records(&mut self.versions, name).insert(id, record);
+                }),
+            ),
+            Some(Key::Deployment(name, id)) => (
+                name,
+                serde_json::from_slice(value).map(|record| {
+                    records(&mut self.deployments, name).insert(id, record);
+                }),
+            ),
+            Some(Key::Token(name, token)) => (
+                name,
+                serde_json::from_slice(value).map(|record| {
+                    records(&mut self.tokens, name).insert(token.to_owned(), record);
+                }),
+            ),
+            Some(Key::Secret(name, secret)) => (
+                name,
+                serde_json::from_slice(value).map(|record| {
+                    records(&mut self.secrets, name).insert(secret.to_owned(), record);
+                }),
+            ),
+            None => return,
         };
-        if let Err(error) = parsed {
-            tracing::warn!(
+        match parsed {
+            Ok(()) => self.touch(name, revision),
+            Err(error) => tracing::warn!(
                 key,
                 "a stored value that does not parse is ignored: {error}"
-            );
+            ),
         }
     }
 
@@ -326,5 +360,73 @@ impl State {
         self.versions
             .get(name)
             .and_then(|versions| versions.get(&id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn put(key: String, value: &str, revision: Revision) -> Event {
+        Event::Put(Entry {
+            key,
+            value: bytes::Bytes::from(value.to_owned()),
+            created: revision,
+            modified: revision,
+        })
+    }
+
+    fn deployment(id: u64) -> String {
+        format!(
+            r#"{{"id":{id},"versions":[{{"id":1,"percentage":100}}],"by":"t","created_unix_s":0}}"#
+        )
+    }
+
+    #[test]
+    fn a_change_touches_only_its_tenant_and_a_clone_shares_the_others_records() {
+        let listing = [
+            Entry {
+                key: tenant_key("a"),
+                value: bytes::Bytes::from_static(br#"{"hosts":["a.test"]}"#),
+                created: 3,
+                modified: 3,
+            },
+            Entry {
+                key: deployment_key("b", 1),
+                value: bytes::Bytes::from(deployment(1)),
+                created: 5,
+                modified: 5,
+            },
+        ];
+        let before = State::from_listing(&listing, 5);
+        assert_eq!(before.touched.get("a"), Some(&3));
+        assert_eq!(before.touched.get("b"), Some(&5));
+
+        let mut after = before.clone();
+        after.apply(&put(deployment_key("a", 1), &deployment(1), 9));
+        assert_eq!(after.revision, 9);
+        assert_eq!(after.touched.get("a"), Some(&9));
+        assert_eq!(after.touched.get("b"), Some(&5));
+        assert_eq!(after.live("a").map(|live| live.id), Some(1));
+        assert!(
+            before.live("a").is_none(),
+            "the earlier state is not changed"
+        );
+        assert!(Arc::ptr_eq(
+            &before.deployments["b"],
+            &after.deployments["b"]
+        ));
+        assert!(Arc::ptr_eq(&before.tenants["a"], &after.tenants["a"]));
+
+        after.apply(&Event::Delete {
+            key: deployment_key("b", 1),
+            revision: 11,
+        });
+        assert_eq!(after.touched.get("b"), Some(&11));
+        assert!(after.live("b").is_none());
+        assert!(before.live("b").is_some());
+        // A value that does not parse changes nothing, and touches nothing.
+        after.apply(&put(version_key("a", 2), "{", 12));
+        assert_eq!(after.touched.get("a"), Some(&9));
     }
 }

@@ -5,6 +5,7 @@
 //! overlapping routes before any worker exists; `table.rs` builds the live one.
 
 pub mod table;
+mod units;
 pub mod versions;
 mod workers;
 
@@ -269,7 +270,8 @@ pub struct Router<T> {
     exact: HostMap,
     wildcard: HostMap,
     any_host: Option<usize>,
-    tenants: Vec<TenantRoutes<T>>,
+    /// Shared with the tables built before and after this one while unchanged.
+    tenants: Vec<Arc<TenantRoutes<T>>>,
 }
 
 impl<T> Default for Router<T> {
@@ -289,10 +291,10 @@ impl<T> Router<T> {
     pub fn add_tenant<'h>(
         &mut self,
         hosts: impl IntoIterator<Item = &'h str>,
-        routes: TenantRoutes<T>,
+        routes: impl Into<Arc<TenantRoutes<T>>>,
     ) -> usize {
         let index = self.tenants.len();
-        self.tenants.push(routes);
+        self.tenants.push(routes.into());
         for host in hosts {
             let host = normalize_host(host);
             match host.strip_prefix("*.") {
@@ -306,7 +308,7 @@ impl<T> Router<T> {
     /// Adds a tenant that serves every host no other tenant claims (dev mode).
     pub fn add_any_host_tenant(&mut self, routes: TenantRoutes<T>) -> usize {
         let index = self.tenants.len();
-        self.tenants.push(routes);
+        self.tenants.push(Arc::new(routes));
         self.any_host = Some(index);
         index
     }

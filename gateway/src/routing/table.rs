@@ -3,8 +3,9 @@
 //! request finishes on the table it started with.
 
 use std::collections::BTreeMap;
+use std::collections::HashMap;
+use std::collections::HashSet;
 use std::fmt;
-use std::path::Path;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::OnceLock;
@@ -19,10 +20,10 @@ use isogate_runtime::IsolatePool;
 use isogate_runtime::LoadState;
 use isogate_runtime::UsageMeters;
 use isogate_runtime::WorkerHandle;
-use isogate_runtime::BUNDLES;
 use tokio::sync::Semaphore;
 
-use super::versions::VersionSlot;
+use super::units::Context;
+use super::units::Unit;
 use super::versions::Versions;
 use super::workers::Placement;
 use super::workers::Workers;
@@ -31,11 +32,11 @@ use super::TenantRoutes;
 use crate::cache::ResponseCache;
 use crate::cache::RoutePolicy;
 use crate::cache::TenantCache;
-use crate::config::resolve_secrets;
 use crate::config::GatewayConfig;
 use crate::config::LimitsConfig;
 use crate::config::RouteConfig;
 use crate::config::TenantConfig;
+use crate::deploy::ApiTenant;
 use crate::error::SetupError;
 use crate::geo::Geo;
 use crate::metrics::Metrics;
@@ -90,7 +91,7 @@ pub struct Tenant {
     /// Its deployed versions, when it is a tenant of the API.
     pub versions: Versions,
     /// Its metric handles, looked up on its first request.
-    meters: OnceLock<Arc<TenantMeters>>,
+    pub(super) meters: OnceLock<Arc<TenantMeters>>,
 }
 
 impl Tenant {
@@ -141,14 +142,50 @@ pub struct RoutingTable {
     owners: Vec<usize>,
     /// Edge behaviour.
     pub policy: EdgePolicy,
-    /// Every handler, with what it runs and on how many isolates; reused by the next
-    /// version when unchanged.
-    workers: Workers,
+    /// Each tenant built, as `tenants` orders them; the next version takes a tenant of the
+    /// API's whole while it is unchanged, and reuses every handler whose handler, env and
+    /// policy are unchanged.
+    units: Vec<Arc<Unit>>,
+    /// The index in `units` of each tenant, by name.
+    by_name: HashMap<Arc<str>, usize>,
+    /// The `[limits]` its tenants were built under.
+    defaults: LimitsConfig,
     /// What tenants' handlers of earlier versions used, so that usage runs on across
     /// reloads: totals of those long gone, and the meters of those this version replaced
     /// (still counting while they drain).
     carried: BTreeMap<String, Consumption>,
     retired: Vec<(String, UsageMeters)>,
+}
+
+/// The tables being filled in by a build.
+#[derive(Default)]
+struct Tables {
+    router: Router<RouteTarget>,
+    tenants: Vec<Arc<Tenant>>,
+    owners: Vec<usize>,
+    units: Vec<Arc<Unit>>,
+    by_name: HashMap<Arc<str>, usize>,
+}
+
+impl Tables {
+    /// Adds `unit`: its hosts to its first route table, its further tables (versions) after.
+    fn add(&mut self, unit: Arc<Unit>) {
+        let owner = self.tenants.len();
+        let mut tables = unit.routes.iter();
+        if let Some(first) = tables.next() {
+            self.router
+                .add_tenant(unit.hosts.iter().map(String::as_str), first.clone());
+            self.owners.push(owner);
+        }
+        for more in tables {
+            self.router.add_tenant(std::iter::empty(), more.clone());
+            self.owners.push(owner);
+        }
+        self.tenants.push(unit.tenant.clone());
+        self.by_name
+            .insert(unit.tenant.id.0.clone(), self.units.len());
+        self.units.push(unit);
+    }
 }
 
 impl RoutingTable {
@@ -163,39 +200,49 @@ impl RoutingTable {
         });
         let mut router = Router::default();
         router.add_any_host_tenant(routes);
+        let tenant = Arc::new(Tenant {
+            id: TenantId(Arc::from("dev")),
+            caching: None,
+            max_body: u64::MAX,
+            concurrency: None,
+            https: HttpsPolicy::default(),
+            versions: Versions::default(),
+            meters: OnceLock::new(),
+        });
+        let mut workers = Workers::default();
+        workers.push(Placement { spec, isolates: 1 }, worker);
         Ok(Self {
             router,
-            tenants: vec![Arc::new(Tenant {
-                id: TenantId(Arc::from("dev")),
-                caching: None,
-                max_body: u64::MAX,
-                concurrency: None,
-                https: HttpsPolicy::default(),
-                versions: Versions::default(),
-                meters: OnceLock::new(),
-            })],
+            tenants: vec![tenant.clone()],
             owners: vec![0],
             policy: EdgePolicy {
                 expose_errors: true,
                 trusted_proxies: Vec::new(),
                 geo: None,
             },
-            workers: {
-                let mut workers = Workers::default();
-                workers.push(Placement { spec, isolates: 1 }, worker);
-                workers
-            },
+            units: vec![Arc::new(Unit {
+                tenant,
+                hosts: Vec::new(),
+                routes: Vec::new(),
+                workers,
+                source: None,
+            })],
+            by_name: HashMap::new(),
+            defaults: LimitsConfig::default(),
             carried: BTreeMap::new(),
             retired: Vec::new(),
         })
     }
 
-    /// Builds the table for `config`, starting handlers on `pool`, reusing `previous`'s
-    /// workers whose handler, env and policy are unchanged and whose folder holds none of the
-    /// `changed` paths (`None`: reuse nothing). Tenants keep their share of `cache` across
-    /// versions; nothing changes in `cache` until [`Self::commit_caches`].
+    /// Builds the table for `config`'s tenants and then `api`'s, starting handlers on
+    /// `pool`. A tenant of the API whose configs are the ones `previous` was built from is
+    /// taken from it whole; otherwise `previous`'s handlers are reused where their handler,
+    /// env and policy are unchanged and their folder holds none of the `changed` paths
+    /// (`None`: reuse nothing). Tenants keep their share of `cache` across versions; nothing
+    /// changes in `cache` until [`Self::commit_caches`].
     pub fn build(
         config: &GatewayConfig,
+        api: &[ApiTenant],
         pool: &IsolatePool,
         cache: &ResponseCache,
         previous: Option<&Self>,
@@ -207,133 +254,72 @@ impl RoutingTable {
         )
         .map_err(SetupError::Geo)?
         .map(Arc::new);
-        let mut router = Router::default();
-        let mut tenants: Vec<Tenant> = Vec::new();
-        let mut owners = Vec::new();
-        let mut workers = Workers::default();
+        let context = Context {
+            config,
+            pool,
+            cache,
+            previous,
+            changed,
+        };
+        let mut tables = Tables::default();
         for tenant in &config.tenants {
-            let env = tenant_env(tenant)?;
-            let limits = tenant.limits.or(&config.limits);
-            let caching = tenant.cache.enabled.then(|| TenantCaching {
-                cache: cache.tenant(
-                    tenant.name.get_ref(),
-                    tenant.cache.max_bytes.unwrap_or(u64::MAX),
-                ),
-                honor_client_no_cache: tenant.cache.honor_client_no_cache,
-            });
-            let handler_cache = caching
-                .as_ref()
-                .map(|caching| CacheHandle(caching.cache.clone()));
-            let mut routes = TenantRoutes::default();
-            for route in &tenant.routes {
-                let spec = handler_spec(tenant, route, &limits, &env, handler_cache.clone());
-                let placement = Placement {
-                    spec,
-                    isolates: (*tenant.max_isolates.get_ref()).min(pool.workers()),
-                };
-                let worker = match workers.find(&placement) {
-                    Some(worker) => worker,
-                    None => {
-                        let unchanged = |_: &WorkerHandle| {
-                            changed.is_some_and(|changed| !touched(&placement.spec.entry, changed))
-                        };
-                        let reusable = previous
-                            .and_then(|table| table.workers.find(&placement))
-                            .filter(unchanged);
-                        let worker = match reusable {
-                            Some(worker) => worker,
-                            // A version of the API's starts on its first request: a node
-                            // holding many tenants keeps isolates only for those in use.
-                            None if placement.spec.entry.starts_with(BUNDLES) => {
-                                pool.spawn_lazily(&placement.spec, placement.isolates)?
-                            }
-                            None => pool.spawn_replicated(&placement.spec, placement.isolates)?,
-                        };
-                        workers.push(placement, worker.clone());
-                        worker
-                    }
-                };
-                let methods = route.method_list();
-                routes
-                    .add(
-                        route.path.get_ref(),
-                        methods.as_deref(),
-                        RouteTarget {
-                            worker,
-                            cache: route.cache.policy(),
-                        },
-                    )
-                    .map_err(|conflict| SetupError::Route {
-                        tenant: tenant.name.get_ref().clone(),
-                        conflict,
-                    })?;
+            if let Some(unit) = context.build(std::slice::from_ref(tenant), None)? {
+                tables.add(Arc::new(unit));
             }
-            // A further version of the tenant just built: its routes, without hosts.
-            let grouped = tenant.version.is_some()
-                && tenants.last().is_some_and(|last: &Tenant| {
-                    *last.id.0 == **tenant.name.get_ref() && !last.versions.slots.is_empty()
-                });
-            if grouped {
-                let index = router.add_tenant(std::iter::empty(), routes);
-                owners.push(tenants.len() - 1);
-                if let (Some(last), Some(share)) = (tenants.last_mut(), &tenant.version) {
-                    last.versions.slots.push(VersionSlot::new(share, index));
-                }
-                continue;
-            }
-            let index = router.add_tenant(
-                tenant
-                    .hosts
-                    .get_ref()
-                    .iter()
-                    .map(|host| host.get_ref().as_str()),
-                routes,
-            );
-            owners.push(tenants.len());
-            let versions = Versions {
-                slots: tenant
-                    .version
-                    .iter()
-                    .map(|share| VersionSlot::new(share, index))
-                    .collect(),
-                stickiness: tenant.stickiness.clone(),
-            };
-            let concurrency = limits.max_concurrency.map(|max| {
-                let permits = usize::try_from(max).unwrap_or(usize::MAX);
-                (Arc::new(Semaphore::new(permits)), max)
-            });
-            tenants.push(Tenant {
-                id: TenantId(Arc::from(tenant.name.get_ref().as_str())),
-                caching,
-                max_body: limits.max_body_bytes(),
-                concurrency,
-                https: HttpsPolicy {
-                    only: tenant.https_only,
-                    hsts: tenant
-                        .hsts
-                        .as_ref()
-                        .and_then(|hsts| HeaderValue::try_from(hsts.value()).ok()),
-                },
-                versions,
-                meters: OnceLock::new(),
-            });
         }
-        let tenants = tenants.into_iter().map(Arc::new).collect();
-        let (carried, retired) =
-            previous.map_or_else(Default::default, |previous| previous.carry_over(&workers));
-        Ok(Self {
-            router,
-            tenants,
-            owners,
+        for tenant in api {
+            let unit = match context.reusable(&tenant.name, &tenant.configs) {
+                Some(unit) => unit,
+                None => match context.build(&tenant.configs, Some(tenant.configs.clone()))? {
+                    Some(unit) => Arc::new(unit),
+                    None => continue,
+                },
+            };
+            tables.add(unit);
+        }
+        let mut table = Self {
+            router: tables.router,
+            tenants: tables.tenants,
+            owners: tables.owners,
             policy: EdgePolicy {
                 expose_errors: config.server.expose_errors,
                 trusted_proxies: config.server.trusted_proxy_nets(),
                 geo,
             },
-            workers,
-            carried,
-            retired,
-        })
+            units: tables.units,
+            by_name: tables.by_name,
+            defaults: config.limits.clone(),
+            carried: BTreeMap::new(),
+            retired: Vec::new(),
+        };
+        if let Some(previous) = previous {
+            (table.carried, table.retired) = previous.carry_over(&table.identities());
+        }
+        Ok(table)
+    }
+
+    /// The unit of tenant `name`.
+    pub(super) fn unit(&self, name: &str) -> Option<&Arc<Unit>> {
+        self.by_name
+            .get(name)
+            .and_then(|index| self.units.get(*index))
+    }
+
+    /// The `[limits]` its tenants were built under.
+    pub(super) fn defaults(&self) -> &LimitsConfig {
+        &self.defaults
+    }
+
+    /// Every handler, tenant by tenant.
+    fn workers(&self) -> impl Iterator<Item = &(Placement, WorkerHandle)> {
+        self.units.iter().flat_map(|unit| unit.workers.iter())
+    }
+
+    /// The identities of every handler ([`WorkerHandle::identity`]).
+    fn identities(&self) -> HashSet<usize> {
+        self.workers()
+            .map(|(_, worker)| worker.identity())
+            .collect()
     }
 
     /// The tenant of the router's table `index`.
@@ -355,13 +341,12 @@ impl RoutingTable {
     }
 
     /// The usage the version after this one carries: this one's carried totals plus what
-    /// its replaced handlers have used by now, and the meters of its handlers that `kept`
-    /// (the next version's) does not reuse.
+    /// its replaced handlers have used by now, and the meters of its handlers that the next
+    /// version (running `kept`) does not reuse.
     fn carry_over(
         &self,
-        kept: &Workers,
+        kept: &HashSet<usize>,
     ) -> (BTreeMap<String, Consumption>, Vec<(String, UsageMeters)>) {
-        let kept = kept.identities();
         let mut carried = self.carried.clone();
         for (tenant, meters) in &self.retired {
             let entry = carried.entry(tenant.clone()).or_default();
@@ -369,18 +354,30 @@ impl RoutingTable {
             entry.subrequests += meters.subrequests();
         }
         let retired = self
-            .workers
-            .iter()
+            .workers()
             .filter(|(_, worker)| !kept.contains(&worker.identity()))
             .map(|(placement, worker)| (placement.spec.label.clone(), worker.usage_meters()))
             .collect();
         (carried, retired)
     }
 
+    /// The handlers that failed to load: label, module and error.
+    pub fn failures(&self) -> Vec<(String, PathBuf, String)> {
+        self.workers()
+            .filter_map(|(placement, worker)| match worker.load_state() {
+                LoadState::Failed(error) => Some((
+                    placement.spec.label.clone(),
+                    placement.spec.entry.clone(),
+                    error,
+                )),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Each handler's label, module and load state, for readiness.
     pub fn load_states(&self) -> Vec<(String, PathBuf, LoadState)> {
-        self.workers
-            .iter()
+        self.workers()
             .map(|(placement, worker)| {
                 let spec = &placement.spec;
                 (spec.label.clone(), spec.entry.clone(), worker.load_state())
@@ -391,7 +388,7 @@ impl RoutingTable {
     /// How many isolates each tenant's handlers run on now.
     pub fn isolates(&self) -> BTreeMap<String, usize> {
         let mut isolates = BTreeMap::new();
-        for (placement, worker) in self.workers.iter() {
+        for (placement, worker) in self.workers() {
             *isolates.entry(placement.spec.label.clone()).or_insert(0) += worker.isolates();
         }
         isolates
@@ -402,8 +399,7 @@ impl RoutingTable {
     pub fn consumption(&self) -> BTreeMap<String, Consumption> {
         let mut used = self.carried.clone();
         let meters = self
-            .workers
-            .iter()
+            .workers()
             .map(|(placement, worker)| (&placement.spec.label, worker.usage_meters()))
             .chain(
                 self.retired
@@ -420,7 +416,7 @@ impl RoutingTable {
 
     /// Waits until every handler has loaded or failed to.
     pub async fn settled(&self) {
-        for (_, worker) in self.workers.iter() {
+        for (_, worker) in self.workers() {
             worker.loaded().await;
         }
     }
@@ -472,23 +468,4 @@ pub fn handler_spec(
         cache,
         node_compat: tenant.node_compat(),
     }
-}
-
-fn tenant_env(tenant: &TenantConfig) -> Result<BTreeMap<String, String>, SetupError> {
-    let mut env = tenant.env.clone();
-    env.extend(
-        resolve_secrets(tenant).map_err(|message| SetupError::Secret {
-            tenant: tenant.name.get_ref().clone(),
-            message,
-        })?,
-    );
-    Ok(env)
-}
-
-/// Whether any changed path lies in the project of the handler `entry`.
-fn touched(entry: &Path, changed: &[PathBuf]) -> bool {
-    // Its project holds all it may load: its tsconfig and packages too.
-    let real = entry.canonicalize().unwrap_or_else(|_| entry.to_path_buf());
-    let folder = isogate_runtime::project_root(&real);
-    changed.iter().any(|path| path.starts_with(&folder))
 }

@@ -29,20 +29,21 @@ pub struct VersionSlot {
     pub percentage: u8,
     /// The deployment giving it the share.
     pub deployment: u64,
-    /// The router index of its routes.
-    pub routes: usize,
+    /// Where its routes are in the router: this many tables after the tenant's first.
+    pub offset: usize,
     /// Its counters, looked up on its first request.
     meters: OnceLock<Arc<VersionMeters>>,
 }
 
 impl VersionSlot {
-    /// A slot for version `id` (its share of `deployment`) routed at `routes`.
-    pub fn new(share: &VersionShare, routes: usize) -> Self {
+    /// A slot for version `id` (its share of `deployment`) routed `offset` tables after the
+    /// tenant's first.
+    pub fn new(share: &VersionShare, offset: usize) -> Self {
         Self {
             id: share.id,
             percentage: share.percentage,
             deployment: share.deployment,
-            routes,
+            offset,
             meters: OnceLock::new(),
         }
     }

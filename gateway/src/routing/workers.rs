@@ -2,7 +2,6 @@
 //! finds the handler to reuse in constant time, whatever the number of tenants.
 
 use std::collections::HashMap;
-use std::collections::HashSet;
 use std::path::PathBuf;
 
 use isogate_runtime::HandlerSpec;
@@ -46,13 +45,5 @@ impl Workers {
     /// Every handler.
     pub(super) fn iter(&self) -> impl Iterator<Item = &(Placement, WorkerHandle)> {
         self.list.iter()
-    }
-
-    /// The identities of every handler ([`WorkerHandle::identity`]).
-    pub(super) fn identities(&self) -> HashSet<usize> {
-        self.list
-            .iter()
-            .map(|(_, worker)| worker.identity())
-            .collect()
     }
 }
