@@ -252,7 +252,9 @@ impl<'a> Run<'a> {
                 });
             }
         }
-        // A tenant of the API routes by the routes of the version the request goes to.
+        // A tenant of the API routes by the routes of the version the request goes to, and
+        // during a split caches in that version's edge cache.
+        let mut version_edge = None;
         let host_tenant = host_tenant.map(|index| {
             let Some(tenant) = table.tenant(index) else {
                 return index;
@@ -267,6 +269,7 @@ impl<'a> Run<'a> {
             }) {
                 Some(slot) => {
                     record.version = Some(slot.meters(&tenant.id.0, self.metrics).clone());
+                    version_edge = slot.edge.as_ref();
                     index + slot.offset
                 }
                 None => index,
@@ -336,6 +339,7 @@ impl<'a> Run<'a> {
             Some(caching) => {
                 let using = cache::Use {
                     cache: &caching.cache,
+                    edge: version_edge.unwrap_or(&caching.cache.edge),
                     route: &target.cache,
                     honor_client_reload: caching.honor_client_no_cache,
                 };

@@ -278,4 +278,54 @@ async fn a_new_deployment_never_answers_from_what_the_previous_one_cached() {
             .to_owned();
         assert!(cache_status.contains("hit"), "{cache_status}");
     }
+
+    // A split: each version answers from its own entries, and a write through either one
+    // invalidates the URL in both.
+    let request =
+        json!({ "versions": [{ "id": 1, "percentage": 50 }, { "id": 2, "percentage": 50 }] });
+    let (status, _) = api(
+        &admin,
+        "POST",
+        "/v1/tenants/cached/deployments",
+        request.to_string().into_bytes(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let ask = |version: &'static str, method: &'static str| {
+        let addr = addr.clone();
+        async move {
+            let request = http::Request::builder()
+                .method(method)
+                .uri(format!("http://{addr}/page"))
+                .header("host", "cached.test")
+                .header("isogate-version", version)
+                .body(empty())
+                .unwrap();
+            let response = client().request(request).await.unwrap();
+            let status = response
+                .headers()
+                .get("cache-status")
+                .map(|value| value.to_str().unwrap().to_owned())
+                .unwrap_or_default();
+            let body = response.into_body().collect().await.unwrap().to_bytes();
+            (String::from_utf8_lossy(&body).into_owned(), status)
+        }
+    };
+    for (version, text) in [("1", "one"), ("2", "two"), ("1", "one"), ("2", "two")] {
+        let (body, _) = ask(version, "GET").await;
+        assert_eq!(body, text, "version {version}");
+    }
+    for (version, text) in [("1", "one"), ("2", "two")] {
+        let (body, status) = ask(version, "GET").await;
+        assert_eq!(body, text);
+        assert!(status.contains("hit"), "version {version}: {status}");
+    }
+    let (_, _) = ask("1", "POST").await;
+    for version in ["1", "2"] {
+        let (_, status) = ask(version, "GET").await;
+        assert!(
+            !status.contains("hit"),
+            "version {version} after a write: {status}"
+        );
+    }
 }

@@ -74,6 +74,8 @@ pub struct Ask<'a> {
 pub struct Use<'a> {
     /// The tenant's cache.
     pub cache: &'a Arc<TenantCache>,
+    /// The edge cache within it: the tenant's, or the version's during a split.
+    pub edge: &'a Arc<str>,
     /// The route's overrides.
     pub route: &'a RoutePolicy,
     /// Whether a client's `Cache-Control: no-cache` makes the request skip the cache.
@@ -170,7 +172,7 @@ pub fn consult(using: Use<'_>, ask: &Ask<'_>) -> Consult {
     let target = key::target(ask.target, using.route.sort_query);
     let key = KeyRef {
         tenant: &cache.tenant,
-        cache: &cache.edge,
+        cache: using.edge,
         secure: ask.secure,
         host: ask.host,
         target: &target,
@@ -499,8 +501,7 @@ impl Forward {
 
     /// A successful unsafe request invalidates what is stored for its URL (RFC 9111 §4.4).
     fn invalidate_url(&self) {
-        self.cache.purge(&Purge::Entry {
-            cache: self.cache.edge.clone(),
+        self.cache.purge(&Purge::Edge {
             host: self.key.host.to_string(),
             target: self.key.target.to_string(),
         });

@@ -15,6 +15,21 @@ use http::HeaderName;
 /// (`caches.default`, `caches.open(name)`) have names of their own, so they never meet it.
 pub(crate) const EDGE: &str = "";
 
+/// What starts the name of the edge cache of one deployed version of a split
+/// ([`edge_of_version`]); handler caches are `default` and `open:…`.
+const VERSION_EDGE: &str = "version:";
+
+/// The edge cache of version `id` while it shares its tenant with other versions, so that
+/// what one version answered is never served for another.
+pub fn edge_of_version(id: u64) -> Arc<str> {
+    Arc::from(format!("{VERSION_EDGE}{id}"))
+}
+
+/// Whether the cache called `name` is an edge cache (the tenant's, or one version's).
+pub(crate) fn is_edge(name: &str) -> bool {
+    name == EDGE || name.starts_with(VERSION_EDGE)
+}
+
 /// Identifies one stored response (or, without `variant`, the URL's entry point, which may
 /// list the headers its responses vary on).
 #[derive(Clone, Debug, PartialEq, Eq)]

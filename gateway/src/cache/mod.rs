@@ -33,6 +33,7 @@ pub use exchange::Landed;
 pub use exchange::Use;
 pub use exchange::Wait;
 pub use exchange::CACHE_STATUS;
+pub use key::edge_of_version;
 pub use key::target as keyed_target;
 pub use key::CacheKey;
 pub use policy::RoutePolicy;

@@ -318,6 +318,14 @@ pub enum Purge {
     },
     /// Responses that carried this `Cache-Tag`.
     Tag(String),
+    /// One URL in every edge cache (the tenant's, and each version's of a split): what a
+    /// successful unsafe request invalidates.
+    Edge {
+        /// Lower-case host.
+        host: String,
+        /// Path and query.
+        target: String,
+    },
     /// One URL in one named cache (the Cache API's `delete`).
     Entry {
         /// The cache's name.
@@ -517,6 +525,13 @@ impl TenantCache {
                 .caches
                 .all()
                 .and_then(|caches| self.remove_url(&caches, host, target)),
+            Purge::Edge { host, target } => self.caches.all().and_then(|caches| {
+                let edges: Vec<Arc<str>> = caches
+                    .into_iter()
+                    .filter(|name| super::key::is_edge(name))
+                    .collect();
+                self.remove_url(&edges, host, target)
+            }),
             _ => None,
         };
         // Every URL is looked at afresh after a purge.
@@ -534,6 +549,9 @@ impl TenantCache {
             .iter()
             .filter(|(key, entry)| match purge {
                 Purge::Url { host, target } => key.url_matches(host, target),
+                Purge::Edge { host, target } => {
+                    super::key::is_edge(&key.cache) && key.url_matches(host, target)
+                }
                 Purge::Prefix { host, prefix } => key.prefix_matches(host, prefix),
                 Purge::Entry {
                     cache,

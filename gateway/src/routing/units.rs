@@ -29,6 +29,7 @@ use super::versions::Versions;
 use super::workers::Placement;
 use super::workers::Workers;
 use super::TenantRoutes;
+use crate::cache::edge_of_version;
 use crate::cache::ResponseCache;
 use crate::config::resolve_secrets;
 use crate::config::GatewayConfig;
@@ -144,6 +145,12 @@ impl Context<'_> {
             routes.push(Arc::new(table));
             if let Some(share) = &tenant.version {
                 slots.push(VersionSlot::new(share, offset));
+            }
+        }
+        // The versions of a split answer from caches of their own.
+        if slots.len() > 1 {
+            for slot in &mut slots {
+                slot.edge = Some(edge_of_version(slot.id));
             }
         }
         let concurrency = limits.max_concurrency.map(|max| {

@@ -31,6 +31,8 @@ pub struct VersionSlot {
     pub deployment: u64,
     /// Where its routes are in the router: this many tables after the tenant's first.
     pub offset: usize,
+    /// Its own edge cache, while it shares the tenant with other versions.
+    pub edge: Option<Arc<str>>,
     /// Its counters, looked up on its first request.
     meters: OnceLock<Arc<VersionMeters>>,
 }
@@ -44,6 +46,7 @@ impl VersionSlot {
             percentage: share.percentage,
             deployment: share.deployment,
             offset,
+            edge: None,
             meters: OnceLock::new(),
         }
     }
