@@ -610,3 +610,105 @@ async fn kill_9_during_uploads_and_deployments_leaves_a_store_that_serves_its_li
         "no deployment was ever acknowledged"
     );
 }
+
+#[tokio::test]
+async fn bundles_no_version_names_any_more_are_deleted_from_the_store() {
+    use isogate_store::Store as _;
+    let dir = tempfile::tempdir().unwrap();
+    let server = DevServer::serve(&config(dir.path()), 2, &[]);
+    let addr = server.base.trim_start_matches("http://").to_owned();
+    let admin = server.addresses[1].clone();
+    let bundle = |text: &str| {
+        let handler = format!("export default {{ fetch: () => new Response({text:?}) }};\n");
+        upload(
+            &json!({ "main": "index.js" }),
+            &[("index.js", handler.as_str())],
+        )
+    };
+    let mut digests = Vec::new();
+    for (tenant, text) in [("alpha", "shared"), ("beta", "shared"), ("alpha", "own")] {
+        let spec = json!({ "hosts": [format!("{tenant}.test")] }).to_string();
+        let path = format!("/v1/tenants/{tenant}");
+        api(&admin, "PUT", &path, spec.into_bytes()).await;
+        let (status, version) =
+            api(&admin, "POST", &format!("{path}/versions"), bundle(text)).await;
+        assert_eq!(status, StatusCode::CREATED, "{version}");
+        digests.push(version["sha256"].as_str().unwrap().to_owned());
+    }
+    let (shared, own) = (digests[0].clone(), digests[2].clone());
+    assert_eq!(digests[1], shared, "identical bundles are one");
+    let deleted = |digest: &str| {
+        let digest = digest.to_owned();
+        move |logs: &str| {
+            logs.lines()
+                .any(|line| line.contains(&digest) && line.contains("deleted from the store"))
+        }
+    };
+
+    // Alpha's own bundle goes with it; the one beta names too stays.
+    let (status, _) = api(&admin, "DELETE", "/v1/tenants/alpha", Vec::new()).await;
+    assert_eq!(status, StatusCode::OK);
+    let logs = server.logs_when(deleted(&own));
+    assert!(deleted(&own)(&logs), "{logs}");
+    assert!(!deleted(&shared)(&logs), "{logs}");
+    let body = json!({ "versions": [{ "id": 1, "percentage": 100 }] }).to_string();
+    let (status, _) = api(
+        &admin,
+        "POST",
+        "/v1/tenants/beta/deployments",
+        body.clone().into_bytes(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, _, text) = host_get(&addr, "beta.test", "/").await;
+    assert_eq!(text, "shared");
+
+    // Then the shared one, with beta; uploaded again later, it is stored afresh.
+    let (status, _) = api(&admin, "DELETE", "/v1/tenants/beta", Vec::new()).await;
+    assert_eq!(status, StatusCode::OK);
+    let logs = server.logs_when(deleted(&shared));
+    assert!(deleted(&shared)(&logs), "{logs}");
+    api(
+        &admin,
+        "PUT",
+        "/v1/tenants/gamma",
+        br#"{"hosts":["gamma.test"]}"#.to_vec(),
+    )
+    .await;
+    let (status, version) = api(
+        &admin,
+        "POST",
+        "/v1/tenants/gamma/versions",
+        bundle("shared"),
+    )
+    .await;
+    assert_eq!(
+        (status, version["sha256"].as_str()),
+        (StatusCode::CREATED, Some(shared.as_str()))
+    );
+    let (status, _) = api(
+        &admin,
+        "POST",
+        "/v1/tenants/gamma/deployments",
+        body.into_bytes(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, _, text) = host_get(&addr, "gamma.test", "/").await;
+    assert_eq!(text, "shared");
+    drop(server);
+
+    let store =
+        isogate_store::SqliteStore::open(&dir.path().join(".isogate/store.sqlite")).unwrap();
+    let (entries, _) = store.list("bundles/").await.unwrap();
+    let keys: Vec<&str> = entries.iter().map(|entry| entry.key.as_str()).collect();
+    assert!(
+        keys.iter()
+            .all(|key| key.starts_with(&format!("bundles/{shared}/"))),
+        "{keys:?}"
+    );
+    assert!(
+        keys.contains(&format!("bundles/{shared}/meta").as_str()),
+        "{keys:?}"
+    );
+}

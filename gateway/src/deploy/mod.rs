@@ -252,7 +252,11 @@ impl Platform {
                     while let Some(Some(Ok(more))) = events.next().now_or_never() {
                         state.apply(&more);
                     }
+                    let dropped = std::mem::take(&mut state.dropped);
                     complete = platform.adopt(state).await;
+                    if !dropped.is_empty() {
+                        tokio::spawn(platform.clone().collect(dropped));
+                    }
                 }
                 let why = failed.map_or_else(|| "the watch ended".to_owned(), |e| e.to_string());
                 tracing::warn!(store = %platform.location, "following the store: {why}; the last state keeps serving");
@@ -273,6 +277,28 @@ impl Platform {
                 }
             }
         });
+    }
+
+    /// Deletes from the store each bundle of `dropped` that no version of the followed
+    /// state names. Every node tries; the store's conditions let one succeed, and never
+    /// while an upload holds the bundle.
+    async fn collect(self: Arc<Self>, dropped: Vec<String>) {
+        let unique: HashSet<String> = dropped.into_iter().collect();
+        for digest in unique {
+            let state = self.state();
+            if state.names_bundle(&digest) {
+                continue;
+            }
+            match bundles::collect(&*self.store, &digest, state.revision).await {
+                Ok(true) => {
+                    tracing::info!(store = %self.location, bundle = %digest, "no version names this bundle any more: deleted from the store");
+                }
+                Ok(false) => {}
+                Err(error) => {
+                    tracing::warn!(store = %self.location, bundle = %digest, "an unnamed bundle stays in the store: {error}");
+                }
+            }
+        }
     }
 
     /// Whether every bundle the followed state deploys is mounted.

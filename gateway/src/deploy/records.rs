@@ -162,6 +162,9 @@ pub struct State {
     /// deployment, a token or a secret): what is built from a tenant is kept while this
     /// stays the same.
     pub touched: BTreeMap<String, Revision>,
+    /// The bundles of the versions deleted by the changes applied since this was last
+    /// taken: those no other version names are collected from the store.
+    pub dropped: Vec<String>,
 }
 
 /// The key of tenant `name`'s token `token`.
@@ -261,7 +264,9 @@ impl State {
                     }
                     Some(Key::Version(name, id)) => {
                         if let Some(versions) = self.versions.get_mut(name) {
-                            Arc::make_mut(versions).remove(&id);
+                            if let Some(gone) = Arc::make_mut(versions).remove(&id) {
+                                self.dropped.push(gone.sha256);
+                            }
                         }
                         name
                     }
@@ -346,6 +351,13 @@ impl State {
                 "a stored value that does not parse is ignored: {error}"
             ),
         }
+    }
+
+    /// Whether any version names the bundle `digest`.
+    pub fn names_bundle(&self, digest: &str) -> bool {
+        self.versions
+            .values()
+            .any(|versions| versions.values().any(|version| version.sha256 == digest))
     }
 
     /// Tenant `name`'s live deployment.

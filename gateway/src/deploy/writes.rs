@@ -282,10 +282,11 @@ impl Platform {
         let bundle = isogate_runtime::mount_bundle(bundle);
         self.load_check(name, &spec, &manifest, &routes, &bundle, pool)
             .await?;
-        bundles::save(&*self.store, bundle.digest(), &files)
-            .await
-            .map_err(|e| self.store_error(&e))?;
         for _ in 0..8 {
+            // Found again on each try: a collection or another upload may have changed it.
+            let held = bundles::save(&*self.store, bundle.digest(), &files)
+                .await
+                .map_err(|e| self.store_error(&e))?;
             let state = self.state();
             let known = state.versions.get(name);
             let id = known
@@ -306,10 +307,12 @@ impl Platform {
             };
             let value = serde_json::to_vec(&record).map_err(|error| internal(&error))?;
             let version = version_key(name, id);
-            let mut transaction = Transaction::new()
-                .when_modified_at(&key, tenant.modified)
-                .when_absent(&version)
-                .put(&version, value);
+            let mut transaction = held.hold(
+                Transaction::new()
+                    .when_modified_at(&key, tenant.modified)
+                    .when_absent(&version)
+                    .put(&version, value),
+            );
             // Retention: the oldest versions beyond the kept number, never a live one.
             let live: BTreeSet<u64> = state
                 .live(name)
