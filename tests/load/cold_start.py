@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+"""Tenant cold start in a worker process, added to a warm request (run by
+tests/load/cold_start.sh, which builds the binary): TENANTS tenants are deployed over /v1
+(each version's isolate starts on the tenant's first request, from a warm spare), then each
+tenant gets two requests in a row; the first one's latency minus the second's is what the
+cold start added. Requests to successive tenants are PAUSE_MS apart, so that the worker
+processes refill their spares between them (a burst of new tenants would measure isolate
+creation instead); BURST=1 also measures half of them back to back. ISOLATION=thread runs
+the same in-process; RAW=1 also prints the first and warm requests' medians.
+"""
+
+import http.client
+import json
+import os
+import statistics
+import sys
+import tempfile
+import shutil
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import deploy as d  # noqa: E402
+
+TENANTS = int(os.environ.get("TENANTS", "200"))
+PAUSE = float(os.environ.get("PAUSE_MS", "100")) / 1000
+
+
+def timed_get(node, host):
+    connection = http.client.HTTPConnection(node.http, timeout=30)
+    connection.connect()
+    started = time.perf_counter()
+    connection.request("GET", "/", headers={"host": host})
+    response = connection.getresponse()
+    response.read()
+    took = time.perf_counter() - started
+    connection.close()
+    assert response.status == 200, (host, response.status)
+    return took * 1000
+
+
+def measure(node, names, pause):
+    added, firsts, warms = [], [], []
+    for name in names:
+        first = timed_get(node, f"{name}.test")
+        warm = timed_get(node, f"{name}.test")
+        added.append(first - warm)
+        firsts.append(first)
+        warms.append(warm)
+        time.sleep(pause)
+    if os.environ.get("RAW"):
+        print(f"first p50 {statistics.median(firsts):.2f} ms, warm p50 {statistics.median(warms):.2f} ms")
+    added.sort()
+    p99 = added[min(len(added) - 1, int(len(added) * 0.99))]
+    return statistics.median(added), p99, added[-1]
+
+
+def main():
+    work = tempfile.mkdtemp()
+    try:
+        # ISOLATION=thread: the same in-process, for comparison.
+        thread = os.environ.get("ISOLATION") == "thread"
+        node = d.Node(f"{work}/one", 'isolation = "thread"\nworkers = 2\n' if thread else "")
+        payload = d.bundle("cold")
+        names = [f"c{n}" for n in range(TENANTS)]
+        for name in names:
+            node.api("PUT", f"/v1/tenants/{name}", json.dumps({"hosts": [f"{name}.test"]}).encode())
+            version = node.api("POST", f"/v1/tenants/{name}/versions", payload)
+            node.api("POST", f"/v1/tenants/{name}/deployments",
+                     json.dumps({"versions": [{"id": version["id"], "percentage": 100}]}).encode())
+        half = len(names) // 2 if os.environ.get("BURST") else len(names)
+        p50, p99, worst = measure(node, names[:half], PAUSE)
+        where = "in-process isolates" if thread else "worker processes"
+        print(f"tenant cold start added to a warm request, {where}, {half} tenants "
+              f"{PAUSE * 1000:.0f} ms apart: p50 {p50:.2f} ms, p99 {p99:.2f} ms, max {worst:.2f} ms", flush=True)
+        if os.environ.get("BURST"):
+            p50, p99, worst = measure(node, names[half:], 0)
+            print(f"the same, back to back: p50 {p50:.2f} ms, p99 {p99:.2f} ms, max {worst:.2f} ms", flush=True)
+        node.stop()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
