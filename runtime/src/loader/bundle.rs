@@ -190,6 +190,13 @@ impl Bundle {
         self.files.is_empty()
     }
 
+    /// Its files: names relative to its root, and contents.
+    pub(crate) fn files(&self) -> impl Iterator<Item = (&str, &Bytes)> {
+        self.files
+            .iter()
+            .map(|(name, contents)| (name.as_str(), contents))
+    }
+
     /// Whether it has the file `path` (relative to its root).
     pub fn contains(&self, path: &str) -> bool {
         self.files.contains_key(path)
@@ -256,6 +263,11 @@ pub(crate) fn real_path(path: &Path) -> Option<Option<PathBuf>> {
             .next()
             .is_some_and(|(name, _)| name.starts_with(&folder));
     Some(found.then(|| path.to_path_buf()))
+}
+
+/// The bundle mounted now that holds `path` (or whose root it is), if any.
+pub(crate) fn mounted_of(path: &Path) -> Option<Arc<Bundle>> {
+    locate(path)?.0
 }
 
 /// The root of the bundle `path` is in, if it is under [`BUNDLES`].

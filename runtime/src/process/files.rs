@@ -118,8 +118,16 @@ fn unexpected() -> std::io::Error {
     std::io::Error::other("the gateway answered another question")
 }
 
+/// Whether `path` is in a bundle mounted in this process, which then answers for it.
+fn mounted_here(path: &Path) -> bool {
+    crate::loader::bundle::mounted_of(path).is_some()
+}
+
 impl CodeFiles for RemoteFiles {
     fn real_path(&self, path: &Path) -> std::io::Result<PathBuf> {
+        if mounted_here(path) {
+            return LocalFiles.real_path(path);
+        }
         match self.ask(FileOp::RealPath(path.to_path_buf()))? {
             FileAnswer::Path(real) => Ok(real),
             _ => Err(unexpected()),
@@ -127,6 +135,9 @@ impl CodeFiles for RemoteFiles {
     }
 
     fn read(&self, path: &Path) -> std::io::Result<(PathBuf, Vec<u8>)> {
+        if mounted_here(path) {
+            return LocalFiles.read(path);
+        }
         match self.ask(FileOp::Read(path.to_path_buf()))? {
             FileAnswer::Read(real, bytes) => Ok((real, bytes)),
             _ => Err(unexpected()),
@@ -134,6 +145,9 @@ impl CodeFiles for RemoteFiles {
     }
 
     fn is_file(&self, path: &Path) -> bool {
+        if mounted_here(path) {
+            return LocalFiles.is_file(path);
+        }
         matches!(
             self.ask(FileOp::IsFile(path.to_path_buf())),
             Ok(FileAnswer::IsFile(true))

@@ -50,6 +50,8 @@ use crate::ext::cache::CacheRequest;
 use crate::ext::cache::CachedResponse;
 use crate::ext::cache::HandlerCache;
 use crate::ext::http::nanos;
+use crate::loader::bundle::Bundle;
+use crate::loader::bundle::BundleLimits;
 use crate::message::HandlerRequest;
 use crate::message::RequestId;
 use crate::message::ResponseBody;
@@ -310,6 +312,8 @@ struct Running {
     handle: WorkerHandle,
     reported_cpu: u64,
     reported_subrequests: u64,
+    /// Its bundle, mounted here while it runs (when the gateway sent it along).
+    _bundle: Option<Arc<Bundle>>,
 }
 
 /// A request being served here.
@@ -464,6 +468,14 @@ impl Worker {
             return;
         }
         let cached = spec.cached;
+        let mut spec = spec;
+        // The bundle, when sent along, is loaded from here; else the gateway is asked.
+        let bundle = spec
+            .bundle
+            .take()
+            .and_then(|files| Bundle::new(files, &BundleLimits::default()).ok())
+            .filter(|bundle| crate::loader::bundle::root_of(&spec.entry) == Some(bundle.root()))
+            .map(crate::loader::bundle::mount);
         let mut spec = spec.into_spec();
         if cached {
             spec.cache = Some(CacheHandle(Arc::new(RemoteCache {
@@ -489,6 +501,7 @@ impl Worker {
                 handle: handle.clone(),
                 reported_cpu: 0,
                 reported_subrequests: 0,
+                _bundle: bundle,
             },
         );
         let frames = self.frames.clone();

@@ -190,7 +190,13 @@ pub(crate) struct WireSpec {
     pub(crate) log_level: u8,
     pub(crate) cached: bool,
     pub(crate) node_compat: bool,
+    /// The files of the bundle its entry is in, when that bundle is small enough to send:
+    /// the worker mounts it and loads from memory, with no question to the gateway.
+    pub(crate) bundle: Option<Vec<(String, Bytes)>>,
 }
+
+/// The largest bundle sent along with a handler; a larger one is read file by file.
+const SENT_BUNDLE_BYTES: u64 = 4 << 20;
 
 impl WireSpec {
     pub(crate) fn of(spec: &HandlerSpec) -> Self {
@@ -212,6 +218,14 @@ impl WireSpec {
             },
             cached: spec.cache.is_some(),
             node_compat: spec.node_compat,
+            bundle: crate::loader::bundle::mounted_of(&spec.entry)
+                .filter(|bundle| bundle.bytes() <= SENT_BUNDLE_BYTES)
+                .map(|bundle| {
+                    bundle
+                        .files()
+                        .map(|(name, contents)| (name.to_owned(), contents.clone()))
+                        .collect()
+                }),
         }
     }
 
@@ -642,6 +656,65 @@ mod tests {
         let second: ToGateway = reader.next().await.unwrap().unwrap();
         assert!(matches!(second, ToGateway::Credit { call: 7, bytes: 5 }));
         assert!(reader.next::<ToGateway>().await.unwrap().is_none());
+    }
+
+    #[test]
+    fn a_small_bundle_goes_with_its_handler_and_a_large_one_is_read_file_by_file() {
+        let spec = |entry: PathBuf| HandlerSpec {
+            label: "t".to_owned(),
+            entry,
+            env: BTreeMap::new(),
+            fetch: FetchPolicy::default(),
+            drain: Duration::ZERO,
+            limits: Limits::default(),
+            log_level: LogLevel::Info,
+            cache: None,
+            node_compat: false,
+        };
+        let limits = crate::loader::bundle::BundleLimits::default();
+        let small = crate::loader::bundle::mount(
+            crate::loader::bundle::Bundle::new(
+                [
+                    (
+                        "index.js".to_owned(),
+                        Bytes::from_static(b"export default {};"),
+                    ),
+                    (
+                        "lib/a.js".to_owned(),
+                        Bytes::from_static(b"export const a = 1;"),
+                    ),
+                ],
+                &limits,
+            )
+            .unwrap(),
+        );
+        let sent = WireSpec::of(&spec(small.root().join("index.js"))).bundle;
+        let mut names: Vec<String> = sent.unwrap().into_iter().map(|(name, _)| name).collect();
+        names.sort();
+        assert_eq!(names, ["index.js", "lib/a.js"]);
+
+        let large = crate::loader::bundle::mount(
+            crate::loader::bundle::Bundle::new(
+                [
+                    (
+                        "index.js".to_owned(),
+                        Bytes::from_static(b"export default {};"),
+                    ),
+                    (
+                        "big.bin".to_owned(),
+                        Bytes::from(vec![7u8; (SENT_BUNDLE_BYTES + 1) as usize]),
+                    ),
+                ],
+                &limits,
+            )
+            .unwrap(),
+        );
+        assert!(WireSpec::of(&spec(large.root().join("index.js")))
+            .bundle
+            .is_none());
+        assert!(WireSpec::of(&spec(PathBuf::from("/srv/site/handler.js")))
+            .bundle
+            .is_none());
     }
 
     #[tokio::test]
