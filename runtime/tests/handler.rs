@@ -759,9 +759,11 @@ async fn a_handler_runs_from_a_bundle_in_memory_and_stays_inside_it() {
 import { shout } from "shouty";
 import data from "../data.json" with { type: "json" };
 export default {
-  async fetch(): Promise<Response> {
+  async fetch(_request: Request, env: { NEIGHBOUR: string }): Promise<Response> {
     const outside = await import("file:///etc/hostname").then(() => "read", (e) => String(e.message));
-    return Response.json({ text: shout(greet(data.name)), outside });
+    const neighbour = await import("file://" + env.NEIGHBOUR + "/secret.js")
+      .then((m) => m.secret, (e) => String(e.message));
+    return Response.json({ text: shout(greet(data.name)), outside, neighbour });
   },
 };"#,
             ),
@@ -784,11 +786,23 @@ export default {
     .unwrap();
     let mounted = isogate_runtime::mount_bundle(bundle);
     assert!(mounted.root().starts_with(isogate_runtime::BUNDLES));
-    let worker = spawn(mounted.root().join("src/index.ts"), &[]);
+    // Another tenant's bundle, mounted in the same process (as in a worker process that
+    // hosts both): its files are outside this handler's project.
+    let neighbour = isogate_runtime::mount_bundle(
+        isogate_runtime::Bundle::new(
+            [file("secret.js", "export const secret = 'read';")],
+            &isogate_runtime::BundleLimits::default(),
+        )
+        .unwrap(),
+    );
+    let root = neighbour.root().display().to_string();
+    let worker = spawn(mounted.root().join("src/index.ts"), &[("NEIGHBOUR", &root)]);
     let (status, body) = call(&worker, get("http://example.test/")).await.unwrap();
     assert_eq!(status, 200, "{body}");
     let json: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(json["text"], "HELLO, BUNDLE");
     let outside = json["outside"].as_str().unwrap();
     assert!(outside.contains("outside"), "{outside}");
+    let neighbour = json["neighbour"].as_str().unwrap();
+    assert!(neighbour.contains("outside"), "{neighbour}");
 }
