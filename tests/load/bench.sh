@@ -18,6 +18,7 @@ tests/load/isolation.sh
 tests/load/deno.sh
 tests/load/worker_cost.sh
 tests/load/deploy.sh
+tests/load/cold_start.sh
 
 printf '\nIn-process figures (%s, %s, %s cores)\n' "$(date -u +%Y-%m-%d)" "$(uname -m)" "$(nproc)"
 boot="$(cargo bench --locked -q -p isogate-runtime --bench isolate_boot 2>/dev/null | grep ' p50=')"
