@@ -152,6 +152,7 @@ impl Gateway {
                         }
                     })?,
                     platform: Some(platform.clone()),
+                    throttle: admin::Throttle::default(),
                 });
                 let limits = server_settings(&config.server, metrics.clone()).limits;
                 tasks.push(tokio::spawn(admin::run(tcp, endpoints, limits)));

@@ -24,7 +24,7 @@
 //! - `reload`: SIGHUP and file-watch reloads, swapped in once the new handlers load.
 //! - `metrics`: every metric defined once; per-tenant usage.
 //! - `admin`: `/healthz`, `/readyz`, `/metrics`, `/admin/usage`, `/admin/cache/purge`, and
-//!   the `/v1` API (`admin/v1.rs`).
+//!   the `/v1` API (`admin/v1.rs`; tenant tokens' writes rate-limited by `admin/throttle.rs`).
 //! - `dev`: `isogate dev`'s watcher that reloads the one handler on change.
 //! - `check`: `isogate check`: a config's problems, and with `--load` each handler loaded.
 //! - `deploy`: tenants, versions and deployments given over `/v1`, kept in the store

@@ -712,3 +712,77 @@ async fn bundles_no_version_names_any_more_are_deleted_from_the_store() {
         "{keys:?}"
     );
 }
+
+#[tokio::test]
+async fn a_tenant_token_uploading_past_its_limit_is_told_to_wait_and_the_admin_is_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = DevServer::serve(&config(dir.path()), 2, &[]);
+    let admin = server.addresses[1].clone();
+    api(
+        &admin,
+        "PUT",
+        "/v1/tenants/alpha",
+        br#"{"hosts":["alpha.test"]}"#.to_vec(),
+    )
+    .await;
+    let (_, created) = api(
+        &admin,
+        "POST",
+        "/v1/tenants/alpha/tokens",
+        br#"{"name":"ci"}"#.to_vec(),
+    )
+    .await;
+    let token = created["token"].as_str().unwrap().to_owned();
+    let bundle = |n: usize| {
+        let handler = format!("export default {{ fetch: () => new Response('v{n}') }};\n");
+        upload(
+            &json!({ "main": "index.js" }),
+            &[("index.js", handler.as_str())],
+        )
+    };
+    // Ten at once, then one every 3 s: an upload loop hits the limit within a few more.
+    let mut accepted = 0;
+    let refused = loop {
+        let (status, body) = call(
+            &admin,
+            "POST",
+            "/v1/tenants/alpha/versions",
+            bundle(accepted),
+            &token,
+        )
+        .await;
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            break body;
+        }
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        accepted += 1;
+        assert!(accepted < 20, "20 uploads in a row were all accepted");
+    };
+    assert!(accepted >= 10, "refused after {accepted}");
+    assert_eq!(refused["error"]["code"], "rate_limited");
+    assert!(message(&refused).contains("retry in"), "{refused}");
+    let request = http::Request::builder()
+        .method("POST")
+        .uri(format!("{admin}/v1/tenants/alpha/versions"))
+        .header("authorization", format!("Bearer {token}"))
+        .body(http_body_util::BodyExt::boxed(
+            http_body_util::BodyExt::map_err(
+                http_body_util::Full::new(bytes::Bytes::from(bundle(99))),
+                |never| match never {},
+            ),
+        ))
+        .unwrap();
+    let response = client().request(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=3).contains(&wait), "{wait}");
+    // Nothing was stored for the refused uploads; the operator is not limited.
+    let (_, versions) = api(&admin, "GET", "/v1/tenants/alpha/versions", Vec::new()).await;
+    assert_eq!(versions["versions"].as_array().unwrap().len(), accepted);
+    let (status, _) = api(&admin, "POST", "/v1/tenants/alpha/versions", bundle(100)).await;
+    assert_eq!(status, StatusCode::CREATED);
+}

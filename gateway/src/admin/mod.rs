@@ -2,10 +2,14 @@
 //! (every handler module of the current config has loaded), `/metrics` (Prometheus text),
 //! `/admin/usage[?tenant=NAME]` (what a tenant, or each, used since the window opened, as
 //! JSON), `POST /admin/cache/purge` (`purge.rs`; needs the admin token) and the `/v1` API
-//! of tenants, versions and deployments (`v1.rs`; needs the admin token).
+//! of tenants, versions and deployments (`v1.rs`; needs the admin token or a tenant's,
+//! whose writes `throttle.rs` bounds).
 
 mod purge;
+mod throttle;
 mod v1;
+
+pub use throttle::Throttle;
 
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -53,6 +57,8 @@ pub struct Admin {
     pub token: Option<String>,
     /// The store behind `/v1`, when the gateway keeps one.
     pub platform: Option<Arc<Platform>>,
+    /// How fast tenant tokens may write through `/v1`.
+    pub throttle: Throttle,
 }
 
 /// Connections the admin listener serves at once.

@@ -24,6 +24,10 @@ use serde_json::json;
 use serde_json::Value;
 
 use super::purge::same;
+use super::throttle::UPLOADS;
+use super::throttle::UPLOAD_EVERY;
+use super::throttle::WRITES;
+use super::throttle::WRITES_PER_SECOND;
 use super::Admin;
 use crate::deploy::records::State;
 use crate::deploy::ApiError;
@@ -48,7 +52,15 @@ pub(super) async fn handle(request: Request<Incoming>, admin: &Admin) -> Respons
     }
     match answer(request, admin).await {
         Ok((status, body)) => json_response(status, &body),
-        Err(error) => json_response(error.status, &error.body()),
+        Err(error) => {
+            let mut response = json_response(error.status, &error.body());
+            if let Some(wait) = error.retry_after {
+                response
+                    .headers_mut()
+                    .insert(http::header::RETRY_AFTER, http::HeaderValue::from(wait));
+            }
+            response
+        }
     }
 }
 
@@ -86,6 +98,26 @@ async fn answer(request: Request<Incoming>, admin: &Admin) -> Answer {
             }
         }
         _ => caller.admin_only()?,
+    }
+    if caller != Caller::Admin && method != Method::GET && method != Method::HEAD {
+        let upload = method == Method::POST && matches!(parts.as_slice(), [_, _, "versions"]);
+        admin.throttle.admit(&by, upload).map_err(|wait| ApiError {
+            retry_after: Some(wait),
+            ..ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                if upload {
+                    format!(
+                        "token {by} uploads faster than its limit ({UPLOADS} at once, then one every {} s); retry in {wait} s",
+                        UPLOAD_EVERY.as_secs()
+                    )
+                } else {
+                    format!(
+                        "token {by} writes faster than its limit ({WRITES} at once, then {WRITES_PER_SECOND} a second); retry in {wait} s"
+                    )
+                },
+            )
+        })?;
     }
     match (method.clone(), parts.as_slice()) {
         (Method::GET, ["tenants"]) => Ok((StatusCode::OK, list_tenants(platform, &caller))),

@@ -56,6 +56,8 @@ pub struct ApiError {
     pub code: &'static str,
     /// What is wrong, naming the field or file at fault.
     pub message: String,
+    /// Seconds to wait before trying again (`Retry-After`), when that is the remedy.
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -65,6 +67,7 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            retry_after: None,
         }
     }
 
