@@ -1,8 +1,9 @@
 //! `isogate-runtime`: runs Workers-style JavaScript/TypeScript handlers in V8 isolates.
 //!
 //! An isolate is restored from a startup snapshot that already holds Deno's Web API
-//! extensions (deno_webidl, deno_web, deno_crypto, deno_fetch) and isogate's bootstrap, so
-//! a fresh isolate only has to evaluate the tenant's module. This crate serves no inbound
+//! extensions (deno_webidl, deno_web, deno_crypto, deno_fetch), isogate's bootstrap and the
+//! Node.js built-ins behind `nodejs_compat` globals (reachable only with that flag), so a
+//! fresh isolate only has to evaluate the tenant's module. This crate serves no inbound
 //! HTTP and terminates no TLS: the gateway hands it plain [`HandlerRequest`]s.
 //!
 //! # Layout

@@ -9,7 +9,8 @@ creation instead). Half the tenants get their warm request right after the first
 half get it after the same pause, so that it too finds the server idle (threads parked,
 caches cold) and the difference is the cold start alone. BURST=1 gives a third of them to
 each of those and a third to tenants back to back. ISOLATION=thread runs the same
-in-process; RAW=1 also prints the first and warm requests' medians.
+in-process; RAW=1 also prints the first and warm requests' medians; NODEJS_COMPAT=1 deploys
+every version with `nodejs_compat` and a handler that imports `node:buffer` and `node:crypto`.
 """
 
 import http.client
@@ -67,7 +68,14 @@ def main():
         # ISOLATION=thread: the same in-process, for comparison.
         thread = os.environ.get("ISOLATION") == "thread"
         node = d.Node(f"{work}/one", 'isolation = "thread"\nworkers = 2\n' if thread else "")
-        payload = d.bundle("cold")
+        if os.environ.get("NODEJS_COMPAT"):
+            handler = ('import { Buffer } from "node:buffer";\n'
+                       'import { createHash } from "node:crypto";\n'
+                       'export default { fetch() { return new Response('
+                       'createHash("sha256").update(Buffer.from("cold")).digest("hex")); } };\n')
+            payload = d.bundle("", handler, compatibility_flags=["nodejs_compat"])
+        else:
+            payload = d.bundle("cold")
         names = [f"c{n}" for n in range(TENANTS)]
         for name in names:
             node.api("PUT", f"/v1/tenants/{name}", json.dumps({"hosts": [f"{name}.test"]}).encode())
@@ -75,6 +83,8 @@ def main():
             node.api("POST", f"/v1/tenants/{name}/deployments",
                      json.dumps({"versions": [{"id": version["id"], "percentage": 100}]}).encode())
         where = "in-process isolates" if thread else "worker processes"
+        if os.environ.get("NODEJS_COMPAT"):
+            where += ", nodejs_compat"
         runs = [("the warm request right after it", PAUSE, False),
                 (f"the warm request also after {PAUSE * 1000:.0f} ms idle", PAUSE, True)]
         if os.environ.get("BURST"):

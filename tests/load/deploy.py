@@ -36,9 +36,13 @@ def free_port():
         return s.getsockname()[1]
 
 
-def bundle(text):
-    manifest = json.dumps({"main": "index.js"}).encode()
-    handler = f"export default {{ fetch() {{ return new Response({json.dumps(text)}); }} }};\n".encode()
+def bundle(text, handler=None, **manifest):
+    """A version's bundle: a manifest (`main` plus any other keys given) and `index.js`, by
+    default a handler answering `text`."""
+    manifest = json.dumps({"main": "index.js", **manifest}).encode()
+    if handler is None:
+        handler = f"export default {{ fetch() {{ return new Response({json.dumps(text)}); }} }};\n"
+    handler = handler.encode()
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w:gz") as tar:
         for name, data in [("isogate.manifest.json", manifest), ("index.js", handler)]:

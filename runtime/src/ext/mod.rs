@@ -48,23 +48,9 @@ deno_core::extension!(
     ],
 );
 
-/// Extensions for building the snapshot: ops registered, no per-isolate state.
-#[allow(dead_code, reason = "used by build.rs, which compiles this module too")]
-pub(crate) fn for_snapshot() -> Vec<Extension> {
-    vec![
-        deno_webidl::deno_webidl::lazy_init(),
-        deno_web::deno_web::lazy_init(),
-        deno_crypto::deno_crypto::lazy_init(),
-        deno_fetch::deno_fetch::lazy_init(),
-        isogate::lazy_init(),
-    ]
-}
-
-/// Extensions for an isolate restored from the snapshot, with their per-isolate state.
-#[allow(
-    dead_code,
-    reason = "build.rs compiles this module too and only needs for_snapshot"
-)]
+/// Extensions with their per-isolate state: for an isolate restored from the snapshot, and
+/// for `build.rs`, which builds the snapshot with them (the Node.js built-ins evaluated
+/// into it call ops).
 pub(crate) fn for_isolate() -> Vec<Extension> {
     vec![
         deno_webidl::deno_webidl::init(),

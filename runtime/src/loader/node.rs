@@ -6,9 +6,11 @@
 //! (`node_zlib.mjs`); `node:events`' EventEmitter is unenv's made callable
 //! (`node_events.mjs`); `node:stream` and `node:string_decoder` are Node's own, bundled
 //! (unenv's are stand-ins).
-//! Their own imports stay inside the embedded tree. Without the flag a `node:` import is refused at load, saying
-//! which flag allows it. What unenv does not implement throws when it is called, naming
-//! itself, so that packages that merely import it still load.
+//! Their own imports stay inside the embedded tree. `node:buffer` and `node:process` (the
+//! globals' modules) are already evaluated in the startup snapshot (`build.rs` builds it with
+//! this module), reachable only through this loader. Without the flag a `node:` import is
+//! refused at load, saying which flag allows it. What unenv does not implement throws when
+//! it is called, naming itself, so that packages that merely import it still load.
 
 use deno_core::ModuleSpecifier;
 use include_dir::include_dir;

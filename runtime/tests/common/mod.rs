@@ -39,6 +39,12 @@ pub(crate) fn spawn_node(entry: PathBuf) -> WorkerHandle {
     spawn_spec(entry, &[], Limits::default(), true)
 }
 
+/// A `nodejs_compat` worker for `entry` with `env`.
+#[allow(dead_code, reason = "each test crate uses some of these helpers")]
+pub(crate) fn spawn_node_with(entry: PathBuf, env: &[(&str, &str)]) -> WorkerHandle {
+    spawn_spec(entry, env, Limits::default(), true)
+}
+
 fn spawn_spec(
     entry: PathBuf,
     env: &[(&str, &str)],
