@@ -72,5 +72,6 @@ row "one-line handler" "$work/plain.js"
 row "one-line handler, nodejs_compat" "$work/plain.js" --compatibility-flag nodejs_compat
 row "50 packages from node_modules" "$work/many/index.js"
 row "examples/wrangler-app (Hono, JSX, CommonJS)" examples/wrangler-app
-snapshot="$(find "$target/release/build" -name ISOGATE_SNAPSHOT.bin -newer "$bin" -o -name ISOGATE_SNAPSHOT.bin | head -n 1)"
+# The newest: older builds leave theirs behind in other folders.
+snapshot="$(find "$target/release/build" -name ISOGATE_SNAPSHOT.bin -printf '%T@ %p\n' | sort -n | tail -n 1 | cut -d' ' -f2-)"
 printf '%-44s %6s KiB\n' "startup snapshot" "$(($(stat -c %s "$snapshot") / 1024))"
