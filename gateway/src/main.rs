@@ -2,6 +2,7 @@
 
 use std::io::IsTerminal;
 use std::net::SocketAddr;
+use std::path::Path;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -171,8 +172,9 @@ struct CheckArgs {
 
 #[derive(Debug, clap::Args)]
 struct DevArgs {
-    /// The handler module (.js, .mjs, .ts, .mts) exporting `default { fetch }`, or a wrangler
-    /// project's folder (default: the current folder, when it has a wrangler config).
+    /// The handler module (.js, .mjs, .ts, .mts) exporting `default { fetch }` (in a wrangler
+    /// project, run with the project's vars and flags), or a wrangler project's folder
+    /// (default: the current folder, when it has a wrangler config).
     handler: Option<PathBuf>,
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1")]
@@ -305,18 +307,18 @@ fn dev_target(args: &DevArgs) -> anyhow::Result<DevTarget> {
     let mut flags = args.compatibility_flags.clone();
     let named = args.handler.clone().unwrap_or_else(|| PathBuf::from("."));
     let handler = if named.is_dir() {
-        let project = wrangler::load(&named).map_err(|error| {
-            anyhow::anyhow!("{error}; name a handler module, or run in a wrangler project")
-        })?;
-        for line in &project.unsupported {
-            tracing::warn!(config = %project.config.display(), "{line}");
-        }
-        env.vars = project.vars;
-        env.files.extend(project.dev_vars);
-        flags.extend(project.compatibility_flags);
-        project.main
+        wrangler_project(&named, None, &mut env, &mut flags)?
     } else {
-        named
+        // A module named in a wrangler project runs with the project's vars and flags, in
+        // place of its `main` (as `wrangler dev SCRIPT` does).
+        let root = std::fs::canonicalize(&named)
+            .ok()
+            .map(|real| isogate_runtime::project_root(&real))
+            .filter(|root| wrangler::config_in(root).is_some());
+        match root {
+            Some(root) => wrangler_project(&root, Some(named), &mut env, &mut flags)?,
+            None => named,
+        }
     };
     env.files.extend(args.env_file.clone());
     if !handler.is_file() {
@@ -327,6 +329,26 @@ fn dev_target(args: &DevArgs) -> anyhow::Result<DevTarget> {
         env,
         flags,
     })
+}
+
+/// Reads the wrangler project in `folder` into `env` and `flags`; its entry module, or
+/// `module` in its place.
+fn wrangler_project(
+    folder: &Path,
+    module: Option<PathBuf>,
+    env: &mut DevEnv,
+    flags: &mut Vec<String>,
+) -> anyhow::Result<PathBuf> {
+    let project = wrangler::load_with_main(folder, module).map_err(|error| {
+        anyhow::anyhow!("{error}; name a handler module, or run in a wrangler project")
+    })?;
+    for line in &project.unsupported {
+        tracing::warn!(config = %project.config.display(), "{line}");
+    }
+    env.vars = project.vars;
+    env.files.extend(project.dev_vars);
+    flags.extend(project.compatibility_flags);
+    Ok(project.main)
 }
 
 async fn dev(args: DevArgs) -> anyhow::Result<()> {

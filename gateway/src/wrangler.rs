@@ -66,6 +66,12 @@ pub fn config_in(folder: &Path) -> Option<PathBuf> {
 
 /// Reads the wrangler project in `folder`; the error names the file and what is wrong.
 pub fn load(folder: &Path) -> Result<WranglerProject, String> {
+    load_with_main(folder, None)
+}
+
+/// [`load`], with `main` (a module named on the command line) in place of the config's own,
+/// which then need not be set.
+pub fn load_with_main(folder: &Path, main: Option<PathBuf>) -> Result<WranglerProject, String> {
     let config = config_in(folder).ok_or_else(|| {
         format!(
             "{} has no wrangler.toml, wrangler.json or wrangler.jsonc",
@@ -88,10 +94,14 @@ pub fn load(folder: &Path) -> Result<WranglerProject, String> {
             config.display()
         ));
     };
-    let main = table
-        .get("main")
-        .and_then(Value::as_str)
-        .ok_or_else(|| format!("{}: `main` (the entry module) is not set", config.display()))?;
+    let main = match main {
+        Some(main) => main,
+        None => table
+            .get("main")
+            .and_then(Value::as_str)
+            .map(|main| folder.join(main))
+            .ok_or_else(|| format!("{}: `main` (the entry module) is not set", config.display()))?,
+    };
     let vars = table
         .get("vars")
         .and_then(Value::as_object)
@@ -131,7 +141,7 @@ pub fn load(folder: &Path) -> Result<WranglerProject, String> {
     );
     let dev_vars = Some(folder.join(".dev.vars")).filter(|path| path.is_file());
     Ok(WranglerProject {
-        main: folder.join(main),
+        main,
         config,
         vars,
         compatibility_flags,
@@ -185,5 +195,9 @@ mod tests {
             error.ends_with("`main` (the entry module) is not set"),
             "{error}"
         );
+        // A module named on the command line stands in for it.
+        let named = dir.path().join("other.js");
+        let project = load_with_main(dir.path(), Some(named.clone())).unwrap();
+        assert_eq!(project.main, named);
     }
 }

@@ -325,6 +325,15 @@ async fn dev_serves_a_wrangler_project_with_its_vars_and_dev_vars() {
         "{logs}"
     );
 
+    // A module of the project named instead: the project's vars apply to it all the same.
+    drop(server);
+    let server = DevServer::start(&root.join("src/index.ts"), &[]);
+    let (status, _, body) = get(&server.url("/")).await;
+    assert_eq!(
+        (status, body.as_str()),
+        (StatusCode::OK, "hello from-dev-vars 4 undefined")
+    );
+
     // A folder without a wrangler config is refused with what to do.
     let empty = tempfile::tempdir().unwrap();
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_isogate"))
