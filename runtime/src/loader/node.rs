@@ -3,7 +3,8 @@
 //! `node:*` (and as the bare names, as Node resolves them first); `node:crypto` is unenv's
 //! with Node's synchronous hashes and HMACs made from @noble/hashes (`node_crypto.mjs`), and
 //! `node:zlib` unenv's with deflate, inflate, gzip and their kin made from pako
-//! (`node_zlib.mjs`); `node:events`' EventEmitter is unenv's made callable
+//! (`node_zlib.mjs`); `node:buffer` unenv's with the `base64url` encoding
+//! (`node_buffer.mjs`); `node:events`' EventEmitter is unenv's made callable
 //! (`node_events.mjs`); `node:stream` and `node:string_decoder` are Node's own, bundled
 //! (unenv's are stand-ins).
 //! Their own imports stay inside the embedded tree. `node:buffer` and `node:process` (the
@@ -32,6 +33,10 @@ const CRYPTO_SOURCE: &str = include_str!("node_crypto.mjs");
 const ZLIB_PATH: &str = "isogate/zlib.mjs";
 const ZLIB_SOURCE: &str = include_str!("node_zlib.mjs");
 
+/// Where `node:buffer` is served from, and its source.
+const BUFFER_PATH: &str = "isogate/buffer.mjs";
+const BUFFER_SOURCE: &str = include_str!("node_buffer.mjs");
+
 /// Where `node:events` is served from, and its source.
 const EVENTS_PATH: &str = "isogate/events.mjs";
 const EVENTS_SOURCE: &str = include_str!("node_events.mjs");
@@ -47,6 +52,7 @@ export const { pipeline, finished } = promises;\n";
 /// streams and `StringDecoder` (bundled, see `vendor/readable-stream/build.sh`) where
 /// unenv's are stand-ins, and isogate's modules over unenv's.
 const OVERRIDES: &[(&str, &str)] = &[
+    ("buffer", BUFFER_PATH),
     ("crypto", CRYPTO_PATH),
     ("events", EVENTS_PATH),
     ("zlib", ZLIB_PATH),
@@ -171,6 +177,7 @@ pub(super) fn source(url: &ModuleSpecifier) -> Option<&'static str> {
 
 fn source_of(path: &str) -> Option<&'static str> {
     match path {
+        BUFFER_PATH => Some(BUFFER_SOURCE),
         CRYPTO_PATH => Some(CRYPTO_SOURCE),
         ZLIB_PATH => Some(ZLIB_SOURCE),
         EVENTS_PATH => Some(EVENTS_SOURCE),
@@ -186,7 +193,7 @@ mod tests {
     #[test]
     fn built_ins_resolve_inside_the_embedded_tree() {
         let buffer = builtin("node:buffer").unwrap();
-        assert_eq!(buffer.as_str(), "isogate-node:/unenv/node/buffer.mjs");
+        assert_eq!(buffer.as_str(), "isogate-node:/isogate/buffer.mjs");
         assert_eq!(
             builtin("path").unwrap().as_str(),
             "isogate-node:/unenv/node/path.mjs"
@@ -197,6 +204,7 @@ mod tests {
             assert!(source(&url).is_some(), "{name}");
         }
         assert!(source(&buffer).unwrap().contains("Buffer"));
+        let buffer = ModuleSpecifier::parse("isogate-node:/unenv/node/buffer.mjs").unwrap();
         let inner = resolve_inside("./internal/buffer/buffer.mjs", &buffer).unwrap();
         assert_eq!(
             inner.as_str(),
