@@ -28,29 +28,6 @@ const ADD_WASM: &[u8] = &[
     0x0a, 0x09, 0x01, 0x07, 0x00, 0x20, 0x00, 0x20, 0x01, 0x6a, 0x0b, // local.get 0 1; add
 ];
 
-/// A file of a test folder: its path and contents.
-type File<'a> = (&'a str, &'a [u8]);
-
-/// Writes `files` under a new temporary folder.
-fn folder(files: &[File<'_>]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (path, contents) in files {
-        let path = dir.path().join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, contents).unwrap();
-    }
-    dir
-}
-
-/// The JSON answer (and its text) of one GET to the module at `entry`, run under
-/// `nodejs_compat`; the answer must be a 200.
-async fn node_json(entry: std::path::PathBuf) -> (serde_json::Value, String) {
-    let worker = spawn_node(entry);
-    let (status, body) = call(&worker, get("http://example.test/")).await.unwrap();
-    assert_eq!(status, 200, "{body}");
-    (serde_json::from_str(&body).unwrap(), body)
-}
-
 #[tokio::test]
 async fn handler_imports_packages_from_node_modules_and_wasm() {
     let dir = folder(&[

@@ -7,11 +7,11 @@ use common::*;
 
 #[tokio::test]
 async fn buffer_reads_and_writes_base64url_as_node_does() {
-    let dir = tempfile::tempdir().unwrap();
-    let entry = dir.path().join("index.js");
-    std::fs::write(
-        &entry,
-        br#"import { Buffer } from "node:buffer";
+    let dir = folder(&[
+        ("package.json", br#"{"name":"app"}"#),
+        (
+            "index.js",
+            br#"import { Buffer } from "node:buffer";
 export default {
   fetch() {
     const bytes = Buffer.from([0xfb, 0xff, 0xfe, 0x3e]);
@@ -36,13 +36,9 @@ export default {
     });
   },
 };"#,
-    )
-    .unwrap();
-    std::fs::write(dir.path().join("package.json"), br#"{"name":"app"}"#).unwrap();
-    let worker = spawn_node(entry);
-    let (status, body) = call(&worker, get("http://example.test/")).await.unwrap();
-    assert_eq!(status, 200, "{body}");
-    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+        ),
+    ]);
+    let (json, body) = node_json(dir.path().join("index.js")).await;
     // What Node 20 answers for each.
     assert_eq!(json["encoded"], "-__-Pg", "{body}");
     assert_eq!(json["upper"], "-__-Pg", "{body}");

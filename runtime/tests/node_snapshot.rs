@@ -41,17 +41,15 @@ export default {
 
 #[tokio::test]
 async fn each_nodejs_compat_isolate_starts_with_its_own_state_randomness_clock_and_env() {
-    let dir = tempfile::tempdir().unwrap();
-    let entry = dir.path().join("index.js");
-    std::fs::write(&entry, HANDLER).unwrap();
-    std::fs::write(dir.path().join("package.json"), br#"{"name":"app"}"#).unwrap();
+    let dir = folder(&[
+        ("package.json", br#"{"name":"app"}"#),
+        ("index.js", HANDLER),
+    ]);
 
     let mut answers = Vec::new();
     for greeting in ["first", "second"] {
-        let worker = spawn_node_with(entry.clone(), &[("GREETING", greeting)]);
-        let (status, body) = call(&worker, get("http://example.test/")).await.unwrap();
-        assert_eq!(status, 200, "{body}");
-        let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let entry = dir.path().join("index.js");
+        let (json, body) = node_json_with(entry, &[("GREETING", greeting)]).await;
         assert_eq!(json["sameBuffer"], true, "{body}");
         assert_eq!(json["sameProcess"], true, "{body}");
         assert_eq!(json["greeting"], greeting, "{body}");
@@ -74,11 +72,11 @@ async fn each_nodejs_compat_isolate_starts_with_its_own_state_randomness_clock_a
 
 #[tokio::test]
 async fn an_isolate_without_nodejs_compat_has_no_node_globals_and_cannot_reach_the_built_ins() {
-    let dir = tempfile::tempdir().unwrap();
-    let entry = dir.path().join("index.js");
-    std::fs::write(
-        &entry,
-        br#"export default {
+    let dir = folder(&[
+        ("package.json", br#"{"name":"app"}"#),
+        (
+            "index.js",
+            br#"export default {
   async fetch() {
     const globals = [typeof Buffer, typeof process, typeof AsyncLocalStorage, typeof global];
     if (globals.some((kind) => kind !== "undefined")) {
@@ -92,10 +90,9 @@ async fn an_isolate_without_nodejs_compat_has_no_node_globals_and_cannot_reach_t
     }
   },
 };"#,
-    )
-    .unwrap();
-    std::fs::write(dir.path().join("package.json"), br#"{"name":"app"}"#).unwrap();
-    let worker = spawn(entry, &[]);
+        ),
+    ]);
+    let worker = spawn(dir.path().join("index.js"), &[]);
     let (status, body) = call(&worker, get("http://example.test/")).await.unwrap();
     assert_eq!(status, 500, "{body}");
     assert!(body.contains("isogate-node:"), "{body}");

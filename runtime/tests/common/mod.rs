@@ -36,7 +36,7 @@ pub(crate) fn spawn_limited(entry: PathBuf, env: &[(&str, &str)], limits: Limits
 /// A worker for `entry` that may import Node.js built-ins (`nodejs_compat`).
 #[allow(dead_code, reason = "each test crate uses some of these helpers")]
 pub(crate) fn spawn_node(entry: PathBuf) -> WorkerHandle {
-    spawn_spec(entry, &[], Limits::default(), true)
+    spawn_node_with(entry, &[])
 }
 
 /// A `nodejs_compat` worker for `entry` with `env`.
@@ -144,4 +144,35 @@ pub(crate) async fn echo_upstream() -> std::net::SocketAddr {
         }
     });
     address
+}
+
+/// A file of a test folder: its path and contents.
+pub(crate) type File<'a> = (&'a str, &'a [u8]);
+
+/// Writes `files` under a new temporary folder.
+pub(crate) fn folder(files: &[File<'_>]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, contents) in files {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, contents).unwrap();
+    }
+    dir
+}
+
+/// The JSON answer (and its text) of one GET to the module at `entry`, run under
+/// `nodejs_compat`; the answer must be a 200.
+pub(crate) async fn node_json(entry: PathBuf) -> (serde_json::Value, String) {
+    node_json_with(entry, &[]).await
+}
+
+/// [`node_json`] with `env`.
+pub(crate) async fn node_json_with(
+    entry: PathBuf,
+    env: &[(&str, &str)],
+) -> (serde_json::Value, String) {
+    let worker = spawn_node_with(entry, env);
+    let (status, body) = call(&worker, get("http://example.test/")).await.unwrap();
+    assert_eq!(status, 200, "{body}");
+    (serde_json::from_str(&body).unwrap(), body)
 }
