@@ -9,6 +9,8 @@
     reason = "modules shared with the library; only part is used here"
 )]
 
+#[path = "src/clock.rs"]
+mod clock;
 #[path = "src/error.rs"]
 mod error;
 #[path = "src/ext/mod.rs"]

@@ -10,6 +10,7 @@ import {
 } from "ext:core/ops";
 import { Cache, caches, CacheStorage } from "ext:isogate/05_cache.js";
 import { HTMLRewriter } from "ext:isogate/06_html_rewriter.js";
+import { guardSubtle } from "ext:isogate/02_subtle.js";
 import {
   currentScope,
   enterRequest,
@@ -318,6 +319,7 @@ function bytesOf(value, which) {
 
 /** Installs the handler-facing global scope; called once, while the snapshot is built. */
 function installGlobals() {
+  guardSubtle(crypto.SubtleCrypto.prototype, DOMException);
   ObjectDefineProperty(crypto.SubtleCrypto.prototype, "timingSafeEqual", {
     __proto__: null,
     value: timingSafeEqual,

@@ -28,6 +28,7 @@ use crate::ext::helpers::Helpers;
 use crate::ext::http::Inbox;
 use crate::ext::http::Queue;
 use crate::ext::http::Replies;
+use crate::ext::offload::OffloadSlot;
 use crate::limits::cpu;
 use crate::limits::cpu::Watched;
 use crate::limits::memory;
@@ -119,6 +120,8 @@ pub struct Isolate {
     buffers: Option<Arc<memory::Buffers>>,
     /// CPU time its helper threads (HTMLRewriter's) used, added to its turns.
     helpers: Helpers,
+    /// Its project's offload threads (`crypto.subtle`'s work), charged like helpers.
+    offload: Rc<OffloadSlot>,
 }
 
 impl Isolate {
@@ -146,8 +149,10 @@ impl Isolate {
             .map_err(|error| RuntimeError::Bootstrap(format!("CPU clock: {error}")))?;
         identify(&runtime, label, policy)?;
         runtime.op_state().borrow_mut().put(Replies::default());
-        let helpers = Helpers::new(cpu::thread_time);
+        let helpers = Helpers::new(crate::clock::thread_time);
         runtime.op_state().borrow_mut().put(helpers.clone());
+        let offload = Rc::new(OffloadSlot::default());
+        runtime.op_state().borrow_mut().put(offload.clone());
         let entry = runtime
             .execute_script("ext:isogate/entry", TAKE_ENTRY)
             .map_err(|error| RuntimeError::Bootstrap(error.to_string()))?;
@@ -178,6 +183,7 @@ impl Isolate {
             heap_stop,
             buffers,
             helpers,
+            offload,
         })
     }
 
@@ -288,8 +294,9 @@ impl Isolate {
         let entry_real = crate::loader::files::files()
             .real_path(entry)
             .map_err(|e| load_error(e.to_string()))?;
-        self.loader
-            .set_root(crate::loader::project::project_root(&entry_real));
+        let root = crate::loader::project::project_root(&entry_real);
+        self.offload.set_root(root.clone());
+        self.loader.set_root(root);
         let specifier = deno_core::ModuleSpecifier::from_file_path(&entry_real)
             .map_err(|()| load_error("the handler path is not absolute".to_owned()))?;
         self.runtime
@@ -299,7 +306,7 @@ impl Isolate {
         self.loader.set_env(env_json);
         self.cpu.begin(STARTUP_CPU);
         let loaded = self.evaluate(&specifier).await;
-        let cpu_used = self.cpu.end() + self.helpers.take();
+        let cpu_used = self.cpu.end() + self.helpers.take() + self.offload.take();
         if let Some(breach) = self.breach(cpu_used) {
             let message = match breach.kind {
                 LimitKind::Cpu => format!(
@@ -417,7 +424,7 @@ impl Isolate {
             let polled = self
                 .runtime
                 .poll_event_loop(cx, PollEventLoopOptions::default());
-            let helped = self.helpers.take();
+            let helped = self.helpers.take() + self.offload.take();
             let cpu_used = self.cpu.end() + helped;
             background.turn(&state, idle_before, cpu_used);
             if let Some(meter) = meter {
@@ -684,6 +691,8 @@ mod entry {
 
     impl Drop for EntryGuard {
         fn drop(&mut self) {
+            // A run terminated inside a `crypto.subtle` call leaves its offload entered.
+            crate::ext::offload::leave_all();
             self.0.exit();
         }
     }

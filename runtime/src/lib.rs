@@ -29,16 +29,20 @@
 //! - `ext`: the ordered extension list (`ext/mod.rs`), isogate's ops (`http`, `console`),
 //!   the outbound fetch policy (`fetch`), the Cache API's store (`cache`, behind the
 //!   [`HandlerCache`] the embedder implements) and `HTMLRewriter` over lol-html (`html`),
-//!   whose threads charge their CPU time to the isolate (`helpers`).
+//!   whose threads charge their CPU time to the isolate (`helpers`), and the project's
+//!   own thread for Web Crypto's work off the isolate thread, charged the same way
+//!   (`offload`).
 //! - `limits`: [`Limits`] and the [`LimitBreach`] a stopped request reports: the CPU
 //!   watchdog (`limits/cpu.rs`), the heap cap (`limits/memory.rs`), the wall clock over
 //!   a streamed body (`limits/wall.rs`, after the deadline on dispatch); subrequests are
 //!   counted by the `fetch` wrapper in JS.
+//! - `clock`: thread CPU clocks, read by the watchdog and for offload threads.
 //! - `error`: [`RuntimeError`], [`LoaderError`].
 //! - `js/`: the bootstrap evaluated into the snapshot (`00_scope.js` is the running
 //!   request and the rule that I/O needs one, `01_globals.js` builds the global scope,
-//!   `05_cache.js` the Cache API, `06_html_rewriter.js` `HTMLRewriter`, `10_serve.js` is
-//!   the serve loop, `99_main.js` the entry).
+//!   `02_subtle.js` bounds `crypto.subtle`'s work off the isolate thread, `05_cache.js`
+//!   the Cache API, `06_html_rewriter.js` `HTMLRewriter`, `10_serve.js` is the serve loop,
+//!   `99_main.js` the entry).
 //!
 //! # Flow of one request
 //! 1. The gateway calls [`WorkerHandle::dispatch`] with a [`HandlerRequest`].
@@ -53,6 +57,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 #![warn(missing_docs)]
 
+mod clock;
 mod error;
 mod ext;
 mod isolate;

@@ -7,6 +7,7 @@ pub(crate) mod fetch;
 pub(crate) mod helpers;
 pub(crate) mod html;
 pub(crate) mod http;
+pub(crate) mod offload;
 
 use std::sync::Arc;
 
@@ -35,9 +36,11 @@ deno_core::extension!(
         http::op_isogate_resp_send_text,
         http::op_isogate_resp_error,
         http::op_isogate_resp_limit,
+        offload::op_isogate_offload_enter,
+        offload::op_isogate_offload_leave,
     ],
     esm_entry_point = "ext:isogate/99_main.js",
-    esm = [dir "js", "00_scope.js", "01_globals.js", "05_cache.js", "06_html_rewriter.js", "10_serve.js", "99_main.js"],
+    esm = [dir "js", "00_scope.js", "01_globals.js", "02_subtle.js", "05_cache.js", "06_html_rewriter.js", "10_serve.js", "99_main.js"],
     // deno_fetch's JS imports these from crates isogate does not use (Deno's TLS client
     // certificates and OpenTelemetry); small stand-ins keep fetch working without them.
     lazy_loaded_js = [

@@ -1,7 +1,7 @@
 //! Per-tenant limits and the reasons a request is stopped by one.
 //!
 //! - `cpu.rs`: the CPU watchdog: each isolate thread's CPU clock, read by one watchdog
-//!   thread that terminates a JavaScript run going past the limit (the only unsafe module).
+//!   thread that terminates a JavaScript run going past the limit (the clocks: `clock.rs`).
 //! - `memory.rs`: the V8 heap cap and the near-heap-limit callback that stops the isolate
 //!   cleanly instead of letting V8 abort the process.
 //!

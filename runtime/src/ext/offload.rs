@@ -1,0 +1,207 @@
+//! Work Deno's Web Crypto does off the isolate thread (`crypto.subtle`'s digest, encrypt,
+//! sign, derive, generate and the like run on a tokio blocking thread): the tenant's work,
+//! so it is charged and bounded like the tenant's JavaScript.
+//!
+//! - Its own threads: each project (the tenant's code boundary) has, per process, one
+//!   blocking thread for such work. `crypto.subtle`'s wrappers (`js/02_subtle.js`) enter
+//!   that thread pool's runtime while they call Deno's method, so the blocking work it
+//!   spawns goes there and not to the worker's shared pool: one tenant's work never runs
+//!   on, or waits for, a neighbour's. Work left running by an isolate that was stopped
+//!   stays on its project's one thread, so a tenant cannot pile up threads by getting its
+//!   isolates stopped mid-call.
+//! - Charged: the thread's CPU time is added to the turns of the project's isolates, as
+//!   helper threads' is (`helpers.rs`): it counts toward the CPU limit, the usage and the
+//!   metrics.
+//! - Bounded: what one call may do is capped in JS (PBKDF2 iterations as Workers does,
+//!   RSA key sizes), and each isolate has at most one call in flight.
+//!
+//! Entering a runtime is a per-thread stack of guards; a JavaScript run that was terminated
+//! between the wrapper's enter and leave leaves its guard behind, so whoever runs an
+//! isolate calls [`leave_all`] after each run.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::path::Path;
+use std::path::PathBuf;
+use std::sync::atomic::AtomicU64;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::sync::LazyLock;
+use std::sync::Mutex;
+use std::sync::MutexGuard;
+use std::sync::PoisonError;
+use std::thread::ThreadId;
+use std::time::Duration;
+
+use deno_core::op2;
+use deno_core::OpState;
+use deno_error::JsErrorBox;
+use tokio::runtime::EnterGuard;
+
+use crate::clock::thread_time;
+use crate::clock::CpuClock;
+
+/// How long an offload thread waits for more work before it ends.
+const KEEP_ALIVE: Duration = Duration::from_secs(10);
+
+/// One project's offload threads (at most one at a time) and the account of their CPU time.
+struct Offload {
+    runtime: tokio::runtime::Runtime,
+    account: Arc<Account>,
+}
+
+/// The CPU time of a project's offload threads.
+#[derive(Debug, Default)]
+pub(crate) struct Account {
+    threads: Mutex<Vec<Worker>>,
+    /// CPU nanoseconds of threads that have ended and not been taken yet.
+    ended: AtomicU64,
+}
+
+#[derive(Debug)]
+struct Worker {
+    id: ThreadId,
+    clock: CpuClock,
+    /// The thread's CPU time when it was last taken.
+    charged: Duration,
+}
+
+impl Account {
+    /// The CPU time the threads used since the last call.
+    pub(crate) fn take(&self) -> Duration {
+        let mut used = Duration::from_nanos(self.ended.swap(0, Ordering::AcqRel));
+        for worker in self.threads().iter_mut() {
+            let now = worker.clock.now();
+            used += now.saturating_sub(worker.charged);
+            worker.charged = worker.charged.max(now);
+        }
+        used
+    }
+
+    fn threads(&self) -> MutexGuard<'_, Vec<Worker>> {
+        self.threads.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Called on a new offload thread.
+    fn started(&self) {
+        match CpuClock::of_current_thread() {
+            Ok(clock) => self.threads().push(Worker {
+                id: std::thread::current().id(),
+                clock,
+                charged: thread_time(),
+            }),
+            Err(error) => tracing::error!(%error, "an offload thread has no CPU clock"),
+        }
+    }
+
+    /// Called on an offload thread as it ends: what it used since last taken stays owed.
+    fn stopped(&self) {
+        let id = std::thread::current().id();
+        let now = thread_time();
+        let mut threads = self.threads();
+        if let Some(at) = threads.iter().position(|worker| worker.id == id) {
+            let worker = threads.swap_remove(at);
+            let owed = now.saturating_sub(worker.charged);
+            let nanos = u64::try_from(owed.as_nanos()).unwrap_or(u64::MAX);
+            self.ended.fetch_add(nanos, Ordering::AcqRel);
+        }
+    }
+}
+
+/// Every project's offload, made on its first call and kept for the process: a project's
+/// work outlives the isolates that asked for it.
+static OFFLOADS: LazyLock<Mutex<HashMap<PathBuf, &'static Offload>>> =
+    LazyLock::new(Mutex::default);
+
+fn offload_for(root: &Path) -> std::io::Result<&'static Offload> {
+    let mut offloads = OFFLOADS.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(offload) = offloads.get(root) {
+        return Ok(offload);
+    }
+    let account = Arc::new(Account::default());
+    let (on_start, on_stop) = (account.clone(), account.clone());
+    // IO and timers enabled, though the work needs neither: code the call runs while the
+    // runtime is entered (a getter on the algorithm object) finds a complete runtime.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .max_blocking_threads(1)
+        .thread_keep_alive(KEEP_ALIVE)
+        .thread_name("isogate-offload")
+        .on_thread_start(move || on_start.started())
+        .on_thread_stop(move || on_stop.stopped())
+        .build()?;
+    let offload: &'static Offload = Box::leak(Box::new(Offload { runtime, account }));
+    offloads.insert(root.to_path_buf(), offload);
+    Ok(offload)
+}
+
+/// An isolate's way to its project's offload, in its `OpState`; made when the isolate
+/// takes a handler.
+#[derive(Debug, Default)]
+pub(crate) struct OffloadSlot {
+    root: RefCell<Option<PathBuf>>,
+    account: RefCell<Option<Arc<Account>>>,
+}
+
+impl OffloadSlot {
+    /// Sets the project whose offload the isolate's calls use.
+    pub(crate) fn set_root(&self, root: PathBuf) {
+        *self.root.borrow_mut() = Some(root);
+    }
+
+    /// The CPU time the project's offload threads used since last taken (by any of its
+    /// isolates in this process).
+    pub(crate) fn take(&self) -> Duration {
+        self.account
+            .borrow()
+            .as_ref()
+            .map_or(Duration::ZERO, |account| account.take())
+    }
+
+    fn offload(&self) -> Result<Option<&'static Offload>, JsErrorBox> {
+        let Some(root) = self.root.borrow().clone() else {
+            return Ok(None);
+        };
+        let offload = offload_for(&root)
+            .map_err(|error| JsErrorBox::generic(format!("cannot start offload work: {error}")))?;
+        self.account
+            .borrow_mut()
+            .get_or_insert_with(|| offload.account.clone());
+        Ok(Some(offload))
+    }
+}
+
+thread_local! {
+    /// The offload runtimes entered on this thread, innermost last (`None`: an enter with
+    /// no project, kept so that enters and leaves pair up).
+    static ENTERED: RefCell<Vec<Option<EnterGuard<'static>>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Enters the isolate's project offload runtime until the matching leave.
+#[op2(fast)]
+pub(crate) fn op_isogate_offload_enter(state: &mut OpState) -> Result<(), JsErrorBox> {
+    let offload = match state.try_borrow::<std::rc::Rc<OffloadSlot>>() {
+        Some(slot) => slot.offload()?,
+        None => None,
+    };
+    let guard = offload.map(|offload| offload.runtime.handle().enter());
+    ENTERED.with(|entered| entered.borrow_mut().push(guard));
+    Ok(())
+}
+
+/// Leaves the runtime the last enter entered.
+#[op2(fast)]
+pub(crate) fn op_isogate_offload_leave() {
+    let guard = ENTERED.with(|entered| entered.borrow_mut().pop());
+    drop(guard);
+}
+
+/// Leaves every offload runtime still entered on this thread, innermost first.
+pub(crate) fn leave_all() {
+    ENTERED.with(|entered| {
+        let mut entered = entered.borrow_mut();
+        while let Some(guard) = entered.pop() {
+            drop(guard);
+        }
+    });
+}
