@@ -193,6 +193,13 @@ async fn hostile_tenant_attacks_are_stopped_without_hurting_the_gateway_or_the_v
         ),
         // No cpu_ms configured: the default of 1000 ms applies.
         ("/loop", StatusCode::SERVICE_UNAVAILABLE, "cpu-limit"),
+        // The same for work off the isolate thread.
+        ("/crypto-burn", StatusCode::SERVICE_UNAVAILABLE, "cpu-limit"),
+        (
+            "/crypto-huge",
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "handler-threw",
+        ),
     ];
     for (path, status, code) in expect {
         let started = Instant::now();
@@ -210,6 +217,13 @@ async fn hostile_tenant_attacks_are_stopped_without_hurting_the_gateway_or_the_v
             "{path} took {:?}",
             started.elapsed()
         );
+        if path == "/crypto-huge" {
+            let logs = server.logs_when(|logs| logs.contains("iteration counts above"));
+            assert!(
+                logs.contains("NotSupportedError: Pbkdf2 failed: iteration counts above 100000 are not supported (requested 2000000000)."),
+                "{logs}"
+            );
+        }
         if code == "memory-limit" {
             assert!(
                 body.contains("memory limit 32 MiB exceeded"),
