@@ -1,19 +1,25 @@
 // `crypto.subtle`'s methods whose work Deno runs off the isolate thread, bounded and charged
-// to the tenant (`ext/offload.rs`): each call runs with the project's offload runtime
-// entered, so its work goes to the project's own thread, whose CPU time the isolate is
-// charged; an isolate has one such call in flight at a time (the others wait their turn,
+// to the tenant (`ext/offload.rs`): each call runs with the tenant's offload runtime
+// entered, so its work goes to the tenant's own threads, whose CPU time the isolate is
+// charged; an isolate has at most eight such calls in flight (the others wait their turn,
 // with a copy of their data, as the spec's "copy of the bytes" is taken when called); and
 // the work one call may ask for is capped: PBKDF2 iterations as Workers caps them, the
 // PBKDF2 output at that count, RSA key generation by key size. Parameters the caps read
 // are read once and handed on as plain values, so a getter cannot pass one value to the
-// check and another to the work.
+// check and another to the work. A SHA digest of a small input is computed at once, on the
+// isolate thread (`ext/digest.rs`).
 
 import { primordials } from "ext:core/mod.js";
-import { op_isogate_offload_enter, op_isogate_offload_leave } from "ext:core/ops";
+import {
+  op_isogate_digest,
+  op_isogate_offload_enter,
+  op_isogate_offload_leave,
+} from "ext:core/ops";
 
 const {
   ArrayBuffer,
   ArrayBufferIsView,
+  ArrayBufferPrototypeGetByteLength,
   ArrayBufferPrototypeSlice,
   ArrayPrototypePush,
   ArrayPrototypeShift,
@@ -27,6 +33,7 @@ const {
   Promise,
   PromisePrototypeThen,
   PromiseReject,
+  PromiseResolve,
   ReflectApply,
   String,
   StringPrototypeToUpperCase,
@@ -44,6 +51,12 @@ const MAX_PBKDF2_ITERATIONS = 100000;
 const MAX_PBKDF2_WORK = 16 * MAX_PBKDF2_ITERATIONS;
 /** The largest RSA key `generateKey` makes, in bits. */
 const MAX_RSA_BITS = 4096;
+/** Calls an isolate may have in flight; more wait their turn. */
+const MAX_IN_FLIGHT = 8;
+/** Inputs `digest` hashes on the isolate thread, at most (bytes): well under a millisecond. */
+const MAX_SYNC_DIGEST = 256 * 1024;
+/** The digests `op_isogate_digest` computes, by name. */
+const SYNC_DIGESTS = { __proto__: null, "SHA-1": 1, "SHA-256": 256, "SHA-384": 384, "SHA-512": 512 };
 
 /** Output bytes of each digest (block sizes for HMAC's default key length). */
 const HASHES = {
@@ -209,12 +222,52 @@ function copyOf(data) {
   return TypedArrayPrototypeSlice(view);
 }
 
-// The isolate's call in flight and the ones waiting for it to settle.
-let busy = false;
+/** The byte length of a buffer source, or -1 for anything else. */
+function byteLengthOf(data) {
+  if (ObjectPrototypeIsPrototypeOf(ArrayBuffer.prototype, data)) {
+    return ArrayBufferPrototypeGetByteLength(data);
+  }
+  if (!ArrayBufferIsView(data)) {
+    return -1;
+  }
+  return TypedArrayPrototypeGetSymbolToStringTag(data) === undefined
+    ? DataViewPrototypeGetByteLength(data)
+    : TypedArrayPrototypeGetByteLength(data);
+}
+
+/**
+ * `digest(algorithm, data)` of a small input by a SHA, on the isolate thread: its promise,
+ * or `undefined` to leave the call to Deno's (with the algorithm as read, in `args`).
+ */
+function syncDigest(args) {
+  const algorithm = args[0];
+  const name = typeof algorithm === "string"
+    ? algorithm
+    : algorithm !== null && typeof algorithm === "object"
+    ? String(algorithm.name)
+    : undefined;
+  if (name === undefined) {
+    return undefined;
+  }
+  args[0] = typeof algorithm === "string" ? name : { __proto__: null, name };
+  const code = SYNC_DIGESTS[StringPrototypeToUpperCase(name)];
+  const length = byteLengthOf(args[1]);
+  if (code === undefined || length < 0 || length > MAX_SYNC_DIGEST) {
+    return undefined;
+  }
+  try {
+    return PromiseResolve(op_isogate_digest(code, args[1]));
+  } catch (error) {
+    return PromiseReject(error);
+  }
+}
+
+// The isolate's calls in flight and the ones waiting for a turn.
+let inFlight = 0;
 const waiting = [];
 
 function next() {
-  busy = false;
+  inFlight--;
   const start = ArrayPrototypeShift(waiting);
   if (start !== undefined) {
     start();
@@ -223,7 +276,7 @@ function next() {
 
 /** Calls Deno's method with the offload runtime entered; settles after its work. */
 function run(inner, self, args) {
-  busy = true;
+  inFlight++;
   let promise;
   op_isogate_offload_enter();
   try {
@@ -245,7 +298,13 @@ function guarded(prototype, method, dataAt) {
       } catch (error) {
         return PromiseReject(error);
       }
-      if (!busy) {
+      if (method === "digest") {
+        const done = syncDigest(args);
+        if (done !== undefined) {
+          return done;
+        }
+      }
+      if (inFlight < MAX_IN_FLIGHT) {
         return run(inner, this, args);
       }
       for (let i = 0; i < dataAt.length; i++) {

@@ -120,7 +120,7 @@ pub struct Isolate {
     buffers: Option<Arc<memory::Buffers>>,
     /// CPU time its helper threads (HTMLRewriter's) used, added to its turns.
     helpers: Helpers,
-    /// Its project's offload threads (`crypto.subtle`'s work), charged like helpers.
+    /// Its tenant's offload threads (`crypto.subtle`'s work), charged like helpers.
     offload: Rc<OffloadSlot>,
 }
 
@@ -294,9 +294,17 @@ impl Isolate {
         let entry_real = crate::loader::files::files()
             .real_path(entry)
             .map_err(|e| load_error(e.to_string()))?;
-        let root = crate::loader::project::project_root(&entry_real);
-        self.offload.set_root(root.clone());
-        self.loader.set_root(root);
+        self.loader
+            .set_root(crate::loader::project::project_root(&entry_real));
+        let label = self
+            .runtime
+            .op_state()
+            .borrow()
+            .try_borrow::<HandlerLabel>()
+            .map(|label| label.0.clone());
+        if let Some(label) = label {
+            self.offload.set_tenant(label);
+        }
         let specifier = deno_core::ModuleSpecifier::from_file_path(&entry_real)
             .map_err(|()| load_error("the handler path is not absolute".to_owned()))?;
         self.runtime

@@ -29,9 +29,9 @@
 //! - `ext`: the ordered extension list (`ext/mod.rs`), isogate's ops (`http`, `console`),
 //!   the outbound fetch policy (`fetch`), the Cache API's store (`cache`, behind the
 //!   [`HandlerCache`] the embedder implements) and `HTMLRewriter` over lol-html (`html`),
-//!   whose threads charge their CPU time to the isolate (`helpers`), and the project's
-//!   own thread for Web Crypto's work off the isolate thread, charged the same way
-//!   (`offload`).
+//!   whose threads charge their CPU time to the isolate (`helpers`), the tenant's own
+//!   threads for Web Crypto's work off the isolate thread, charged the same way
+//!   (`offload`), and small digests on the isolate thread (`digest`).
 //! - `limits`: [`Limits`] and the [`LimitBreach`] a stopped request reports: the CPU
 //!   watchdog (`limits/cpu.rs`), the heap cap (`limits/memory.rs`), the wall clock over
 //!   a streamed body (`limits/wall.rs`, after the deadline on dispatch); subrequests are

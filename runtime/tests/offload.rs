@@ -1,6 +1,7 @@
 //! Web Crypto's work off the isolate thread (`ext/offload.rs`, `js/02_subtle.js`): charged
-//! to the request that asked for it, capped per call, read once, one call in flight per
-//! isolate, the bytes each call was given hashed as they were when it was made.
+//! to the request that asked for it, capped per call, read once, a bounded number of calls
+//! in flight per isolate, the bytes each call was given hashed as they were when it was
+//! made; small digests on the isolate thread (`ext/digest.rs`).
 
 mod common;
 
@@ -130,17 +131,38 @@ async fn web_crypto_work_off_the_isolate_thread_is_charged_to_its_request() {
     assert!(breach.cpu > cpu / 2, "{breach:?} against {cpu:?} for one");
 }
 
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// The digests the fixture's `op=digest` answers: of `calls` buffers of `size` bytes, the
+/// i-th all of value i + 1, by `digest`.
+fn digests<D: sha2::Digest>(calls: u8, size: usize) -> String {
+    (1..=calls)
+        .map(|value| hex(&D::digest(vec![value; size])))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[tokio::test]
+async fn small_digests_are_computed_at_once_by_every_sha() {
+    let worker = worker(Limits::default());
+    for (hash, expected) in [
+        ("SHA-1", digests::<sha1::Sha1>(3, 1024)),
+        ("SHA-256", digests::<sha2::Sha256>(3, 1024)),
+        ("sha-384", digests::<sha2::Sha384>(3, 1024)),
+        ("SHA-512", digests::<sha2::Sha512>(3, 1024)),
+    ] {
+        let (status, body) = answer(&worker, &format!("op=digest&calls=3&hash={hash}")).await;
+        assert_eq!((status, body), (200, expected), "{hash}");
+    }
+}
+
 #[tokio::test]
 async fn waiting_calls_use_the_bytes_they_were_given() {
     let worker = worker(Limits::default());
-    // Three digests at once: the second and third wait for the first, and each hashes the
-    // buffer as it was when called (all 1s, 2s, 3s), not as it is when its turn comes.
-    let (status, body) = answer(&worker, "op=digest&calls=3").await;
-    assert_eq!(status, 200);
-    assert_eq!(
-        body,
-        "5a648d8015900d89664e00e125df179636301a2d8fa191c1aa2bd9358ea53a69 \
-         14d6fc848712815bc1b5fe1ced1b8980eea1e0db781a946dac5aded9769d1984 \
-         fcb424e6d90e2da82f75e861af6e631e7d6b39d84b956bb83791ec42cce9b422"
-    );
+    // Ten digests of 300 kB at once: eight go to the offload threads, two wait their turn,
+    // and each hashes the buffer as it was when called, not as it is when its turn comes.
+    let (status, body) = answer(&worker, "op=digest&calls=10&size=300000").await;
+    assert_eq!((status, body), (200, digests::<sha2::Sha256>(10, 300_000)));
 }

@@ -3,6 +3,7 @@
 
 pub(crate) mod cache;
 pub(crate) mod console;
+pub(crate) mod digest;
 pub(crate) mod fetch;
 pub(crate) mod helpers;
 pub(crate) mod html;
@@ -22,6 +23,7 @@ deno_core::extension!(
         cache::op_isogate_cache_put,
         console::op_isogate_console,
         console::op_isogate_env,
+        digest::op_isogate_digest,
         fetch::op_isogate_egress_tenant,
         fetch::op_isogate_subrequest,
         html::op_isogate_html_end,

@@ -2,18 +2,18 @@
 //! sign, derive, generate and the like run on a tokio blocking thread): the tenant's work,
 //! so it is charged and bounded like the tenant's JavaScript.
 //!
-//! - Its own threads: each project (the tenant's code boundary) has, per process, one
-//!   blocking thread for such work. `crypto.subtle`'s wrappers (`js/02_subtle.js`) enter
-//!   that thread pool's runtime while they call Deno's method, so the blocking work it
-//!   spawns goes there and not to the worker's shared pool: one tenant's work never runs
-//!   on, or waits for, a neighbour's. Work left running by an isolate that was stopped
-//!   stays on its project's one thread, so a tenant cannot pile up threads by getting its
-//!   isolates stopped mid-call.
-//! - Charged: the thread's CPU time is added to the turns of the project's isolates, as
+//! - Its own threads: each tenant has, per process, a blocking pool of its own for such
+//!   work, of at most as many threads as the machine has cores. `crypto.subtle`'s wrappers
+//!   (`js/02_subtle.js`) enter that pool's runtime while they call Deno's method, so the
+//!   blocking work it spawns goes there and not to the worker's shared pool: one tenant's
+//!   work never runs on, or waits for, a neighbour's. Work left running by an isolate that
+//!   was stopped stays in its tenant's pool, so a tenant cannot pile up threads by getting
+//!   its isolates stopped mid-call.
+//! - Charged: the threads' CPU time is added to the turns of the tenant's isolates, as
 //!   helper threads' is (`helpers.rs`): it counts toward the CPU limit, the usage and the
 //!   metrics.
 //! - Bounded: what one call may do is capped in JS (PBKDF2 iterations as Workers does,
-//!   RSA key sizes), and each isolate has at most one call in flight.
+//!   RSA key sizes), and each isolate has at most eight calls in flight.
 //!
 //! Entering a runtime is a per-thread stack of guards; a JavaScript run that was terminated
 //! between the wrapper's enter and leave leaves its guard behind, so whoever runs an
@@ -21,8 +21,6 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::path::Path;
-use std::path::PathBuf;
 use std::sync::atomic::AtomicU64;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -44,13 +42,13 @@ use crate::clock::CpuClock;
 /// How long an offload thread waits for more work before it ends.
 const KEEP_ALIVE: Duration = Duration::from_secs(10);
 
-/// One project's offload threads (at most one at a time) and the account of their CPU time.
+/// One tenant's offload threads and the account of their CPU time.
 struct Offload {
     runtime: tokio::runtime::Runtime,
     account: Arc<Account>,
 }
 
-/// The CPU time of a project's offload threads.
+/// The CPU time of a tenant's offload threads.
 #[derive(Debug, Default)]
 pub(crate) struct Account {
     threads: Mutex<Vec<Worker>>,
@@ -108,48 +106,48 @@ impl Account {
     }
 }
 
-/// Every project's offload, made on its first call and kept for the process: a project's
+/// Every tenant's offload, made on its first call and kept for the process: a tenant's
 /// work outlives the isolates that asked for it.
-static OFFLOADS: LazyLock<Mutex<HashMap<PathBuf, &'static Offload>>> =
-    LazyLock::new(Mutex::default);
+static OFFLOADS: LazyLock<Mutex<HashMap<String, &'static Offload>>> = LazyLock::new(Mutex::default);
 
-fn offload_for(root: &Path) -> std::io::Result<&'static Offload> {
+fn offload_for(tenant: &str) -> std::io::Result<&'static Offload> {
     let mut offloads = OFFLOADS.lock().unwrap_or_else(PoisonError::into_inner);
-    if let Some(offload) = offloads.get(root) {
+    if let Some(offload) = offloads.get(tenant) {
         return Ok(offload);
     }
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     let account = Arc::new(Account::default());
     let (on_start, on_stop) = (account.clone(), account.clone());
     // IO and timers enabled, though the work needs neither: code the call runs while the
     // runtime is entered (a getter on the algorithm object) finds a complete runtime.
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
-        .max_blocking_threads(1)
+        .max_blocking_threads(threads)
         .thread_keep_alive(KEEP_ALIVE)
         .thread_name("isogate-offload")
         .on_thread_start(move || on_start.started())
         .on_thread_stop(move || on_stop.stopped())
         .build()?;
     let offload: &'static Offload = Box::leak(Box::new(Offload { runtime, account }));
-    offloads.insert(root.to_path_buf(), offload);
+    offloads.insert(tenant.to_owned(), offload);
     Ok(offload)
 }
 
-/// An isolate's way to its project's offload, in its `OpState`; made when the isolate
-/// takes a handler.
+/// An isolate's way to its tenant's offload, in its `OpState`; pointed at the tenant when
+/// the isolate takes its handler.
 #[derive(Debug, Default)]
 pub(crate) struct OffloadSlot {
-    root: RefCell<Option<PathBuf>>,
+    tenant: RefCell<Option<String>>,
     account: RefCell<Option<Arc<Account>>>,
 }
 
 impl OffloadSlot {
-    /// Sets the project whose offload the isolate's calls use.
-    pub(crate) fn set_root(&self, root: PathBuf) {
-        *self.root.borrow_mut() = Some(root);
+    /// Sets the tenant (its handler label) whose offload the isolate's calls use.
+    pub(crate) fn set_tenant(&self, tenant: String) {
+        *self.tenant.borrow_mut() = Some(tenant);
     }
 
-    /// The CPU time the project's offload threads used since last taken (by any of its
+    /// The CPU time the tenant's offload threads used since last taken (by any of its
     /// isolates in this process).
     pub(crate) fn take(&self) -> Duration {
         self.account
@@ -159,10 +157,10 @@ impl OffloadSlot {
     }
 
     fn offload(&self) -> Result<Option<&'static Offload>, JsErrorBox> {
-        let Some(root) = self.root.borrow().clone() else {
+        let Some(tenant) = self.tenant.borrow().clone() else {
             return Ok(None);
         };
-        let offload = offload_for(&root)
+        let offload = offload_for(&tenant)
             .map_err(|error| JsErrorBox::generic(format!("cannot start offload work: {error}")))?;
         self.account
             .borrow_mut()
@@ -173,11 +171,11 @@ impl OffloadSlot {
 
 thread_local! {
     /// The offload runtimes entered on this thread, innermost last (`None`: an enter with
-    /// no project, kept so that enters and leaves pair up).
+    /// no tenant, kept so that enters and leaves pair up).
     static ENTERED: RefCell<Vec<Option<EnterGuard<'static>>>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Enters the isolate's project offload runtime until the matching leave.
+/// Enters the isolate's tenant's offload runtime until the matching leave.
 #[op2(fast)]
 pub(crate) fn op_isogate_offload_enter(state: &mut OpState) -> Result<(), JsErrorBox> {
     let offload = match state.try_borrow::<std::rc::Rc<OffloadSlot>>() {
