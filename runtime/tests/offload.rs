@@ -156,6 +156,9 @@ async fn small_digests_are_computed_at_once_by_every_sha() {
         let (status, body) = answer(&worker, &format!("op=digest&calls=3&hash={hash}")).await;
         assert_eq!((status, body), (200, expected), "{hash}");
     }
+    let (status, body) = answer(&worker, "op=foreign").await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.starts_with("TypeError"), "{body}");
 }
 
 #[tokio::test]

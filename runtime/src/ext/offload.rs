@@ -175,16 +175,20 @@ thread_local! {
     static ENTERED: RefCell<Vec<Option<EnterGuard<'static>>>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Enters the isolate's tenant's offload runtime until the matching leave.
+/// Enters the isolate's tenant's offload runtime until the matching leave (which the
+/// caller makes whether this succeeds or not: a failed enter is kept as `None` too).
 #[op2(fast)]
 pub(crate) fn op_isogate_offload_enter(state: &mut OpState) -> Result<(), JsErrorBox> {
     let offload = match state.try_borrow::<std::rc::Rc<OffloadSlot>>() {
-        Some(slot) => slot.offload()?,
-        None => None,
+        Some(slot) => slot.offload(),
+        None => Ok(None),
     };
-    let guard = offload.map(|offload| offload.runtime.handle().enter());
+    let guard = match &offload {
+        Ok(Some(offload)) => Some(offload.runtime.handle().enter()),
+        _ => None,
+    };
     ENTERED.with(|entered| entered.borrow_mut().push(guard));
-    Ok(())
+    offload.map(drop)
 }
 
 /// Leaves the runtime the last enter entered.
