@@ -86,7 +86,7 @@ fn snapshot() -> Box<[u8]> {
     let _entered = tokio.enter();
     // With the extensions' per-isolate state, as the built-ins' top-level code may call ops.
     let mut runtime = deno_core::JsRuntimeForSnapshot::new(deno_core::RuntimeOptions {
-        extensions: ext::for_isolate(),
+        extensions: ext::for_isolate(Default::default()),
         module_loader: Some(Rc::new(NodeLoader)),
         ..Default::default()
     });

@@ -18,6 +18,7 @@ use tokio::sync::Notify;
 
 use crate::error::RuntimeError;
 use crate::ext;
+use crate::ext::blobs::CountedBlobStore;
 use crate::ext::cache::CacheHandle;
 use crate::ext::cache::Caches;
 use crate::ext::console::HandlerLabel;
@@ -130,9 +131,10 @@ impl Isolate {
     pub fn new(label: &str, policy: FetchPolicy, limits: Limits) -> Result<Self, RuntimeError> {
         let loader = Rc::new(HandlerLoader::new());
         let (create_params, buffers) = memory::create_params(limits.memory);
+        let blobs = Arc::new(CountedBlobStore::default());
         let mut runtime = JsRuntime::new(RuntimeOptions {
             startup_snapshot: Some(SNAPSHOT),
-            extensions: ext::for_isolate(),
+            extensions: ext::for_isolate(blobs.clone()),
             module_loader: Some(loader.clone()),
             create_params: Some(create_params),
             ..Default::default()
@@ -143,6 +145,7 @@ impl Isolate {
         };
         if let Some(buffers) = &buffers {
             memory::count_heap(&mut runtime, buffers);
+            blobs.limit(buffers.clone(), runtime.v8_isolate().thread_safe_handle());
         }
         let isolate_entry = Entry::of(runtime.v8_isolate());
         let cpu = cpu::watch(runtime.v8_isolate().thread_safe_handle())

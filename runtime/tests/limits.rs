@@ -245,7 +245,7 @@ async fn memory_limit_bounds_heap_and_array_buffers_together() {
         ("/buffers-then-heap", "memory limit 64 MiB exceeded ("),
         (
             "/heap-then-buffers",
-            "memory limit 64 MiB exceeded (an ArrayBuffer of 40 MiB refused with ",
+            "memory limit 64 MiB exceeded (an allocation of 40 MiB refused with ",
         ),
     ] {
         let breach = breach_of(call(&worker, get(&format!("http://t.test{path}"))).await);
@@ -270,4 +270,30 @@ async fn garbage_buffers_made_faster_than_collected_are_not_a_memory_stop() {
             (200, "made 512 MiB, kept none (128)")
         );
     }
+}
+
+#[tokio::test]
+async fn blob_bytes_outside_the_heap_count_toward_the_memory_limit() {
+    let limits = || Limits {
+        memory: Some(32 * 1024 * 1024),
+        ..Limits::default()
+    };
+    for query in ["keep=200", "slices=200"] {
+        let worker = spawn_limited(fixture("blob_bytes", "handler.js"), &[], limits());
+        let breach = breach_of(call(&worker, get(&format!("http://t.test/?{query}"))).await);
+        assert_eq!(breach.kind, LimitKind::Memory, "{query}");
+        assert!(
+            breach
+                .to_string()
+                .contains("an allocation of 1 MiB refused"),
+            "{query}: {breach}"
+        );
+        // The tenant's next request gets a fresh isolate.
+        let (status, _) = call(&worker, get("http://t.test/?keep=1")).await.unwrap();
+        assert_eq!(status, 200);
+    }
+    // Blobs that are dropped are given back: ten times the limit goes through.
+    let worker = spawn_limited(fixture("blob_bytes", "handler.js"), &[], limits());
+    let (status, body) = call(&worker, get("http://t.test/?drop=320")).await.unwrap();
+    assert_eq!((status, body.as_str()), (200, "kept 0, dropped 320 MiB"));
 }

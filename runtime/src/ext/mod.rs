@@ -1,6 +1,7 @@
 //! The ordered extension list, declared in one place: Deno's Web API crates, then isogate's
 //! own ops and bootstrap JS. `build.rs` builds the startup snapshot from the same list.
 
+pub(crate) mod blobs;
 pub(crate) mod cache;
 pub(crate) mod console;
 pub(crate) mod digest;
@@ -53,14 +54,14 @@ deno_core::extension!(
     ],
 );
 
-/// Extensions with their per-isolate state: for an isolate restored from the snapshot, and
-/// for `build.rs`, which builds the snapshot with them (the Node.js built-ins evaluated
-/// into it call ops).
-pub(crate) fn for_isolate() -> Vec<Extension> {
+/// Extensions with their per-isolate state (`blobs`: the isolate's Blob store): for an
+/// isolate restored from the snapshot, and for `build.rs`, which builds the snapshot with
+/// them (the Node.js built-ins evaluated into it call ops).
+pub(crate) fn for_isolate(blobs: Arc<blobs::CountedBlobStore>) -> Vec<Extension> {
     vec![
         deno_webidl::deno_webidl::init(),
         deno_web::deno_web::init(
-            Arc::new(deno_web::BlobStore::default()),
+            blobs,
             None,
             false,
             deno_web::InMemoryBroadcastChannel::default(),

@@ -82,7 +82,7 @@ pub enum Measured {
         /// Bytes of heap in use.
         in_use: u64,
     },
-    /// An ArrayBuffer was refused: what it asked for and what was held.
+    /// An ArrayBuffer (or a Blob's bytes) was refused: what it asked for and what was held.
     BufferRefused {
         /// Bytes asked for.
         size: u64,
@@ -178,7 +178,7 @@ impl fmt::Display for Measured {
                 heap,
             } => write!(
                 f,
-                "an ArrayBuffer of {} refused with {} of buffers and {} of heap held",
+                "an allocation of {} refused with {} of buffers and {} of heap held",
                 mebibytes(*size),
                 mebibytes(*buffers),
                 mebibytes(*heap)

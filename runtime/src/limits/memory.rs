@@ -13,6 +13,8 @@
 //!   allocator, and when heap and buffers together are past `max` the running JavaScript is
 //!   terminated and the isolate stopped with `memory-limit`, so that `max` bounds their sum
 //!   (to within what is allocated between two collections), not each of them.
+//! - Blob bytes, which deno_web keeps outside the heap, are held to the same `max`, on
+//!   their own (`ext/blobs.rs`).
 //! - Wasm memories are reserved by V8 itself; `cap_wasm_memory` bounds each one.
 
 use std::cell::Cell;
@@ -27,6 +29,7 @@ use std::sync::OnceLock;
 use deno_core::v8;
 use deno_core::JsRuntime;
 
+use crate::ext::blobs::Budget;
 use crate::ext::console::HandlerLabel;
 
 /// Room granted past the limit so that termination can complete.
@@ -139,6 +142,24 @@ impl Buffers {
             0 => None,
             total => Some(total),
         }
+    }
+}
+
+/// Blob bytes are held to the same figure (`ext/blobs.rs`).
+impl Budget for Buffers {
+    fn total(&self) -> usize {
+        self.budget
+    }
+
+    fn collect_soon(&self, isolate: &v8::IsolateHandle) {
+        allocator::collect_soon(isolate);
+    }
+
+    fn overdrawn(&self, len: usize) {
+        let len = u64::try_from(len).unwrap_or(u64::MAX);
+        let _ = self
+            .refused
+            .compare_exchange(0, len, Ordering::Relaxed, Ordering::Relaxed);
     }
 }
 
@@ -272,6 +293,17 @@ mod allocator {
         // SAFETY: V8 frees only what `allocate` or `allocate_uninitialized` returned.
         unsafe { libc::free(data) };
         buffers.release(len);
+    }
+
+    /// Asks for a full collection on `isolate`'s thread at its next interrupt check.
+    pub(super) fn collect_soon(isolate: &v8::IsolateHandle) {
+        isolate.request_interrupt(collect, std::ptr::null_mut());
+    }
+
+    unsafe extern "C" fn collect(isolate: v8::UnsafeRawIsolatePtr, _data: *mut c_void) {
+        // SAFETY: V8 runs interrupts on the isolate's thread, with the isolate that asked.
+        let mut isolate = unsafe { v8::Isolate::from_raw_isolate_ptr(isolate) };
+        isolate.low_memory_notification();
     }
 
     /// See [`super::count_heap`].
