@@ -37,8 +37,9 @@ type Part = Arc<dyn BlobPart + Send + Sync>;
 
 /// The isolate's memory limit, as the store sees it.
 pub(crate) trait Budget: Send + Sync {
-    /// Records that `len` bytes did not fit, stopping the isolate with `memory-limit`.
-    fn overdrawn(&self, len: usize);
+    /// Records that `len` bytes did not fit with `held` bytes of Blobs held, stopping the
+    /// isolate with `memory-limit`.
+    fn overdrawn(&self, len: usize, held: usize);
     /// The limit (bytes).
     fn total(&self) -> usize;
     /// Asks for a full collection of `isolate` soon.
@@ -111,7 +112,7 @@ impl CountedBlobStore {
             after = counted.held.saturating_add(size);
         }
         if after > max {
-            limit.budget.overdrawn(size);
+            limit.budget.overdrawn(size, counted.held);
             limit.isolate.terminate_execution();
             return;
         }

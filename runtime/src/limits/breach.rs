@@ -178,7 +178,7 @@ impl fmt::Display for Measured {
                 heap,
             } => write!(
                 f,
-                "an allocation of {} refused with {} of buffers and {} of heap held",
+                "an allocation of {} refused with {} of buffers and Blobs and {} of heap held",
                 mebibytes(*size),
                 mebibytes(*buffers),
                 mebibytes(*heap)

@@ -56,6 +56,8 @@ pub(crate) struct Buffers {
     heap: AtomicUsize,
     /// Heap plus buffers when a collection first found them past the budget (0: never).
     over: AtomicU64,
+    /// Blob bytes held when a Blob was refused (`ext/blobs.rs`).
+    blobs: AtomicUsize,
 }
 
 impl Buffers {
@@ -103,9 +105,13 @@ impl Buffers {
         self.held.fetch_sub(len, Ordering::Relaxed);
     }
 
-    /// Bytes held now.
+    /// Bytes held now, with the Blob bytes held when a Blob was refused.
     pub(crate) fn held(&self) -> u64 {
-        u64::try_from(self.held.load(Ordering::Relaxed)).unwrap_or(u64::MAX)
+        let held = self
+            .held
+            .load(Ordering::Relaxed)
+            .saturating_add(self.blobs.load(Ordering::Relaxed));
+        u64::try_from(held).unwrap_or(u64::MAX)
     }
 
     /// The size of the first allocation refused, if one was.
@@ -155,11 +161,15 @@ impl Budget for Buffers {
         allocator::collect_soon(isolate);
     }
 
-    fn overdrawn(&self, len: usize) {
+    fn overdrawn(&self, len: usize, held: usize) {
         let len = u64::try_from(len).unwrap_or(u64::MAX);
-        let _ = self
+        if self
             .refused
-            .compare_exchange(0, len, Ordering::Relaxed, Ordering::Relaxed);
+            .compare_exchange(0, len, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
+        {
+            self.blobs.store(held, Ordering::Relaxed);
+        }
     }
 }
 
