@@ -97,8 +97,11 @@ function hashOf(hash) {
   return hash;
 }
 
-function hashName(hash) {
-  return StringPrototypeToUpperCase(String(typeof hash === "object" ? hash?.name : hash));
+/** An algorithm's or hash's name, upper-cased: its `name`, or itself when a string. */
+function nameOf(algorithm) {
+  return StringPrototypeToUpperCase(
+    String(typeof algorithm === "object" ? algorithm?.name : algorithm),
+  );
 }
 
 /** A number read once (`undefined` and `null` kept). */
@@ -134,12 +137,6 @@ const DERIVE = ["hash", "salt", "info", "iterations", "public"];
 const KEY_TYPE = ["hash", "length", "namedCurve"];
 const GENERATE = ["hash", "length", "modulusLength", "publicExponent", "namedCurve"];
 
-function nameOf(algorithm) {
-  return StringPrototypeToUpperCase(
-    String(typeof algorithm === "object" ? algorithm?.name : algorithm),
-  );
-}
-
 /** Refuses PBKDF2 `params` over the caps for `bits` of output. */
 function checkPbkdf2(params, bits) {
   const iterations = params.iterations;
@@ -148,7 +145,7 @@ function checkPbkdf2(params, bits) {
       `Pbkdf2 failed: iteration counts above ${MAX_PBKDF2_ITERATIONS} are not supported (requested ${iterations}).`,
     );
   }
-  const size = HASHES[hashName(params.hash)]?.[0] ?? 20;
+  const size = HASHES[nameOf(params.hash)]?.[0] ?? 20;
   const blocks = MathCeil((Number(bits) || 0) / 8 / size);
   if (blocks * iterations > MAX_PBKDF2_WORK) {
     throw notSupported(
@@ -162,7 +159,7 @@ function keyBits(keyType) {
   if (keyType === null || typeof keyType !== "object") {
     return 0;
   }
-  return keyType.length ?? (HASHES[hashName(keyType.hash)]?.[1] ?? 0) * 8;
+  return keyType.length ?? (HASHES[nameOf(keyType.hash)]?.[1] ?? 0) * 8;
 }
 
 /** The arguments a method is called with, read once and refused as the caps say. */

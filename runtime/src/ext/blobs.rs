@@ -90,15 +90,10 @@ impl CountedBlobStore {
     fn count(&self, limit: &Limit, part: &Part) {
         let mut counted = self.counted.lock().unwrap_or_else(PoisonError::into_inner);
         let key = Arc::as_ptr(part).cast::<()>().addr();
-        if let Some((weak, size)) = counted.live.get(&key) {
-            if weak.strong_count() > 0 {
-                // A clone of an allocation already counted.
-                return;
-            }
-            // The address of a dead allocation, reused.
-            let size = *size;
-            counted.live.remove(&key);
-            refund(&mut counted, size);
+        // An entry's weak reference keeps its allocation's address taken, so a key already
+        // there is this allocation again: a clone, counted already.
+        if counted.live.contains_key(&key) {
+            return;
         }
         counted.inserts += 1;
         if counted.inserts.is_multiple_of(PRUNE_EVERY) {

@@ -19,6 +19,7 @@
 //! between the wrapper's enter and leave leaves its guard behind, so whoever runs an
 //! isolate calls [`leave_all`] after each run.
 
+use std::cell::Cell;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::atomic::AtomicU64;
@@ -135,36 +136,38 @@ fn offload_for(tenant: &str) -> std::io::Result<&'static Offload> {
 
 /// An isolate's way to its tenant's offload, in its `OpState`; pointed at the tenant when
 /// the isolate takes its handler.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub(crate) struct OffloadSlot {
     tenant: RefCell<Option<String>>,
-    account: RefCell<Option<Arc<Account>>>,
+    /// The tenant's offload, once a call has asked for it.
+    offload: Cell<Option<&'static Offload>>,
 }
 
 impl OffloadSlot {
     /// Sets the tenant (its handler label) whose offload the isolate's calls use.
     pub(crate) fn set_tenant(&self, tenant: String) {
         *self.tenant.borrow_mut() = Some(tenant);
+        self.offload.set(None);
     }
 
     /// The CPU time the tenant's offload threads used since last taken (by any of its
     /// isolates in this process).
     pub(crate) fn take(&self) -> Duration {
-        self.account
-            .borrow()
-            .as_ref()
-            .map_or(Duration::ZERO, |account| account.take())
+        self.offload
+            .get()
+            .map_or(Duration::ZERO, |offload| offload.account.take())
     }
 
     fn offload(&self) -> Result<Option<&'static Offload>, JsErrorBox> {
-        let Some(tenant) = self.tenant.borrow().clone() else {
+        if let Some(offload) = self.offload.get() {
+            return Ok(Some(offload));
+        }
+        let Some(tenant) = &*self.tenant.borrow() else {
             return Ok(None);
         };
-        let offload = offload_for(&tenant)
+        let offload = offload_for(tenant)
             .map_err(|error| JsErrorBox::generic(format!("cannot start offload work: {error}")))?;
-        self.account
-            .borrow_mut()
-            .get_or_insert_with(|| offload.account.clone());
+        self.offload.set(Some(offload));
         Ok(Some(offload))
     }
 }
