@@ -182,6 +182,11 @@ async fn hostile_tenant_attacks_are_stopped_without_hurting_the_gateway_or_the_v
             "memory-limit",
         ),
         (
+            "/compression-state",
+            StatusCode::SERVICE_UNAVAILABLE,
+            "memory-limit",
+        ),
+        (
             "/atomics-wait",
             StatusCode::INTERNAL_SERVER_ERROR,
             "handler-threw",

@@ -23,6 +23,7 @@ use crate::ext::cache::CacheHandle;
 use crate::ext::cache::Caches;
 use crate::ext::console::HandlerLabel;
 use crate::ext::console::LogLevel;
+use crate::ext::counter::Counter;
 use crate::ext::fetch::FetchPolicy;
 use crate::ext::fetch::Meters;
 use crate::ext::helpers::Helpers;
@@ -146,6 +147,8 @@ impl Isolate {
         if let Some(buffers) = &buffers {
             memory::count_heap(&mut runtime, buffers);
             blobs.limit(buffers.clone(), runtime.v8_isolate().thread_safe_handle());
+            let counter = Counter::new(buffers.clone(), runtime.v8_isolate().thread_safe_handle());
+            runtime.op_state().borrow_mut().put(counter);
         }
         let isolate_entry = Entry::of(runtime.v8_isolate());
         let cpu = cpu::watch(runtime.v8_isolate().thread_safe_handle())
@@ -238,9 +241,11 @@ impl Isolate {
             return Some(LimitBreach {
                 kind: LimitKind::Memory,
                 limit,
+                // Heap and buffers as the collection that found them past the limit
+                // measured them (buffers by V8's count when native code made some).
                 used: Measured::HeapAndBuffers {
                     total,
-                    buffers: held,
+                    buffers: total.saturating_sub(heap),
                 },
                 cpu: cpu_used,
                 heap_used,

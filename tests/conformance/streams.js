@@ -123,4 +123,45 @@ s.test("CompressionStream and DecompressionStream round-trip gzip and deflate", 
   t.throws(() => new CompressionStream("zip"), TypeError);
 });
 
+s.test("Compression Streams: brotli, chunking, corrupt and truncated input", async (t) => {
+  const text = "isogate compresses ".repeat(2000);
+  const squeeze = async (format, parts) => {
+    const stream = new Blob(parts).stream().pipeThrough(new CompressionStream(format));
+    return new Uint8Array(await new Response(stream).arrayBuffer());
+  };
+  const restore = (format, bytes) =>
+    new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream(format))).text();
+  const brotli = await squeeze("brotli", [text]);
+  t.ok(brotli.byteLength < text.length / 20, `brotli gave ${brotli.byteLength} bytes`);
+  t.equal(await restore("brotli", brotli), text);
+  for (const format of ["gzip", "deflate", "deflate-raw", "brotli"]) {
+    // An encoder does not flush per chunk: how the input is cut does not change the output.
+    const whole = await squeeze(format, [text]);
+    const writer = new CompressionStream(format);
+    const out = new Response(writer.readable).arrayBuffer();
+    const w = writer.writable.getWriter();
+    for (let at = 0; at < text.length; at += 1000) {
+      await w.write(new TextEncoder().encode(text.slice(at, at + 1000)));
+    }
+    await w.close();
+    const chunked = new Uint8Array(await out);
+    t.equal(chunked.join(), whole.join(), `${format} chunked`);
+    // A stream cut short, or with its bytes changed, is a TypeError.
+    let error;
+    try {
+      await restore(format, whole.subarray(0, whole.length >> 1));
+    } catch (e) {
+      error = e;
+    }
+    t.ok(error instanceof TypeError, `${format} truncated: ${error}`);
+  }
+  let corrupt;
+  try {
+    await restore("gzip", new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]));
+  } catch (e) {
+    corrupt = e;
+  }
+  t.ok(corrupt instanceof TypeError, `corrupt gzip: ${corrupt}`);
+});
+
 export default s;

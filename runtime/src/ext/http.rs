@@ -39,6 +39,7 @@ use tokio::sync::oneshot;
 use tokio::sync::Notify;
 
 use crate::error::RuntimeError;
+use crate::ext::counter::Counter;
 use crate::limits::LimitBreach;
 use crate::limits::LimitKind;
 use crate::limits::Measured;
@@ -580,6 +581,11 @@ pub(crate) fn op_isogate_resp_error(
     #[string] message: String,
     #[string] stack: String,
 ) -> Result<(), JsErrorBox> {
+    // What a refused allocation threw, caught before the isolate's stop took effect: the
+    // request stays in flight, to fail with the stop's reason when the turn ends.
+    if state.try_borrow::<Counter>().is_some_and(Counter::refused) {
+        return Ok(());
+    }
     let answering = state.borrow_mut::<Replies>().take(slot)?;
     let _ = answering
         .reply

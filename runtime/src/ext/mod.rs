@@ -3,7 +3,9 @@
 
 pub(crate) mod blobs;
 pub(crate) mod cache;
+pub(crate) mod compression;
 pub(crate) mod console;
+pub(crate) mod counter;
 pub(crate) mod digest;
 pub(crate) mod fetch;
 pub(crate) mod helpers;
@@ -52,6 +54,8 @@ deno_core::extension!(
         "ext:deno_telemetry/telemetry.ts" = "90_shim_telemetry.js",
         "ext:deno_telemetry/util.ts" = "90_shim_telemetry_util.js",
     ],
+    // deno_web's compression ops, swapped for ones that count their memory.
+    middleware = compression::replace,
 );
 
 /// Extensions with their per-isolate state (`blobs`: the isolate's Blob store): for an

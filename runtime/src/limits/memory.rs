@@ -31,6 +31,7 @@ use deno_core::JsRuntime;
 
 use crate::ext::blobs::Budget;
 use crate::ext::console::HandlerLabel;
+use crate::ext::counter::Account;
 
 /// Room granted past the limit so that termination can complete.
 const UNWIND_ROOM: usize = 32 * 1024 * 1024;
@@ -58,30 +59,39 @@ pub(crate) struct Buffers {
     over: AtomicU64,
     /// Blob bytes held when a Blob was refused (`ext/blobs.rs`).
     blobs: AtomicUsize,
+    /// Heap plus buffers when a full collection was last asked for by [`Buffers::charge`]
+    /// (lowered to what a collection leaves).
+    asked_at: AtomicUsize,
+    /// The ArrayBuffer bytes V8 counted when the isolate was made (its external strings,
+    /// from the snapshot), which the isolate's own buffers are measured above.
+    external_base: AtomicUsize,
+    /// A verifying collection is asked for or running.
+    verifying: std::sync::atomic::AtomicBool,
+    /// The measure that last asked for one (0: the measure fit since).
+    verified_at: AtomicUsize,
+}
+
+/// What a collection found.
+#[derive(Debug, PartialEq, Eq)]
+enum Found {
+    /// Heap and buffers fit.
+    Fits,
+    /// Past the budget: the isolate is to be stopped.
+    Over,
+    /// Past it only by V8's count of backing stores, which still holds buffers freed by
+    /// this collection until they are swept: a full collection that completes the sweep is
+    /// to tell.
+    Verify,
 }
 
 impl Buffers {
     fn reserve(&self, len: usize) -> bool {
-        let budget = self
-            .budget
-            .saturating_sub(self.heap.load(Ordering::Relaxed));
-        let mut held = self.held.load(Ordering::Relaxed);
-        loop {
-            let Some(after) = held.checked_add(len).filter(|after| *after <= budget) else {
-                self.refuse(len);
-                return false;
-            };
-            match self
-                .held
-                .compare_exchange_weak(held, after, Ordering::Relaxed, Ordering::Relaxed)
-            {
-                Ok(_) => {
-                    self.pending.store(0, Ordering::Relaxed);
-                    return true;
-                }
-                Err(now) => held = now,
-            }
+        if !self.take(len, false) {
+            self.refuse(len);
+            return false;
         }
+        self.pending.store(0, Ordering::Relaxed);
+        true
     }
 
     /// Notes a refused allocation: final when the same size was refused before and a
@@ -101,8 +111,82 @@ impl Buffers {
         }
     }
 
+    /// Gives back `len` bytes reserved or charged.
     fn release(&self, len: usize) {
         self.held.fetch_sub(len, Ordering::Relaxed);
+    }
+
+    /// Counts `len` bytes of memory a native part of the runtime holds for the isolate
+    /// outside the heap (a compression stream's state, its output), as buffers are counted:
+    /// false, and the isolate marked to be stopped with `memory-limit`, when they do not
+    /// fit beside heap and buffers. Past half the budget a full collection is asked for
+    /// (again each time an eighth more is held), so that garbage holders are given back.
+    fn charge(&self, len: usize, isolate: &v8::IsolateHandle) -> bool {
+        let fits = self.take(len, false);
+        if !fits {
+            self.refuse_now(len);
+        }
+        self.collect_if_half_full(isolate);
+        fits
+    }
+
+    /// Counts `len` bytes that are already allocated (a native part could not refuse them):
+    /// past the budget the isolate is marked to be stopped, as [`Buffers::charge`] does.
+    fn force(&self, len: usize, isolate: &v8::IsolateHandle) {
+        if !self.take(len, true) {
+            self.refuse_now(len);
+        }
+        self.collect_if_half_full(isolate);
+    }
+
+    /// Adds `len` to what is held, when it fits beside the heap (or in any case: `always`);
+    /// true when it fits.
+    fn take(&self, len: usize, always: bool) -> bool {
+        let budget = self
+            .budget
+            .saturating_sub(self.heap.load(Ordering::Relaxed));
+        let mut held = self.held.load(Ordering::Relaxed);
+        loop {
+            let after = held.saturating_add(len);
+            let fits = after <= budget;
+            if !fits && !always {
+                return false;
+            }
+            match self
+                .held
+                .compare_exchange_weak(held, after, Ordering::Relaxed, Ordering::Relaxed)
+            {
+                Ok(_) => return fits,
+                Err(now) => held = now,
+            }
+        }
+    }
+
+    /// Records a refusal of `len` bytes as final (no retry after a collection will come).
+    fn refuse_now(&self, len: usize) {
+        let len = u64::try_from(len).unwrap_or(u64::MAX);
+        let _ = self
+            .refused
+            .compare_exchange(0, len, Ordering::Relaxed, Ordering::Relaxed);
+    }
+
+    fn collect_if_half_full(&self, isolate: &v8::IsolateHandle) {
+        let total = self
+            .held
+            .load(Ordering::Relaxed)
+            .saturating_add(self.heap.load(Ordering::Relaxed));
+        let asked_at = self.asked_at.load(Ordering::Relaxed);
+        if total > self.budget / 2 && total > asked_at.saturating_add(self.budget / 8) {
+            self.asked_at.store(total, Ordering::Relaxed);
+            allocator::collect_soon(isolate);
+        }
+    }
+
+    /// Bytes that may still be held beside heap and buffers.
+    fn room(&self) -> usize {
+        self.budget
+            .saturating_sub(self.heap.load(Ordering::Relaxed))
+            .saturating_sub(self.held.load(Ordering::Relaxed))
     }
 
     /// Bytes held now, with the Blob bytes held when a Blob was refused.
@@ -127,19 +211,62 @@ impl Buffers {
         u64::try_from(self.heap.load(Ordering::Relaxed)).unwrap_or(u64::MAX)
     }
 
-    /// Records the heap's size after a collection; true when heap and buffers are past the
-    /// budget for the first time (the isolate is then to be stopped).
-    fn collected(&self, heap: usize) -> bool {
+    /// Records the heap's size after a collection, and tells whether heap and buffers fit.
+    fn collected(&self, heap: usize, external: usize) -> Found {
         self.heap.store(heap, Ordering::Relaxed);
         self.collected_since.store(true, Ordering::Relaxed);
         let total = heap.saturating_add(self.held.load(Ordering::Relaxed));
-        if total <= self.budget {
-            return false;
+        self.asked_at.fetch_min(total, Ordering::Relaxed);
+        if total > self.budget {
+            return self.over_at(total);
         }
+        // Buffers made from memory a native part allocated (an op's output) are not the
+        // allocator's, but V8 counts every backing store.
+        let measured = heap.saturating_add(self.measured(external));
+        if measured <= self.budget {
+            self.verified_at.store(0, Ordering::Relaxed);
+            return Found::Fits;
+        }
+        // Asked again only as the measure grows, so that buffers made and dropped quickly
+        // do not cost a full collection each time.
+        let again = self
+            .verified_at
+            .load(Ordering::Relaxed)
+            .saturating_add(self.budget / 4);
+        if measured < again || self.verifying.swap(true, Ordering::Relaxed) {
+            return Found::Fits;
+        }
+        self.verified_at.store(measured, Ordering::Relaxed);
+        Found::Verify
+    }
+
+    /// The buffers held by V8's count of backing stores `external` (the larger figure).
+    fn measured(&self, external: usize) -> usize {
+        let above = external.saturating_sub(self.external_base.load(Ordering::Relaxed));
+        self.held.load(Ordering::Relaxed).max(above)
+    }
+
+    /// After a full collection that completed the sweep: stops the isolate when heap and
+    /// buffers, as V8 counts them now, are past the budget.
+    fn verified(&self, heap: usize, external: usize) -> Found {
+        self.verifying.store(false, Ordering::Relaxed);
+        let total = heap.saturating_add(self.measured(external));
+        if total > self.budget {
+            self.over_at(total)
+        } else {
+            Found::Fits
+        }
+    }
+
+    fn over_at(&self, total: usize) -> Found {
         let total = u64::try_from(total).unwrap_or(u64::MAX);
-        self.over
+        match self
+            .over
             .compare_exchange(0, total, Ordering::Relaxed, Ordering::Relaxed)
-            .is_ok()
+        {
+            Ok(_) => Found::Over,
+            Err(_) => Found::Fits,
+        }
     }
 
     /// Heap plus buffers when a collection found them past the budget, if one did.
@@ -148,6 +275,33 @@ impl Buffers {
             0 => None,
             total => Some(total),
         }
+    }
+}
+
+/// The runtime's native parts count against the same figure (`ext/counter.rs`).
+impl Account for Buffers {
+    fn charge(&self, len: usize, isolate: &v8::IsolateHandle) -> bool {
+        Buffers::charge(self, len, isolate)
+    }
+
+    fn force(&self, len: usize, isolate: &v8::IsolateHandle) {
+        Buffers::force(self, len, isolate);
+    }
+
+    fn release(&self, len: usize) {
+        Buffers::release(self, len);
+    }
+
+    fn room(&self) -> usize {
+        Buffers::room(self)
+    }
+
+    fn refused(&self) -> bool {
+        self.refused.load(Ordering::Relaxed) != 0
+    }
+
+    fn refuse(&self, len: usize) {
+        self.refuse_now(len);
     }
 }
 
@@ -318,6 +472,8 @@ mod allocator {
 
     /// See [`super::count_heap`].
     pub(super) fn count_heap(isolate: &mut v8::Isolate, buffers: &Arc<Buffers>) {
+        let external = isolate.get_heap_statistics().external_memory();
+        buffers.external_base.store(external, Ordering::Relaxed);
         // The callback's data is the allocator's own `Arc<Buffers>` (not counted again): the
         // allocator lives as long as the isolate, and no collection runs after it is gone.
         let data = Arc::as_ptr(buffers).cast_mut().cast::<c_void>();
@@ -344,8 +500,31 @@ mod allocator {
                 &*data.cast_const().cast::<Buffers>(),
             )
         };
-        let heap = isolate.get_heap_statistics().used_heap_size();
-        if buffers.collected(heap) {
+        let stats = isolate.get_heap_statistics();
+        match buffers.collected(stats.used_heap_size(), stats.external_memory()) {
+            Found::Fits => {}
+            Found::Over => {
+                isolate.terminate_execution();
+            }
+            Found::Verify => {
+                isolate.thread_safe_handle().request_interrupt(verify, data);
+            }
+        }
+    }
+
+    /// Collects all it can (which completes the sweep of freed buffers), then measures.
+    unsafe extern "C" fn verify(isolate: v8::UnsafeRawIsolatePtr, data: *mut c_void) {
+        // SAFETY: V8 runs interrupts on the isolate's thread, with the isolate that asked;
+        // `data` is the `Buffers` its allocator holds, alive while the isolate is.
+        let (mut isolate, buffers) = unsafe {
+            (
+                v8::Isolate::from_raw_isolate_ptr(isolate),
+                &*data.cast_const().cast::<Buffers>(),
+            )
+        };
+        isolate.low_memory_notification();
+        let stats = isolate.get_heap_statistics();
+        if buffers.verified(stats.used_heap_size(), stats.external_memory()) == Found::Over {
             isolate.terminate_execution();
         }
     }
@@ -370,7 +549,7 @@ mod tests {
         // A first refusal is not final: V8 collects garbage and asks again.
         assert!(!buffers.reserve(50));
         assert_eq!(buffers.refused(), None);
-        assert!(!buffers.collected(0));
+        assert_eq!(buffers.collected(0, 0), Found::Fits);
         assert!(!buffers.reserve(50));
         assert_eq!(buffers.refused(), Some(50));
         assert!(!buffers.reserve(70));
@@ -390,7 +569,7 @@ mod tests {
         assert!(!buffers.reserve(20));
         // The collection frees garbage buffers; V8's second try fits.
         buffers.release(90);
-        assert!(!buffers.collected(0));
+        assert_eq!(buffers.collected(0, 0), Found::Fits);
         assert!(buffers.reserve(20));
         assert_eq!(buffers.refused(), None);
         // A refusal with no collection since the last one is not final either.
@@ -406,12 +585,60 @@ mod tests {
             budget: 100,
             ..Buffers::default()
         };
-        assert!(!buffers.collected(70));
+        assert_eq!(buffers.collected(70, 0), Found::Fits);
         assert!(!buffers.reserve(40), "70 of heap leaves room for 30");
         assert!(buffers.reserve(30));
-        assert!(!buffers.collected(70));
-        assert!(buffers.collected(80), "the heap grew: 110 held in all");
-        assert!(!buffers.collected(90), "reported once");
+        assert_eq!(buffers.collected(70, 0), Found::Fits);
+        assert_eq!(
+            buffers.collected(80, 0),
+            Found::Over,
+            "the heap grew: 110 held in all"
+        );
+        assert_eq!(buffers.collected(90, 0), Found::Fits, "reported once");
         assert_eq!(buffers.over(), Some(110));
+    }
+
+    #[test]
+    fn buffers_the_allocator_did_not_make_are_measured_after_a_collection() {
+        let buffers = Buffers {
+            budget: 100,
+            ..Buffers::default()
+        };
+        buffers.external_base.store(5, Ordering::Relaxed);
+        assert!(buffers.reserve(10));
+        // V8 counts 60 bytes of backing stores above the isolate's own at its start: 50 of
+        // them made by native parts, which the allocator never saw.
+        assert_eq!(
+            buffers.collected(30, 65),
+            Found::Fits,
+            "30 of heap and 60 of buffers fit"
+        );
+        // 50 of heap and 60 of buffers do not, unless some were freed and not yet swept.
+        assert_eq!(buffers.collected(50, 65), Found::Verify);
+        assert_eq!(buffers.collected(50, 65), Found::Fits, "asked once");
+        assert_eq!(buffers.verified(50, 25), Found::Fits, "they were garbage");
+        assert_eq!(
+            buffers.collected(50, 70),
+            Found::Fits,
+            "asked again only as it grows"
+        );
+        assert_eq!(buffers.collected(50, 95), Found::Verify);
+        assert_eq!(buffers.verified(50, 95), Found::Over);
+        assert_eq!(buffers.over(), Some(140));
+    }
+
+    #[test]
+    fn native_charges_are_refused_at_once_past_the_budget() {
+        let buffers = Buffers {
+            budget: 100,
+            ..Buffers::default()
+        };
+        assert!(buffers.take(60, false));
+        assert!(!buffers.take(50, false));
+        assert_eq!(buffers.held(), 60);
+        // A charge that cannot be refused is counted and reported over.
+        assert!(!buffers.take(50, true));
+        assert_eq!(buffers.held(), 110);
+        assert_eq!(buffers.room(), 0);
     }
 }
