@@ -372,7 +372,7 @@ fn op_isogate_compression_finish(
 }
 
 impl Coder {
-    /// Where a zlib or brotli decoder writes (a brotli encoder has no sink).
+    /// Where the coder writes (a brotli encoder has no sink: each call makes its output).
     fn sink(&mut self) -> Option<&mut Sink> {
         Some(match self {
             Coder::DeflateDecoder(d) => d.sink(),

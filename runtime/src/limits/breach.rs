@@ -235,8 +235,12 @@ pub(crate) fn millis(duration: Duration) -> String {
     format!("{} ms", duration.as_millis())
 }
 
-/// `128 MiB`, to the MiB.
+/// `128 MiB`, to the MiB; under one MiB, `416 KiB`, to the KiB (so that a small figure
+/// does not read as nothing).
 pub(crate) fn mebibytes(bytes: u64) -> String {
+    if bytes > 0 && bytes < 1024 * 1024 {
+        return format!("{} KiB", bytes.div_ceil(1024));
+    }
     format!("{} MiB", bytes / (1024 * 1024))
 }
 
@@ -268,6 +272,18 @@ mod tests {
             "memory limit 32 MiB exceeded (heap reached its limit with 29 MiB in use)"
         );
         assert_eq!(memory.kind.unit(), "bytes");
+        let small = LimitBreach {
+            used: Measured::BufferRefused {
+                size: 416 << 10,
+                buffers: 29 << 20,
+                heap: 0,
+            },
+            ..memory
+        };
+        assert_eq!(
+            small.to_string(),
+            "memory limit 32 MiB exceeded (an allocation of 416 KiB refused with 29 MiB of buffers and Blobs and 0 MiB of heap held)"
+        );
     }
 
     #[test]
