@@ -31,8 +31,9 @@
 //!   [`HandlerCache`] the embedder implements) and `HTMLRewriter` over lol-html (`html`),
 //!   whose threads charge their CPU time to the isolate (`helpers`), the tenant's own
 //!   threads for Web Crypto's work off the isolate thread, charged the same way
-//!   (`offload`), small digests on the isolate thread (`digest`), and the Blob store
-//!   whose bytes are held to the memory limit (`blobs`).
+//!   (`offload`), small digests on the isolate thread (`digest`), the Blob store whose
+//!   bytes are held to the memory limit (`blobs`), and compression streams whose state and
+//!   output are (`compression`, counting through `counter`).
 //! - `limits`: [`Limits`] and the [`LimitBreach`] a stopped request reports: the CPU
 //!   watchdog (`limits/cpu.rs`), the heap cap (`limits/memory.rs`), the wall clock over
 //!   a streamed body (`limits/wall.rs`, after the deadline on dispatch); subrequests are

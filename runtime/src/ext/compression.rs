@@ -8,7 +8,8 @@
 //!   the size measured for flate2's zlib-rs backend (an encoder 404 KiB, a decoder 79 KiB,
 //!   with their 32 KiB output buffer); a brotli stream's is counted allocation by
 //!   allocation through brotli's own allocator interface (its window grows with the data,
-//!   up to 16 MiB for a decoder). Charges are given back when V8 collects the stream.
+//!   up to 16 MiB for a decoder). Charges are given back when the stream ends or V8
+//!   collects it.
 //! - Output is written into a sink that holds no more than the room left under the limit,
 //!   so one call on a decompression bomb stops with `memory-limit` at the limit, where
 //!   deno_web's op inflated all of it (a 1 MiB gzip of zeros is 1 GiB) before returning.
