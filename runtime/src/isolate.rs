@@ -146,8 +146,8 @@ impl Isolate {
         };
         if let Some(buffers) = &buffers {
             memory::count_heap(&mut runtime, buffers);
-            blobs.limit(buffers.clone(), runtime.v8_isolate().thread_safe_handle());
             let counter = Counter::new(buffers.clone(), runtime.v8_isolate().thread_safe_handle());
+            blobs.limit(counter.clone());
             runtime.op_state().borrow_mut().put(counter);
         }
         let isolate_entry = Entry::of(runtime.v8_isolate());

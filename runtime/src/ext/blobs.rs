@@ -23,40 +23,24 @@ use std::sync::PoisonError;
 use std::sync::Weak;
 
 use deno_core::url::Url;
-use deno_core::v8;
 use deno_web::Blob;
 use deno_web::BlobPart;
 use deno_web::BlobStore;
 use deno_web::BlobStoreTrait;
 use uuid::Uuid;
 
+use crate::ext::counter::Counter;
+
 /// Insertions between two looks for dead allocations.
 const PRUNE_EVERY: usize = 256;
 
 type Part = Arc<dyn BlobPart + Send + Sync>;
 
-/// The isolate's memory limit, as the store sees it.
-pub(crate) trait Budget: Send + Sync {
-    /// Records that `len` bytes did not fit with `held` bytes of Blobs held, stopping the
-    /// isolate with `memory-limit`.
-    fn overdrawn(&self, len: usize, held: usize);
-    /// The limit (bytes).
-    fn total(&self) -> usize;
-    /// Asks for a full collection of `isolate` soon.
-    fn collect_soon(&self, isolate: &v8::IsolateHandle);
-}
-
-/// What the store counts against, once the isolate exists.
-struct Limit {
-    budget: Arc<dyn Budget>,
-    isolate: v8::IsolateHandle,
-}
-
 /// deno_web's store, counting.
 #[derive(Default)]
 pub(crate) struct CountedBlobStore {
     inner: BlobStore,
-    limit: OnceLock<Limit>,
+    limit: OnceLock<Counter>,
     counted: Mutex<Counted>,
 }
 
@@ -81,13 +65,13 @@ impl fmt::Debug for CountedBlobStore {
 }
 
 impl CountedBlobStore {
-    /// Counts the store's bytes against `budget` from now on, stopping `isolate`'s JS when a
-    /// part does not fit.
-    pub(crate) fn limit(&self, budget: Arc<dyn Budget>, isolate: v8::IsolateHandle) {
-        let _ = self.limit.set(Limit { budget, isolate });
+    /// Counts the store's bytes against `counter`'s limit from now on, stopping the isolate's
+    /// JS when a part does not fit.
+    pub(crate) fn limit(&self, counter: Counter) {
+        let _ = self.limit.set(counter);
     }
 
-    fn count(&self, limit: &Limit, part: &Part) {
+    fn count(&self, limit: &Counter, part: &Part) {
         let mut counted = self.counted.lock().unwrap_or_else(PoisonError::into_inner);
         let key = Arc::as_ptr(part).cast::<()>().addr();
         // An entry's weak reference keeps its allocation's address taken, so a key already
@@ -100,21 +84,20 @@ impl CountedBlobStore {
             prune(&mut counted);
         }
         let size = part.size();
-        let max = limit.budget.total();
+        let max = limit.total();
         let mut after = counted.held.saturating_add(size);
         if after > max / 2 {
             prune(&mut counted);
             after = counted.held.saturating_add(size);
         }
         if after > max {
-            limit.budget.overdrawn(size, counted.held);
-            limit.isolate.terminate_execution();
+            limit.blobs_overdrawn(size, counted.held);
             return;
         }
         if after > max / 2 && (counted.asked_at == 0 || after >= counted.asked_at + max / 8) {
             // Past half the limit: a full collection lets garbage Blobs be given back.
             counted.asked_at = after;
-            limit.budget.collect_soon(&limit.isolate);
+            limit.collect_soon();
         }
         counted.held = after;
         counted.live.insert(key, (Arc::downgrade(part), size));

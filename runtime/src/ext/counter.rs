@@ -1,6 +1,7 @@
 //! Memory the runtime's native parts hold for an isolate outside its heap (a compression
-//! stream's state and output), counted against the isolate's memory limit beside its heap
-//! and buffers (`limits/memory.rs` keeps the account).
+//! stream's state and output, beside its heap and buffers; the Blob store's bytes, on
+//! their own), counted against the isolate's memory limit (`limits/memory.rs` keeps the
+//! account).
 
 use std::sync::Arc;
 
@@ -23,6 +24,13 @@ pub(crate) trait Account: Send + Sync {
     fn refused(&self) -> bool;
     /// Marks the isolate to be stopped: `len` bytes were refused.
     fn refuse(&self, len: usize);
+    /// The limit (bytes).
+    fn total(&self) -> usize;
+    /// Asks for a full collection of `isolate` soon.
+    fn collect_soon(&self, isolate: &v8::IsolateHandle);
+    /// Marks the isolate to be stopped: a Blob of `len` bytes did not fit with `held` bytes
+    /// of Blobs held.
+    fn blobs_overdrawn(&self, len: usize, held: usize);
 }
 
 /// An isolate's [`Account`] with the isolate, in its `OpState` when its memory is limited.
@@ -76,6 +84,22 @@ impl Counter {
     /// See [`Account::refused`].
     pub(crate) fn refused(&self) -> bool {
         self.account.refused()
+    }
+
+    /// See [`Account::total`].
+    pub(crate) fn total(&self) -> usize {
+        self.account.total()
+    }
+
+    /// Asks for a full collection of the isolate soon.
+    pub(crate) fn collect_soon(&self) {
+        self.account.collect_soon(&self.isolate);
+    }
+
+    /// See [`Account::blobs_overdrawn`]; the isolate's running JavaScript is stopped.
+    pub(crate) fn blobs_overdrawn(&self, len: usize, held: usize) {
+        self.account.blobs_overdrawn(len, held);
+        self.isolate.terminate_execution();
     }
 }
 

@@ -29,7 +29,6 @@ use std::sync::OnceLock;
 use deno_core::v8;
 use deno_core::JsRuntime;
 
-use crate::ext::blobs::Budget;
 use crate::ext::console::HandlerLabel;
 use crate::ext::counter::Account;
 
@@ -98,15 +97,13 @@ impl Buffers {
     /// collection ran in between (V8's own retry after freeing garbage also failed), so a
     /// handler that makes garbage buffers faster than V8 collects them is not stopped.
     fn refuse(&self, len: usize) {
-        let len = u64::try_from(len).unwrap_or(u64::MAX);
-        let retried = self.pending.load(Ordering::Relaxed) == len
+        let wide = u64::try_from(len).unwrap_or(u64::MAX);
+        let retried = self.pending.load(Ordering::Relaxed) == wide
             && self.collected_since.load(Ordering::Relaxed);
         if retried {
-            let _ = self
-                .refused
-                .compare_exchange(0, len, Ordering::Relaxed, Ordering::Relaxed);
+            self.refuse_now(len);
         } else {
-            self.pending.store(len, Ordering::Relaxed);
+            self.pending.store(wide, Ordering::Relaxed);
             self.collected_since.store(false, Ordering::Relaxed);
         }
     }
@@ -114,29 +111,6 @@ impl Buffers {
     /// Gives back `len` bytes reserved or charged.
     fn release(&self, len: usize) {
         self.held.fetch_sub(len, Ordering::Relaxed);
-    }
-
-    /// Counts `len` bytes of memory a native part of the runtime holds for the isolate
-    /// outside the heap (a compression stream's state, its output), as buffers are counted:
-    /// false, and the isolate marked to be stopped with `memory-limit`, when they do not
-    /// fit beside heap and buffers. Past half the budget a full collection is asked for
-    /// (again each time an eighth more is held), so that garbage holders are given back.
-    fn charge(&self, len: usize, isolate: &v8::IsolateHandle) -> bool {
-        let fits = self.take(len, false);
-        if !fits {
-            self.refuse_now(len);
-        }
-        self.collect_if_half_full(isolate);
-        fits
-    }
-
-    /// Counts `len` bytes that are already allocated (a native part could not refuse them):
-    /// past the budget the isolate is marked to be stopped, as [`Buffers::charge`] does.
-    fn force(&self, len: usize, isolate: &v8::IsolateHandle) {
-        if !self.take(len, true) {
-            self.refuse_now(len);
-        }
-        self.collect_if_half_full(isolate);
     }
 
     /// Adds `len` to what is held, when it fits beside the heap (or in any case: `always`);
@@ -162,12 +136,13 @@ impl Buffers {
         }
     }
 
-    /// Records a refusal of `len` bytes as final (no retry after a collection will come).
-    fn refuse_now(&self, len: usize) {
+    /// Records a refusal of `len` bytes as final (no retry after a collection will come);
+    /// true when it is the first.
+    fn refuse_now(&self, len: usize) -> bool {
         let len = u64::try_from(len).unwrap_or(u64::MAX);
-        let _ = self
-            .refused
-            .compare_exchange(0, len, Ordering::Relaxed, Ordering::Relaxed);
+        self.refused
+            .compare_exchange(0, len, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
     }
 
     fn collect_if_half_full(&self, isolate: &v8::IsolateHandle) {
@@ -180,13 +155,6 @@ impl Buffers {
             self.asked_at.store(total, Ordering::Relaxed);
             allocator::collect_soon(isolate);
         }
-    }
-
-    /// Bytes that may still be held beside heap and buffers.
-    fn room(&self) -> usize {
-        self.budget
-            .saturating_sub(self.heap.load(Ordering::Relaxed))
-            .saturating_sub(self.held.load(Ordering::Relaxed))
     }
 
     /// Bytes held now, with the Blob bytes held when a Blob was refused.
@@ -278,14 +246,23 @@ impl Buffers {
     }
 }
 
-/// The runtime's native parts count against the same figure (`ext/counter.rs`).
+/// The runtime's native parts (`ext/counter.rs`) and the Blob store (`ext/blobs.rs`) count
+/// against the same figure.
 impl Account for Buffers {
     fn charge(&self, len: usize, isolate: &v8::IsolateHandle) -> bool {
-        Buffers::charge(self, len, isolate)
+        let fits = self.take(len, false);
+        if !fits {
+            self.refuse_now(len);
+        }
+        self.collect_if_half_full(isolate);
+        fits
     }
 
     fn force(&self, len: usize, isolate: &v8::IsolateHandle) {
-        Buffers::force(self, len, isolate);
+        if !self.take(len, true) {
+            self.refuse_now(len);
+        }
+        self.collect_if_half_full(isolate);
     }
 
     fn release(&self, len: usize) {
@@ -293,20 +270,19 @@ impl Account for Buffers {
     }
 
     fn room(&self) -> usize {
-        Buffers::room(self)
+        self.budget
+            .saturating_sub(self.heap.load(Ordering::Relaxed))
+            .saturating_sub(self.held.load(Ordering::Relaxed))
     }
 
     fn refused(&self) -> bool {
-        self.refused.load(Ordering::Relaxed) != 0
+        Buffers::refused(self).is_some()
     }
 
     fn refuse(&self, len: usize) {
         self.refuse_now(len);
     }
-}
 
-/// Blob bytes are held to the same figure (`ext/blobs.rs`).
-impl Budget for Buffers {
     fn total(&self) -> usize {
         self.budget
     }
@@ -315,13 +291,8 @@ impl Budget for Buffers {
         allocator::collect_soon(isolate);
     }
 
-    fn overdrawn(&self, len: usize, held: usize) {
-        let len = u64::try_from(len).unwrap_or(u64::MAX);
-        if self
-            .refused
-            .compare_exchange(0, len, Ordering::Relaxed, Ordering::Relaxed)
-            .is_ok()
-        {
+    fn blobs_overdrawn(&self, len: usize, held: usize) {
+        if self.refuse_now(len) {
             self.blobs.store(held, Ordering::Relaxed);
         }
     }
