@@ -247,6 +247,59 @@ exports.default = () => "the default";"#,
 }
 
 #[tokio::test]
+async fn commonjs_modules_run_when_required_in_the_order_node_runs_them() {
+    // Node runs a required module when `require` is called: `a` first, then `b`, which
+    // sees `a` half-made; two classes that require each other at their ends (as semver's
+    // Range and Comparator do) see each other; a module required only on a path not taken
+    // never runs.
+    let dir = folder(&[
+        ("index.js", br#"import cyclic from "cyclic";
+export default { fetch() { return Response.json(cyclic); } };"#),
+        ("node_modules/cyclic/package.json", br#"{"name":"cyclic","main":"index.js"}"#),
+        (
+            "node_modules/cyclic/index.js",
+            br#"const a = require("./a");
+const Range = require("./range");
+if (a.value === "never") require("./optional");
+module.exports = { value: a.value, order: require("./log").order, cycle: new Range().comparator().range() instanceof Range };"#,
+        ),
+        ("node_modules/cyclic/log.js", b"exports.order = [];"),
+        (
+            "node_modules/cyclic/a.js",
+            br#"require("./log").order.push("a");
+const b = require("./b");
+module.exports = { value: b.helper() };"#,
+        ),
+        (
+            "node_modules/cyclic/b.js",
+            br#"require("./log").order.push("b");
+const a = require("./a");
+exports.helper = () => "helped while a was " + JSON.stringify(a);"#,
+        ),
+        (
+            "node_modules/cyclic/range.js",
+            br#"class Range { comparator() { return new Comparator(); } }
+module.exports = Range;
+const Comparator = require("./comparator");"#,
+        ),
+        (
+            "node_modules/cyclic/comparator.js",
+            br#"class Comparator { range() { return new Range(); } }
+module.exports = Comparator;
+const Range = require("./range");"#,
+        ),
+        ("node_modules/cyclic/optional.js", b"throw new Error(\"a module never required ran\");"),
+    ]);
+    let worker = spawn(dir.path().join("index.js"), &[]);
+    let (status, body) = call(&worker, get("http://example.test/")).await.unwrap();
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body,
+        r#"{"value":"helped while a was {}","order":["a","b"],"cycle":true}"#
+    );
+}
+
+#[tokio::test]
 async fn nodejs_compat_derives_keys_compares_in_constant_time_and_draws_random_numbers() {
     // Expected values from Node 20's own `node:crypto`.
     let source = br#"import crypto, { pbkdf2, pbkdf2Sync, scryptSync, hkdfSync, timingSafeEqual,

@@ -1,12 +1,13 @@
-//! CommonJS, as bundlers and Node load it: which files are CommonJS, and the ES module an
-//! `import` of one gets. That module imports what the file `require`s with a literal
-//! specifier (found ahead of time, resolved with the `require` export conditions), runs
-//! the file's code in a function given `exports`, `require`, `module`, `__filename`,
-//! `__dirname`, `process` and `global`, and exports `module.exports` as its default (or
-//! `exports.default` for a module compiled from ESM that says `__esModule`), under the name
-//! `"module.exports"` (as Node does, and as a `require` of it reads it), and as the names
-//! cjs-module-lexer would find, re-exports followed. A required Node.js built-in is an
-//! object that throws, naming the module, when it is used.
+//! CommonJS, as bundlers and Node load it: which files are CommonJS, and the ES modules
+//! that stand for one. Each file has a body (its URL with the query `?cjs`): an ES module
+//! that imports the bodies of what the file `require`s with a literal specifier (found
+//! ahead of time, resolved with the `require` export conditions) and exports a loader that
+//! runs the file's code on its first call, as Node's `require` does: so a module runs only
+//! when required, in the order Node runs it, and a cycle of requires sees the partial
+//! `module.exports` Node gives. An `import` of the file gets its view, which calls the
+//! loader and exports what the code exported, by the names cjs-module-lexer would find
+//! (re-exports followed). A required Node.js built-in is an object that throws, naming the
+//! module, when it is used.
 //!
 //! A `.cjs` file is CommonJS; so is a `.js` file inside `node_modules` that has no
 //! `import`/`export` (packages ship ESM builds without `"type": "module"` often enough that
@@ -46,6 +47,19 @@ pub(super) fn is_commonjs(path: &Path, code: &str) -> bool {
             // Cheap first: code that never says `exports` or `require(` is no CommonJS.
             (code.contains("exports") || code.contains("require("))
                 && parse(path, code).is_some_and(|parsed| parsed.compute_is_script())
+        }
+        _ => false,
+    }
+}
+
+/// Whether the module at `path` with `code`, which a `require` names, is CommonJS: as
+/// [`is_commonjs`], but a package's file with no `import`/`export` is CommonJS even when
+/// it never says `exports` or `require(` (a file run for its effects).
+pub(super) fn is_required_commonjs(path: &Path, code: &str) -> bool {
+    match MediaType::from_path(path) {
+        MediaType::Cjs => true,
+        MediaType::JavaScript if in_node_modules(path) => {
+            parse(path, code).is_some_and(|parsed| parsed.compute_is_script())
         }
         _ => false,
     }
@@ -102,7 +116,9 @@ impl Visit for Requires {
     }
 }
 
-/// What the facade's code sees as `process`, and a Node.js built-in that throws when used.
+/// What a CommonJS module's code sees as `process`, and a Node.js built-in that throws
+/// when used. Declared inside the body's loader function, so that a `require` reaching the
+/// module before its ES module has been evaluated (a cycle) finds them.
 const PRELUDE: &str =
     "const process = Object.freeze({ env: Object.freeze({ NODE_ENV: \"production\" }), \
 argv: [], browser: true, platform: \"isogate\", version: \"\", versions: {}, cwd: () => \"/\", \
@@ -110,13 +126,80 @@ nextTick: (callback, ...args) => queueMicrotask(() => callback(...args)) }); \
 const __builtin = (name) => { const refuse = () => { throw new TypeError(`${name} is not \
 available in isogate (it is a Node.js built-in)`); }; return new Proxy(function () {}, { \
 get: (_, key) => (key === \"__esModule\" || typeof key === \"symbol\" ? undefined : refuse()), \
-apply: refuse, construct: refuse }); }; \
-const __cjs = (ns) => (\"module.exports\" in ns ? ns[\"module.exports\"] : ns);";
+apply: refuse, construct: refuse }); };";
+
+/// The query that names a module's CommonJS body (its code, run when first required)
+/// rather than the ES module an `import` of the file gets.
+const BODY_QUERY: &str = "cjs";
+
+/// The export under which a body gives its loader: a function that runs the module's code
+/// on its first call (as Node's `require` does) and returns its `module.exports`, as it is
+/// so far while the code runs (a cycle sees a partial object, as in Node).
+const LOADER_EXPORT: &str = "isogate:cjs";
+
+/// Whether `url` names a CommonJS body (see [`BODY_QUERY`]).
+pub(super) fn is_body(url: &ModuleSpecifier) -> bool {
+    url.query() == Some(BODY_QUERY)
+}
+
+/// The body URL of the file at `url`: what a `require` of it imports.
+fn body_url(url: &ModuleSpecifier) -> ModuleSpecifier {
+    let mut body = url.clone();
+    body.set_query(Some(BODY_QUERY));
+    body
+}
+
+fn json(text: &str) -> String {
+    serde_json::to_string(text).unwrap_or_default()
+}
+
+/// The body of a file that is not CommonJS, for a `require` of it: its loader gives the ES
+/// module's namespace (or its `"module.exports"` export, as Node reads one).
+pub(super) fn required_es_module(body: &ModuleSpecifier) -> String {
+    let mut module = body.clone();
+    module.set_query(None);
+    format!(
+        "import * as __ns from {};\n\
+         function __load() {{ return \"module.exports\" in __ns ? __ns[\"module.exports\"] : __ns; }}\n\
+         export {{ __load as {} }};\n",
+        json(module.as_str()),
+        json(LOADER_EXPORT)
+    )
+}
 
 impl HandlerLoader {
-    /// The ES module an `import` of the CommonJS module at `url` (`path`, `code`) gets.
-    pub(super) fn commonjs_facade(&self, url: &ModuleSpecifier, path: &Path, code: &str) -> String {
-        let json = |text: &str| serde_json::to_string(text).unwrap_or_default();
+    /// The ES module an `import` of the CommonJS module at `url` (`path`, `code`) gets: it
+    /// runs the module's body and exports `module.exports` as its default (or
+    /// `exports.default` for a module compiled from ESM that says `__esModule`), under the
+    /// name `"module.exports"` (as Node does), and as the names cjs-module-lexer would find.
+    pub(super) fn commonjs_view(&self, url: &ModuleSpecifier, path: &Path, code: &str) -> String {
+        let mut view = format!(
+            "import {{ {} as __load }} from {};\n\
+             const __value = __load();\n\
+             export {{ __value as \"module.exports\" }};\n\
+             export default __value !== null && typeof __value === \"object\" && __value.__esModule === true && \"default\" in __value ? __value.default : __value;\n",
+            json(LOADER_EXPORT),
+            json(body_url(url).as_str())
+        );
+        let names = self.commonjs_names(path, code);
+        if !names.is_empty() {
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            view.push_str(&format!(
+                "export const {{ {} }} = __value;\n",
+                names.join(", ")
+            ));
+        }
+        view
+    }
+
+    /// The body of the CommonJS module at `body` (`path`, `code`): an ES module that imports
+    /// what the code `require`s with a literal specifier (their bodies, which run only when
+    /// required) and exports the module's loader (see [`LOADER_EXPORT`]). The loader runs the
+    /// code in a function given `exports`, `require`, `module`, `__filename`, `__dirname`,
+    /// `process` and `global`.
+    pub(super) fn commonjs_body(&self, body: &ModuleSpecifier, path: &Path, code: &str) -> String {
+        let mut url = body.clone();
+        url.set_query(None);
         let filename = json(&path.display().to_string());
         let dirname = json(
             &path
@@ -131,15 +214,16 @@ impl HandlerLoader {
                 ProgramRef::Script(script) => script.visit_with(&mut requires),
             }
         }
+        let loader = json(LOADER_EXPORT);
         // Everything before the module's code is on its first line, so that its line
         // numbers stay those of the file in stacks.
-        let mut head = Vec::new();
+        let mut imports = Vec::new();
         let mut table = Vec::new();
         for (index, specifier) in requires.0.iter().enumerate() {
             let entry = match self.resolve_require(specifier, url.as_str()) {
                 Ok(Required::Builtin(name)) => format!("() => __builtin({})", json(&name)),
                 Ok(Required::Polyfill(module)) => {
-                    head.push(format!("import * as __r{index} from {};", json(module.as_str())));
+                    imports.push(format!("import * as __r{index} from {};", json(module.as_str())));
                     format!("() => __r{index}.default ?? __r{index}")
                 }
                 Ok(Required::File(file)) if file.path().ends_with(".node") => format!(
@@ -149,27 +233,32 @@ impl HandlerLoader {
                     ))
                 ),
                 Ok(Required::File(file)) if file.path().ends_with(".json") => {
-                    head.push(format!(
+                    imports.push(format!(
                         "import __r{index} from {} with {{ type: \"json\" }};",
                         json(file.as_str())
                     ));
                     format!("() => __r{index}")
                 }
                 Ok(Required::File(file)) => {
-                    head.push(format!("import * as __r{index} from {};", json(file.as_str())));
-                    format!("() => __cjs(__r{index})")
+                    imports.push(format!(
+                        "import {{ {loader} as __r{index} }} from {};",
+                        json(body_url(&file).as_str())
+                    ));
+                    format!("__r{index}")
                 }
                 Err(message) => format!("() => {{ throw new TypeError({}); }}", json(&message)),
             };
             table.push(format!("[{}, {entry}]", json(specifier)));
         }
+        let mut head = imports;
+        head.push("var __module; function __load() { if (__module !== undefined) return __module.exports;".to_owned());
         head.push(PRELUDE.to_owned());
         head.push(format!(
             "const __required = new Map([{}]);",
             table.join(", ")
         ));
         head.push(format!(
-            "const module = {{ id: {filename}, filename: {filename}, path: {dirname}, exports: {{}}, loaded: false, children: [] }};"
+            "const module = {{ id: {filename}, filename: {filename}, path: {dirname}, exports: {{}}, loaded: false, children: [] }}; __module = module;"
         ));
         head.push(format!(
             "const require = (specifier) => {{ const entry = __required.get(specifier); if (entry === undefined) {{ throw new TypeError(`require(${{JSON.stringify(specifier)}}) in ${{{filename}}}: isogate finds only require() calls with a literal specifier, ahead of time`); }} return entry(); }};"
@@ -179,24 +268,16 @@ impl HandlerLoader {
             "(function (exports, require, module, __filename, __dirname, process, global) {"
                 .to_owned(),
         );
-        let mut facade = head.join(" ");
-        facade.push_str(code);
-        facade.push_str(&format!(
+        let mut source = head.join(" ");
+        source.push_str(code);
+        source.push_str(&format!(
             "\n}}).call(module.exports, module.exports, require, module, {filename}, {dirname}, process, globalThis);\n\
              module.loaded = true;\n\
-             const __value = module.exports;\n\
-             export {{ __value as \"module.exports\" }};\n\
-             export default __value !== null && typeof __value === \"object\" && __value.__esModule === true && \"default\" in __value ? __value.default : __value;\n"
+             return module.exports;\n\
+             }}\n\
+             export {{ __load as {loader} }};\n"
         ));
-        let names = self.commonjs_names(path, code);
-        if !names.is_empty() {
-            let names: Vec<&str> = names.iter().map(String::as_str).collect();
-            facade.push_str(&format!(
-                "export const {{ {} }} = __value;\n",
-                names.join(", ")
-            ));
-        }
-        facade
+        source
     }
 }
 

@@ -223,10 +223,16 @@ impl HandlerLoader {
                 path: path.display().to_string(),
                 source: std::io::Error::new(std::io::ErrorKind::InvalidData, error),
             })?;
-        let code = if transpile {
+        let code = if cjs::is_body(specifier) {
+            if !transpile && cjs::is_required_commonjs(&path, &code) {
+                self.commonjs_body(specifier, &path, &code)
+            } else {
+                cjs::required_es_module(specifier)
+            }
+        } else if transpile {
             self.transpile(specifier, media_type, code)?
         } else if cjs::is_commonjs(&path, &code) {
-            self.commonjs_facade(specifier, &path, &code)
+            self.commonjs_view(specifier, &path, &code)
         } else {
             code
         };
