@@ -82,7 +82,7 @@ async fn dev_handler_sees_no_host_globals() {
     assert_eq!(json["process"], "undefined");
     assert_eq!(json["require"], "undefined");
     assert_eq!(json["self"], true);
-    assert_eq!(json["userAgent"], "isogate");
+    assert_eq!(json["userAgent"], "Cloudflare-Workers");
 }
 
 #[tokio::test]
@@ -125,6 +125,16 @@ async fn dev_streamed_response_first_chunk_arrives_before_producer_finishes() {
     assert_eq!(released, "released");
     let rest = body.collect().await.unwrap().to_bytes();
     assert_eq!(&rest[..], b"last");
+}
+
+#[tokio::test]
+async fn dev_fixed_length_stream_body_is_sent_with_its_content_length() {
+    let server = DevServer::start(&fixture("app"), &[]);
+    let (status, headers, body) = get(&server.url("/fixed")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["content-length"], "11");
+    assert!(headers.get("transfer-encoding").is_none(), "{headers:?}");
+    assert_eq!(body, "fixed bytes");
 }
 
 #[tokio::test]

@@ -12,6 +12,11 @@ import { Cache, caches, CacheStorage } from "ext:isogate/05_cache.js";
 import { HTMLRewriter } from "ext:isogate/06_html_rewriter.js";
 import { guardSubtle } from "ext:isogate/02_subtle.js";
 import {
+  FixedLengthStream,
+  IdentityTransformStream,
+  scheduler,
+} from "ext:isogate/03_workers.js";
+import {
   currentScope,
   enterRequest,
   requireRequest,
@@ -124,9 +129,11 @@ const console = new consoleMod.Console((message, level) => {
   op_isogate_console(level, currentRequestId(), message);
 });
 
+// Workers' own user agent: libraries tell the runtime by it (Hono's `env()` gives a
+// handler's bindings only where it reads "Cloudflare-Workers").
 class Navigator {
   get userAgent() {
-    return "isogate";
+    return "Cloudflare-Workers";
   }
   get language() {
     return "en-US";
@@ -216,10 +223,12 @@ const globals = {
   DecompressionStream: core.propNonEnumerable(compression.DecompressionStream),
   DOMException: core.propNonEnumerable(DOMException),
   HTMLRewriter: core.propNonEnumerable(HTMLRewriter),
+  IdentityTransformStream: core.propNonEnumerable(IdentityTransformStream),
   ErrorEvent: core.propNonEnumerable(event.ErrorEvent),
   Event: core.propNonEnumerable(event.Event),
   EventTarget: core.propNonEnumerable(event.EventTarget),
   File: core.propNonEnumerable(file.File),
+  FixedLengthStream: core.propNonEnumerable(FixedLengthStream),
   FileReader: core.propNonEnumerable(fileReader.FileReader),
   FormData: core.propNonEnumerable(formData.FormData),
   Headers: core.propNonEnumerable(headers.Headers),
@@ -266,6 +275,7 @@ const globals = {
   navigator: core.propGetterOnly(() => navigator),
   performance: core.propWritable(performance.performance),
   reportError: core.propWritable(event.reportError),
+  scheduler: core.propWritable(scheduler),
   self: core.propGetterOnly(() => globalThis),
   setInterval: core.propWritable(setInterval),
   setTimeout: core.propWritable(setTimeout),

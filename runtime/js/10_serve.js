@@ -15,6 +15,7 @@ import {
   op_isogate_resp_send_text,
 } from "ext:core/ops";
 import { enterRequest, RequestScope } from "ext:isogate/00_scope.js";
+import { fixedLength } from "ext:isogate/03_workers.js";
 import {
   body as bodyMod,
   currentRequestId,
@@ -28,6 +29,7 @@ import {
 const {
   Array,
   ArrayPrototypeIncludes,
+  ArrayPrototypePush,
   Error,
   JSONParse,
   MapPrototypeDelete,
@@ -46,6 +48,7 @@ const {
   SetPrototypeAdd,
   SetPrototypeDelete,
   String,
+  StringPrototypeToLowerCase,
   Symbol,
   TypeError,
   Uint8Array,
@@ -296,6 +299,16 @@ function sendComplete(slot, status, headerList, body) {
   }
 }
 
+/** Whether the header list has a field `name` (lowercase), in any case. */
+function hasHeader(headerList, name) {
+  for (let i = 0; i < headerList.length; i++) {
+    if (StringPrototypeToLowerCase(headerList[i][0]) === name) {
+      return true;
+    }
+  }
+  return false;
+}
+
 /** Hands `response` over for `slot`; true when its body goes on streaming. */
 function sendResponse(slot, response) {
   if (!ObjectPrototypeIsPrototypeOf(ResponsePrototype, response)) {
@@ -321,7 +334,12 @@ function sendResponse(slot, response) {
       if (source.locked) {
         throw new TypeError("the Response body stream is locked or was already read");
       }
-      rid = resourceForReadableStream(source, inner.body.length ?? undefined, (err) =>
+      // A FixedLengthStream's readable side says how long the body is.
+      const length = source[fixedLength];
+      if (length !== undefined && !hasHeader(inner.headerList, "content-length")) {
+        ArrayPrototypePush(inner.headerList, ["content-length", `${length}`]);
+      }
+      rid = resourceForReadableStream(source, length ?? inner.body.length ?? undefined, (err) =>
         logError("response body stream failed", err)
       );
     } else if (source.consumed) {

@@ -16,7 +16,7 @@ async fn handler_ts_with_imports_json_and_env_answers() {
     assert_eq!(json["greeting"], "hello, world");
     assert_eq!(json["data"]["answer"], 42);
     assert_eq!(json["hasDeno"], false);
-    assert_eq!(json["ua"], "isogate");
+    assert_eq!(json["ua"], "Cloudflare-Workers");
 }
 
 /// The bytes of a WebAssembly module exporting `add(i32, i32) -> i32`.
@@ -303,7 +303,7 @@ const Range = require("./range");"#,
 async fn nodejs_compat_derives_keys_compares_in_constant_time_and_draws_random_numbers() {
     // Expected values from Node 20's own `node:crypto`.
     let source = br#"import crypto, { pbkdf2, pbkdf2Sync, scryptSync, hkdfSync, timingSafeEqual,
-  randomFillSync, randomInt } from "node:crypto";
+  randomFillSync, randomInt, createSecretKey, createHmac, KeyObject } from "node:crypto";
 import { promisify } from "node:util";
 export default {
   async fetch() {
@@ -326,6 +326,12 @@ export default {
         filled.subarray(10, 70010).some((b) => b !== 0)],
       draws: [Math.min(...draws), Math.max(...draws), new Set(draws).size],
       badRange: code(() => randomInt(5, 5)),
+      secret: (() => {
+        const key = createSecretKey(Buffer.from("s3cret"));
+        return [createHmac("sha256", key).update("msg").digest("hex"), key.export({ format: "jwk" }),
+          key.symmetricKeySize, key.type, key.equals(createSecretKey("s3cret", "utf8")),
+          key instanceof KeyObject, key.export().toString(), code(() => new KeyObject("secret", key))];
+      })(),
     });
   },
 };"#;
@@ -348,6 +354,20 @@ export default {
     assert_eq!(json["filledEdges"], serde_json::json!([true, true, true]));
     assert_eq!(json["draws"], serde_json::json!([3, 5, 3]), "{body}");
     assert_eq!(json["badRange"], "ERR_OUT_OF_RANGE");
+    assert_eq!(
+        json["secret"],
+        serde_json::json!([
+            "9edaf20b099b9c0e1b526a75b9d71116f66fe3912ab8a728b0e94a9b5fbd1c0c",
+            {"kty": "oct", "k": "czNjcmV0"},
+            6,
+            "secret",
+            true,
+            true,
+            "s3cret",
+            "ERR_INVALID_ARG_VALUE"
+        ]),
+        "{body}"
+    );
 }
 
 #[tokio::test]

@@ -252,6 +252,27 @@ declare global {
     transform(response: Response): Response;
   }
 
+  /** Workers' byte stream that passes bytes through unchanged (anything else is a `TypeError`). */
+  class IdentityTransformStream extends TransformStream<ArrayBuffer | ArrayBufferView, Uint8Array> {
+    constructor();
+  }
+
+  /**
+   * Workers' identity byte stream that must carry exactly `expectedLength` bytes; as a
+   * Response body its readable side sends a `Content-Length`.
+   */
+  class FixedLengthStream extends TransformStream<ArrayBuffer | ArrayBufferView, Uint8Array> {
+    constructor(expectedLength: number | bigint);
+  }
+
+  /** Workers' scheduler: `await scheduler.wait(ms)` resolves after `ms` milliseconds. */
+  interface Scheduler {
+    wait(delay: number, options?: { signal?: AbortSignal }): Promise<void>;
+  }
+
+  /** Workers' scheduler. */
+  var scheduler: Scheduler;
+
   /** `navigator`'s class (the WebWorker library calls its type `WorkerNavigator`). */
   var Navigator: {
     readonly prototype: WorkerNavigator;

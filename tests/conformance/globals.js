@@ -27,7 +27,7 @@ s.test("no host namespace is visible", (t) => {
 });
 
 s.test("navigator and self", (t) => {
-  t.equal(navigator.userAgent, "isogate");
+  t.equal(navigator.userAgent, "Cloudflare-Workers");
   t.equal(self, globalThis);
   t.ok(globalThis instanceof EventTarget);
 });

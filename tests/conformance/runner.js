@@ -10,10 +10,11 @@ import timers from "./timers.js";
 import events from "./events.js";
 import globals from "./globals.js";
 import htmlRewriter from "./html_rewriter.js";
+import workers from "./workers.js";
 
 export default {
   async fetch() {
-    const result = await runAll([url, encoding, fetchApi, streams, abort, cryptoSuite, timers, events, globals, htmlRewriter]);
+    const result = await runAll([url, encoding, fetchApi, streams, abort, cryptoSuite, timers, events, globals, htmlRewriter, workers]);
     return Response.json(result);
   },
 };

@@ -45,7 +45,7 @@ deno_core::extension!(
         offload::op_isogate_offload_leave,
     ],
     esm_entry_point = "ext:isogate/99_main.js",
-    esm = [dir "js", "00_scope.js", "01_globals.js", "02_subtle.js", "05_cache.js", "06_html_rewriter.js", "10_serve.js", "99_main.js"],
+    esm = [dir "js", "00_scope.js", "01_globals.js", "02_subtle.js", "03_workers.js", "05_cache.js", "06_html_rewriter.js", "10_serve.js", "99_main.js"],
     // deno_fetch's JS imports these from crates isogate does not use (Deno's TLS client
     // certificates and OpenTelemetry); small stand-ins keep fetch working without them.
     lazy_loaded_js = [

@@ -1,8 +1,8 @@
 // `node:crypto` for `nodejs_compat` handlers: unenv's module, with what it leaves to the
 // host made from @noble/hashes (audited, pure JavaScript) and Web Crypto's random source:
-// `createHash`, `createHmac`, `hash`, `getHashes`, `Hash` and `Hmac`; `pbkdf2`, `scrypt`
-// and `hkdf` (each also `…Sync`); `timingSafeEqual`; `randomFill(Sync)` and `randomInt`,
-// as Node has them.
+// `createHash`, `createHmac`, `hash`, `getHashes`, `Hash` and `Hmac`; `createSecretKey` and
+// its `KeyObject`; `pbkdf2`, `scrypt` and `hkdf` (each also `…Sync`); `timingSafeEqual`;
+// `randomFill(Sync)` and `randomInt`, as Node has them.
 import { Buffer } from "node:buffer";
 import unenv from "isogate-node:/unenv/node/crypto.mjs";
 import { expand, extract } from "isogate-node:/noble-hashes/hkdf.js";
@@ -124,6 +124,67 @@ export const createHmac = (name, key, options) => new Hmac(name, key, options?.e
 export const hash = (name, data, encoding = "hex") =>
   output(algorithm(name)(bytes(data, undefined, "data")), encoding);
 export const getHashes = () => Object.keys(ALGORITHMS);
+
+/** Only this module makes KeyObjects (Node's constructor is not for callers either). */
+const MAKING = Symbol("making a KeyObject");
+
+/**
+ * Node's `KeyObject`, for secret keys: what `createSecretKey` gives, which `createHmac` (and
+ * libraries such as jsonwebtoken) take in place of the bytes.
+ */
+export class KeyObject {
+  #bytes;
+
+  constructor(type, bytes, making) {
+    if (making !== MAKING || type !== "secret") {
+      throw failure(TypeError, "ERR_INVALID_ARG_VALUE", "KeyObjects are made by createSecretKey()");
+    }
+    this.#bytes = bytes;
+  }
+
+  get type() {
+    return "secret";
+  }
+
+  get symmetricKeySize() {
+    return this.#bytes.byteLength;
+  }
+
+  get asymmetricKeyType() {
+    return undefined;
+  }
+
+  /** The key's bytes (a copy), or `{ format: "jwk" }` for `{ kty: "oct", k }`. */
+  export(options) {
+    const format = options?.format ?? "buffer";
+    if (format === "jwk") {
+      return { kty: "oct", k: Buffer.from(this.#bytes).toString("base64url") };
+    }
+    if (format !== "buffer") {
+      throw failure(TypeError, "ERR_INVALID_ARG_VALUE", `The property 'options.format' is invalid. Received '${format}'`);
+    }
+    return Buffer.from(this.#bytes);
+  }
+
+  equals(other) {
+    if (!(other instanceof KeyObject)) {
+      throw failure(TypeError, "ERR_INVALID_ARG_TYPE", 'The "otherKeyObject" argument must be an instance of KeyObject.');
+    }
+    const mine = this.#bytes;
+    const theirs = other.#bytes;
+    return mine.byteLength === theirs.byteLength && timingSafeEqual(mine, theirs);
+  }
+
+  get [Symbol.toStringTag]() {
+    return "KeyObject";
+  }
+}
+
+/** Node's `createSecretKey(key[, encoding])`: a secret KeyObject over a copy of the bytes. */
+export function createSecretKey(key, encoding) {
+  const source = bytes(key, encoding, "key");
+  return new KeyObject("secret", new Uint8Array(source), MAKING);
+}
 
 
 /** A Node-style error with its `code`. */
@@ -303,8 +364,10 @@ export default {
   ...unenv,
   Hash,
   Hmac,
+  KeyObject,
   createHash,
   createHmac,
+  createSecretKey,
   getHashes,
   hash,
   hkdf,
