@@ -300,6 +300,33 @@ const Range = require("./range");"#,
 }
 
 #[tokio::test]
+async fn process_env_node_env_reads_as_a_bundler_defines_it() {
+    // Package ES modules (as React's and Vue's builds) and the project's TypeScript read
+    // `process.env.NODE_ENV` with no `process` global, as wrangler's bundle lets them.
+    let dir = folder(&[
+        ("package.json", br#"{"name":"app"}"#),
+        (
+            "index.ts",
+            br#"import { mode } from "modal";
+const own: string = process.env.NODE_ENV;
+export default { fetch() { return Response.json({ mode, own, process: typeof process }); } };"#,
+        ),
+        ("node_modules/modal/package.json", br#"{"name":"modal","type":"module","main":"index.js"}"#),
+        (
+            "node_modules/modal/index.js",
+            br#"export const mode = process.env.NODE_ENV !== "production" ? "development" : "production";"#,
+        ),
+    ]);
+    let worker = spawn(dir.path().join("index.ts"), &[]);
+    let (status, body) = call(&worker, get("http://example.test/")).await.unwrap();
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body,
+        r#"{"mode":"production","own":"production","process":"undefined"}"#
+    );
+}
+
+#[tokio::test]
 async fn nodejs_compat_derives_keys_compares_in_constant_time_and_draws_random_numbers() {
     // Expected values from Node 20's own `node:crypto`.
     let source = br#"import crypto, { pbkdf2, pbkdf2Sync, scryptSync, hkdfSync, timingSafeEqual,

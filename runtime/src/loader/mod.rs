@@ -5,7 +5,8 @@
 //! the project's `node_modules` (`packages.rs`), `.js/.mjs` as is,
 //! `.ts/.mts/.tsx/.jsx` transpiled by deno_ast with source maps (so stacks point at
 //! TypeScript lines), `.json` as JSON modules, and `.wasm` as a `WebAssembly.Module` default
-//! export (as Workers do). CommonJS files load through an ES module facade (`cjs.rs`);
+//! export (as Workers do), with `process.env.NODE_ENV` defined as a bundler defines it
+//! (`define.rs`). CommonJS files load through ES modules that stand for them (`cjs.rs`);
 //! `cloudflare:workers` is made here with the handler's env (`workers.js`); Node.js
 //! built-ins come from the embedded polyfills under `nodejs_compat` (`node.rs`). Everything
 //! else is refused with an error that says why. Compiled code is kept for the process
@@ -14,6 +15,7 @@
 pub(crate) mod bundle;
 mod cjs;
 mod code_cache;
+mod define;
 pub(crate) mod files;
 pub(crate) mod graph;
 mod node;
@@ -230,9 +232,12 @@ impl HandlerLoader {
                 cjs::required_es_module(specifier)
             }
         } else if transpile {
+            let code = define::node_env(&path, media_type, &code).unwrap_or(code);
             self.transpile(specifier, media_type, code)?
         } else if cjs::is_commonjs(&path, &code) {
             self.commonjs_view(specifier, &path, &code)
+        } else if module_type == ModuleType::JavaScript {
+            define::node_env(&path, media_type, &code).unwrap_or(code)
         } else {
             code
         };
