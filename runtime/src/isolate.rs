@@ -322,6 +322,7 @@ impl Isolate {
         self.loader.set_env(env_json);
         self.cpu.begin(STARTUP_CPU);
         let loaded = self.evaluate(&specifier).await;
+        crate::loader::graph_loaded();
         let cpu_used = self.cpu.end() + self.helpers.take() + self.offload.take();
         if let Some(breach) = self.breach(cpu_used) {
             let message = match breach.kind {

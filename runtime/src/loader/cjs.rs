@@ -13,8 +13,12 @@
 //! `import`/`export` (packages ship ESM builds without `"type": "module"` often enough that
 //! the syntax decides, as esbuild's does). The project's own `.js` files are ES modules.
 
+use std::cell::RefCell;
 use std::collections::BTreeSet;
+use std::collections::HashMap;
 use std::path::Path;
+use std::path::PathBuf;
+use std::sync::Arc;
 
 use deno_ast::MediaType;
 use deno_ast::ParseParams;
@@ -70,17 +74,52 @@ fn in_node_modules(path: &Path) -> bool {
         .any(|part| part.as_os_str() == "node_modules")
 }
 
+/// A file's text, and its program (`None`: it does not parse).
+type Parsed = (Arc<str>, Option<ParsedSource>);
+
+thread_local! {
+    /// The programs parsed while the module graph loading on this thread loads: a file is
+    /// asked about up to four times (is it CommonJS, its names, its body's requires), and a
+    /// large package file (lodash's 540 KB) is parsed once instead. Emptied by [`forget`].
+    static PARSED: RefCell<HashMap<PathBuf, Parsed>> = RefCell::new(HashMap::new());
+}
+
+/// Forgets the programs parsed while a module graph loaded (see [`PARSED`]).
+pub(crate) fn forget() {
+    PARSED.with(|parsed| parsed.borrow_mut().clear());
+}
+
 fn parse(path: &Path, code: &str) -> Option<ParsedSource> {
-    let specifier = ModuleSpecifier::from_file_path(path).ok()?;
-    deno_ast::parse_program(ParseParams {
-        specifier,
-        text: code.into(),
-        media_type: MediaType::Cjs,
-        capture_tokens: false,
-        scope_analysis: false,
-        maybe_syntax: None,
-    })
-    .ok()
+    let known = PARSED.with(|parsed| {
+        parsed
+            .borrow()
+            .get(path)
+            .filter(|(text, _)| &**text == code)
+            .map(|(_, program)| program.clone())
+    });
+    if let Some(program) = known {
+        return program;
+    }
+    let text: Arc<str> = code.into();
+    let program = ModuleSpecifier::from_file_path(path)
+        .ok()
+        .and_then(|specifier| {
+            deno_ast::parse_program(ParseParams {
+                specifier,
+                text: text.clone(),
+                media_type: MediaType::Cjs,
+                capture_tokens: false,
+                scope_analysis: false,
+                maybe_syntax: None,
+            })
+            .ok()
+        });
+    PARSED.with(|parsed| {
+        parsed
+            .borrow_mut()
+            .insert(path.to_path_buf(), (text, program.clone()))
+    });
+    program
 }
 
 /// What a `require()` with a literal specifier names.

@@ -49,6 +49,12 @@ use crate::error::LoaderError;
 use files::files;
 
 /// The built-in module of Workers APIs, under both of its names.
+/// Forgets what a module graph's load kept on this thread so that each file is parsed once
+/// (call when the graph has loaded, or failed to).
+pub(crate) fn graph_loaded() {
+    cjs::forget();
+}
+
 const WORKERS_MODULE: &str = "isogate:workers";
 const WORKERS_ALIASES: &[&str] = &["isogate:workers", "cloudflare:workers"];
 
