@@ -6,7 +6,7 @@ PORT ?= 8787
 PREFIX ?= /usr/local
 
 .PHONY: run test fmt lint conformance bench ci v8 examples sdk tools protoc release install
-EXAMPLES_WITH_PACKAGES := $(patsubst %/package.json,%,$(wildcard examples/*/package.json))
+EXAMPLES_WITH_PACKAGES := $(patsubst %/package.json,%,$(wildcard examples/*/package.json)) gateway/tests/fixtures/npm-apps
 
 # Offline machines get the V8 static library from ../shared/v8; elsewhere cargo downloads it.
 v8:
@@ -27,7 +27,8 @@ install: release
 	install -D -s -m 0755 target/release/isogate $(DESTDIR)$(PREFIX)/bin/isogate
 	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/isogate/README.md
 
-# npm packages the examples import from node_modules, from their committed lockfiles.
+# npm packages the examples and the npm-apps tests import from node_modules, from their
+# committed lockfiles.
 examples:
 	@for example in $(EXAMPLES_WITH_PACKAGES); do \
 	  npm ci --prefix "$$example" --no-audit --no-fund --loglevel=error || exit 1; \
