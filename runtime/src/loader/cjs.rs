@@ -130,6 +130,8 @@ enum Required {
     Polyfill(ModuleSpecifier),
     /// A module file, by URL.
     File(ModuleSpecifier),
+    /// A file its package's `browser` map sets to `false`: an empty object.
+    Empty,
 }
 
 /// The `require("...")` calls of a module with a literal specifier, in order.
@@ -261,6 +263,7 @@ impl HandlerLoader {
         for (index, specifier) in requires.0.iter().enumerate() {
             let entry = match self.resolve_require(specifier, url.as_str()) {
                 Ok(Required::Builtin(name)) => format!("() => __builtin({})", json(&name)),
+                Ok(Required::Empty) => "() => ({})".to_owned(),
                 Ok(Required::Polyfill(module)) => {
                     imports.push(format!("import * as __r{index} from {};", json(module.as_str())));
                     format!("() => __r{index}.default ?? __r{index}")
@@ -429,6 +432,12 @@ impl HandlerLoader {
     /// What `require(specifier)` in the module at `referrer` names: a Node.js built-in, or
     /// a file inside the project (by the `require` export conditions).
     fn resolve_require(&self, specifier: &str, referrer: &str) -> Result<Required, String> {
+        let polyfilled = self.node_compat.get() && node::is_builtin(specifier);
+        if Self::is_bare(specifier) && !polyfilled {
+            if let Some(swapped) = Self::browser_alias(specifier, referrer) {
+                return self.swapped_require(swapped, specifier, referrer);
+            }
+        }
         if node::is_builtin(specifier) {
             let name = specifier.strip_prefix("node:").unwrap_or(specifier);
             if self.node_compat.get() {
@@ -461,11 +470,28 @@ impl HandlerLoader {
             }
             .to_string()
         })?;
+        if let Some(swapped) = packages::browser_swap(&file) {
+            return self.swapped_require(swapped, specifier, referrer);
+        }
         self.confine(specifier, &file)
             .map_err(|error| error.to_string())?;
         ModuleSpecifier::from_file_path(&file)
             .map(Required::File)
             .map_err(|()| format!("cannot require \"{specifier}\" from {referrer}"))
+    }
+
+    /// What `require(specifier)` gives when a package's `browser` map swaps it.
+    fn swapped_require(
+        &self,
+        swapped: packages::Swapped,
+        specifier: &str,
+        referrer: &str,
+    ) -> Result<Required, String> {
+        match self.swap_target(swapped, specifier, referrer, packages::REQUIRE) {
+            Ok(Some(file)) => Ok(Required::File(file)),
+            Ok(None) => Ok(Required::Empty),
+            Err(error) => Err(error.to_string()),
+        }
     }
 }
 

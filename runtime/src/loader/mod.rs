@@ -48,14 +48,17 @@ use deno_error::JsErrorBox;
 use crate::error::LoaderError;
 use files::files;
 
-/// The built-in module of Workers APIs, under both of its names.
 /// Forgets what a module graph's load kept on this thread so that each file is parsed once
 /// (call when the graph has loaded, or failed to).
 pub(crate) fn graph_loaded() {
     cjs::forget();
+    packages::forget();
 }
 
 const WORKERS_MODULE: &str = "isogate:workers";
+/// What a file a package's `browser` map sets to `false` is: an empty module.
+const EMPTY_MODULE: &str = "isogate:empty";
+/// The built-in module of Workers APIs, under both of its names.
 const WORKERS_ALIASES: &[&str] = &["isogate:workers", "cloudflare:workers"];
 
 /// The Workers module's source; `__ISOGATE_ENV__` becomes the handler's env, as JSON.
@@ -154,6 +157,61 @@ impl HandlerLoader {
             || specifier.contains(':'))
     }
 
+    /// What the `browser` map of the package holding `referrer` makes of its import (or
+    /// `require`) of the package `name`.
+    fn browser_alias(name: &str, referrer: &str) -> Option<packages::Swapped> {
+        let from = ModuleSpecifier::parse(referrer).ok()?.to_file_path().ok()?;
+        packages::browser_alias(&from, name)
+    }
+
+    /// The module a package's `browser` map puts in place of `specifier`, imported from
+    /// `referrer` (the empty module for `false`).
+    fn swapped_module(
+        &self,
+        swapped: packages::Swapped,
+        specifier: &str,
+        referrer: &str,
+        conditions: &[&str],
+    ) -> Result<ModuleSpecifier, ModuleLoaderError> {
+        match self.swap_target(swapped, specifier, referrer, conditions) {
+            Ok(Some(module)) => Ok(module),
+            Ok(None) => ModuleSpecifier::parse(EMPTY_MODULE).map_err(JsErrorBox::from_err),
+            Err(error) => Err(JsErrorBox::from_err(error)),
+        }
+    }
+
+    /// The file a package's `browser` map puts in place of `specifier`, imported (or
+    /// required) from `referrer`; `None` when it maps it to `false`.
+    fn swap_target(
+        &self,
+        swapped: packages::Swapped,
+        specifier: &str,
+        referrer: &str,
+        conditions: &[&str],
+    ) -> Result<Option<ModuleSpecifier>, LoaderError> {
+        let path = match swapped {
+            packages::Swapped::Empty => return Ok(None),
+            packages::Swapped::Package(name) => {
+                return self.resolve_package(&name, referrer, conditions).map(Some)
+            }
+            packages::Swapped::File(path) => path,
+        };
+        self.confine(specifier, &path)?;
+        let real = files()
+            .real_path(&path)
+            .map_err(|source| LoaderError::Read {
+                path: path.display().to_string(),
+                source,
+            })?;
+        self.confine(specifier, &real)?;
+        ModuleSpecifier::from_file_path(&real)
+            .map(Some)
+            .map_err(|()| LoaderError::Unsupported {
+                specifier: specifier.to_owned(),
+                referrer: referrer.to_owned(),
+            })
+    }
+
     /// Resolves a package import (or `require`) from the module `referrer` through
     /// `node_modules`, by the export `conditions` given.
     fn resolve_package(
@@ -231,6 +289,9 @@ impl HandlerLoader {
                 path: path.display().to_string(),
                 source: std::io::Error::new(std::io::ErrorKind::InvalidData, error),
             })?;
+        if module_type == ModuleType::Json && *requested != RequestedModuleType::Json {
+            return Self::json_without_attributes(specifier, &path, &code);
+        }
         let code = if cjs::is_body(specifier) {
             if !transpile && cjs::is_required_commonjs(&path, &code) {
                 self.commonjs_body(specifier, &path, &code)
@@ -266,6 +327,27 @@ impl HandlerLoader {
         })?;
         self.confine(specifier.as_str(), &real)?;
         Ok(bytes)
+    }
+
+    /// A `.json` file imported with no `with { type: "json" }`, as bundlers allow (package
+    /// builds import their package.json so): a JS module whose default export is the value.
+    fn json_without_attributes(
+        specifier: &ModuleSpecifier,
+        path: &Path,
+        code: &str,
+    ) -> Result<ModuleSource, LoaderError> {
+        serde_json::from_str::<serde::de::IgnoredAny>(code).map_err(|error| LoaderError::Read {
+            path: path.display().to_string(),
+            source: std::io::Error::new(std::io::ErrorKind::InvalidData, error),
+        })?;
+        let text = serde_json::to_string(code)
+            .map_err(|error| LoaderError::Transpile(error.to_string()))?;
+        Ok(ModuleSource::new(
+            ModuleType::JavaScript,
+            ModuleSourceCode::String(format!("export default JSON.parse({text});\n").into()),
+            specifier,
+            None,
+        ))
     }
 
     /// A `.wasm` import: a small JS module whose default export is the compiled
@@ -359,6 +441,9 @@ impl ModuleLoader for HandlerLoader {
             if let Some(aliased) = self.resolve_alias(specifier) {
                 return aliased.map_err(JsErrorBox::from_err);
             }
+            if let Some(swapped) = Self::browser_alias(specifier, referrer) {
+                return self.swapped_module(swapped, specifier, referrer, packages::IMPORT);
+            }
             return self
                 .resolve_package(specifier, referrer, packages::IMPORT)
                 .map_err(JsErrorBox::from_err);
@@ -384,6 +469,9 @@ impl ModuleLoader for HandlerLoader {
                     .join(", "),
             })
         })?;
+        if let Some(swapped) = packages::browser_swap(&file) {
+            return self.swapped_module(swapped, specifier, referrer, packages::IMPORT);
+        }
         if file == path {
             return Ok(resolved);
         }
@@ -423,6 +511,14 @@ impl ModuleLoader for HandlerLoader {
             return ModuleLoadResponse::Sync(source.ok_or_else(|| {
                 JsErrorBox::from_err(LoaderError::NodeBuiltin(specifier.to_string()))
             }));
+        }
+        if specifier.as_str() == EMPTY_MODULE {
+            return ModuleLoadResponse::Sync(Ok(ModuleSource::new(
+                ModuleType::JavaScript,
+                ModuleSourceCode::String("export default {};\n".to_owned().into()),
+                specifier,
+                None,
+            )));
         }
         if specifier.as_str() == WORKERS_MODULE {
             return ModuleLoadResponse::Sync(Ok(ModuleSource::new(

@@ -222,4 +222,44 @@ mod tests {
             Err(LoaderError::NodeBuiltin(_))
         ));
     }
+
+    /// Every relative import of every embedded module names an embedded module.
+    #[test]
+    fn embedded_modules_import_only_embedded_modules() {
+        fn visit(dir: &Dir<'_>, missing: &mut Vec<String>) {
+            for file in dir.files() {
+                let path = file.path().to_string_lossy().into_owned();
+                let Some(code) = file.contents_utf8() else {
+                    continue;
+                };
+                let url = ModuleSpecifier::parse(&format!("{SCHEME}:/{path}")).unwrap();
+                for quote in ['"', '\''] {
+                    for marker in [format!("from {quote}."), format!("import {quote}.")] {
+                        for (at, _) in code.match_indices(&marker) {
+                            let start = at + marker.len() - 1;
+                            let Some(end) = code[start..].find(quote) else {
+                                continue;
+                            };
+                            let specifier = &code[start..start + end];
+                            let found = resolve_inside(specifier, &url)
+                                .ok()
+                                .and_then(|inner| source(&inner));
+                            if found.is_none() {
+                                missing.push(format!("{specifier} from {path}"));
+                            }
+                        }
+                    }
+                }
+            }
+            for inner in dir.dirs() {
+                visit(inner, missing);
+            }
+        }
+        let mut missing = Vec::new();
+        visit(&VENDOR, &mut missing);
+        assert!(
+            missing.is_empty(),
+            "imports of missing modules: {missing:?}"
+        );
+    }
 }

@@ -3,12 +3,17 @@
 //! hoisted packages, and packages linked to folders inside the project), by the package's
 //! `exports` (conditions `workerd`, `worker`, `browser`, `import`, `module`, `default`,
 //! preferred in that order, as wrangler builds; `require` and `node` last), then its
-//! `browser` field (the string form, and the object form's remapping of its entry),
+//! `browser` field (the string form, and the object form's remapping of its entry and,
+//! for imports inside the package, of its files: [`browser_swap`]),
 //! `module`, then `main`. A `require()` prefers `require` to `import`. What a file is (ES
 //! module or CommonJS) is the loader's to find out.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::path::Component;
 use std::path::Path;
 use std::path::PathBuf;
+use std::rc::Rc;
 
 use serde_json::Value;
 
@@ -182,12 +187,140 @@ fn target(value: &Value, pattern: &str, conditions: &[&str]) -> Option<String> {
     }
 }
 
+/// What a package's `browser` map (its object form) makes of one of its files, or of a
+/// package it imports.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Swapped {
+    /// A file of the package.
+    File(PathBuf),
+    /// Another package, by name.
+    Package(String),
+    /// Nothing: mapped to `false` (an empty module).
+    Empty,
+}
+
+/// What the `browser` map of the package holding `file` (found by a relative import inside
+/// `node_modules`) swaps it for, as bundlers read it: keys are paths from the package's
+/// folder, with or without `./` and the file's extension.
+pub(crate) fn browser_swap(file: &Path) -> Option<Swapped> {
+    let (package, map) = browser_map_above(file)?;
+    let relative = file
+        .strip_prefix(&package)
+        .ok()?
+        .to_str()?
+        .replace('\\', "/");
+    let stem = Path::new(&relative).with_extension("");
+    let stem = stem.to_str()?;
+    let keys = [
+        format!("./{relative}"),
+        relative,
+        format!("./{stem}"),
+        stem.to_owned(),
+    ];
+    let target = keys.iter().find_map(|key| map.get(key.as_str()))?;
+    swapped(&package, target)
+}
+
+/// What the `browser` map of the package holding the module `referrer` makes of its import
+/// of the package `name` (`"fs": false`, `"node-fetch": "./fetch-web.js"`).
+pub(crate) fn browser_alias(referrer: &Path, name: &str) -> Option<Swapped> {
+    let (package, map) = browser_map_above(referrer)?;
+    swapped(&package, map.get(name)?)
+}
+
+/// The nearest folder above `file`, inside its package in `node_modules`, whose
+/// package.json has a `browser` map, with the map.
+fn browser_map_above(file: &Path) -> Option<(PathBuf, BrowserMap)> {
+    if !file
+        .components()
+        .any(|part| part.as_os_str() == "node_modules")
+    {
+        return None;
+    }
+    let mut folder = file.parent();
+    while let Some(dir) = folder {
+        if dir.file_name().is_some_and(|name| name == "node_modules") {
+            return None;
+        }
+        if let Some(map) = browser_map(dir) {
+            return Some((dir.to_path_buf(), map));
+        }
+        folder = dir.parent();
+    }
+    None
+}
+
+/// What a map's value `target` names, for the package in `package`.
+fn swapped(package: &Path, target: &Value) -> Option<Swapped> {
+    match target {
+        Value::String(target) if target.starts_with('.') => Some(Swapped::File(with_extension(
+            lexical(&package.join(target)),
+        ))),
+        Value::String(name) => Some(Swapped::Package(name.clone())),
+        Value::Bool(false) => Some(Swapped::Empty),
+        _ => None,
+    }
+}
+
+type BrowserMap = Rc<serde_json::Map<String, Value>>;
+
+thread_local! {
+    /// The `browser` maps of the folders asked about while a module graph loads on this
+    /// thread (every relative import inside a package asks of each folder up to the
+    /// package's, each a file read in a worker process). Emptied by [`forget`].
+    static BROWSER_MAPS: RefCell<HashMap<PathBuf, Option<BrowserMap>>> =
+        RefCell::new(HashMap::new());
+}
+
+/// Forgets the `browser` maps read while a module graph loaded (see [`BROWSER_MAPS`]).
+pub(crate) fn forget() {
+    BROWSER_MAPS.with(|maps| maps.borrow_mut().clear());
+}
+
+/// The object form of the `browser` field of the package.json in `dir`, if it has one.
+fn browser_map(dir: &Path) -> Option<BrowserMap> {
+    if let Some(known) = BROWSER_MAPS.with(|maps| maps.borrow().get(dir).cloned()) {
+        return known;
+    }
+    let manifest = dir.join("package.json");
+    let map = files()
+        .is_file(&manifest)
+        .then(|| files().read(&manifest).ok())
+        .flatten()
+        .and_then(|(_, bytes)| serde_json::from_slice::<Value>(&bytes).ok())
+        .and_then(|mut manifest| match manifest.get_mut("browser")?.take() {
+            Value::Object(map) => Some(Rc::new(map)),
+            _ => None,
+        });
+    BROWSER_MAPS.with(|maps| maps.borrow_mut().insert(dir.to_path_buf(), map.clone()));
+    map
+}
+
+/// `path` with its `.` and `..` parts taken out, so that where it points is plain to see
+/// (a map's target may climb out of its package, and out of the project).
+fn lexical(path: &Path) -> PathBuf {
+    let mut plain = PathBuf::new();
+    for part in path.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                plain.pop();
+            }
+            other => plain.push(other),
+        }
+    }
+    plain
+}
+
 /// Adds `.js` (or `/index.js`) to a path that names no existing file, as `main` may.
 fn with_extension(path: PathBuf) -> PathBuf {
     if files().is_file(&path) {
         return path;
     }
-    let with_js = path.with_extension("js");
+    // Appended, not swapped: `./runtimeConfig.browser` names `runtimeConfig.browser.js`.
+    let mut with_js = path.clone().into_os_string();
+    with_js.push(".js");
+    let with_js = PathBuf::from(with_js);
     if files().is_file(&with_js) {
         return with_js;
     }

@@ -1,0 +1,1 @@
+export default Object.assign(() => {}, { __unenv__: true });
